@@ -1,0 +1,4 @@
+package ops
+
+// addControl registers this family's kernels.
+func addControl(r *Resolver) {}

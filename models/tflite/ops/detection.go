@@ -1,0 +1,4 @@
+package ops
+
+// addDetection registers this family's kernels.
+func addDetection(r *Resolver) {}

@@ -1,0 +1,4 @@
+package ops
+
+// addElementwise registers this family's kernels.
+func addElementwise(r *Resolver) {}

@@ -1,0 +1,4 @@
+package ops
+
+// addQuantize registers this family's kernels.
+func addQuantize(r *Resolver) {}

@@ -1,0 +1,4 @@
+package ops
+
+// addSequence registers this family's kernels.
+func addSequence(r *Resolver) {}

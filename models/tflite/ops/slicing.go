@@ -1,0 +1,4 @@
+package ops
+
+// addSlicing registers this family's kernels.
+func addSlicing(r *Resolver) {}
