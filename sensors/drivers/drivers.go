@@ -1,0 +1,61 @@
+// Package drivers is the explicit list of sensor drivers built into the
+// binary. There is no init-time registration: adding a driver means adding a
+// line here, and the agent receives the map from All.
+package drivers
+
+import (
+	"sort"
+
+	"github.com/axle-edge/axle/sensors"
+	"github.com/axle-edge/axle/sensors/sim"
+)
+
+// Bus kinds a driver needs, as shown by `axle sensors list`.
+const (
+	BusNone    = "none"
+	BusI2C     = "i2c"
+	BusSPI     = "spi"
+	BusOneWire = "onewire"
+	BusGPIO    = "gpio"
+	BusFile    = "file"
+	BusSysfs   = "sysfs"
+)
+
+// DriverInfo describes one driver for humans.
+type DriverInfo struct {
+	Name        string // key in All()
+	Description string
+	Channels    string // channel names and units, or how they are chosen
+	Bus         string // one of the Bus* kinds; "i2c|spi" when either works
+}
+
+var table = []struct {
+	info DriverInfo
+	open sensors.Opener
+}{
+	{DriverInfo{
+		Name:        "sim",
+		Description: "simulated pump: shaft harmonics, blade pass, bearing/imbalance/misalignment/looseness faults on a schedule",
+		Channels:    "vib_x vib_y vib_z (m/s^2), bearing_temp (degC), pressure (Pa), motor_current (A)",
+		Bus:         BusNone,
+	}, sim.Open},
+}
+
+// All returns a new map of every driver in the binary, by name.
+func All() map[string]sensors.Opener {
+	m := make(map[string]sensors.Opener, len(table))
+	for _, d := range table {
+		m[d.info.Name] = d.open
+	}
+	return m
+}
+
+// Describe returns every driver's description, sorted by name.
+func Describe() []DriverInfo {
+	out := make([]DriverInfo, 0, len(table))
+	for _, d := range table {
+		out = append(out, d.info)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
