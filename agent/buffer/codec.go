@@ -57,17 +57,19 @@ func appendValue(dst []byte, class Class, key []byte, r *Record) []byte {
 	return dst
 }
 
-// decodeValue validates a stored value and returns its parts, which alias v.
+// decodeValue validates a stored value and returns its parts, which alias
+// v. key has passed keySeq.
 func decodeValue(class Class, key, v []byte) (unixNano int64, topic, payload []byte, err error) {
+	seq := binary.BigEndian.Uint64(key)
 	if len(v) < recHeader {
-		return 0, nil, nil, fmt.Errorf("%w: record %x: value is %d bytes, shorter than the %d-byte header", ErrCorrupt, key, len(v), recHeader)
+		return 0, nil, nil, fmt.Errorf("%w: %s record %d: value is %d bytes, shorter than the %d-byte header", ErrCorrupt, class, seq, len(v), recHeader)
 	}
 	if got, want := recordCRC(class, key, v[4:]), binary.BigEndian.Uint32(v); got != want {
-		return 0, nil, nil, fmt.Errorf("%w: record %x: checksum %08x, stored %08x", ErrCorrupt, key, got, want)
+		return 0, nil, nil, fmt.Errorf("%w: %s record %d: checksum %08x, stored %08x", ErrCorrupt, class, seq, got, want)
 	}
 	n := int(binary.BigEndian.Uint16(v[12:]))
 	if n == 0 || recHeader+n > len(v) {
-		return 0, nil, nil, fmt.Errorf("%w: record %x: topic length %d does not fit a %d-byte value", ErrCorrupt, key, n, len(v))
+		return 0, nil, nil, fmt.Errorf("%w: %s record %d: topic length %d does not fit a %d-byte value", ErrCorrupt, class, seq, n, len(v))
 	}
 	return int64(binary.BigEndian.Uint64(v[4:])), v[recHeader : recHeader+n], v[recHeader+n:], nil
 }

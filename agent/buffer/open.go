@@ -192,17 +192,17 @@ func load(db *bolt.DB, path string, opts Options, full bool) (opened, error) {
 			if strings.HasPrefix(string(f), formatPrefix) {
 				return fmt.Errorf("buffer: %s has outbox format %q; this agent reads %q", path, f, formatValue)
 			}
-			return fmt.Errorf("%w: %s: format marker is %q, want %q", ErrCorrupt, path, f, formatValue)
+			return fmt.Errorf("%w: format marker is %q, want %q (%s)", ErrCorrupt, f, formatValue, path)
 		}
 		st, err := decodeState(meta.Get(stateKey))
 		if err != nil {
-			return fmt.Errorf("%w: %s", err, path)
+			return fmt.Errorf("%w (%s)", err, path)
 		}
 		res.st = st
 		for ci, name := range classBuckets {
 			b := tx.Bucket(name)
 			if b == nil {
-				return fmt.Errorf("%w: %s: bucket %q missing", ErrCorrupt, path, name)
+				return fmt.Errorf("%w: bucket %q missing (%s)", ErrCorrupt, name, path)
 			}
 			if _, v := b.Cursor().First(); v != nil {
 				res.heads[ci], _ = valueTime(v)

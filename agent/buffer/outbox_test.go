@@ -60,6 +60,18 @@ func checkAccounting(t testing.TB, o *Outbox) {
 	}
 }
 
+// waitFor polls cond until it holds or the timeout passes.
+func waitFor(t testing.TB, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting for %s", timeout, what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
 // fakeClock is a settable Options.Now.
 type fakeClock struct {
 	mu sync.Mutex

@@ -106,7 +106,7 @@ func appendRecord(dst []Record, class Class, k, v []byte) ([]Record, error) {
 	}
 	ns, topic, payload, err := decodeValue(class, k, v)
 	if err != nil {
-		return dst, fmt.Errorf("%w (seq %d)", err, seq)
+		return dst, err
 	}
 	if len(dst) < cap(dst) {
 		dst = dst[:len(dst)+1]
