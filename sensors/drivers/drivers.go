@@ -7,6 +7,7 @@ import (
 	"sort"
 
 	"github.com/axle-edge/axle/sensors"
+	"github.com/axle-edge/axle/sensors/replay"
 	"github.com/axle-edge/axle/sensors/sim"
 )
 
@@ -39,6 +40,12 @@ var table = []struct {
 		Channels:    "vib_x vib_y vib_z (m/s^2), bearing_temp (degC), pressure (Pa), motor_current (A)",
 		Bus:         BusNone,
 	}, sim.Open},
+	{DriverInfo{
+		Name:        "replay",
+		Description: "replays a CSV or raw ASCII recording (e.g. IMS bearing snapshots) at the recorded rate × speed, optionally looping",
+		Channels:    "from the columns option: name, unit, scale, offset per file column",
+		Bus:         BusFile,
+	}, replay.Open},
 }
 
 // All returns a new map of every driver in the binary, by name.
