@@ -103,7 +103,7 @@ func newSubgraph(it *Interpreter, p *parsed, index int) (*subgraph, error) {
 	s.nodeAlloc = make([]int64, ov.Len())
 	for i := range s.nodes {
 		if err := s.loadNode(p, ov, i); err != nil {
-			return nil, fmt.Errorf("operator %d: %w", i, err)
+			return nil, err
 		}
 	}
 	if err := s.initData(); err != nil {
@@ -120,7 +120,22 @@ func (s *subgraph) ptrs(idx []int) []*ops.Tensor {
 	return out
 }
 
+// loadNode reads operator i; its errors name the node (the resolver's
+// already do).
 func (s *subgraph) loadNode(p *parsed, ov flatbuf.Vector, i int) error {
+	if err := s.readNode(p, ov, i); err != nil {
+		return fmt.Errorf("node %d: %w", i, err)
+	}
+	n := &s.nodes[i]
+	k, err := s.it.resolver.Lookup(n.Op, n.Custom, n.Version, i)
+	if err != nil {
+		return err
+	}
+	s.kernels[i] = k
+	return nil
+}
+
+func (s *subgraph) readNode(p *parsed, ov flatbuf.Vector, i int) error {
 	t, err := ov.Table(i)
 	if err != nil {
 		return err
@@ -180,11 +195,6 @@ func (s *subgraph) loadNode(p *parsed, ov flatbuf.Vector, i int) error {
 			}
 		}
 	}
-	k, err := s.it.resolver.Lookup(n.Op, n.Custom, n.Version, i)
-	if err != nil {
-		return err
-	}
-	s.kernels[i] = k
 	return nil
 }
 
