@@ -1,0 +1,207 @@
+package tflite_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"maps"
+	"math/rand"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/axle-edge/axle/models"
+	"github.com/axle-edge/axle/models/build"
+	"github.com/axle-edge/axle/models/tflite"
+	"github.com/axle-edge/axle/models/tflite/ops"
+)
+
+// Hostile files may load; they may fail to load or to invoke; they must
+// never panic (a recovered kernel panic surfaces as ErrInternal, which these
+// tests treat as a crash), never hang (Invoke runs under a deadline, so a
+// WHILE loop that never ends is cut off between operators) and never
+// allocate past a small memory limit.
+
+const fuzzMaxBytes = 64 << 20
+
+// tryModel loads data and invokes it on zero inputs.
+func tryModel(t testing.TB, data []byte, timeout time.Duration) {
+	it, err := tflite.Load(data, models.Options{MaxBytes: fuzzMaxBytes})
+	if errors.Is(err, tflite.ErrInternal) {
+		t.Fatalf("load: %v", err)
+	}
+	if err != nil {
+		return
+	}
+	defer it.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	if err := it.Invoke(ctx); errors.Is(err, tflite.ErrInternal) {
+		t.Fatalf("invoke: %v", err)
+	}
+	// A second Invoke and a Reset exercise state kept between runs.
+	if err := it.Reset(); err != nil {
+		t.Fatalf("reset: %v", err)
+	}
+	if err := it.Invoke(ctx); errors.Is(err, tflite.ErrInternal) {
+		t.Fatalf("second invoke: %v", err)
+	}
+}
+
+// seedModels are small generated models over real builtin kernels.
+func seedModels(t testing.TB) [][]byte {
+	var out [][]byte
+	add := func(b *build.Builder) {
+		data, err := b.Bytes()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, data)
+	}
+
+	b := build.New()
+	x := b.Input("x", models.Float32, []int{1, 4}, nil)
+	w := b.Const("w", models.Float32, []int{3, 4}, []float32{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}, nil)
+	bias := b.Const("b", models.Float32, []int{3}, []float32{0.5, -1, 2}, nil)
+	h := b.Tensor("h", models.Float32, []int{1, 3}, nil)
+	b.Op(ops.OpFullyConnected, 1, []int{x, w, bias}, []int{h}, build.Options{Type: build.OptFullyConnected, Fields: []build.Field{{Slot: 0, Value: int8(ops.ActRelu)}}})
+	y := b.Tensor("y", models.Float32, []int{1, 3}, nil)
+	b.Op(ops.OpAdd, 1, []int{h, h}, []int{y}, build.Options{Type: build.OptAdd})
+	r := b.Tensor("r", models.Float32, []int{3}, nil)
+	shape := b.Const("shape", models.Int32, []int{1}, []int32{3}, nil)
+	b.Op(ops.OpReshape, 1, []int{y, shape}, []int{r}, build.Options{Type: build.OptReshape, Fields: []build.Field{{Slot: 0, Value: []int32{3}}}})
+	b.Output(r)
+	add(b)
+
+	q := &models.Quant{Scale: []float32{0.05}, ZeroPoint: []int64{-3}}
+	b = build.New()
+	x = b.Input("x", models.Int8, []int{2, 2, 3, 1}, q)
+	f := b.Const("f", models.Int8, []int{2, 1, 1, 1}, []int8{5, -128}, &models.Quant{Scale: []float32{0.1, 0.2}, ZeroPoint: []int64{0, 0}})
+	cb := b.Const("cb", models.Int32, []int{2}, []int32{10, -10}, nil)
+	c := b.Tensor("c", models.Int8, []int{2, 2, 3, 2}, q)
+	b.Op(ops.OpConv2d, 3, []int{x, f, cb}, []int{c}, build.Options{Type: build.OptConv2D, Fields: []build.Field{
+		{Slot: 0, Value: int8(1)}, {Slot: 1, Value: int32(1)}, {Slot: 2, Value: int32(1)}}})
+	p := b.Tensor("p", models.Int8, []int{2, 1, 1, 2}, q)
+	b.Op(ops.OpMaxPool2d, 2, []int{c}, []int{p}, build.Options{Type: build.OptPool2D, Fields: []build.Field{
+		{Slot: 0, Value: int8(1)}, {Slot: 1, Value: int32(2)}, {Slot: 2, Value: int32(2)}, {Slot: 3, Value: int32(2)}, {Slot: 4, Value: int32(2)}}})
+	b.Output(p)
+	add(b)
+
+	// WHILE i < 10: i = i + 1
+	b = build.New()
+	i0 := b.Input("i", models.Int32, []int{}, nil)
+	io := b.Tensor("i_out", models.Int32, []int{}, nil)
+	b.Op(ops.OpWhile, 1, []int{i0}, []int{io}, build.Options{Type: build.OptWhile, Fields: []build.Field{{Slot: 0, Value: int32(1)}, {Slot: 1, Value: int32(2)}}})
+	b.Output(io)
+	cond := b.NewSubgraph("cond")
+	ci := cond.Input("i", models.Int32, []int{}, nil)
+	ten := cond.Const("ten", models.Int32, []int{}, []int32{10}, nil)
+	cl := cond.Tensor("less", models.Bool, []int{}, nil)
+	cond.Op(ops.OpLess, 1, []int{ci, ten}, []int{cl}, build.Options{})
+	cond.Output(cl)
+	body := b.NewSubgraph("body")
+	bi := body.Input("i", models.Int32, []int{}, nil)
+	one := body.Const("one", models.Int32, []int{}, []int32{1}, nil)
+	bo := body.Tensor("next", models.Int32, []int{}, nil)
+	body.Op(ops.OpAdd, 1, []int{bi, one}, []int{bo}, build.Options{Type: build.OptAdd})
+	body.Output(bo)
+	add(b)
+
+	b = chain(8)
+	b.SetExternalBuffers(true)
+	add(b)
+	return out
+}
+
+// conformanceModels returns the distinct model files of the corpus (up to
+// maxSize bytes each) when AXLE_CONFORMANCE_DIR is set.
+func conformanceModels(t testing.TB, maxSize int) map[string][]byte {
+	dir := os.Getenv("AXLE_CONFORMANCE_DIR")
+	if dir == "" {
+		return nil
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "*", "*", "case.json"))
+	out := map[string][]byte{}
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var c struct {
+			Model string `json:"model"`
+			SHA   string `json:"model_sha256"`
+		}
+		if err := json.Unmarshal(raw, &c); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		if _, ok := out[c.SHA]; ok {
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join(filepath.Dir(f), c.Model))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(data) <= maxSize {
+			out[c.SHA] = data
+		}
+	}
+	return out
+}
+
+func FuzzLoad(f *testing.F) {
+	for _, m := range seedModels(f) {
+		f.Add(m)
+	}
+	for _, m := range conformanceModels(f, 1<<20) {
+		f.Add(m)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		tryModel(t, data, time.Second)
+	})
+}
+
+// TestCorruptModels truncates every model at 64 lengths and flips 64
+// random bytes (a fixed seed, so failures reproduce).
+func TestCorruptModels(t *testing.T) {
+	modelsToTry := conformanceModels(t, 400<<10)
+	for i, m := range seedModels(t) {
+		modelsToTry[string(rune('a'+i))] = m
+	}
+	names := slices.Sorted(maps.Keys(modelsToTry))
+	rng := rand.New(rand.NewSource(1))
+	for _, name := range names {
+		data := modelsToTry[name]
+		n := len(data)
+		if n == 0 {
+			continue
+		}
+		for k := range 64 {
+			cut := k * n / 64
+			if k >= 56 {
+				cut = n - (64 - k) // the last bytes, where builders put buffer data
+			}
+			tryModel(t, data[:max(cut, 0)], 5*time.Second)
+		}
+		buf := make([]byte, n)
+		for range 64 {
+			copy(buf, data)
+			for range 1 + rng.Intn(4) {
+				p := rng.Intn(n)
+				buf[p] ^= byte(1 + rng.Intn(255))
+			}
+			func() {
+				defer func() {
+					if t.Failed() {
+						t.Logf("model %s (%d bytes) with flipped bytes", name, n)
+					}
+				}()
+				tryModel(t, buf, 5*time.Second)
+			}()
+			if t.Failed() {
+				return
+			}
+		}
+	}
+}
