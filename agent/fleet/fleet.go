@@ -100,7 +100,7 @@ const (
 // Score is one model output for one window.
 type Score struct {
 	V       int       `json:"v"`
-	Seq     uint64    `json:"seq"`
+	Seq     uint64    `json:"seq,omitempty"` // stamped at publish time
 	TS      time.Time `json:"ts"`
 	Model   string    `json:"model"`
 	Version string    `json:"version"`
@@ -137,7 +137,7 @@ const (
 // Event is something an operator should see once.
 type Event struct {
 	V          int            `json:"v"`
-	Seq        uint64         `json:"seq"`
+	Seq        uint64         `json:"seq,omitempty"` // stamped at publish time
 	TS         time.Time      `json:"ts"`
 	Kind       string         `json:"kind"`
 	Severity   string         `json:"severity"` // info, warning, critical
@@ -188,6 +188,7 @@ const (
 // (done, failed or rejected).
 type Result struct {
 	V      int            `json:"v"`
+	Seq    uint64         `json:"seq,omitempty"` // stamped at publish time
 	ID     string         `json:"id"`
 	Status string         `json:"status"`
 	Error  string         `json:"error,omitempty"`
