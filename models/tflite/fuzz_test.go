@@ -118,12 +118,12 @@ func seedModels(t testing.TB) [][]byte {
 // conformanceModels returns the distinct model files of the corpus (up to
 // maxSize bytes each) when AXLE_CONFORMANCE_DIR is set.
 func conformanceModels(t testing.TB, maxSize int) map[string][]byte {
+	out := map[string][]byte{}
 	dir := os.Getenv("AXLE_CONFORMANCE_DIR")
 	if dir == "" {
-		return nil
+		return out
 	}
 	files, _ := filepath.Glob(filepath.Join(dir, "*", "*", "case.json"))
-	out := map[string][]byte{}
 	for _, f := range files {
 		raw, err := os.ReadFile(f)
 		if err != nil {
