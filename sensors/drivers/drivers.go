@@ -7,6 +7,7 @@ import (
 	"sort"
 
 	"github.com/axle-edge/axle/sensors"
+	"github.com/axle-edge/axle/sensors/adxl345"
 	"github.com/axle-edge/axle/sensors/replay"
 	"github.com/axle-edge/axle/sensors/sim"
 )
@@ -34,6 +35,12 @@ var table = []struct {
 	info DriverInfo
 	open sensors.Opener
 }{
+	{DriverInfo{
+		Name:        "adxl345",
+		Description: "ADXL345 3-axis accelerometer, FIFO streaming up to 3200 Hz (SPI) or 800 Hz (I2C)",
+		Channels:    "accel_x accel_y accel_z (m/s^2), renamed by option names",
+		Bus:         BusSPI + "|" + BusI2C,
+	}, adxl345.Open},
 	{DriverInfo{
 		Name:        "sim",
 		Description: "simulated pump: shaft harmonics, blade pass, bearing/imbalance/misalignment/looseness faults on a schedule",

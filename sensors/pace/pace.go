@@ -99,3 +99,36 @@ func SampleTime(start int64, i int64, rate float64) int64 {
 	sec := int64(q)
 	return start + sec*int64(time.Second) + int64((q-float64(sec))*1e9+0.5)
 }
+
+// Ticker paces periodic reads of a low-rate sensor against a Clock, in the
+// caller's goroutine.
+type Ticker struct {
+	clock  Clock
+	period time.Duration
+	next   time.Time
+}
+
+// NewTicker returns a ticker whose first tick is due at once.
+func NewTicker(c Clock, period time.Duration) *Ticker {
+	return &Ticker{clock: c, period: period}
+}
+
+// Wait sleeps until the next tick. A caller that fell behind by whole
+// periods skips the missed ticks instead of bunching them, and learns how
+// many it skipped (late reads, for the sensor's metrics).
+func (t *Ticker) Wait(ctx context.Context) (skipped int, err error) {
+	now := t.clock.Now()
+	if t.next.IsZero() {
+		t.next = now
+	}
+	if behind := now.Sub(t.next); behind >= t.period {
+		n := int(behind / t.period)
+		t.next = t.next.Add(time.Duration(n) * t.period)
+		skipped = n
+	}
+	if err := t.clock.SleepUntil(ctx, t.next); err != nil {
+		return skipped, err
+	}
+	t.next = t.next.Add(t.period)
+	return skipped, nil
+}

@@ -67,3 +67,23 @@ func TestWall(t *testing.T) {
 		t.Errorf("cancelled sleep returned %v", err)
 	}
 }
+
+func TestTicker(t *testing.T) {
+	start := time.Unix(100, 0)
+	v := NewVirtual(start)
+	tk := NewTicker(v, time.Second)
+	ctx := context.Background()
+	for i := range 3 {
+		if n, err := tk.Wait(ctx); err != nil || n != 0 || !v.Now().Equal(start.Add(time.Duration(i)*time.Second)) {
+			t.Fatalf("tick %d at %v (skipped %d, %v)", i, v.Now().Sub(start), n, err)
+		}
+	}
+	v.Advance(3500 * time.Millisecond) // a read that took 3.5 s
+	// Ticks due at 3 s and 4 s are skipped; the one due at 5 s is served late.
+	if n, _ := tk.Wait(ctx); n != 2 || !v.Now().Equal(start.Add(5500*time.Millisecond)) {
+		t.Errorf("after a 3.5 s stall: skipped %d, now %v; want 2 skipped and no wait", n, v.Now().Sub(start))
+	}
+	if n, _ := tk.Wait(ctx); n != 0 || !v.Now().Equal(start.Add(6*time.Second)) {
+		t.Errorf("next tick at %v, want back on the 1 s grid", v.Now().Sub(start))
+	}
+}
