@@ -8,6 +8,7 @@ import (
 
 	"github.com/axle-edge/axle/sensors"
 	"github.com/axle-edge/axle/sensors/adxl345"
+	"github.com/axle-edge/axle/sensors/ds18b20"
 	"github.com/axle-edge/axle/sensors/replay"
 	"github.com/axle-edge/axle/sensors/sim"
 )
@@ -41,6 +42,12 @@ var table = []struct {
 		Channels:    "accel_x accel_y accel_z (m/s^2), renamed by option names",
 		Bus:         BusSPI + "|" + BusI2C,
 	}, adxl345.Open},
+	{DriverInfo{
+		Name:        "ds18b20",
+		Description: "DS18B20/DS1822 1-Wire thermometer, 9-12 bit, CRC and power-on value checked",
+		Channels:    "temperature (degC), renamed by option name",
+		Bus:         BusOneWire,
+	}, ds18b20.Open},
 	{DriverInfo{
 		Name:        "sim",
 		Description: "simulated pump: shaft harmonics, blade pass, bearing/imbalance/misalignment/looseness faults on a schedule",
