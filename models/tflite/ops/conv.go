@@ -1,4 +1,728 @@
 package ops
 
+import (
+	"fmt"
+	"unsafe"
+
+	"github.com/axle-edge/axle/models"
+)
+
 // addConv registers this family's kernels.
-func addConv(r *Resolver) {}
+func addConv(r *Resolver) {
+	r.Builtin[OpConv2d] = &Kernel{MaxVersion: 8, Prepare: convPrepare, Eval: convEval}
+	r.Builtin[OpDepthwiseConv2d] = &Kernel{MaxVersion: 7, Prepare: dwPrepare, Eval: dwEval}
+	r.Builtin[OpTransposeConv] = &Kernel{MaxVersion: 5, Prepare: tconvPrepare, Eval: tconvEval}
+}
+
+// maxStride bounds strides and dilations from the file so that window
+// arithmetic cannot overflow; real models use single digits.
+const maxStride = 1 << 16
+
+// window is one spatial dimension of a convolution or pooling window.
+type window struct {
+	in, filter, stride, dilation int
+	out, pad, padOffset          int
+}
+
+// solve computes the output size and leading padding as TFLite's
+// ComputePaddingHeightWidth: SAME keeps ceil(in/stride) outputs, VALID only
+// windows that fit; the total padding is split with the odd element at the
+// end.
+func (w *window) solve(n *Node, padding uint8, what string) error {
+	if w.stride <= 0 || w.stride > maxStride {
+		return n.Errorf("%s stride %d is out of range [1, %d]", what, w.stride, maxStride)
+	}
+	if w.dilation <= 0 || w.dilation > maxStride {
+		return n.Errorf("%s dilation %d is out of range [1, %d]", what, w.dilation, maxStride)
+	}
+	if w.filter <= 0 {
+		return n.Errorf("%s filter size %d must be positive", what, w.filter)
+	}
+	if w.in < 0 {
+		return n.Errorf("%s input size %d is negative", what, w.in)
+	}
+	eff := int64(w.filter-1)*int64(w.dilation) + 1
+	in, stride := int64(w.in), int64(w.stride)
+	var out int64
+	switch padding {
+	case padSame:
+		out = (in + stride - 1) / stride
+	case padValid:
+		out = (in + stride - eff) / stride
+	default:
+		return n.Errorf("padding %d is neither SAME nor VALID", padding)
+	}
+	if out < 0 {
+		return n.Errorf("%s filter of effective size %d does not fit the input of size %d", what, eff, w.in)
+	}
+	total := max((out-1)*stride+eff-in, 0)
+	w.out, w.pad, w.padOffset = int(out), int(total/2), int(total%2)
+	return nil
+}
+
+// convGeom is the shape of a 2-D convolution over NHWC tensors.
+type convGeom struct {
+	batches, inH, inW, inC int
+	fH, fW                 int
+	outH, outW, outC       int
+	sH, sW, dH, dW         int
+	padH, padW             int
+}
+
+// convWindows reads padding, strides and dilations from options (slots as in
+// Conv2DOptions / DepthwiseConv2DOptions) and solves both dimensions.
+func (g *convGeom) solve(n *Node, padding uint8) error {
+	h := window{in: g.inH, filter: g.fH, stride: g.sH, dilation: g.dH}
+	w := window{in: g.inW, filter: g.fW, stride: g.sW, dilation: g.dW}
+	if err := h.solve(n, padding, "height"); err != nil {
+		return err
+	}
+	if err := w.solve(n, padding, "width"); err != nil {
+		return err
+	}
+	g.outH, g.outW, g.padH, g.padW = h.out, w.out, h.pad, w.pad
+	if _, ok := mulChecked(g.batches, g.outH, g.outW, g.outC); !ok {
+		return n.Errorf("output shape [%d %d %d %d] is too large", g.batches, g.outH, g.outW, g.outC)
+	}
+	return nil
+}
+
+// convKind selects the arithmetic of a CONV_2D node.
+type convKind uint8
+
+const (
+	convFloat      convKind = iota
+	convInt8                // int8 activations, per-channel symmetric int8 filter
+	convUint8               // uint8 activations and filter, per-tensor
+	convInt16               // int16 activations, int8 filter, int64 accumulators
+	convInt16Acc32          // int16 activations with int32 bias: int32 accumulators
+	convHybrid              // float activations, int8 filter, one scale
+	convHybridPC            // float activations, int8 filter, per-channel scales
+)
+
+// convState is the per-node state of CONV_2D, built in Prepare.
+type convState struct {
+	g      convGeom
+	kind   convKind
+	groups int
+	fC     int // filter depth: input channels per group
+	fpg    int // output channels per group
+	k      int // patch length: fH*fW*fC
+	block  int // packed filter elements per group: roundUp4(fpg)*k
+	direct bool
+
+	fLo, fHi     float32 // float activation clamp
+	qLo, qHi     int32   // quantized activation clamp
+	inZP, outZP  int32
+	mult         []int32
+	shift        []int
+	corr         []int32 // -zp*sum(w) per output channel (8-bit kinds)
+	add          []int32 // corr + bias, refreshed each Eval
+	fScales      []float32
+	rowSum       []int32 // filter row sums (asymmetric hybrid)
+	constFilter  bool
+	filterPacked bool
+
+	wF32 []float32
+	wI8  []int8
+	wI16 []int16
+
+	threads  int
+	patchF32 [][]float32
+	patchI8  [][]int8
+	patchU8  [][]uint8
+	patchI16 [][]int16
+	accF32   [][]float32
+	accI32   [][]int32
+	accI64   [][]int64
+
+	// hybrid: the quantized input, one scale and zero point per batch
+	qIn   []int8
+	scale []float32
+	zp    []int32
+
+	// bound for one Eval
+	in, out *Tensor
+	biasF   []float32
+	bias64  []int64
+	run     func(lo, hi int)
+}
+
+func convPrepare(c Context, n *Node) error {
+	if len(n.Inputs) != 2 && len(n.Inputs) != 3 {
+		return n.Errorf("takes 2 or 3 inputs, got %d", len(n.Inputs))
+	}
+	if len(n.Outputs) != 1 {
+		return n.Errorf("takes 1 output, got %d", len(n.Outputs))
+	}
+	in, filter, bias, out := c.Input(n, 0), c.Input(n, 1), c.Input(n, 2), c.Output(n, 0)
+	if in == nil || filter == nil || out == nil {
+		return n.Errorf("input, filter and output tensors are required")
+	}
+	if in.Dims() != 4 || filter.Dims() != 4 {
+		return n.Errorf("input and filter must be 4-D, got shapes %v and %v", in.Shape, filter.Shape)
+	}
+	st, _ := n.State.(*convState)
+	if st == nil {
+		st = &convState{}
+		st.run = st.parallelRows
+		n.State = st
+	}
+	g := &st.g
+	*g = convGeom{
+		batches: in.Shape[0], inH: in.Shape[1], inW: in.Shape[2], inC: in.Shape[3],
+		fH: filter.Shape[1], fW: filter.Shape[2], outC: filter.Shape[0],
+		sW: int(n.Options.Int32(1, 0)), sH: int(n.Options.Int32(2, 0)),
+		dW: int(n.Options.Int32(4, 1)), dH: int(n.Options.Int32(5, 1)),
+	}
+	st.fC = filter.Shape[3]
+	if g.inH <= 0 || g.inW <= 0 || g.inC <= 0 || g.batches < 0 {
+		return n.Errorf("input shape %v must have positive height, width and depth", in.Shape)
+	}
+	if g.fH <= 0 || g.fW <= 0 || g.outC <= 0 || st.fC <= 0 {
+		return n.Errorf("filter shape %v must be positive", filter.Shape)
+	}
+	if g.inC%st.fC != 0 {
+		return n.Errorf("input depth %d is not a multiple of the filter depth %d", g.inC, st.fC)
+	}
+	st.groups = g.inC / st.fC
+	if g.outC%st.groups != 0 {
+		return n.Errorf("%d output channels do not split into %d groups", g.outC, st.groups)
+	}
+	st.fpg = g.outC / st.groups
+	act, err := readActivation(n, 3)
+	if err != nil {
+		return err
+	}
+	if err := g.solve(n, n.Options.Uint8(0, 0)); err != nil {
+		return err
+	}
+	var ok bool
+	if st.k, ok = mulChecked(g.fH, g.fW, st.fC); !ok {
+		return n.Errorf("filter shape %v is too large", filter.Shape)
+	}
+	if _, ok = mulChecked(g.outC, st.k); !ok {
+		return n.Errorf("filter shape %v is too large", filter.Shape)
+	}
+	if _, ok = mulChecked(g.batches, g.inH, g.inW, g.inC); !ok {
+		return n.Errorf("input shape %v is too large", in.Shape)
+	}
+	if bias != nil && bias.NumElements() != g.outC {
+		return n.Errorf("bias has %d elements for %d output channels", bias.NumElements(), g.outC)
+	}
+	if out.Type != in.Type {
+		return n.Errorf("output type %s differs from input type %s", out.Type, in.Type)
+	}
+	if err := st.prepareTypes(n, in, filter, bias, out, act); err != nil {
+		return err
+	}
+	if err := c.Resize(out, []int{g.batches, g.outH, g.outW, g.outC}); err != nil {
+		return n.Errorf("%v", err)
+	}
+	st.direct = g.fH == 1 && g.fW == 1 && st.groups == 1
+	if err := st.allocScratch(c, n); err != nil {
+		return err
+	}
+	st.constFilter, st.filterPacked = filter.Const, false
+	if filter.Const {
+		st.pack(filter)
+	}
+	return nil
+}
+
+// prepareTypes validates dtypes and quantization and derives multipliers.
+func (st *convState) prepareTypes(n *Node, in, filter, bias, out *Tensor, act Activation) error {
+	g := &st.g
+	st.fLo, st.fHi = act.FloatRange()
+	switch in.Type {
+	case models.Float32:
+		if bias != nil && bias.Type != models.Float32 {
+			return n.Errorf("float convolution needs a float32 bias, got %s", bias.Type)
+		}
+		switch filter.Type {
+		case models.Float32:
+			st.kind = convFloat
+			return nil
+		case models.Int8:
+			return st.prepareHybrid(n, filter)
+		}
+		return n.Errorf("float input with a %s filter is not supported", filter.Type)
+	case models.Int8, models.UInt8, models.Int16:
+	default:
+		return n.Errorf("input type %s is not supported", in.Type)
+	}
+	inScale, inZP, err := tensorScale(n, "input", in)
+	if err != nil {
+		return err
+	}
+	outScale, outZP, err := tensorScale(n, "output", out)
+	if err != nil {
+		return err
+	}
+	fs, err := filterScales(n, filter, 0, g.outC)
+	if err != nil {
+		return err
+	}
+	st.inZP, st.outZP = inZP, outZP
+	st.qLo, st.qHi = quantActRange(act, out, outScale, outZP)
+	st.corr = make([]int32, g.outC)
+	st.add = make([]int32, g.outC)
+	switch in.Type {
+	case models.Int8:
+		if filter.Type != models.Int8 {
+			return n.Errorf("int8 input needs an int8 filter, got %s", filter.Type)
+		}
+		if err := zeroFilterZeroPoints(n, filter); err != nil {
+			return err
+		}
+		if bias != nil && bias.Type != models.Int32 {
+			return n.Errorf("int8 convolution needs an int32 bias, got %s", bias.Type)
+		}
+		st.kind = convInt8
+		st.mult, st.shift = perChannelMultipliers(inScale, outScale, fs)
+	case models.UInt8:
+		if filter.Type != models.UInt8 {
+			return n.Errorf("uint8 input needs a uint8 filter, got %s", filter.Type)
+		}
+		if filter.Quant.PerChannel() {
+			return n.Errorf("uint8 convolution does not support per-channel filter scales")
+		}
+		if bias != nil && bias.Type != models.Int32 {
+			return n.Errorf("uint8 convolution needs an int32 bias, got %s", bias.Type)
+		}
+		st.kind = convUint8
+		m, s := productMultiplier(inScale, fs[0], outScale)
+		st.mult, st.shift = make([]int32, g.outC), make([]int, g.outC)
+		for i := range st.mult {
+			st.mult[i], st.shift[i] = m, s
+		}
+	case models.Int16:
+		if filter.Type != models.Int8 {
+			return n.Errorf("int16 input needs an int8 filter, got %s", filter.Type)
+		}
+		if err := zeroFilterZeroPoints(n, filter); err != nil {
+			return err
+		}
+		if inZP != 0 || outZP != 0 {
+			return n.Errorf("int16 input and output need zero point 0, got %d and %d", inZP, outZP)
+		}
+		st.mult, st.shift = perChannelMultipliers(inScale, outScale, fs)
+		acc32, err := int16Acc32(n, bias, 6)
+		if err != nil {
+			return err
+		}
+		st.kind = convInt16Acc32
+		if !acc32 {
+			st.kind = convInt16
+			if err := checkShift64(n, st.shift); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// int16Acc32 decides between TFLite's two int16x8 accumulators: int32 when
+// the bias is int32 (or, without bias, when quantized_bias_type says INT32),
+// int64 otherwise. slot is the quantized_bias_type option slot.
+func int16Acc32(n *Node, bias *Tensor, slot int) (bool, error) {
+	qbt := n.Options.Int8(slot, schemaFloat32)
+	if qbt != schemaFloat32 && qbt != schemaInt32 && qbt != schemaInt64 {
+		return false, n.Errorf("quantized_bias_type %d must be INT32 or INT64", qbt)
+	}
+	if bias == nil {
+		return qbt == schemaInt32, nil
+	}
+	switch bias.Type {
+	case models.Int32:
+		if qbt == schemaInt64 {
+			return false, n.Errorf("bias is int32 but quantized_bias_type is INT64")
+		}
+		return true, nil
+	case models.Int64:
+		if qbt == schemaInt32 {
+			return false, n.Errorf("bias is int64 but quantized_bias_type is INT32")
+		}
+		return false, nil
+	}
+	return false, n.Errorf("int16 convolution needs an int32 or int64 bias, got %s", bias.Type)
+}
+
+// prepareHybrid sets up float activations with int8 weights. TFLite
+// quantizes each batch symmetrically when all filter scales are equal and
+// asymmetrically, with per-channel scales, otherwise (and for groups).
+func (st *convState) prepareHybrid(n *Node, filter *Tensor) error {
+	fs, err := filterScales(n, filter, 0, st.g.outC)
+	if err != nil {
+		return err
+	}
+	st.kind = convHybrid
+	for _, s := range fs {
+		if s != fs[0] || st.groups != 1 {
+			st.kind = convHybridPC
+		}
+	}
+	st.fScales = make([]float32, len(fs))
+	for i, s := range fs {
+		st.fScales[i] = float32(s)
+	}
+	return nil
+}
+
+// allocScratch sizes the packed filter and the per-thread buffers.
+func (st *convState) allocScratch(c Context, n *Node) error {
+	g := &st.g
+	st.block = roundUp4(st.fpg) * st.k
+	packed, ok := mulChecked(st.block, st.groups)
+	if !ok {
+		return n.Errorf("filter shape is too large")
+	}
+	st.threads = max(c.Threads(), 1)
+	accLen := roundUp4(st.fpg)
+	var err error
+	switch st.kind {
+	case convFloat:
+		st.wF32, err = allocSlice[float32](c, packed)
+		if err == nil {
+			st.patchF32, err = allocRows[float32](c, st.threads, st.k)
+		}
+		if err == nil {
+			st.accF32, err = allocRows[float32](c, st.threads, accLen)
+		}
+	case convInt8, convHybrid, convHybridPC:
+		st.wI8, err = allocSlice[int8](c, packed)
+		if err == nil {
+			st.patchI8, err = allocRows[int8](c, st.threads, st.k)
+		}
+		if err == nil {
+			st.accI32, err = allocRows[int32](c, st.threads, accLen)
+		}
+		if err == nil && st.kind != convInt8 {
+			st.rowSum = make([]int32, g.outC)
+			st.scale = make([]float32, g.batches)
+			st.zp = make([]int32, g.batches)
+			st.qIn, err = allocSlice[int8](c, g.batches*g.inH*g.inW*g.inC)
+		}
+	case convUint8:
+		st.wI16, err = allocSlice[int16](c, packed)
+		if err == nil {
+			st.patchU8, err = allocRows[uint8](c, st.threads, st.k)
+		}
+		if err == nil {
+			st.accI32, err = allocRows[int32](c, st.threads, accLen)
+		}
+	case convInt16, convInt16Acc32:
+		st.wI8, err = allocSlice[int8](c, packed)
+		if err == nil {
+			st.patchI16, err = allocRows[int16](c, st.threads, st.k)
+		}
+		if err == nil {
+			st.accI64, err = allocRows[int64](c, st.threads, accLen)
+		}
+		if err == nil {
+			st.accI32, err = allocRows[int32](c, st.threads, accLen)
+		}
+	}
+	if err != nil {
+		return n.Errorf("%v", err)
+	}
+	return nil
+}
+
+// pack reorders the filter into per-group blocks of four channels and
+// precomputes the zero-point terms that depend only on the filter.
+func (st *convState) pack(filter *Tensor) {
+	g := &st.g
+	k, fpg := st.k, st.fpg
+	for grp := 0; grp < st.groups; grp++ {
+		lo, hi := grp*fpg*k, (grp+1)*fpg*k
+		dst := grp * st.block
+		switch st.kind {
+		case convFloat:
+			packRows(st.wF32[dst:dst+st.block], filter.F32()[lo:hi], fpg, k)
+		case convUint8:
+			// Packing w - zf leaves plain sums of x*(w - zf).
+			zf := int16(filter.ZeroPoint())
+			blk := st.wI16[dst : dst+st.block]
+			packRows(blk, filter.U8()[lo:hi], fpg, k)
+			for o := 0; o < fpg; o++ {
+				base := o / 4 * 4 * k
+				for i := 0; i < k; i++ {
+					blk[base+4*i+o%4] -= zf
+				}
+			}
+		default:
+			packRows(st.wI8[dst:dst+st.block], filter.I8()[lo:hi], fpg, k)
+		}
+	}
+	// Padding is filled with the input zero point, so every patch element
+	// contributes w*x and the -zp*sum(w) term is the same for all pixels.
+	switch st.kind {
+	case convInt8:
+		rowSums(st.corr, filter.I8(), g.outC, k)
+		for o := range st.corr {
+			st.corr[o] *= -st.inZP
+		}
+	case convUint8:
+		zf := filter.ZeroPoint()
+		for o := range st.corr {
+			var s int32
+			for _, v := range filter.U8()[o*k : (o+1)*k] {
+				s += int32(v) - zf
+			}
+			st.corr[o] = -st.inZP * s
+		}
+	case convHybridPC:
+		rowSums(st.rowSum, filter.I8(), g.outC, k)
+	}
+	st.filterPacked = true
+}
+
+func convEval(c Context, n *Node) error {
+	st, ok := n.State.(*convState)
+	if !ok {
+		return n.Errorf("not prepared")
+	}
+	in, filter, bias, out := c.Input(n, 0), c.Input(n, 1), c.Input(n, 2), c.Output(n, 0)
+	g := &st.g
+	if err := checkData(n, "input", in, g.batches*g.inH*g.inW*g.inC); err != nil {
+		return err
+	}
+	if err := checkData(n, "filter", filter, g.outC*st.k); err != nil {
+		return err
+	}
+	if err := checkData(n, "output", out, g.batches*g.outH*g.outW*g.outC); err != nil {
+		return err
+	}
+	if bias != nil {
+		if err := checkData(n, "bias", bias, g.outC); err != nil {
+			return err
+		}
+	}
+	if !st.constFilter || !st.filterPacked {
+		st.pack(filter)
+	}
+	st.biasF, st.bias64 = nil, nil
+	switch st.kind {
+	case convFloat, convHybrid, convHybridPC:
+		if bias != nil {
+			st.biasF = bias.F32()
+		}
+	case convInt16:
+		if bias != nil {
+			st.bias64 = bias.I64()
+		}
+	case convInt16Acc32:
+		clear(st.add)
+		if bias != nil {
+			copy(st.add, bias.I32())
+		}
+	default:
+		copy(st.add, st.corr)
+		if bias != nil {
+			for o, b := range bias.I32()[:len(st.add)] {
+				st.add[o] += b
+			}
+		}
+	}
+	if g.batches*g.outH*g.outW == 0 {
+		return nil
+	}
+	switch st.kind {
+	case convHybrid, convHybridPC:
+		st.quantizeInput(in)
+	}
+	st.in, st.out = in, out
+	if rows := g.batches * g.outH; st.threads > 1 && rows > 1 {
+		c.Parallel(st.threads, st.run)
+	} else {
+		st.rows(0, 0, rows)
+	}
+	st.in, st.out = nil, nil
+	return nil
+}
+
+// quantizeInput quantizes each batch of a hybrid convolution's input.
+func (st *convState) quantizeInput(in *Tensor) {
+	g := &st.g
+	size := g.inH * g.inW * g.inC
+	x := in.F32()
+	for b := 0; b < g.batches; b++ {
+		v, q := x[b*size:(b+1)*size], st.qIn[b*size:(b+1)*size]
+		if st.kind == convHybrid {
+			st.scale[b] = symmetricQuantize(v, q) * st.fScales[0]
+			st.zp[b] = 0
+		} else {
+			st.scale[b], st.zp[b] = asymmetricQuantize(v, q)
+		}
+	}
+}
+
+// parallelRows runs the share of output rows of workers [lo, hi).
+func (st *convState) parallelRows(lo, hi int) {
+	total := st.g.batches * st.g.outH
+	for t := lo; t < hi; t++ {
+		a, b := share(total, st.threads, t)
+		st.rows(t, a, b)
+	}
+}
+
+// share is part i of [0, total) split into parts contiguous ranges.
+func share(total, parts, i int) (int, int) {
+	size := (total + parts - 1) / parts
+	return min(i*size, total), min((i+1)*size, total)
+}
+
+// rows computes output rows [r0, r1) (row = batch*outH + y) with the
+// scratch buffers of worker t.
+func (st *convState) rows(t, r0, r1 int) {
+	g := &st.g
+	fpg := st.fpg
+	for r := r0; r < r1; r++ {
+		b, oy := r/g.outH, r%g.outH
+		for ox := 0; ox < g.outW; ox++ {
+			pix := ((b*g.outH+oy)*g.outW + ox) * g.outC
+			for grp := 0; grp < st.groups; grp++ {
+				ch := grp * fpg
+				wlo, whi := grp*st.block, (grp+1)*st.block
+				switch st.kind {
+				case convFloat:
+					p := patch(st, st.in.F32(), st.patchF32[t], 0, b, oy, ox, grp)
+					acc := st.accF32[t]
+					gemmRow(p, st.wF32[wlo:whi], acc)
+					var bias []float32
+					if st.biasF != nil {
+						bias = st.biasF[ch : ch+fpg]
+					}
+					biasActF32(st.out.F32()[pix+ch:pix+ch+fpg], acc, bias, st.fLo, st.fHi)
+				case convInt8:
+					p := patch(st, st.in.I8(), st.patchI8[t], int8(st.inZP), b, oy, ox, grp)
+					acc := st.accI32[t]
+					gemmRow(p, st.wI8[wlo:whi], acc)
+					requantize32(st.out.I8()[pix+ch:pix+ch+fpg], acc, st.add[ch:], st.mult[ch:], st.shift[ch:], st.outZP, st.qLo, st.qHi)
+				case convUint8:
+					p := patch(st, st.in.U8(), st.patchU8[t], uint8(st.inZP), b, oy, ox, grp)
+					acc := st.accI32[t]
+					gemmRow(p, st.wI16[wlo:whi], acc)
+					requantize32(st.out.U8()[pix+ch:pix+ch+fpg], acc, st.add[ch:], st.mult[ch:], st.shift[ch:], st.outZP, st.qLo, st.qHi)
+				case convInt16, convInt16Acc32:
+					p := patch(st, st.in.I16(), st.patchI16[t], 0, b, oy, ox, grp)
+					acc := st.accI64[t]
+					gemmRow(p, st.wI8[wlo:whi], acc)
+					o := st.out.I16()[pix+ch : pix+ch+fpg]
+					if st.kind == convInt16 {
+						var bias []int64
+						if st.bias64 != nil {
+							bias = st.bias64[ch : ch+fpg]
+						}
+						requantize64(o, acc, bias, st.mult[ch:], st.shift[ch:], st.qLo, st.qHi)
+					} else {
+						a32 := st.accI32[t]
+						narrow32(a32[:fpg], acc)
+						requantize32(o, a32, st.add[ch:], st.mult[ch:], st.shift[ch:], 0, st.qLo, st.qHi)
+					}
+				case convHybrid, convHybridPC:
+					zp := st.zp[b]
+					p := patch(st, st.qIn, st.patchI8[t], int8(zp), b, oy, ox, grp)
+					acc := st.accI32[t]
+					gemmRow(p, st.wI8[wlo:whi], acc)
+					st.hybridOut(st.out.F32()[pix+ch:pix+ch+fpg], acc, b, ch)
+				}
+			}
+		}
+	}
+}
+
+// hybridOut dequantizes the accumulators of one pixel and group.
+func (st *convState) hybridOut(out []float32, acc []int32, b, ch int) {
+	sf := st.scale[b]
+	for i := range out {
+		var v float32
+		if st.kind == convHybrid {
+			v = float32(acc[i]) * sf
+		} else {
+			o := ch + i
+			v = float32(acc[i]-st.rowSum[o]*st.zp[b]) * (st.fScales[o] * sf)
+		}
+		if st.biasF != nil {
+			v += st.biasF[ch+i]
+		}
+		out[i] = min(max(v, st.fLo), st.fHi)
+	}
+}
+
+// patch returns the im2col window of output pixel (b, oy, ox) for group
+// grp: the input pixel itself for unpadded 1x1 filters, otherwise a copy in
+// filter order [fH][fW][fC] with pad outside the image.
+func patch[T elem](st *convState, in, buf []T, pad T, b, oy, ox, grp int) []T {
+	g := &st.g
+	iy0, ix0 := oy*g.sH-g.padH, ox*g.sW-g.padW
+	if st.direct {
+		if iy0 >= 0 && iy0 < g.inH && ix0 >= 0 && ix0 < g.inW {
+			o := ((b*g.inH+iy0)*g.inW + ix0) * g.inC
+			return in[o : o+g.inC]
+		}
+	}
+	fC, c0 := st.fC, grp*st.fC
+	i := 0
+	for ky := 0; ky < g.fH; ky++ {
+		iy := iy0 + ky*g.dH
+		for kx := 0; kx < g.fW; kx++ {
+			ix := ix0 + kx*g.dW
+			dst := buf[i : i+fC]
+			if iy < 0 || iy >= g.inH || ix < 0 || ix >= g.inW {
+				for j := range dst {
+					dst[j] = pad
+				}
+			} else {
+				o := ((b*g.inH+iy)*g.inW+ix)*g.inC + c0
+				copy(dst, in[o:o+fC])
+			}
+			i += fC
+		}
+	}
+	return buf[:st.k]
+}
+
+// checkData verifies that a tensor holds at least elems elements, so that a
+// kernel never indexes past data the interpreter did not provide.
+func checkData(n *Node, what string, t *Tensor, elems int) error {
+	if size := t.Type.Size(); size == 0 || len(t.Data)/size < elems {
+		return n.Errorf("%s tensor %q has %d bytes of data, need %d elements of %s", what, t.Name, len(t.Data), elems, t.Type)
+	}
+	return nil
+}
+
+// allocSlice returns n zeroed elements of kernel state from Context.Alloc.
+func allocSlice[T elem](c Context, n int) ([]T, error) {
+	var z T
+	size, ok := mulChecked(n, int(unsafe.Sizeof(z)))
+	if !ok {
+		return nil, fmt.Errorf("scratch buffer of %d elements is too large", n)
+	}
+	if size == 0 {
+		return nil, nil
+	}
+	b, err := c.Alloc(size)
+	if err != nil {
+		return nil, err
+	}
+	return view[T](b)[:n], nil
+}
+
+// allocRows returns rows slices of n elements backed by one allocation.
+func allocRows[T elem](c Context, rows, n int) ([][]T, error) {
+	total, ok := mulChecked(rows, n)
+	if !ok {
+		return nil, fmt.Errorf("scratch buffers of %d x %d elements are too large", rows, n)
+	}
+	all, err := allocSlice[T](c, total)
+	if err != nil {
+		return nil, err
+	}
+	out := make([][]T, rows)
+	for i := range out {
+		out[i] = all[i*n : (i+1)*n : (i+1)*n]
+	}
+	return out, nil
+}

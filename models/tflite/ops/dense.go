@@ -1,4 +1,542 @@
 package ops
 
+import "github.com/axle-edge/axle/models"
+
 // addDense registers this family's kernels.
-func addDense(r *Resolver) {}
+func addDense(r *Resolver) {
+	r.Builtin[OpFullyConnected] = &Kernel{MaxVersion: 12, Prepare: fcPrepare, Eval: fcEval}
+	r.Builtin[OpBatchMatmul] = &Kernel{MaxVersion: 4, Prepare: bmmPrepare, Eval: bmmEval}
+}
+
+// FULLY_CONNECTED: output[b][o] = act(bias[o] + sum_k input[b][k]*w[o][k])
+// with the input flattened to [batches, K] (K = the filter's depth). The
+// filter is packed once (dense_gemm.go); the integer zero-point terms that
+// depend only on the filter are folded into one per-channel constant, so the
+// inner loop is a plain dot product:
+//
+//	sum (x - zx)(w - zw) = sum x*(w - zw) - zx*sum(w - zw)
+
+type fcKind uint8
+
+const (
+	fcFloat      fcKind = iota
+	fcInt8              // int8 activations, int8 filter without zero point
+	fcInt8W16           // int8/uint8 activations, filter with a zero point (packed as int16)
+	fcInt16             // int16 activations, int64 accumulators
+	fcInt16Acc32        // int16 activations, int32 accumulators (int32 bias)
+	fcHybrid            // float activations, 8-bit weights quantized per row at runtime
+)
+
+type fcState struct {
+	kind      fcKind
+	batches   int
+	units     int
+	k         int
+	asymInput bool // hybrid: asymmetric per-row input quantization
+	act       Activation
+	keepDims  bool
+
+	fLo, fHi    float32
+	qLo, qHi    int32
+	inZP, outZP int32
+	filterZP    int32
+	mult        []int32
+	shift       []int
+	corr        []int32 // -zx*sum(w - zw)
+	add         []int32 // corr + bias for one Eval
+	fScales     []float32
+	rowSum      []int32
+	constFilter bool
+	packed      bool
+
+	wF32 []float32
+	wI8  []int8
+	wI16 []int16
+	wI32 []int32
+
+	threads int
+	accF32  [][]float32
+	accI32  [][]int32
+	accI64  [][]int64
+
+	qIn   []int8
+	scale []float32
+	zp    []int32
+
+	in, out   *Tensor
+	biasF     []float32
+	bias64    []int64
+	bias64buf []int64
+	run       func(lo, hi int)
+}
+
+func fcPrepare(c Context, n *Node) error {
+	if len(n.Inputs) != 2 && len(n.Inputs) != 3 {
+		return n.Errorf("takes 2 or 3 inputs, got %d", len(n.Inputs))
+	}
+	if len(n.Outputs) != 1 {
+		return n.Errorf("takes 1 output, got %d (only the DEFAULT weights format is supported)", len(n.Outputs))
+	}
+	in, filter, bias, out := c.Input(n, 0), c.Input(n, 1), c.Input(n, 2), c.Output(n, 0)
+	if in == nil || filter == nil || out == nil {
+		return n.Errorf("input, filter and output tensors are required")
+	}
+	if wf := n.Options.Uint8(1, 0); wf != 0 {
+		return n.Errorf("weights format %d is not supported (only DEFAULT)", wf)
+	}
+	if filter.Dims() != 2 {
+		return n.Errorf("filter must be 2-D, got shape %v", filter.Shape)
+	}
+	if in.Dims() < 1 {
+		return n.Errorf("input must have at least one dimension, got shape %v", in.Shape)
+	}
+	st, _ := n.State.(*fcState)
+	if st == nil {
+		st = &fcState{}
+		st.run = st.parallel
+		n.State = st
+	}
+	st.units, st.k = filter.Shape[0], filter.Shape[1]
+	if st.units < 0 || st.k < 0 {
+		return n.Errorf("filter shape %v is invalid", filter.Shape)
+	}
+	size, ok := mulChecked(in.Shape...)
+	if !ok {
+		return n.Errorf("input shape %v is invalid or too large", in.Shape)
+	}
+	if _, ok := mulChecked(st.units, st.k); !ok {
+		return n.Errorf("filter shape %v is too large", filter.Shape)
+	}
+	st.keepDims = n.Options.Bool(2, false)
+	st.batches = 0
+	if st.k > 0 {
+		st.batches = size / st.k
+	} else {
+		st.batches = size
+		if last := in.Shape[len(in.Shape)-1]; last > 0 {
+			st.batches = size / last
+		}
+	}
+	var shape []int
+	if st.keepDims {
+		if st.k > 0 && in.Shape[len(in.Shape)-1] != st.k {
+			return n.Errorf("keep_num_dims needs the input depth %d to equal the filter depth %d", in.Shape[len(in.Shape)-1], st.k)
+		}
+		shape = append(append(shape, in.Shape[:len(in.Shape)-1]...), st.units)
+	} else {
+		shape = []int{st.batches, st.units}
+	}
+	if _, ok := mulChecked(st.batches, st.units); !ok {
+		return n.Errorf("output of %d x %d elements is too large", st.batches, st.units)
+	}
+	if bias != nil && bias.NumElements() != st.units {
+		return n.Errorf("bias has %d elements for %d units", bias.NumElements(), st.units)
+	}
+	act, err := readActivation(n, 0)
+	if err != nil {
+		return err
+	}
+	st.act = act
+	st.asymInput = n.Options.Bool(3, false)
+	if err := st.prepareTypes(n, in, filter, bias, out); err != nil {
+		return err
+	}
+	if err := c.Resize(out, shape); err != nil {
+		return n.Errorf("%v", err)
+	}
+	if err := st.alloc(c, n); err != nil {
+		return err
+	}
+	st.constFilter, st.packed = filter.Const, false
+	if filter.Const {
+		st.pack(filter)
+	}
+	return nil
+}
+
+func (st *fcState) prepareTypes(n *Node, in, filter, bias, out *Tensor) error {
+	st.fLo, st.fHi = st.act.FloatRange()
+	hybrid := in.Type == models.Float32 && (filter.Type == models.Int8 || filter.Type == models.UInt8)
+	if !hybrid && !st.act.Supported() {
+		return n.Errorf("fused activation %d is not supported (only NONE, RELU, RELU_N1_TO_1, RELU6)", st.act)
+	}
+	if in.Type == models.Float32 {
+		if out.Type != models.Float32 {
+			return n.Errorf("float input needs a float32 output, got %s", out.Type)
+		}
+		if bias != nil && bias.Type != models.Float32 {
+			return n.Errorf("float input needs a float32 bias, got %s", bias.Type)
+		}
+		switch {
+		case filter.Type == models.Float32:
+			st.kind = fcFloat
+			return nil
+		case hybrid:
+			fs, err := filterScales(n, filter, 0, st.units)
+			if err != nil {
+				return err
+			}
+			st.kind = fcHybrid
+			st.fScales = make([]float32, len(filter.Quant.Scale))
+			for i := range st.fScales {
+				st.fScales[i] = float32(fs[i])
+			}
+			return nil
+		}
+		return n.Errorf("float input with a %s filter is not supported", filter.Type)
+	}
+	if !isQuantType(in.Type) {
+		return n.Errorf("input type %s is not supported", in.Type)
+	}
+	if out.Type != in.Type {
+		return n.Errorf("%s input needs a %s output, got %s", in.Type, in.Type, out.Type)
+	}
+	inScale, inZP, err := tensorScale(n, "input", in)
+	if err != nil {
+		return err
+	}
+	outScale, outZP, err := tensorScale(n, "output", out)
+	if err != nil {
+		return err
+	}
+	fs, err := filterScales(n, filter, 0, st.units)
+	if err != nil {
+		return err
+	}
+	perChannel := filter.Quant.PerChannel()
+	st.inZP, st.outZP, st.filterZP = inZP, outZP, filter.ZeroPoint()
+	if perChannel {
+		// TFLite's per-channel kernels assume symmetric weights.
+		st.filterZP = 0
+		st.mult, st.shift = perChannelMultipliers(inScale, outScale, fs)
+	} else {
+		m, s := productMultiplier(inScale, fs[0], outScale)
+		st.mult, st.shift = make([]int32, st.units), make([]int, st.units)
+		for i := range st.mult {
+			st.mult[i], st.shift[i] = m, s
+		}
+	}
+	st.qLo, st.qHi = quantActRange(st.act, out, outScale, outZP)
+	st.corr = make([]int32, st.units)
+	st.add = make([]int32, st.units)
+	switch in.Type {
+	case models.Int8, models.UInt8:
+		if filter.Type != in.Type {
+			return n.Errorf("%s input needs a %s filter, got %s", in.Type, in.Type, filter.Type)
+		}
+		if perChannel && in.Type == models.UInt8 {
+			return n.Errorf("uint8 fully connected does not support per-channel filter scales")
+		}
+		if bias != nil && bias.Type != models.Int32 {
+			return n.Errorf("%s fully connected needs an int32 bias, got %s", in.Type, bias.Type)
+		}
+		st.kind = fcInt8
+		if in.Type == models.UInt8 || st.filterZP != 0 {
+			st.kind = fcInt8W16
+		}
+	case models.Int16:
+		if filter.Type != models.Int8 && filter.Type != models.Int16 {
+			return n.Errorf("int16 input needs an int8 or int16 filter, got %s", filter.Type)
+		}
+		if inZP != 0 || outZP != 0 {
+			return n.Errorf("int16 input and output need zero point 0, got %d and %d", inZP, outZP)
+		}
+		acc32, err := int16Acc32(n, bias, 4)
+		if err != nil {
+			return err
+		}
+		// An int16 filter always accumulates in 64 bits in TFLite.
+		st.kind = fcInt16
+		if acc32 && filter.Type == models.Int8 {
+			st.kind = fcInt16Acc32
+		} else if err := checkShift64(n, st.shift); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (st *fcState) alloc(c Context, n *Node) error {
+	packed, ok := mulChecked(roundUp4(st.units), st.k)
+	if !ok {
+		return n.Errorf("filter is too large")
+	}
+	st.threads = max(c.Threads(), 1)
+	accLen := roundUp4(st.units)
+	var err error
+	switch st.kind {
+	case fcFloat:
+		st.wF32, err = allocSlice[float32](c, packed)
+		if err == nil {
+			st.accF32, err = allocRows[float32](c, st.threads, accLen)
+		}
+	case fcInt8, fcHybrid:
+		st.wI8, err = allocSlice[int8](c, packed)
+		if err == nil {
+			st.accI32, err = allocRows[int32](c, st.threads, accLen)
+		}
+		if err == nil && st.kind == fcHybrid {
+			st.rowSum = make([]int32, st.units)
+			st.scale = make([]float32, st.batches)
+			st.zp = make([]int32, st.batches)
+			st.qIn, err = allocSlice[int8](c, st.batches*st.k)
+		}
+	case fcInt8W16:
+		st.wI16, err = allocSlice[int16](c, packed)
+		if err == nil {
+			st.accI32, err = allocRows[int32](c, st.threads, accLen)
+		}
+	case fcInt16, fcInt16Acc32:
+		st.wI32, err = allocSlice[int32](c, packed)
+		if err == nil {
+			st.accI64, err = allocRows[int64](c, st.threads, accLen)
+		}
+		if err == nil {
+			st.accI32, err = allocRows[int32](c, st.threads, accLen)
+		}
+		st.bias64buf = make([]int64, st.units)
+	}
+	if err != nil {
+		return n.Errorf("%v", err)
+	}
+	return nil
+}
+
+// pack packs the filter (minus its zero point where one applies) and
+// computes the per-channel zero-point corrections.
+func (st *fcState) pack(filter *Tensor) {
+	u, k := st.units, st.k
+	switch st.kind {
+	case fcFloat:
+		packRows(st.wF32, filter.F32()[:u*k], u, k)
+	case fcInt8:
+		w := filter.I8()[:u*k]
+		packRows(st.wI8, w, u, k)
+		rowSums(st.corr, w, u, k)
+		for o := range st.corr {
+			st.corr[o] *= -st.inZP
+		}
+	case fcHybrid:
+		// TFLite reads 8-bit hybrid weights as int8 whatever their type.
+		w := view[int8](filter.Data)[:u*k]
+		packRows(st.wI8, w, u, k)
+		rowSums(st.rowSum, w, u, k)
+	case fcInt8W16:
+		zw := int16(st.filterZP)
+		if filter.Type == models.UInt8 {
+			packRows(st.wI16, filter.U8()[:u*k], u, k)
+		} else {
+			packRows(st.wI16, filter.I8()[:u*k], u, k)
+		}
+		subtractPacked(st.wI16, zw, u, k)
+		st.foldCorr16(filter)
+	case fcInt16, fcInt16Acc32:
+		if filter.Type == models.Int16 {
+			packRows(st.wI32, filter.I16()[:u*k], u, k)
+		} else {
+			packRows(st.wI32, filter.I8()[:u*k], u, k)
+		}
+		subtractPacked(st.wI32, st.filterZP, u, k)
+	}
+	st.packed = true
+}
+
+// subtractPacked subtracts z from the real (not padding) channels of a
+// packed filter.
+func subtractPacked[T ~int16 | ~int32](wp []T, z T, rows, k int) {
+	if z == 0 {
+		return
+	}
+	for o := 0; o < rows; o++ {
+		base := o / 4 * 4 * k
+		for i := 0; i < k; i++ {
+			wp[base+4*i+o%4] -= z
+		}
+	}
+}
+
+func (st *fcState) foldCorr16(filter *Tensor) {
+	k := st.k
+	for o := range st.corr {
+		var s int32
+		if filter.Type == models.UInt8 {
+			for _, v := range filter.U8()[o*k : (o+1)*k] {
+				s += int32(v) - st.filterZP
+			}
+		} else {
+			for _, v := range filter.I8()[o*k : (o+1)*k] {
+				s += int32(v) - st.filterZP
+			}
+		}
+		st.corr[o] = -st.inZP * s
+	}
+}
+
+func fcEval(c Context, n *Node) error {
+	st, ok := n.State.(*fcState)
+	if !ok {
+		return n.Errorf("not prepared")
+	}
+	in, filter, bias, out := c.Input(n, 0), c.Input(n, 1), c.Input(n, 2), c.Output(n, 0)
+	if err := checkData(n, "input", in, st.batches*st.k); err != nil {
+		return err
+	}
+	if err := checkData(n, "filter", filter, st.units*st.k); err != nil {
+		return err
+	}
+	if err := checkData(n, "output", out, st.batches*st.units); err != nil {
+		return err
+	}
+	if bias != nil {
+		if err := checkData(n, "bias", bias, st.units); err != nil {
+			return err
+		}
+	}
+	if st.batches*st.units == 0 {
+		return nil
+	}
+	if st.k == 0 {
+		clear(out.Data)
+		return nil
+	}
+	if !st.constFilter || !st.packed {
+		st.pack(filter)
+	}
+	st.biasF, st.bias64 = nil, nil
+	switch st.kind {
+	case fcFloat, fcHybrid:
+		if bias != nil {
+			st.biasF = bias.F32()
+		}
+	case fcInt16:
+		if bias != nil {
+			// An int32 bias with an int16 filter still accumulates in 64
+			// bits in TFLite: widen it.
+			st.bias64 = st.bias64buf
+			if bias.Type == models.Int64 {
+				copy(st.bias64, bias.I64())
+			} else {
+				for o, v := range bias.I32()[:st.units] {
+					st.bias64[o] = int64(v)
+				}
+			}
+		}
+	default:
+		copy(st.add, st.corr)
+		if bias != nil {
+			for o, b := range bias.I32()[:st.units] {
+				st.add[o] += b
+			}
+		}
+	}
+	if st.kind == fcHybrid {
+		x := in.F32()
+		for b := 0; b < st.batches; b++ {
+			row, q := x[b*st.k:(b+1)*st.k], st.qIn[b*st.k:(b+1)*st.k]
+			if st.asymInput {
+				st.scale[b], st.zp[b] = asymmetricQuantize(row, q)
+			} else {
+				st.scale[b], st.zp[b] = symmetricQuantize(row, q), 0
+			}
+			if len(st.fScales) == 1 {
+				st.scale[b] *= st.fScales[0]
+			}
+		}
+	}
+	st.in, st.out = in, out
+	if st.threads > 1 && st.batches*st.units > 64 {
+		c.Parallel(st.threads, st.run)
+	} else {
+		st.compute(0, 0, st.batches, 0, roundUp4(st.units)/4)
+	}
+	st.in, st.out = nil, nil
+	return nil
+}
+
+// parallel splits the batch rows across workers when there are enough of
+// them, the channel blocks otherwise.
+func (st *fcState) parallel(lo, hi int) {
+	blocks := roundUp4(st.units) / 4
+	for t := lo; t < hi; t++ {
+		if st.batches >= st.threads {
+			b0, b1 := share(st.batches, st.threads, t)
+			st.compute(t, b0, b1, 0, blocks)
+		} else {
+			k0, k1 := share(blocks, st.threads, t)
+			st.compute(t, 0, st.batches, k0, k1)
+		}
+	}
+}
+
+// compute produces batch rows [b0, b1) for the channel blocks [k0, k1).
+func (st *fcState) compute(t, b0, b1, k0, k1 int) {
+	if k0 >= k1 {
+		return
+	}
+	k, u := st.k, st.units
+	c0, c1 := 4*k0, min(4*k1, u)
+	wlo, whi := 4*k0*k, 4*k1*k
+	for b := b0; b < b1; b++ {
+		o := b*u + c0
+		switch st.kind {
+		case fcFloat:
+			acc := st.accF32[t][4*k0 : 4*k1]
+			gemmRow(st.in.F32()[b*k:(b+1)*k], st.wF32[wlo:whi], acc)
+			var bias []float32
+			if st.biasF != nil {
+				bias = st.biasF[c0:c1]
+			}
+			biasActF32(st.out.F32()[o:o+c1-c0], acc, bias, st.fLo, st.fHi)
+		case fcInt8:
+			acc := st.accI32[t][4*k0 : 4*k1]
+			gemmRow(st.in.I8()[b*k:(b+1)*k], st.wI8[wlo:whi], acc)
+			requantize32(st.out.I8()[o:o+c1-c0], acc, st.add[c0:], st.mult[c0:], st.shift[c0:], st.outZP, st.qLo, st.qHi)
+		case fcInt8W16:
+			acc := st.accI32[t][4*k0 : 4*k1]
+			if st.in.Type == models.UInt8 {
+				gemmRow(st.in.U8()[b*k:(b+1)*k], st.wI16[wlo:whi], acc)
+				requantize32(st.out.U8()[o:o+c1-c0], acc, st.add[c0:], st.mult[c0:], st.shift[c0:], st.outZP, st.qLo, st.qHi)
+			} else {
+				gemmRow(st.in.I8()[b*k:(b+1)*k], st.wI16[wlo:whi], acc)
+				requantize32(st.out.I8()[o:o+c1-c0], acc, st.add[c0:], st.mult[c0:], st.shift[c0:], st.outZP, st.qLo, st.qHi)
+			}
+		case fcInt16:
+			acc := st.accI64[t][4*k0 : 4*k1]
+			gemmRow(st.in.I16()[b*k:(b+1)*k], st.wI32[wlo:whi], acc)
+			var bias []int64
+			if st.bias64 != nil {
+				bias = st.bias64[c0:c1]
+			}
+			requantize64(st.out.I16()[o:o+c1-c0], acc, bias, st.mult[c0:], st.shift[c0:], st.qLo, st.qHi)
+		case fcInt16Acc32:
+			acc := st.accI64[t][4*k0 : 4*k1]
+			gemmRow(st.in.I16()[b*k:(b+1)*k], st.wI32[wlo:whi], acc)
+			a32 := st.accI32[t][:c1-c0]
+			narrow32(a32, acc)
+			requantize32(st.out.I16()[o:o+c1-c0], a32, st.add[c0:], st.mult[c0:], st.shift[c0:], 0, st.qLo, st.qHi)
+		case fcHybrid:
+			acc := st.accI32[t][4*k0 : 4*k1]
+			gemmRow(st.qIn[b*k:(b+1)*k], st.wI8[wlo:whi], acc)
+			st.hybridOut(st.out.F32()[o:o+c1-c0], acc, b, c0)
+		}
+	}
+}
+
+// hybridOut is TFLite's hybrid epilogue: bias + float(dot - rowsum*zp) *
+// input scale (times the channel's filter scale), then the activation.
+func (st *fcState) hybridOut(out []float32, acc []int32, b, c0 int) {
+	sf, zp := st.scale[b], st.zp[b]
+	for i := range out {
+		o := c0 + i
+		scale := sf
+		if len(st.fScales) > 1 {
+			scale *= st.fScales[o]
+		}
+		var v float32
+		if st.biasF != nil {
+			v = st.biasF[o]
+		}
+		out[i] = v + float32(acc[i]-st.rowSum[o]*zp)*scale
+	}
+	applyFloatActivation(st.act, out)
+}

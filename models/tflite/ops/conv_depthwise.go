@@ -1,0 +1,372 @@
+package ops
+
+import "github.com/axle-edge/axle/models"
+
+// DEPTHWISE_CONV_2D: every input channel ic is convolved with its own
+// depth_multiplier filters, giving output channels ic*m .. ic*m+m-1. The
+// filter is [1, fH, fW, inC*m], so for one window position the filter taps
+// and the input pixel are both contiguous along channels and the inner loop
+// runs over channels.
+
+type dwKind uint8
+
+const (
+	dwFloat dwKind = iota
+	dwInt8
+	dwUint8
+	dwInt16
+	dwHybrid
+)
+
+type dwState struct {
+	g    convGeom
+	kind dwKind
+	mult int // depth multiplier
+
+	fLo, fHi     float32
+	qLo, qHi     int32
+	inZP, outZP  int32
+	omult        []int32
+	oshift       []int
+	fScales      []float32
+	wU8          []int16 // uint8 filter minus its zero point
+	filterU8Done bool
+
+	threads int
+	accF32  [][]float32
+	accI32  [][]int32
+	accI64  [][]int64
+	zeros   []int32 // a zero "bias" for requantize32
+
+	qIn   []int8
+	scale []float32
+	zp    []int32
+
+	in, filter, out *Tensor
+	biasF           []float32
+	biasI32         []int32
+	bias64          []int64
+	run             func(lo, hi int)
+}
+
+func dwPrepare(c Context, n *Node) error {
+	if len(n.Inputs) != 2 && len(n.Inputs) != 3 {
+		return n.Errorf("takes 2 or 3 inputs, got %d", len(n.Inputs))
+	}
+	if len(n.Outputs) != 1 {
+		return n.Errorf("takes 1 output, got %d", len(n.Outputs))
+	}
+	in, filter, bias, out := c.Input(n, 0), c.Input(n, 1), c.Input(n, 2), c.Output(n, 0)
+	if in == nil || filter == nil || out == nil {
+		return n.Errorf("input, filter and output tensors are required")
+	}
+	if in.Dims() != 4 || filter.Dims() != 4 {
+		return n.Errorf("input and filter must be 4-D, got shapes %v and %v", in.Shape, filter.Shape)
+	}
+	st, _ := n.State.(*dwState)
+	if st == nil {
+		st = &dwState{}
+		st.run = st.parallelRows
+		n.State = st
+	}
+	g := &st.g
+	*g = convGeom{
+		batches: in.Shape[0], inH: in.Shape[1], inW: in.Shape[2], inC: in.Shape[3],
+		fH: filter.Shape[1], fW: filter.Shape[2], outC: filter.Shape[3],
+		sW: int(n.Options.Int32(1, 0)), sH: int(n.Options.Int32(2, 0)),
+		dW: int(n.Options.Int32(5, 1)), dH: int(n.Options.Int32(6, 1)),
+	}
+	if g.inH <= 0 || g.inW <= 0 || g.inC <= 0 || g.batches < 0 {
+		return n.Errorf("input shape %v must have positive height, width and depth", in.Shape)
+	}
+	if filter.Shape[0] != 1 || g.fH <= 0 || g.fW <= 0 || g.outC <= 0 {
+		return n.Errorf("filter shape %v must be [1, height, width, channels] with positive sizes", filter.Shape)
+	}
+	if g.outC%g.inC != 0 {
+		return n.Errorf("%d output channels are not a multiple of the %d input channels", g.outC, g.inC)
+	}
+	// The depth_multiplier option is redundant; TFLite derives it from the
+	// shapes as done here.
+	st.mult = g.outC / g.inC
+	act, err := readActivation(n, 4)
+	if err != nil {
+		return err
+	}
+	if err := g.solve(n, n.Options.Uint8(0, 0)); err != nil {
+		return err
+	}
+	if _, ok := mulChecked(g.fH, g.fW, g.outC); !ok {
+		return n.Errorf("filter shape %v is too large", filter.Shape)
+	}
+	if _, ok := mulChecked(g.batches, g.inH, g.inW, g.inC); !ok {
+		return n.Errorf("input shape %v is too large", in.Shape)
+	}
+	if bias != nil && bias.NumElements() != g.outC {
+		return n.Errorf("bias has %d elements for %d output channels", bias.NumElements(), g.outC)
+	}
+	if out.Type != in.Type {
+		return n.Errorf("output type %s differs from input type %s", out.Type, in.Type)
+	}
+	if err := st.prepareTypes(n, in, filter, bias, out, act); err != nil {
+		return err
+	}
+	if err := c.Resize(out, []int{g.batches, g.outH, g.outW, g.outC}); err != nil {
+		return n.Errorf("%v", err)
+	}
+	st.threads = max(c.Threads(), 1)
+	switch st.kind {
+	case dwFloat:
+		st.accF32, err = allocRows[float32](c, st.threads, g.outC)
+	case dwInt16:
+		st.accI64, err = allocRows[int64](c, st.threads, g.outC)
+	default:
+		st.accI32, err = allocRows[int32](c, st.threads, g.outC)
+	}
+	if err == nil && st.kind == dwUint8 {
+		st.wU8, err = allocSlice[int16](c, g.fH*g.fW*g.outC)
+		st.filterU8Done = false
+	}
+	if err == nil && st.kind == dwHybrid {
+		st.qIn, err = allocSlice[int8](c, g.batches*g.inH*g.inW*g.inC)
+		st.scale = make([]float32, g.batches)
+		st.zp = make([]int32, g.batches)
+	}
+	if err != nil {
+		return n.Errorf("%v", err)
+	}
+	st.zeros = make([]int32, g.outC)
+	return nil
+}
+
+func (st *dwState) prepareTypes(n *Node, in, filter, bias, out *Tensor, act Activation) error {
+	g := &st.g
+	st.fLo, st.fHi = act.FloatRange()
+	if in.Type == models.Float32 {
+		if bias != nil && bias.Type != models.Float32 {
+			return n.Errorf("float depthwise convolution needs a float32 bias, got %s", bias.Type)
+		}
+		switch filter.Type {
+		case models.Float32:
+			st.kind = dwFloat
+			return nil
+		case models.Int8:
+			fs, err := filterScales(n, filter, 3, g.outC)
+			if err != nil {
+				return err
+			}
+			st.kind = dwHybrid
+			st.fScales = make([]float32, len(fs))
+			for i, s := range fs {
+				st.fScales[i] = float32(s)
+			}
+			return nil
+		}
+		return n.Errorf("float input with a %s filter is not supported", filter.Type)
+	}
+	if !isQuantType(in.Type) {
+		return n.Errorf("input type %s is not supported", in.Type)
+	}
+	inScale, inZP, err := tensorScale(n, "input", in)
+	if err != nil {
+		return err
+	}
+	outScale, outZP, err := tensorScale(n, "output", out)
+	if err != nil {
+		return err
+	}
+	fs, err := filterScales(n, filter, 3, g.outC)
+	if err != nil {
+		return err
+	}
+	st.inZP, st.outZP = inZP, outZP
+	st.qLo, st.qHi = quantActRange(act, out, outScale, outZP)
+	switch in.Type {
+	case models.Int8:
+		if filter.Type != models.Int8 {
+			return n.Errorf("int8 input needs an int8 filter, got %s", filter.Type)
+		}
+		if bias != nil && bias.Type != models.Int32 {
+			return n.Errorf("int8 depthwise convolution needs an int32 bias, got %s", bias.Type)
+		}
+		st.kind = dwInt8
+		st.omult, st.oshift = perChannelMultipliers(inScale, outScale, fs)
+	case models.UInt8:
+		if filter.Type != models.UInt8 {
+			return n.Errorf("uint8 input needs a uint8 filter, got %s", filter.Type)
+		}
+		if filter.Quant.PerChannel() {
+			return n.Errorf("uint8 depthwise convolution does not support per-channel filter scales")
+		}
+		if bias != nil && bias.Type != models.Int32 {
+			return n.Errorf("uint8 depthwise convolution needs an int32 bias, got %s", bias.Type)
+		}
+		st.kind = dwUint8
+		m, s := productMultiplier(inScale, fs[0], outScale)
+		st.omult, st.oshift = make([]int32, g.outC), make([]int, g.outC)
+		for i := range st.omult {
+			st.omult[i], st.oshift[i] = m, s
+		}
+	case models.Int16:
+		if filter.Type != models.Int8 {
+			return n.Errorf("int16 input needs an int8 filter, got %s", filter.Type)
+		}
+		if inZP != 0 || outZP != 0 {
+			return n.Errorf("int16 input and output need zero point 0, got %d and %d", inZP, outZP)
+		}
+		if bias != nil && bias.Type != models.Int64 {
+			return n.Errorf("int16 depthwise convolution needs an int64 bias, got %s", bias.Type)
+		}
+		st.kind = dwInt16
+		st.omult, st.oshift = perChannelMultipliers(inScale, outScale, fs)
+		if err := checkShift64(n, st.oshift); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func dwEval(c Context, n *Node) error {
+	st, ok := n.State.(*dwState)
+	if !ok {
+		return n.Errorf("not prepared")
+	}
+	in, filter, bias, out := c.Input(n, 0), c.Input(n, 1), c.Input(n, 2), c.Output(n, 0)
+	g := &st.g
+	if err := checkData(n, "input", in, g.batches*g.inH*g.inW*g.inC); err != nil {
+		return err
+	}
+	if err := checkData(n, "filter", filter, g.fH*g.fW*g.outC); err != nil {
+		return err
+	}
+	if err := checkData(n, "output", out, g.batches*g.outH*g.outW*g.outC); err != nil {
+		return err
+	}
+	st.biasF, st.biasI32, st.bias64 = nil, st.zeros, nil
+	if bias != nil {
+		if err := checkData(n, "bias", bias, g.outC); err != nil {
+			return err
+		}
+		switch bias.Type {
+		case models.Float32:
+			st.biasF = bias.F32()
+		case models.Int32:
+			st.biasI32 = bias.I32()
+		case models.Int64:
+			st.bias64 = bias.I64()
+		}
+	}
+	if st.kind == dwUint8 && (!filter.Const || !st.filterU8Done) {
+		zf := int16(filter.ZeroPoint())
+		for i, w := range filter.U8()[:len(st.wU8)] {
+			st.wU8[i] = int16(w) - zf
+		}
+		st.filterU8Done = true
+	}
+	if g.batches*g.outH*g.outW == 0 {
+		return nil
+	}
+	if st.kind == dwHybrid {
+		size := g.inH * g.inW * g.inC
+		x := in.F32()
+		for b := 0; b < g.batches; b++ {
+			st.scale[b], st.zp[b] = asymmetricQuantize(x[b*size:(b+1)*size], st.qIn[b*size:(b+1)*size])
+		}
+	}
+	st.in, st.filter, st.out = in, filter, out
+	if rows := g.batches * g.outH; st.threads > 1 && rows > 1 {
+		c.Parallel(st.threads, st.run)
+	} else {
+		st.rows(0, 0, rows)
+	}
+	st.in, st.filter, st.out = nil, nil, nil
+	return nil
+}
+
+func (st *dwState) parallelRows(lo, hi int) {
+	total := st.g.batches * st.g.outH
+	for t := lo; t < hi; t++ {
+		a, b := share(total, st.threads, t)
+		st.rows(t, a, b)
+	}
+}
+
+func (st *dwState) rows(t, r0, r1 int) {
+	g := &st.g
+	for r := r0; r < r1; r++ {
+		b, oy := r/g.outH, r%g.outH
+		for ox := 0; ox < g.outW; ox++ {
+			pix := ((b*g.outH+oy)*g.outW + ox) * g.outC
+			switch st.kind {
+			case dwFloat:
+				acc := st.accF32[t]
+				dwPixel(g, st.mult, st.in.F32(), st.filter.F32(), acc, 0, b, oy, ox)
+				biasActF32(st.out.F32()[pix:pix+g.outC], acc, st.biasF, st.fLo, st.fHi)
+			case dwInt8:
+				acc := st.accI32[t]
+				dwPixel(g, st.mult, st.in.I8(), st.filter.I8(), acc, -st.inZP, b, oy, ox)
+				requantize32(st.out.I8()[pix:pix+g.outC], acc, st.biasI32, st.omult, st.oshift, st.outZP, st.qLo, st.qHi)
+			case dwUint8:
+				acc := st.accI32[t]
+				dwPixel(g, st.mult, st.in.U8(), st.wU8, acc, -st.inZP, b, oy, ox)
+				requantize32(st.out.U8()[pix:pix+g.outC], acc, st.biasI32, st.omult, st.oshift, st.outZP, st.qLo, st.qHi)
+			case dwInt16:
+				acc := st.accI64[t]
+				dwPixel(g, st.mult, st.in.I16(), st.filter.I8(), acc, 0, b, oy, ox)
+				requantize64(st.out.I16()[pix:pix+g.outC], acc, st.bias64, st.omult, st.oshift, st.qLo, st.qHi)
+			case dwHybrid:
+				acc := st.accI32[t]
+				dwPixel(g, st.mult, st.qIn, st.filter.I8(), acc, -st.zp[b], b, oy, ox)
+				out := st.out.F32()[pix : pix+g.outC]
+				sf := st.scale[b]
+				for oc := range out {
+					pcs := st.fScales[0]
+					if len(st.fScales) > 1 {
+						pcs = st.fScales[oc]
+					}
+					v := float32(acc[oc]) * (pcs * sf)
+					if st.biasF != nil {
+						v += st.biasF[oc]
+					}
+					out[oc] = min(max(v, st.fLo), st.fHi)
+				}
+			}
+		}
+	}
+}
+
+// dwPixel accumulates sum w*(x+xo) over the window taps inside the image
+// for every output channel of pixel (b, oy, ox).
+func dwPixel[A, W, Acc elem](g *convGeom, m int, in []A, w []W, acc []Acc, xo Acc, b, oy, ox int) {
+	clear(acc)
+	iy0, ix0 := oy*g.sH-g.padH, ox*g.sW-g.padW
+	for ky := 0; ky < g.fH; ky++ {
+		iy := iy0 + ky*g.dH
+		if iy < 0 || iy >= g.inH {
+			continue
+		}
+		for kx := 0; kx < g.fW; kx++ {
+			ix := ix0 + kx*g.dW
+			if ix < 0 || ix >= g.inW {
+				continue
+			}
+			o := ((b*g.inH+iy)*g.inW + ix) * g.inC
+			x := in[o : o+g.inC]
+			f := w[(ky*g.fW+kx)*g.outC : (ky*g.fW+kx+1)*g.outC]
+			if m == 1 {
+				f = f[:len(x)]
+				a := acc[:len(x)]
+				for c, xv := range x {
+					a[c] += Acc(f[c]) * (Acc(xv) + xo)
+				}
+				continue
+			}
+			for ic, xv := range x {
+				v := Acc(xv) + xo
+				fo, ao := f[ic*m:(ic+1)*m], acc[ic*m:(ic+1)*m]
+				for j := range ao {
+					ao[j] += Acc(fo[j]) * v
+				}
+			}
+		}
+	}
+}

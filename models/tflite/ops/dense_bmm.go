@@ -1,0 +1,448 @@
+package ops
+
+import "github.com/axle-edge/axle/models"
+
+// BATCH_MATMUL: out[..., i, j] = sum_k L[..., i, k] * R[..., k, j], with
+// adj_x / adj_y meaning L / R are stored transposed, and the batch
+// dimensions (up to three, ranks 2..5) broadcast against each other. R is
+// packed per batch as rows of N columns (dense_gemm.go layout) so the inner
+// loop is the FULLY_CONNECTED dot product; an adjoint L is transposed into
+// scratch first.
+
+type bmmKind uint8
+
+const (
+	bmmFloat    bmmKind = iota
+	bmmInt8             // int8 x int8 -> int8
+	bmmInt8To32         // int8 x int8 -> int32: raw products, zero points ignored as in TFLite
+	bmmInt16            // int16 x int16/int8 -> int16, int64 accumulators
+	bmmHybrid           // float x int8 -> float
+)
+
+type bmmState struct {
+	kind        bmmKind
+	adjX, adjY  bool
+	asym        bool
+	m, k, nCols int
+	lBatches    int
+	rBatches    int
+	lIdx, rIdx  []int // per output batch: the L and R batch it reads
+	outBatches  int
+	block       int // packed R elements per batch
+	constR      bool
+	packed      bool
+	mult        int32
+	shift       int
+	lZP, outZP  int32
+	rZP         int32
+	fScales     []float32
+
+	lt    []byte // transposed L (adj_x), typed through views
+	wF32  []float32
+	wI8   []int8
+	wI16  []int16
+	wI32  []int32
+	corr  []int32 // per R batch and column: -zl*sum(r - zr)
+	rsum  []int32 // hybrid: per R batch and column sum of r
+	accF  []float32
+	accI  []int32
+	accL  []int64
+	qIn   []int8
+	scale []float32
+	zp    []int32
+}
+
+func bmmPrepare(c Context, n *Node) error {
+	if len(n.Inputs) != 2 || len(n.Outputs) != 1 {
+		return n.Errorf("takes 2 inputs and 1 output, got %d and %d", len(n.Inputs), len(n.Outputs))
+	}
+	l, r, out := c.Input(n, 0), c.Input(n, 1), c.Output(n, 0)
+	if l == nil || r == nil || out == nil {
+		return n.Errorf("both inputs and the output are required")
+	}
+	lr, rr := l.Dims(), r.Dims()
+	if lr < 2 || lr > 5 || rr < 2 || rr > 5 {
+		return n.Errorf("inputs must have rank 2 to 5, got shapes %v and %v", l.Shape, r.Shape)
+	}
+	st, _ := n.State.(*bmmState)
+	if st == nil {
+		st = &bmmState{}
+		n.State = st
+	}
+	st.adjX, st.adjY, st.asym = n.Options.Bool(0, false), n.Options.Bool(1, false), n.Options.Bool(2, false)
+	rank := max(lr, rr)
+	ls, rs := extend(l.Shape, rank), extend(r.Shape, rank)
+	for _, d := range append(append([]int(nil), l.Shape...), r.Shape...) {
+		if d < 0 {
+			return n.Errorf("input shapes %v and %v have a negative dimension", l.Shape, r.Shape)
+		}
+	}
+	outShape := make([]int, rank)
+	for i := 0; i < rank-2; i++ {
+		switch {
+		case ls[i] == rs[i] || rs[i] == 1:
+			outShape[i] = ls[i]
+		case ls[i] == 1:
+			outShape[i] = rs[i]
+		default:
+			return n.Errorf("batch dimensions %v and %v do not broadcast", l.Shape[:lr-2], r.Shape[:rr-2])
+		}
+	}
+	st.m, st.k = ls[rank-2], ls[rank-1]
+	if st.adjX {
+		st.m, st.k = st.k, st.m
+	}
+	rk, rn := rs[rank-2], rs[rank-1]
+	if st.adjY {
+		rk, rn = rn, rk
+	}
+	if rk != st.k {
+		return n.Errorf("inner dimensions differ: %d (lhs) and %d (rhs)", st.k, rk)
+	}
+	st.nCols = rn
+	outShape[rank-2], outShape[rank-1] = st.m, st.nCols
+	var ok bool
+	if st.outBatches, ok = mulChecked(outShape[:rank-2]...); !ok {
+		return n.Errorf("output shape %v is too large", outShape)
+	}
+	st.lBatches, _ = mulChecked(ls[:rank-2]...)
+	st.rBatches, _ = mulChecked(rs[:rank-2]...)
+	if _, ok := mulChecked(st.outBatches, st.m, st.nCols); !ok {
+		return n.Errorf("output shape %v is too large", outShape)
+	}
+	if _, ok := mulChecked(st.lBatches, st.m, st.k); !ok {
+		return n.Errorf("lhs shape %v is too large", l.Shape)
+	}
+	if st.block, ok = mulChecked(roundUp4(st.nCols), st.k); !ok {
+		return n.Errorf("rhs shape %v is too large", r.Shape)
+	}
+	if _, ok := mulChecked(st.block, st.rBatches); !ok {
+		return n.Errorf("rhs shape %v is too large", r.Shape)
+	}
+	st.lIdx, st.rIdx = broadcastIndex(outShape[:rank-2], ls[:rank-2]), broadcastIndex(outShape[:rank-2], rs[:rank-2])
+	if err := st.prepareTypes(n, l, r, out); err != nil {
+		return err
+	}
+	if err := c.Resize(out, outShape); err != nil {
+		return n.Errorf("%v", err)
+	}
+	if err := st.alloc(c, n, l); err != nil {
+		return err
+	}
+	st.constR, st.packed = r.Const, false
+	if r.Const {
+		st.pack(r)
+	}
+	return nil
+}
+
+// extend left-pads a shape with ones to rank dimensions.
+func extend(shape []int, rank int) []int {
+	out := make([]int, rank)
+	for i := range out {
+		out[i] = 1
+	}
+	copy(out[rank-len(shape):], shape)
+	return out
+}
+
+// broadcastIndex maps every index of the output batch shape to the flat
+// index of the input batch it reads (dimensions of size 1 broadcast).
+func broadcastIndex(outDims, inDims []int) []int {
+	total, _ := mulChecked(outDims...)
+	idx := make([]int, total)
+	coord := make([]int, len(outDims))
+	for o := range idx {
+		flat := 0
+		for d, c := range coord {
+			if inDims[d] != 1 {
+				flat = flat*inDims[d] + c
+			}
+		}
+		idx[o] = flat
+		for d := len(coord) - 1; d >= 0; d-- {
+			if coord[d]++; coord[d] < outDims[d] {
+				break
+			}
+			coord[d] = 0
+		}
+	}
+	return idx
+}
+
+func (st *bmmState) prepareTypes(n *Node, l, r, out *Tensor) error {
+	switch {
+	case l.Type == models.Float32 && r.Type == models.Float32:
+		st.kind = bmmFloat
+	case l.Type == models.Float32 && r.Type == models.Int8:
+		st.kind = bmmHybrid
+		nd := r.Dims() - 1
+		if st.adjY {
+			nd = r.Dims() - 2
+		}
+		q := r.Quant
+		if q == nil || len(q.Scale) == 0 {
+			return n.Errorf("int8 rhs %q has no quantization parameters", r.Name)
+		}
+		fs, err := filterScales(n, r, q.Axis, len(q.Scale))
+		if err != nil {
+			return err
+		}
+		if len(fs) > 1 && (q.Axis != nd || len(fs) != st.nCols) {
+			return n.Errorf("rhs %q has %d scales along dimension %d; per-channel scales must follow its %d output columns", r.Name, len(fs), q.Axis, st.nCols)
+		}
+		st.fScales = make([]float32, len(fs))
+		for i, s := range fs {
+			st.fScales[i] = float32(s)
+		}
+		if out.Type != models.Float32 {
+			return n.Errorf("float lhs needs a float32 output, got %s", out.Type)
+		}
+		return nil
+	case l.Type == models.Int8 && r.Type == models.Int8:
+		switch out.Type {
+		case models.Int8:
+			st.kind = bmmInt8
+		case models.Int32:
+			st.kind = bmmInt8To32
+			return nil
+		default:
+			return n.Errorf("int8 inputs need an int8 or int32 output, got %s", out.Type)
+		}
+	case l.Type == models.Int16 && (r.Type == models.Int16 || r.Type == models.Int8):
+		st.kind = bmmInt16
+	default:
+		return n.Errorf("input types %s and %s are not supported", l.Type, r.Type)
+	}
+	if st.kind == bmmFloat {
+		if out.Type != models.Float32 {
+			return n.Errorf("float inputs need a float32 output, got %s", out.Type)
+		}
+		return nil
+	}
+	if out.Type != l.Type {
+		return n.Errorf("%s inputs need a %s output, got %s", l.Type, l.Type, out.Type)
+	}
+	ls, lzp, err := tensorScale(n, "lhs", l)
+	if err != nil {
+		return err
+	}
+	rs, rzp, err := tensorScale(n, "rhs", r)
+	if err != nil {
+		return err
+	}
+	os, ozp, err := tensorScale(n, "output", out)
+	if err != nil {
+		return err
+	}
+	st.lZP, st.rZP, st.outZP = lzp, rzp, ozp
+	st.mult, st.shift = productMultiplier(ls, rs, os)
+	if st.kind == bmmInt16 {
+		if lzp != 0 || rzp != 0 || ozp != 0 {
+			return n.Errorf("int16 batch matmul needs zero points 0, got %d, %d and %d", lzp, rzp, ozp)
+		}
+		return checkShift64(n, []int{st.shift})
+	}
+	return nil
+}
+
+func (st *bmmState) alloc(c Context, n *Node, l *Tensor) error {
+	packed := st.block * st.rBatches
+	cols := roundUp4(st.nCols)
+	lsize := st.lBatches * st.m * st.k
+	var err error
+	switch st.kind {
+	case bmmFloat:
+		st.wF32, err = allocSlice[float32](c, packed)
+		st.accF = make([]float32, cols)
+	case bmmInt8, bmmInt8To32, bmmHybrid:
+		if st.kind == bmmInt8 {
+			st.wI16, err = allocSlice[int16](c, packed)
+		} else {
+			st.wI8, err = allocSlice[int8](c, packed)
+		}
+		st.accI = make([]int32, cols)
+		st.corr = make([]int32, st.rBatches*st.nCols)
+		if err == nil && st.kind == bmmHybrid {
+			st.rsum = make([]int32, st.rBatches*st.nCols)
+			st.qIn, err = allocSlice[int8](c, lsize)
+			st.scale = make([]float32, st.lBatches*st.m)
+			st.zp = make([]int32, st.lBatches*st.m)
+		}
+	case bmmInt16:
+		st.wI32, err = allocSlice[int32](c, packed)
+		st.accL = make([]int64, cols)
+	}
+	if err == nil && st.adjX {
+		st.lt, err = c.Alloc(lsize * l.Type.Size())
+	}
+	if err != nil {
+		return n.Errorf("%v", err)
+	}
+	return nil
+}
+
+// pack packs every R batch as N rows of K (transposing unless adj_y).
+func (st *bmmState) pack(r *Tensor) {
+	k, nc := st.k, st.nCols
+	for b := 0; b < st.rBatches; b++ {
+		lo, hi := b*k*nc, (b+1)*k*nc
+		dst := b * st.block
+		switch st.kind {
+		case bmmFloat:
+			packRhs(st.wF32[dst:dst+st.block], r.F32()[lo:hi], k, nc, st.adjY, 0)
+		case bmmInt8:
+			packRhs(st.wI16[dst:dst+st.block], r.I8()[lo:hi], k, nc, st.adjY, int16(st.rZP))
+		case bmmInt8To32, bmmHybrid:
+			packRhs(st.wI8[dst:dst+st.block], r.I8()[lo:hi], k, nc, st.adjY, 0)
+		case bmmInt16:
+			if r.Type == models.Int16 {
+				packRhs(st.wI32[dst:dst+st.block], r.I16()[lo:hi], k, nc, st.adjY, 0)
+			} else {
+				packRhs(st.wI32[dst:dst+st.block], r.I8()[lo:hi], k, nc, st.adjY, 0)
+			}
+		}
+		if st.kind == bmmInt8 || st.kind == bmmHybrid {
+			for j := 0; j < nc; j++ {
+				var s int32
+				for i := 0; i < k; i++ {
+					v := r.I8()[lo+bmmAt(i, j, k, nc, st.adjY)]
+					s += int32(v) - st.rZP
+				}
+				if st.kind == bmmInt8 {
+					st.corr[b*nc+j] = -st.lZP * s
+				} else {
+					st.rsum[b*nc+j] = s
+				}
+			}
+		}
+	}
+	st.packed = true
+}
+
+// bmmAt is the offset of R[k=i][n=j] in one batch of R.
+func bmmAt(i, j, k, nc int, adjY bool) int {
+	if adjY {
+		return j*k + i
+	}
+	return i*nc + j
+}
+
+// packRhs packs one R batch ([K][N], or [N][K] when adjY) minus z into
+// blocks of four output columns.
+func packRhs[S, D elem](dst []D, src []S, k, nc int, adjY bool, z D) {
+	for j := 0; j < roundUp4(nc); j++ {
+		base := j / 4 * 4 * k
+		for i := 0; i < k; i++ {
+			var v D
+			if j < nc {
+				v = D(src[bmmAt(i, j, k, nc, adjY)]) - z
+			}
+			dst[base+4*i+j%4] = v
+		}
+	}
+}
+
+func bmmEval(c Context, n *Node) error {
+	st, ok := n.State.(*bmmState)
+	if !ok {
+		return n.Errorf("not prepared")
+	}
+	l, r, out := c.Input(n, 0), c.Input(n, 1), c.Output(n, 0)
+	m, k, nc := st.m, st.k, st.nCols
+	if err := checkData(n, "lhs", l, st.lBatches*m*k); err != nil {
+		return err
+	}
+	if err := checkData(n, "rhs", r, st.rBatches*k*nc); err != nil {
+		return err
+	}
+	if err := checkData(n, "output", out, st.outBatches*m*nc); err != nil {
+		return err
+	}
+	if st.outBatches*m*nc == 0 {
+		return nil
+	}
+	if k == 0 {
+		clear(out.Data)
+		return nil
+	}
+	if !st.constR || !st.packed {
+		st.pack(r)
+	}
+	lData := l.Data
+	if st.adjX {
+		transposeLast2(st.lt, l.Data, st.lBatches, k, m, l.Type.Size())
+		lData = st.lt
+	}
+	if st.kind == bmmHybrid {
+		x := view[float32](lData)
+		for row := 0; row < st.lBatches*m; row++ {
+			v, q := x[row*k:(row+1)*k], st.qIn[row*k:(row+1)*k]
+			if st.asym {
+				st.scale[row], st.zp[row] = asymmetricQuantize(v, q)
+			} else {
+				st.scale[row], st.zp[row] = symmetricQuantize(v, q), 0
+			}
+			if len(st.fScales) == 1 {
+				st.scale[row] *= st.fScales[0]
+			}
+		}
+	}
+	for ob := 0; ob < st.outBatches; ob++ {
+		lb, rb := st.lIdx[ob], st.rIdx[ob]
+		w0, w1 := rb*st.block, (rb+1)*st.block
+		for i := 0; i < m; i++ {
+			row := lb*m + i
+			o := (ob*m + i) * nc
+			switch st.kind {
+			case bmmFloat:
+				gemmRow(view[float32](lData)[row*k:(row+1)*k], st.wF32[w0:w1], st.accF)
+				copy(out.F32()[o:o+nc], st.accF)
+			case bmmInt8:
+				gemmRow(view[int8](lData)[row*k:(row+1)*k], st.wI16[w0:w1], st.accI)
+				dst := out.I8()[o : o+nc]
+				for j := range dst {
+					v := MultiplyByQuantizedMultiplier(st.accI[j]+st.corr[rb*nc+j], st.mult, st.shift) + st.outZP
+					dst[j] = int8(min(max(v, -128), 127))
+				}
+			case bmmInt8To32:
+				gemmRow(view[int8](lData)[row*k:(row+1)*k], st.wI8[w0:w1], st.accI)
+				copy(out.I32()[o:o+nc], st.accI)
+			case bmmInt16:
+				gemmRow(view[int16](lData)[row*k:(row+1)*k], st.wI32[w0:w1], st.accL)
+				dst := out.I16()[o : o+nc]
+				for j := range dst {
+					v := mulQuant64(st.accL[j], st.mult, st.shift)
+					dst[j] = int16(min(max(v, -32768), 32767))
+				}
+			case bmmHybrid:
+				gemmRow(st.qIn[row*k:(row+1)*k], st.wI8[w0:w1], st.accI)
+				dst := out.F32()[o : o+nc]
+				sf, zp := st.scale[row], st.zp[row]
+				for j := range dst {
+					s := sf
+					if len(st.fScales) > 1 {
+						s *= st.fScales[j]
+					}
+					dst[j] = s * float32(st.accI[j]-st.rsum[rb*nc+j]*zp)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// transposeLast2 swaps the last two dimensions ([batches][rows][cols] to
+// [batches][cols][rows]) of elements of size bytes.
+func transposeLast2(dst, src []byte, batches, rows, cols, size int) {
+	for b := 0; b < batches; b++ {
+		base := b * rows * cols * size
+		for i := 0; i < rows; i++ {
+			for j := 0; j < cols; j++ {
+				s := base + (i*cols+j)*size
+				d := base + (j*rows+i)*size
+				copy(dst[d:d+size], src[s:s+size])
+			}
+		}
+	}
+}
