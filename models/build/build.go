@@ -471,7 +471,7 @@ func (b *Builder) Bytes() ([]byte, error) {
 
 	// External data goes after the flatbuffer; its offsets are patched
 	// once the flatbuffer's size is known.
-	type late struct{ off, size, buf int }
+	type late struct{ off, buf int }
 	var lates []*late
 	bufs := make(fbRefs, len(b.buffers))
 	for i, data := range b.buffers {

@@ -113,13 +113,18 @@ func (s *subgraph) plan() error {
 		}
 	}
 
-	b.release(s.arenaCost)
-	s.arenaCost, s.arena = 0, nil
-	arena, err := b.alloc(total, fmt.Sprintf("subgraph %d arena", s.index))
-	if err != nil {
-		return err
+	// Re-plans (resized inputs, control-flow bodies) keep an arena that is
+	// large enough, so loops over changing shapes do not allocate each time.
+	if s.arena == nil || total > int64(len(s.arena)) {
+		b.release(s.arenaCost)
+		s.arenaCost, s.arena = 0, nil
+		arena, err := b.alloc(total, fmt.Sprintf("subgraph %d arena", s.index))
+		if err != nil {
+			return err
+		}
+		s.arena, s.arenaCost = arena, total
 	}
-	s.arena, s.arenaCost = arena, total
+	arena := s.arena
 	for i := range s.tensors {
 		if t := &s.tensors[i]; t.Dynamic {
 			t.Data = nil // until a kernel resizes it during Invoke

@@ -44,7 +44,6 @@ type subgraph struct {
 	arenaCost int64
 	dynCost   []int64 // per tensor: bytes charged for its dynamic buffer
 	dynBuf    [][]byte
-	persist   [][]byte // variable tensors' own memory
 
 	phase phase
 	node  int // node being prepared, for Alloc accounting
