@@ -7,6 +7,7 @@ import (
 	"sort"
 
 	"github.com/axle-edge/axle/sensors"
+	"github.com/axle-edge/axle/sensors/ads1x15"
 	"github.com/axle-edge/axle/sensors/adxl345"
 	"github.com/axle-edge/axle/sensors/ds18b20"
 	"github.com/axle-edge/axle/sensors/replay"
@@ -36,6 +37,18 @@ var table = []struct {
 	info DriverInfo
 	open sensors.Opener
 }{
+	{DriverInfo{
+		Name:        "ads1015",
+		Description: "ADS1015 12-bit I2C ADC: voltages or 4-20 mA loops scaled to engineering units",
+		Channels:    "one per entry of option inputs (name, unit, scale or loop)",
+		Bus:         BusI2C,
+	}, ads1x15.OpenADS1015},
+	{DriverInfo{
+		Name:        "ads1115",
+		Description: "ADS1115 16-bit I2C ADC: voltages or 4-20 mA loops scaled to engineering units (NAMUR NE 43 faults)",
+		Channels:    "one per entry of option inputs (name, unit, scale or loop)",
+		Bus:         BusI2C,
+	}, ads1x15.OpenADS1115},
 	{DriverInfo{
 		Name:        "adxl345",
 		Description: "ADXL345 3-axis accelerometer, FIFO streaming up to 3200 Hz (SPI) or 800 Hz (I2C)",
