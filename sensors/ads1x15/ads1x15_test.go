@@ -51,7 +51,7 @@ func TestReadLoopAndVoltage(t *testing.T) {
 		t.Fatalf("config words %#x %#x", cfgAIN0_6V, cfgAIN1_4V)
 	}
 	ops := []i2ctest.IO{probe()}
-	ops = append(ops, conversion(cfgAIN0_6V, 1, 16000)...) // 3.0 V across 250 Ω = 12 mA, one busy poll first
+	ops = append(ops, conversion(cfgAIN0_6V, 1, 16000)...)  // 3.0 V across 250 Ω = 12 mA, one busy poll first
 	ops = append(ops, conversion(cfgAIN1_4V, 0, 0x2000)...) // 1.024 V × 11
 	ops = append(ops, conversion(cfgAIN0_6V, 0, 0)...)      // 0 mA: open loop
 	ops = append(ops, conversion(cfgAIN1_4V, 0, 0x7FFF)...) // full scale

@@ -55,12 +55,12 @@ func readOps(raw int16, config byte) []onewiretest.IO {
 func TestReadSequence(t *testing.T) {
 	ops := []onewiretest.IO{
 		{W: match(addr, 0xBE), R: spad(powerOnRaw, 0x7F), Pull: onewire.WeakPullup}, // probe: 12-bit, fresh from power-on
-		{W: match(addr, 0x4E, 75, 70, 0x3F), Pull: onewire.WeakPullup},               // set 10 bits, keep TH/TL
+		{W: match(addr, 0x4E, 75, 70, 0x3F), Pull: onewire.WeakPullup},              // set 10 bits, keep TH/TL
 	}
-	ops = append(ops, readOps(0x0191, 0x3F)...)      // 25.0625 °C, low 2 bits undefined at 10 bits
-	ops = append(ops, readOps(-0x00A2, 0x3F)...)     // −10.125 °C
-	ops = append(ops, readOps(powerOnRaw, 0x3F)...)  // a brown-out: 85 °C out of nowhere
-	ops = append(ops, readOps(-0x0370, 0x3F)...)     // −55 °C
+	ops = append(ops, readOps(0x0191, 0x3F)...)     // 25.0625 °C, low 2 bits undefined at 10 bits
+	ops = append(ops, readOps(-0x00A2, 0x3F)...)    // −10.125 °C
+	ops = append(ops, readOps(powerOnRaw, 0x3F)...) // a brown-out: 85 °C out of nowhere
+	ops = append(ops, readOps(-0x0370, 0x3F)...)    // −55 °C
 	bus := &onewiretest.Playback{Ops: ops, DontPanic: true}
 	clk := pace.NewVirtual(t0)
 	d, err := New(bus, Config{Address: addr, Resolution: 10, Period: time.Second, Clock: clk, Name: "bearing_temp"})
