@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/axle-edge/axle/models"
 	"github.com/axle-edge/axle/models/build"
@@ -440,5 +441,31 @@ func TestMalformedGraphs(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: error %v, want it to contain %q", c.name, err, c.want)
 		}
+	}
+}
+
+// A WHILE whose condition is a constant true and whose subgraphs have no
+// operators never ends by itself: the deadline stops it.
+func TestEndlessWhileStopsAtDeadline(t *testing.T) {
+	b := build.New()
+	x := b.Input("x", models.Int32, []int{1}, nil)
+	y := b.Tensor("y", models.Int32, []int{1}, nil)
+	b.Op(ops.OpWhile, 1, []int{x}, []int{y}, build.Options{Type: build.OptWhile, Fields: []build.Field{{Slot: 0, Value: int32(1)}, {Slot: 1, Value: int32(2)}}})
+	b.Output(y)
+	cond := b.NewSubgraph("cond")
+	cond.Input("x", models.Int32, []int{1}, nil)
+	cond.Output(cond.Const("true", models.Bool, []int{}, []bool{true}, nil))
+	body := b.NewSubgraph("body")
+	bx := body.Input("x", models.Int32, []int{1}, nil)
+	body.Output(bx)
+	it, err := tflite.Load(mustBytes(t, b), models.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer it.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	if err := it.Invoke(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("endless WHILE: %v, want the deadline", err)
 	}
 }

@@ -328,6 +328,11 @@ func (s *subgraph) markDynamic(idx []int) {
 
 // invoke runs the nodes in order.
 func (s *subgraph) invoke(ctx context.Context) (err error) {
+	// Checked even for a subgraph without operators, so a WHILE over empty
+	// subgraphs still stops when ctx ends.
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	if !s.prepared {
 		if err := s.prepare(); err != nil {
 			return err
