@@ -10,6 +10,7 @@ import (
 	"github.com/axle-edge/axle/sensors/ads1x15"
 	"github.com/axle-edge/axle/sensors/adxl345"
 	"github.com/axle-edge/axle/sensors/ds18b20"
+	"github.com/axle-edge/axle/sensors/ina219"
 	"github.com/axle-edge/axle/sensors/replay"
 	"github.com/axle-edge/axle/sensors/sim"
 )
@@ -61,6 +62,12 @@ var table = []struct {
 		Channels:    "temperature (degC), renamed by option name",
 		Bus:         BusOneWire,
 	}, ds18b20.Open},
+	{DriverInfo{
+		Name:        "ina219",
+		Description: "INA219 high-side current/voltage/power monitor, shunt range chosen from max_current",
+		Channels:    "voltage (V), current (A), power (W)",
+		Bus:         BusI2C,
+	}, ina219.Open},
 	{DriverInfo{
 		Name:        "sim",
 		Description: "simulated pump: shaft harmonics, blade pass, bearing/imbalance/misalignment/looseness faults on a schedule",
