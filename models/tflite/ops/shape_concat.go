@@ -94,12 +94,13 @@ const (
 )
 
 type concatPart struct {
-	mode         concatMode
-	scale, bias  float32
-	zp           int32
-	flo, fhi     float32
-	qlo, qhi     int32
-	elemsPerStep int
+	mode        concatMode
+	scale, bias float32
+	zp          int32
+	flo, fhi    float32
+	qlo, qhi    int32
+	// lut maps every 8-bit input byte to its output byte (int8, uint8).
+	lut *[256]byte
 }
 
 type concatState struct {
@@ -213,7 +214,6 @@ func joinPrepare(c Context, n *Node, axis int, stack bool, act Activation) error
 		if err != nil {
 			return n.Errorf("input %d: %v", i, err)
 		}
-		p.elemsPerStep = axisDims[i] * inner
 		st.parts[i] = p
 		if p.mode != concatCopy {
 			st.plain = false
@@ -271,6 +271,16 @@ func concatPartFor(t, out *Tensor, act Activation) (concatPart, error) {
 	} else if act != ActNone {
 		p.mode = concatClamp
 	}
+	if p.mode != concatCopy && t.Type != models.Int16 {
+		p.lut = new([256]byte)
+		for b := range p.lut {
+			v := int32(b)
+			if t.Type == models.Int8 {
+				v = int32(int8(b))
+			}
+			p.lut[b] = byte(p.requant(v))
+		}
+	}
 	return p, nil
 }
 
@@ -299,12 +309,15 @@ func concatEval(c Context, n *Node) error {
 				copy(dst, src)
 			case st.typ == models.Float32:
 				clampF32(view[float32](dst), view[float32](src), p.flo, p.fhi)
-			case st.typ == models.Int8:
-				requantRow(view[int8](dst), view[int8](src), p)
-			case st.typ == models.UInt8:
-				requantRow(dst, src, p)
+			case p.lut != nil:
+				for i, v := range src {
+					dst[i] = p.lut[v]
+				}
 			case st.typ == models.Int16:
-				requantRow(view[int16](dst), view[int16](src), p)
+				d, s := view[int16](dst), view[int16](src)
+				for i, v := range s[:len(d)] {
+					d[i] = int16(p.requant(int32(v)))
+				}
 			}
 		}
 	}
@@ -317,23 +330,16 @@ func clampF32(dst, src []float32, lo, hi float32) {
 	}
 }
 
-// requantRow rescales (concatRequant) or clamps (concatClamp) quantized
-// values. The float32 arithmetic, including round-half-away-from-zero, is
+// requant rescales (concatRequant) or clamps (concatClamp) one quantized
+// value. The float32 arithmetic, including round-half-away-from-zero, is
 // TFLite's; the explicit float32 conversion keeps the multiply and add from
 // being fused.
-func requantRow[T int8 | uint8 | int16](dst, src []T, p *concatPart) {
-	src = src[:len(dst)]
-	if p.mode == concatClamp {
-		for i, v := range src {
-			dst[i] = T(min(max(int32(v), p.qlo), p.qhi))
-		}
-		return
-	}
-	for i, v := range src {
+func (p *concatPart) requant(v int32) int32 {
+	if p.mode == concatRequant {
 		f := float32(float32(v)*p.scale) + p.bias
-		q := int32(math.Round(float64(f))) + p.zp
-		dst[i] = T(min(max(q, p.qlo), p.qhi))
+		v = int32(math.Round(float64(f))) + p.zp
 	}
+	return min(max(v, p.qlo), p.qhi)
 }
 
 func packEval(c Context, n *Node) error { return concatEval(c, n) }

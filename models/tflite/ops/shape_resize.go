@@ -242,9 +242,10 @@ func resizeEval(c Context, n *Node) error {
 	case models.UInt8:
 		bilinearU8(st, out.Data, in.Data)
 	case models.Int8:
-		bilinearFixed(st, view[int8](out.Data), view[int8](in.Data))
+		// |int8| * 2^20 total weight fits an int32 accumulator.
+		bilinearFixed[int8, int32](st, view[int8](out.Data), view[int8](in.Data))
 	case models.Int16:
-		bilinearFixed(st, view[int16](out.Data), view[int16](in.Data))
+		bilinearFixed[int16, int64](st, view[int16](out.Data), view[int16](in.Data))
 	}
 	return nil
 }
@@ -288,6 +289,7 @@ func bilinearF32(st *resizeState, dst, src []float32) {
 				p10 := src[r1+x0*d : r1+x0*d+d]
 				p11 := src[r1+x1*d : r1+x1*d+d]
 				out := dst[o : o+d]
+				p00, p01, p10, p11 = p00[:len(out)], p01[:len(out)], p10[:len(out)], p11[:len(out)]
 				for c := range out {
 					acc := p00[c] * s00
 					acc += float32(p01[c] * s01)
@@ -324,6 +326,7 @@ func bilinearU8(st *resizeState, dst, src []uint8) {
 				p2 := src[r1+x0*d : r1+x0*d+d]
 				p3 := src[r1+x1*d : r1+x1*d+d]
 				out := dst[o : o+d]
+				p0, p1, p2, p3 = p0[:len(out)], p1[:len(out)], p2[:len(out)], p3[:len(out)]
 				for c := range out {
 					v := float32(float32(p0[c]) * s0)
 					v += float32(float32(p1[c]) * s1)
@@ -338,20 +341,20 @@ func bilinearU8(st *resizeState, dst, src []uint8) {
 }
 
 // bilinearFixed is TFLite's ResizeBilinearInteger: weights in 1/1024 units,
-// a 20-bit product, rounded half away from zero.
-func bilinearFixed[T int8 | int16](st *resizeState, dst, src []T) {
+// a 20-bit product, rounded half away from zero. A is the accumulator type.
+func bilinearFixed[T int8 | int16, A int32 | int64](st *resizeState, dst, src []T) {
 	d, row := st.d, st.inW*st.d
 	o := 0
 	for b := 0; b < st.batches; b++ {
 		base := b * st.inH * row
 		for y, iy := range st.iy {
 			y0, y1 := st.y0[y], st.y1[y]
-			wy1 := int64(iy - int32(y0)*(1<<10))
+			wy1 := A(iy - int32(y0)*(1<<10))
 			wy0 := (1 << 10) - wy1
 			r0, r1 := base+y0*row, base+y1*row
 			for x, ix := range st.ix {
 				x0, x1 := st.x0[x], st.x1[x]
-				wx1 := int64(ix - int32(x0)*(1<<10))
+				wx1 := A(ix - int32(x0)*(1<<10))
 				wx0 := (1 << 10) - wx1
 				w00, w10, w01, w11 := wy0*wx0, wy1*wx0, wy0*wx1, wy1*wx1
 				p00 := src[r0+x0*d : r0+x0*d+d]
@@ -359,14 +362,15 @@ func bilinearFixed[T int8 | int16](st *resizeState, dst, src []T) {
 				p10 := src[r1+x0*d : r1+x0*d+d]
 				p11 := src[r1+x1*d : r1+x1*d+d]
 				out := dst[o : o+d]
+				p00, p01, p10, p11 = p00[:len(out)], p01[:len(out)], p10[:len(out)], p11[:len(out)]
 				for c := range out {
-					v := int64(p00[c])*w00 + int64(p10[c])*w10 + int64(p01[c])*w01 + int64(p11[c])*w11
-					if v > 0 {
-						v += 1 << 19
-					} else {
-						v -= 1 << 19
+					v := A(p00[c])*w00 + A(p10[c])*w10 + A(p01[c])*w01 + A(p11[c])*w11
+					// +2^19 when v > 0, else -2^19 (v == 0 rounds to 0 either way)
+					var neg A
+					if v < 0 {
+						neg = 1 << 20
 					}
-					out[c] = T(v / (1 << 20))
+					out[c] = T((v + 1<<19 - neg) / (1 << 20))
 				}
 				o += d
 			}
