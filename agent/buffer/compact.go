@@ -52,7 +52,7 @@ func (o *Outbox) compact() error {
 
 	o.dbMu.Lock()
 	defer o.dbMu.Unlock()
-	closeQuietly(o.db)
+	o.db.closeQuietly()
 	o.db = nil
 	renameErr := os.Rename(tmp, o.path)
 	if renameErr != nil {
@@ -60,13 +60,13 @@ func (o *Outbox) compact() error {
 	} else {
 		_ = syncDir(filepath.Dir(o.path))
 	}
-	db, res, err := openChecked(o.path, o.opts, false)
+	h, res, err := openChecked(o.path, o.opts, false)
 	if err != nil {
 		o.dbErr = fmt.Errorf("buffer: reopen %s after compaction: %w", o.path, err)
 		o.w.broken = o.dbErr
 		return o.compactFailed(o.dbErr)
 	}
-	o.db = db
+	o.db = h
 	size := fileSize(o.path)
 	o.mu.Lock()
 	o.st, o.heads = res.st, res.heads
@@ -107,7 +107,7 @@ func (o *Outbox) copyTo(tmp string) (err error) {
 		}
 	}()
 	// Intermediate commits bound memory; nothing is synced until the end.
-	if err := bolt.Compact(dst, o.db, 32<<20); err != nil {
+	if err := bolt.Compact(dst, o.db.DB, 32<<20); err != nil {
 		return err
 	}
 	if o.opts.NoSync {

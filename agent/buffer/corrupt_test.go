@@ -298,3 +298,63 @@ func TestPeekReportsDamagedRecord(t *testing.T) {
 		t.Fatalf("Peek after acking the damaged record = %d records, %v", len(got), err)
 	}
 }
+
+// Pages damaged under a running outbox make bbolt panic inside a write
+// transaction; Append must report it and Close must not hang on the locks
+// the panic left behind.
+func TestDamageUnderRunningOutbox(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "outbox.db")
+	o, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seqs := fill(t, o, 2000)
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	size := fileSize(path)
+	junk := bytes.Repeat([]byte{0xa5}, 4096)
+	for off := int64(2 * 4096); off < size; off += 4096 {
+		if _, err := f.WriteAt(junk, off); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.Close()
+	errs := 0
+	for range 3 {
+		err := o.Append(context.Background(), []Record{rec(ClassScore, "s", "x")})
+		if err != nil {
+			errs++
+			t.Logf("Append on damaged pages: %v", err)
+		}
+	}
+	if err := o.Ack(seqs[:10]...); err != nil {
+		errs++
+		t.Logf("Ack on damaged pages: %v", err)
+	}
+	if _, err := o.Peek(ClassScore, 0, 10, nil); err != nil {
+		errs++
+		t.Logf("Peek on damaged pages: %v", err)
+	}
+	if errs == 0 {
+		t.Fatal("no call noticed the damaged pages")
+	}
+	done := make(chan error, 1)
+	go func() { done <- o.Close() }()
+	select {
+	case err := <-done:
+		t.Logf("Close: %v", err)
+	case <-time.After(20 * time.Second):
+		t.Fatal("Close hung after a panic inside bbolt")
+	}
+	// The next Open moves the damaged file aside.
+	o2, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer o2.Close()
+	if moved, _ := o2.Recovered(); moved == "" {
+		t.Fatal("damaged file was not moved aside at the next Open")
+	}
+}

@@ -88,19 +88,19 @@ func open(path string, opts Options, tweak func(*Outbox)) (*Outbox, error) {
 	o.w.compactMinFree = defaultCompactMinFree
 	o.w.compactFactor = defaultCompactFactor
 
-	db, res, err := openChecked(path, opts, true)
+	h, res, err := openChecked(path, opts, true)
 	if err != nil && errors.Is(err, ErrCorrupt) {
 		moved, mvErr := moveAside(path, opts.Now())
 		if mvErr != nil {
 			return nil, fmt.Errorf("%w; moving it aside failed: %v", err, mvErr)
 		}
 		o.movedTo, o.cause = moved, err
-		db, res, err = openChecked(path, opts, true)
+		h, res, err = openChecked(path, opts, true)
 	}
 	if err != nil {
 		return nil, err
 	}
-	o.db = db
+	o.db = h
 	o.st, o.heads, o.drops = res.st, res.heads, res.st.drops
 	o.stats.FileBytes = fileSize(path)
 	if tweak != nil {
@@ -118,20 +118,28 @@ type opened struct {
 // openChecked opens path with bbolt and loads the outbox state. With full
 // set it also reads back every record. Any sign of a damaged file, including
 // a panic or a memory fault inside bbolt, is reported as ErrCorrupt.
-func openChecked(path string, opts Options, full bool) (db *bolt.DB, res opened, err error) {
+func openChecked(path string, opts Options, full bool) (h *handle, res opened, err error) {
+	// If bbolt panics inside Open there is no *DB at all: keep the file so
+	// that its descriptor and lock can be released.
+	var file *os.File
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer func() {
 		if p := recover(); p != nil {
-			if db != nil {
-				closeQuietly(db)
+			if file != nil {
+				(&handle{file: file}).abandon()
 			}
-			db, err = nil, fmt.Errorf("%w: %s: reading the file failed: %v", ErrCorrupt, path, p)
+			h, err = nil, fmt.Errorf("%w: %s: reading the file failed: %v", ErrCorrupt, path, p)
 		}
 	}()
-	db, err = bolt.Open(path, 0o600, &bolt.Options{
+	db, err := bolt.Open(path, 0o600, &bolt.Options{
 		Timeout:      opts.LockTimeout,
 		NoSync:       opts.NoSync,
 		FreelistType: bolt.FreelistMapType,
+		OpenFile: func(name string, flag int, perm os.FileMode) (*os.File, error) {
+			f, err := os.OpenFile(name, flag, perm)
+			file = f
+			return f, err
+		},
 	})
 	if err != nil {
 		switch {
@@ -142,12 +150,36 @@ func openChecked(path string, opts Options, full bool) (db *bolt.DB, res opened,
 		}
 		return nil, res, fmt.Errorf("%w: %s: %w", ErrCorrupt, path, err)
 	}
+	h = &handle{DB: db, file: file}
 	res, err = load(db, path, opts, full)
 	if err != nil {
-		closeQuietly(db)
+		h.closeQuietly()
 		return nil, res, err
 	}
-	return db, res, nil
+	return h, res, nil
+}
+
+// handle is an open bbolt database and its file. When bbolt panics inside a
+// write transaction it can leave its locks held, and DB.Close would then
+// wait forever; such a handle is abandoned instead: its file is closed,
+// which releases the descriptor and the lock, and the DB is never used
+// again (its memory map stays until the process exits).
+type handle struct {
+	*bolt.DB
+	file *os.File
+}
+
+func (h *handle) abandon() {
+	// The memory map keeps the open file description, and with it bbolt's
+	// flock, alive after Close: unlock explicitly.
+	_ = syscall.Flock(int(h.file.Fd()), syscall.LOCK_UN)
+	_ = h.file.Close()
+}
+
+// closeQuietly closes a handle no panic has touched.
+func (h *handle) closeQuietly() {
+	defer func() { _ = recover() }()
+	_ = h.Close()
 }
 
 // environmental reports errors that say nothing about the file's contents:
@@ -329,9 +361,4 @@ func syncDir(dir string) error {
 		err = cerr
 	}
 	return err
-}
-
-func closeQuietly(db *bolt.DB) {
-	defer func() { _ = recover() }()
-	_ = db.Close()
 }

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"sync"
 	"time"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // Class is the priority class of a record. Each class is its own ordered
@@ -148,7 +146,7 @@ type Outbox struct {
 	closed  bool
 
 	dbMu  sync.RWMutex // held for writing only while the *bolt.DB is swapped
-	db    *bolt.DB
+	db    *handle
 	dbErr error // why db is nil while the outbox is open (a failed reopen)
 
 	movedTo string

@@ -199,11 +199,18 @@ func (o *Outbox) commitTx(batch []*request) (err error) {
 	}
 	committed := false
 	defer func() {
-		if p := recover(); p != nil {
+		p := recover()
+		if p != nil {
 			err = fmt.Errorf("%w: %s: transaction panicked: %v", ErrCorrupt, o.path, p)
 		}
 		if !committed {
 			rollbackQuietly(tx)
+		}
+		if p != nil {
+			o.dbMu.Lock()
+			o.db.abandon()
+			o.db, o.dbErr = nil, err
+			o.dbMu.Unlock()
 		}
 		if err != nil {
 			o.w.broken = err
@@ -425,15 +432,15 @@ func (o *Outbox) reopen() error {
 	o.dbMu.Lock()
 	defer o.dbMu.Unlock()
 	if o.db != nil {
-		closeQuietly(o.db)
+		o.db.closeQuietly()
 		o.db = nil
 	}
-	db, res, err := openChecked(o.path, o.opts, false)
+	h, res, err := openChecked(o.path, o.opts, false)
 	if err != nil {
-		o.dbErr = fmt.Errorf("buffer: reopen %s after %v: %w", o.path, o.w.broken, err)
+		o.dbErr = fmt.Errorf("buffer: reopen after a failed commit: %w", err)
 		return o.dbErr
 	}
-	o.db, o.dbErr, o.w.broken = db, nil, nil
+	o.db, o.dbErr, o.w.broken = h, nil, nil
 	o.mu.Lock()
 	o.st, o.heads = res.st, res.heads
 	o.mu.Unlock()
