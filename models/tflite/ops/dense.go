@@ -108,14 +108,11 @@ func fcPrepare(c Context, n *Node) error {
 		return n.Errorf("filter shape %v is too large", filter.Shape)
 	}
 	st.keepDims = n.Options.Bool(2, false)
-	st.batches = 0
 	if st.k > 0 {
 		st.batches = size / st.k
 	} else {
-		st.batches = size
-		if last := in.Shape[len(in.Shape)-1]; last > 0 {
-			st.batches = size / last
-		}
+		// TFLite sizes the output early: every dimension but the last.
+		st.batches, _ = mulChecked(in.Shape[:len(in.Shape)-1]...)
 	}
 	var shape []int
 	if st.keepDims {
