@@ -9,6 +9,7 @@ import (
 	"github.com/axle-edge/axle/sensors"
 	"github.com/axle-edge/axle/sensors/ads1x15"
 	"github.com/axle-edge/axle/sensors/adxl345"
+	"github.com/axle-edge/axle/sensors/bmxx80"
 	"github.com/axle-edge/axle/sensors/ds18b20"
 	"github.com/axle-edge/axle/sensors/ina219"
 	"github.com/axle-edge/axle/sensors/replay"
@@ -56,6 +57,18 @@ var table = []struct {
 		Channels:    "accel_x accel_y accel_z (m/s^2), renamed by option names",
 		Bus:         BusSPI + "|" + BusI2C,
 	}, adxl345.Open},
+	{DriverInfo{
+		Name:        "bme280",
+		Description: "BME280 temperature, pressure and humidity, normal mode, datasheet integer compensation",
+		Channels:    "temperature (degC), pressure (Pa), humidity (%)",
+		Bus:         BusI2C + "|" + BusSPI,
+	}, bmxx80.OpenBME280},
+	{DriverInfo{
+		Name:        "bmp280",
+		Description: "BMP280 temperature and pressure, normal mode, datasheet integer compensation",
+		Channels:    "temperature (degC), pressure (Pa)",
+		Bus:         BusI2C + "|" + BusSPI,
+	}, bmxx80.OpenBMP280},
 	{DriverInfo{
 		Name:        "ds18b20",
 		Description: "DS18B20/DS1822 1-Wire thermometer, 9-12 bit, CRC and power-on value checked",
