@@ -120,7 +120,7 @@ func TestBME280OverI2C(t *testing.T) {
 	ops = append(ops,
 		i2ctest.IO{Addr: addr, W: []byte{0xF7}, R: data(exampleP, exampleT, 30000)},
 		i2ctest.IO{Addr: addr, W: []byte{0xF7}, R: data(0x80000, 0x80000, 0x8000)}, // reset by a brown-out
-		i2ctest.IO{Addr: addr, W: []byte{0xF2, 0x01}},                                // re-armed
+		i2ctest.IO{Addr: addr, W: []byte{0xF2, 0x01}},                              // re-armed
 		i2ctest.IO{Addr: addr, W: []byte{0xF5, 4<<5 | 2<<2}},
 		i2ctest.IO{Addr: addr, W: []byte{0xF4, 1<<5 | 1<<2 | 3}},
 		i2ctest.IO{Addr: addr, W: []byte{0xF4, 1<<5 | 1<<2}}, // Close: sleep mode
