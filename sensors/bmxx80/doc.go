@@ -22,8 +22,8 @@
 //     t_sb 7:5, filter 4:2). Oversampling codes 0 skip, 1 … 5 = ×1 … ×16.
 //   - Standby t_sb: 0.5, 62.5, 125, 250, 500, 1000 ms, then 10, 20 ms on the
 //     BME280 and 2, 4 s on the BMP280.
-//   - Maximum measurement time (9.1): 1.25 + 2.3·osrs_t + (2.3·osrs_p + 0.575)
-//   - (2.3·osrs_h + 0.575) ms.
+//   - Maximum measurement time (9.1), in ms: 1.25 + 2.3·osrs_t +
+//     (2.3·osrs_p + 0.575) + (2.3·osrs_h + 0.575).
 //   - Data 0xF7 … 0xFE: pressure and temperature 20-bit (msb, lsb,
 //     xlsb[7:4]), humidity 16-bit; a skipped or never-run measurement reads
 //     0x80000 / 0x8000.
