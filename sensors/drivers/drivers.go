@@ -11,6 +11,7 @@ import (
 	"github.com/axle-edge/axle/sensors/adxl345"
 	"github.com/axle-edge/axle/sensors/bmxx80"
 	"github.com/axle-edge/axle/sensors/ds18b20"
+	"github.com/axle-edge/axle/sensors/gpiocount"
 	"github.com/axle-edge/axle/sensors/ina219"
 	"github.com/axle-edge/axle/sensors/replay"
 	"github.com/axle-edge/axle/sensors/sim"
@@ -75,6 +76,12 @@ var table = []struct {
 		Channels:    "temperature (degC), renamed by option name",
 		Bus:         BusOneWire,
 	}, ds18b20.Open},
+	{DriverInfo{
+		Name:        "gpiocount",
+		Description: "shaft speed from edges of a tachometer or proximity switch on a GPIO pin",
+		Channels:    "rpm (rpm), renamed by option name",
+		Bus:         BusGPIO,
+	}, gpiocount.Open},
 	{DriverInfo{
 		Name:        "ina219",
 		Description: "INA219 high-side current/voltage/power monitor, shunt range chosen from max_current",
