@@ -270,7 +270,7 @@ type childRecord struct {
 // runChild starts the test binary as a child with env; stop decides when
 // to kill it (nil: let it exit). It returns the complete lines the child
 // wrote; a line cut by the kill is dropped.
-func runChild(t *testing.T, env []string, stop func(ready <-chan struct{}, p *os.Process)) (lines []string, waitErr error, stderr string) {
+func runChild(t *testing.T, env []string, stop func(ready <-chan struct{}, p *os.Process)) (lines []string, stderr string, waitErr error) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), env...)
@@ -307,7 +307,7 @@ func runChild(t *testing.T, env []string, stop func(ready <-chan struct{}, p *os
 	}
 	lines = <-done
 	waitErr = cmd.Wait()
-	return lines, waitErr, errBuf.String()
+	return lines, errBuf.String(), waitErr
 }
 
 func parseAppend(t *testing.T, line string) (uint64, childRecord) {

@@ -39,9 +39,11 @@ func keySeq(k []byte) (uint64, error) {
 }
 
 func recordCRC(class Class, key, rest []byte) uint32 {
-	c := crc32.Update(0, castagnoli, []byte{byte(class)})
-	c = crc32.Update(c, castagnoli, key)
-	return crc32.Update(c, castagnoli, rest)
+	c := crc32.Update(0, castagnoli, key)
+	c = crc32.Update(c, castagnoli, rest)
+	// Mixing the class in this way (instead of hashing a one-byte slice)
+	// keeps the hot path free of allocations.
+	return c ^ uint32(class)*0x9e3779b1
 }
 
 // appendValue appends the encoded value of r, stored under key, to dst.

@@ -40,7 +40,7 @@ func TestKill9WhileAppending(t *testing.T) {
 		if early {
 			delay = time.Duration(rng.IntN(15)) * time.Millisecond
 		}
-		lines, waitErr, stderr := runChild(t, env, func(ready <-chan struct{}, p *os.Process) {
+		lines, stderr, waitErr := runChild(t, env, func(ready <-chan struct{}, p *os.Process) {
 			if !early {
 				select {
 				case <-ready:

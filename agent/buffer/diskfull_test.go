@@ -13,7 +13,7 @@ import (
 func TestDiskFull(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "outbox.db")
 	const limit = 1 << 20
-	lines, waitErr, stderr := runChild(t, []string{
+	lines, stderr, waitErr := runChild(t, []string{
 		childEnv + "=diskfull", childPath + "=" + path, fmt.Sprintf("%s=%d", childLimit, limit),
 	}, nil)
 	if waitErr != nil {

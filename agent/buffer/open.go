@@ -12,6 +12,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 )
 
 var (
@@ -143,7 +144,7 @@ func openChecked(path string, opts Options, full bool) (h *handle, res opened, e
 	})
 	if err != nil {
 		switch {
-		case errors.Is(err, bolt.ErrTimeout):
+		case errors.Is(err, berrors.ErrTimeout):
 			return nil, res, fmt.Errorf("%w: %s (waited %s)", ErrLocked, path, opts.LockTimeout)
 		case environmental(err):
 			return nil, res, fmt.Errorf("buffer: open %s: %w", path, err)

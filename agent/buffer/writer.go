@@ -73,6 +73,8 @@ type writer struct {
 }
 
 const (
+	maxArena              = 256 << 20
+	keepArena             = 8 << 20
 	defaultCompactMinFree = 16 << 20
 	defaultCompactFactor  = 4
 	compactRetry          = time.Minute
@@ -227,13 +229,15 @@ func (o *Outbox) commitTx(batch []*request) (err error) {
 		t.buckets[c].FillPercent = 1.0
 	}
 
-	var need int
+	var need int64
 	for _, r := range batch {
 		if r.kind == kindAppend {
-			need += int(r.size) + len(r.recs)*(keyLen+recHeader)
+			need += r.size + int64(len(r.recs))*(keyLen+recHeader)
 		}
 	}
-	if cap(o.w.arena) < need {
+	// Sized once so that appends do not copy it; a huge batch (only
+	// possible with a huge MaxBatch) just grows it instead.
+	if int64(cap(o.w.arena)) < need && need <= maxArena {
 		o.w.arena = make([]byte, 0, need)
 	}
 	o.w.arena = o.w.arena[:0]
@@ -283,6 +287,9 @@ func (o *Outbox) commitTx(batch []*request) (err error) {
 		return fmt.Errorf("buffer: commit to %s: %w", o.path, classifyWriteErr(err))
 	}
 	committed = true
+	if cap(o.w.arena) > keepArena {
+		o.w.arena = nil // an unusually large batch: do not hold its memory
+	}
 
 	for _, r := range batch {
 		if r.kind == kindAppend && r.err == nil {
