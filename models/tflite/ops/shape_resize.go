@@ -58,7 +58,7 @@ func resizePrepare(c Context, n *Node, bilinear bool) error {
 	} else {
 		st.align, st.half = n.Options.Bool(0, false), n.Options.Bool(1, false)
 	}
-	if st.align && st.half {
+	if bilinear && st.align && st.half {
 		return n.Errorf("align_corners and half_pixel_centers cannot both be set")
 	}
 	for i, d := range in.Shape {

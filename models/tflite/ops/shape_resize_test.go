@@ -30,6 +30,13 @@ var resizeCases = []resizeCase{
 	{[]int{1, 4, 6, 8}, 8, 12, false, false},
 }
 
+// nearestOnlyCases combine both flags, which only RESIZE_NEAREST_NEIGHBOR
+// accepts.
+var nearestOnlyCases = []resizeCase{
+	{[]int{1, 2, 3, 1}, 5, 7, true, true},
+	{[]int{1, 5, 4, 2}, 3, 2, true, true},
+}
+
 // scale is TFLite's source/destination ratio, a float32.
 func resizeScale(in, out int, align bool) float64 {
 	if align && out > 1 {
@@ -110,7 +117,7 @@ func buildResize(op ops.Op, dt models.DType, tc resizeCase, sizeInput bool) *bui
 
 func TestResizeNearestNeighbor(t *testing.T) {
 	for _, dt := range []models.DType{models.Float32, models.Int8, models.UInt8, models.Int16, models.Int32} {
-		for _, tc := range resizeCases {
+		for _, tc := range append(resizeCases[:len(resizeCases):len(resizeCases)], nearestOnlyCases...) {
 			x := seq(dt, numel(tc.in))
 			want := refNearest(x, tc.in, tc.oh, tc.ow, tc.align, tc.half)
 			it := run(t, buildResize(ops.OpResizeNearestNeighbor, dt, tc, false), encode(dt, x))
