@@ -29,6 +29,7 @@ func BenchmarkPahoRawQoS1(b *testing.B) {
 	ring := make([]paho.Token, benchWindow)
 	b.SetBytes(int64(len(benchPayload)))
 	b.ResetTimer()
+	cpu := uplinktest.CPUTime()
 	for i := range b.N {
 		if t := ring[i%benchWindow]; t != nil {
 			t.Wait()
@@ -44,6 +45,7 @@ func BenchmarkPahoRawQoS1(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msg/s")
+	b.ReportMetric(float64((uplinktest.CPUTime()-cpu).Microseconds())/float64(b.N), "cpu-µs/msg")
 }
 
 // BenchmarkClientPublishQoS1 is the same load through uplink.Client, whose
@@ -66,6 +68,7 @@ func BenchmarkClientPublishQoS1(b *testing.B) {
 	var last uplink.Token
 	b.SetBytes(int64(len(benchPayload)))
 	b.ResetTimer()
+	cpu := uplinktest.CPUTime()
 	for range b.N {
 		if last, err = c.Publish(ctx, "bench/wrapped", 1, false, benchPayload); err != nil {
 			b.Fatal(err)
@@ -77,4 +80,5 @@ func BenchmarkClientPublishQoS1(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msg/s")
+	b.ReportMetric(float64((uplinktest.CPUTime()-cpu).Microseconds())/float64(b.N), "cpu-µs/msg")
 }

@@ -159,6 +159,11 @@ func (c *Client) WaitConnected(ctx context.Context) error {
 	}
 }
 
+// Connection numbers connections: it grows by one each time a connection
+// is established, so a caller can tell whether the link was renewed since
+// it last looked, even when it never saw it down.
+func (c *Client) Connection() uint64 { return c.connects.Load() }
+
 // Stats returns the counters.
 func (c *Client) Stats() Stats {
 	s := Stats{
@@ -438,6 +443,7 @@ func (c *Client) connect(ctx context.Context) (*conn, bool, error) {
 	}
 	o.SetDefaultPublishHandler(c.onMessage)
 	o.SetConnectionLostHandler(func(_ paho.Client, err error) {
+		c.markDown(cn) // first, so that whoever sees lost also sees us down
 		cn.end(fmt.Errorf("%w: %w", ErrConnectionLost, err))
 	})
 	o.SetCustomOpenConnectionFn(cn.dial(ctx, c.ep, c.tls, c.cfg.ConnectTimeout))
@@ -489,11 +495,11 @@ func (c *Client) serve(ctx context.Context, cn *conn, sessionPresent, reconnect 
 		return err
 	}
 
-	c.cur.Store(cn)
+	c.connects.Add(1) // before cur: whoever sees the connection sees its number
 	c.mu.Lock()
+	c.cur.Store(cn)
 	close(c.up)
 	c.mu.Unlock()
-	c.connects.Add(1)
 	if reconnect {
 		c.reconnects.Add(1)
 	}
@@ -503,16 +509,22 @@ func (c *Client) serve(ctx context.Context, cn *conn, sessionPresent, reconnect 
 	case <-cn.lost:
 	case <-ctx.Done():
 	}
-	c.cur.Store(nil)
-	c.mu.Lock()
-	c.up = make(chan struct{})
-	c.mu.Unlock()
+	c.markDown(cn)
 	if ctx.Err() != nil {
 		cn.cli.Disconnect(250)
 		cn.end(ErrClosed)
 		return nil
 	}
 	return cn.err
+}
+
+// markDown retracts cn if it is the current connection.
+func (c *Client) markDown(cn *conn) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.cur.CompareAndSwap(cn, nil) {
+		c.up = make(chan struct{})
+	}
 }
 
 // subscribe makes the Config.Subscribe subscriptions. refused names filters

@@ -2,6 +2,7 @@ package uplinktest
 
 import (
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -12,7 +13,8 @@ import (
 // persistent session, resubscribing on every connection, reconnecting fast.
 // Handle is called for each message, in arrival order, on paho's goroutine.
 type Consumer struct {
-	cli paho.Client
+	cli  paho.Client
+	subs *atomic.Int64
 }
 
 // NewConsumer connects to broker (tcp://host:port) as clientID, subscribes
@@ -30,12 +32,16 @@ func NewConsumer(t testing.TB, broker, clientID string, handle func(topic string
 		SetConnectTimeout(5 * time.Second).SetKeepAlive(5 * time.Second)
 	o.SetDefaultPublishHandler(func(_ paho.Client, m paho.Message) { handle(m.Topic(), m.Payload()) })
 	var once sync.Once
+	subacks := new(atomic.Int64)
 	o.SetOnConnectHandler(func(c paho.Client) {
 		// Resubscribe every time: a broker restarted without its state has
 		// forgotten us. Not waited for here: this runs on paho's goroutine.
 		tok := c.SubscribeMultiple(subs, nil)
 		go func() {
 			tok.Wait()
+			if tok.Error() == nil {
+				subacks.Add(1)
+			}
 			once.Do(func() { subscribed <- tok.Error() })
 		}()
 	})
@@ -52,11 +58,14 @@ func NewConsumer(t testing.TB, broker, clientID string, handle func(topic string
 		t.Fatalf("uplinktest: consumer: no SUBACK within 10s")
 	}
 	t.Cleanup(func() { cli.Disconnect(100) })
-	return &Consumer{cli: cli}
+	return &Consumer{cli: cli, subs: subacks}
 }
 
 // Connected reports whether the consumer's connection is up.
 func (c *Consumer) Connected() bool { return c.cli.IsConnectionOpen() }
+
+// Subscriptions counts completed (re)subscriptions, one per connection.
+func (c *Consumer) Subscriptions() int64 { return c.subs.Load() }
 
 // Publish sends one QoS1 message and waits for its PUBACK.
 func (c *Consumer) Publish(t testing.TB, topic string, retained bool, payload []byte) {
