@@ -372,3 +372,59 @@ func TestConcurrentAppendsShareCommits(t *testing.T) {
 	t.Logf("%d appends in %d commits", s.Appended, s.Commits)
 	checkAccounting(t, o)
 }
+
+// Close while callers are appending: every Append that returned nil is on
+// disk after reopening, the rest got ErrClosed.
+func TestCloseWhileAppending(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "outbox.db")
+	o, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var ok []uint64
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				r := []Record{rec(ClassScore, "s", "x")}
+				err := o.Append(context.Background(), r)
+				if errors.Is(err, ErrClosed) {
+					return
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+				mu.Lock()
+				ok = append(ok, r[0].Seq)
+				mu.Unlock()
+			}
+		}()
+	}
+	waitFor(t, 10*time.Second, "some appends", func() bool { return o.Stats().Appended >= 50 })
+	if err := o.Close(); err != nil {
+		t.Fatal(err)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	o = openT(t, path, Options{})
+	stored := map[uint64]bool{}
+	for _, r := range peekAll(t, o, ClassScore) {
+		stored[r.Seq] = true
+	}
+	for _, s := range ok {
+		if !stored[s] {
+			t.Fatalf("seq %d returned by Append before Close is missing", s)
+		}
+	}
+	if len(stored) != len(ok) {
+		t.Fatalf("%d records stored, %d appends returned nil", len(stored), len(ok))
+	}
+}

@@ -163,9 +163,9 @@ func (o *Outbox) commit(batch []*request) {
 		r.done <- r.err
 	}
 	if compact {
-		cerr := o.compact()
-		if err != nil {
-			cerr = err
+		cerr := err
+		if cerr == nil {
+			cerr = o.compact()
 		}
 		for _, r := range batch {
 			if r.kind == kindCompact {

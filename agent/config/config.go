@@ -69,7 +69,10 @@ type Sensor struct {
 	Rate    float64          `yaml:"rate"`
 	Timeout time.Duration    `yaml:"timeout"`
 	Limits  map[string]Range `yaml:"limits"` // per channel valid range
-	Options yaml.Node        `yaml:"options"`
+	// StuckSamples is how many identical values in a row make a channel
+	// stuck; 0 = the default (256), negative disables the check.
+	StuckSamples int       `yaml:"stuck_samples"`
+	Options      yaml.Node `yaml:"options"`
 
 	options Options
 }
