@@ -1,0 +1,322 @@
+package agent
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/axle-edge/axle/agent/buffer"
+	"github.com/axle-edge/axle/agent/config"
+	"github.com/axle-edge/axle/agent/delivery"
+	"github.com/axle-edge/axle/agent/fleet"
+	"github.com/axle-edge/axle/agent/monitor"
+	"github.com/axle-edge/axle/agent/uplink"
+	"github.com/axle-edge/axle/models"
+	"github.com/axle-edge/axle/sensors"
+)
+
+// Options are everything the agent needs besides its config.
+type Options struct {
+	Config  *config.Config
+	Logger  *slog.Logger
+	Drivers map[string]sensors.Opener
+	Buses   sensors.Buses // nil when only buses-free drivers (sim, replay) are configured
+	Runtime models.Runtime
+	Version string
+
+	// OnScore and OnEvent, when set, see every score and event as it is
+	// committed (the demo prints them). They run on pipeline goroutines and
+	// must not block.
+	OnScore func(fleet.Score)
+	OnEvent func(fleet.Event)
+	// OnReady is called once sensors, models, outbox and uplink are set up.
+	OnReady func()
+	// Now is the clock for record times; nil means time.Now.
+	Now func() time.Time
+}
+
+// Agent is a running axle daemon.
+type Agent struct {
+	opts    Options
+	cfg     *config.Config
+	log     *slog.Logger
+	now     func() time.Time
+	topics  fleet.Topics
+	started time.Time
+
+	out     *buffer.Outbox
+	up      *uplink.Client
+	deliver *delivery.Engine
+
+	pipes []*pipeline
+
+	metricsLn      net.Listener // local /metrics, nil when metrics.listen is empty
+	pendingAtClose int64        // records left in the outbox at shutdown, for the last log line
+
+	mu         sync.Mutex
+	appendErr  error // last Append failure, reported once per episode
+	recentCmds map[string]bool
+	cmdOrder   []string
+}
+
+// Run starts the agent and blocks until ctx is cancelled (returns nil) or
+// setup fails (returns the error).
+func Run(ctx context.Context, opts Options) error {
+	a, err := setup(ctx, opts)
+	if err != nil {
+		return err
+	}
+	return a.run(ctx)
+}
+
+func setup(ctx context.Context, opts Options) (a *Agent, err error) {
+	if opts.Config == nil || opts.Logger == nil || opts.Runtime == nil {
+		return nil, errors.New("agent: Config, Logger and Runtime are required")
+	}
+	cfg := opts.Config
+	a = &Agent{
+		opts: opts, cfg: cfg, log: opts.Logger, now: opts.Now,
+		topics:     fleet.Topics{Prefix: cfg.MQTT.Prefix, Device: cfg.Device},
+		recentCmds: map[string]bool{},
+	}
+	if a.now == nil {
+		a.now = time.Now
+	}
+	a.started = a.now()
+	defer func() {
+		if err != nil {
+			a.closeAll()
+		}
+	}()
+
+	if err := os.MkdirAll(cfg.StateDir, 0o750); err != nil {
+		return nil, fmt.Errorf("agent: state dir: %w", err)
+	}
+	dbPath := filepath.Join(cfg.StateDir, "outbox.db")
+	a.out, err = buffer.Open(dbPath, buffer.Options{MaxBytes: int64(cfg.Outbox.MaxBytes), MaxAge: cfg.Outbox.MaxAge, Now: a.now})
+	if err != nil {
+		return nil, fmt.Errorf("agent: open outbox: %w", err)
+	}
+	if moved, cause := a.out.Recovered(); moved != "" {
+		a.log.Error("outbox was unreadable; moved aside and started a new one", "path", dbPath, "moved_to", moved, "err", cause)
+		a.event(ctx, fleet.EventOutbox, "critical", "outbox", "outbox database was unreadable and was moved aside", map[string]any{"moved_to": moved, "error": cause.Error()})
+	}
+	st := a.out.Stats()
+	a.log.Info("outbox open", "path", dbPath, "records", st.Records, "bytes", st.Bytes, "last_seq", st.LastSeq)
+
+	if err := a.setupPipelines(ctx); err != nil {
+		return nil, err
+	}
+
+	password := cfg.MQTT.Password
+	if cfg.MQTT.PasswordFile != "" {
+		b, err := os.ReadFile(cfg.MQTT.PasswordFile)
+		if err != nil {
+			return nil, fmt.Errorf("agent: mqtt.password_file: %w", err)
+		}
+		password = string(trimNewline(b))
+	}
+	subs := []string{a.topics.Command(), a.topics.AllCommand()}
+	for _, g := range cfg.MQTT.Groups {
+		subs = append(subs, a.topics.GroupCommand(g))
+	}
+	offline, _ := json.Marshal(a.status(fleet.StateOffline))
+	a.up, err = uplink.New(uplink.Config{
+		Broker: cfg.MQTT.Broker, ClientID: cfg.MQTT.ClientID,
+		Username: cfg.MQTT.Username, Password: password,
+		CAFile: cfg.MQTT.CAFile, CertFile: cfg.MQTT.CertFile, KeyFile: cfg.MQTT.KeyFile,
+		KeepAlive: cfg.MQTT.KeepAlive, InFlight: cfg.MQTT.InFlight,
+		WillTopic: a.topics.Status(), WillPayload: offline,
+		OnlineTopic: a.topics.Status(),
+		OnlinePayload: func() []byte {
+			b, _ := json.Marshal(a.status(fleet.StateOnline))
+			return b
+		},
+		Subscribe:   subs,
+		OnConnEvent: a.logConn,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("agent: %w", err)
+	}
+	if addr := cfg.Metrics.Listen; addr != "" {
+		if a.metricsLn, err = net.Listen("tcp", addr); err != nil {
+			return nil, fmt.Errorf("agent: metrics.listen: %w", err)
+		}
+	}
+	a.deliver = delivery.New(a.out, a.up, delivery.Options{
+		InFlight:   cfg.MQTT.InFlight,
+		DrainRate:  cfg.MQTT.DrainRate,
+		LiveWindow: cfg.MQTT.LiveWindow,
+		Now:        a.now,
+	})
+	return a, nil
+}
+
+func trimNewline(b []byte) []byte {
+	for len(b) > 0 && (b[len(b)-1] == '\n' || b[len(b)-1] == '\r') {
+		b = b[:len(b)-1]
+	}
+	return b
+}
+
+func (a *Agent) logConn(ev uplink.ConnEvent) {
+	switch ev.State {
+	case uplink.StateConnected:
+		if ev.Err != nil {
+			a.log.Warn("mqtt connected, but a command subscription was refused", "broker", a.cfg.MQTT.Broker, "err", ev.Err)
+			return
+		}
+		a.log.Info("mqtt connected", "broker", a.cfg.MQTT.Broker)
+	case uplink.StateDisconnected:
+		a.log.Warn("mqtt connection lost", "broker", a.cfg.MQTT.Broker, "err", ev.Err, "retry_in", ev.Retry)
+	case uplink.StateConnectFailed:
+		// Every attempt of a long outage would flood the journal: log the
+		// first few, then every 10th.
+		if ev.Attempt <= 3 || ev.Attempt%10 == 0 {
+			a.log.Warn("mqtt connect failed", "broker", a.cfg.MQTT.Broker, "attempt", ev.Attempt, "err", ev.Err, "retry_in", ev.Retry)
+		}
+	}
+}
+
+// run starts the goroutines and shuts them down in order when ctx ends.
+func (a *Agent) run(ctx context.Context) error {
+	sensCtx, stopSensors := context.WithCancel(context.WithoutCancel(ctx))
+	netCtx, stopNet := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopSensors()
+	defer stopNet()
+
+	var sensWG, pipeWG, netWG sync.WaitGroup
+	for _, p := range a.pipes {
+		sensWG.Go(func() { p.readLoop(sensCtx, a) })
+		pipeWG.Go(func() { p.processLoop(sensCtx, a) })
+	}
+	netWG.Go(func() {
+		if err := a.up.Run(netCtx); err != nil {
+			a.log.Error("mqtt uplink stopped", "err", err)
+		}
+	})
+	netWG.Go(func() {
+		if err := a.deliver.Run(netCtx); err != nil {
+			a.log.Error("delivery stopped", "err", err)
+		}
+	})
+	netWG.Go(func() { a.commandLoop(netCtx) })
+	netWG.Go(func() { a.housekeeping(netCtx) })
+	if a.metricsLn != nil {
+		srv := &http.Server{Handler: monitor.Handler(a.snapshot), ReadHeaderTimeout: 5 * time.Second}
+		netWG.Go(func() { srv.Serve(a.metricsLn) })
+		netWG.Go(func() {
+			<-netCtx.Done()
+			srv.Close()
+		})
+		a.log.Info("serving metrics", "addr", a.metricsLn.Addr().String(), "path", "/metrics")
+	}
+
+	a.log.Info("axle running", "device", a.cfg.Device, "version", a.opts.Version,
+		"sensors", len(a.pipes), "broker", a.cfg.MQTT.Broker)
+	if a.opts.OnReady != nil {
+		a.opts.OnReady()
+	}
+	<-ctx.Done()
+
+	a.log.Info("stopping: sensors first, then pipelines, delivery and uplink")
+	stopSensors()
+	sensWG.Wait()
+	pipeWG.Wait()
+	stopNet()
+	netWG.Wait()
+	a.publishOffline()
+	a.closeAll()
+	a.log.Info("stopped", "pending_records", a.pendingAtClose)
+	return nil
+}
+
+// publishOffline tells the fleet the agent is going away on purpose (the
+// will covers crashes).
+func (a *Agent) publishOffline() {
+	if a.up == nil || !a.up.Connected() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	b, _ := json.Marshal(a.status(fleet.StateOffline))
+	tok, err := a.up.Publish(ctx, a.topics.Status(), 1, true, b)
+	if err == nil {
+		err = tok.Wait(ctx)
+	}
+	if err != nil {
+		a.log.Warn("could not publish offline status", "err", err)
+	}
+}
+
+func (a *Agent) closeAll() {
+	if a.metricsLn != nil {
+		a.metricsLn.Close()
+	}
+	for _, p := range a.pipes {
+		p.close(a)
+	}
+	if a.up != nil {
+		a.up.Close()
+	}
+	if a.out != nil {
+		a.pendingAtClose = a.out.Stats().Records
+		if err := a.out.Close(); err != nil {
+			a.log.Error("closing outbox", "err", err)
+		}
+	}
+}
+
+func (a *Agent) status(state string) fleet.Status {
+	s := fleet.Status{V: fleet.Version, Device: a.cfg.Device, State: state, Agent: a.opts.Version,
+		StartedAt: a.started, TS: a.now().UTC()}
+	for _, p := range a.pipes {
+		s.Sensors = append(s.Sensors, p.spec.Name)
+		for _, r := range p.runners {
+			s.Models = append(s.Models, fleet.ModelStatus{Name: r.cfg.Name, Version: r.cfg.Version, Runtime: a.opts.Runtime.Name()})
+		}
+	}
+	return s
+}
+
+// commit appends records to the outbox and wakes the delivery engine. A
+// failure (disk full) is logged once per episode; sensing goes on.
+func (a *Agent) commit(ctx context.Context, recs []buffer.Record) error {
+	err := a.out.Append(ctx, recs)
+	a.mu.Lock()
+	prev := a.appendErr
+	a.appendErr = err
+	a.mu.Unlock()
+	switch {
+	case err != nil && prev == nil:
+		a.log.Error("cannot store results; sensing continues, results are lost until storage recovers", "err", err)
+	case err == nil && prev != nil:
+		a.log.Info("storage recovered", "after", prev.Error())
+		a.event(ctx, fleet.EventStorage, "warning", "outbox", "storage recovered after a write failure: "+prev.Error(), nil)
+	}
+	if err == nil && a.deliver != nil {
+		a.deliver.Notify()
+	}
+	return err
+}
+
+// event stores an event for delivery and shows it to OnEvent.
+func (a *Agent) event(ctx context.Context, kind, severity, source, msg string, data map[string]any) {
+	ev := fleet.Event{V: fleet.Version, TS: a.now().UTC(), Kind: kind, Severity: severity, Source: source, Message: msg, Data: data}
+	b, err := json.Marshal(ev)
+	if err != nil {
+		a.log.Error("encoding event", "kind", kind, "err", err)
+		return
+	}
+	if err := a.commit(ctx, []buffer.Record{{Class: buffer.ClassEvent, Topic: a.topics.Events(), Time: ev.TS, Payload: b}}); err == nil && a.opts.OnEvent != nil {
+		a.opts.OnEvent(ev)
+	}
+}

@@ -1,0 +1,185 @@
+package agent
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/axle-edge/axle/agent/config"
+	"github.com/axle-edge/axle/agent/fleet"
+	"github.com/axle-edge/axle/agent/uplink/uplinktest"
+	"github.com/axle-edge/axle/models/demomodel"
+	"github.com/axle-edge/axle/models/tflite"
+	"github.com/axle-edge/axle/sensors/drivers"
+)
+
+// e2eConfig runs the demo model on a real-time simulated pump whose bearing
+// fault starts after 3 s of machine time.
+func e2eConfig(t *testing.T, broker string) *config.Config {
+	t.Helper()
+	info := demomodel.Info()
+	text := fmt.Sprintf(demoConfig, t.TempDir(), broker, info.Rate, 3, 3*time.Second,
+		info.Name, info.Version, info.Window, strings.Join(info.Channels, ", "), strings.Join(info.Features, ", "),
+		info.Warn, info.Alarm)
+	text = strings.Replace(text, "ramp: 10s", "ramp: 1s", 1)
+	text = strings.Replace(text, "device: demo-pump", "device: e2e-pump", 1)
+	cfg, err := config.Parse("e2e", []byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+// collector is the fleet backend of the test: it decodes every message
+// strictly as a v1 payload.
+type collector struct {
+	mu     sync.Mutex
+	scores []fleet.Score
+	events []fleet.Event
+	status []fleet.Status
+	errs   []string
+}
+
+func strict(b []byte, v any) error {
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.DisallowUnknownFields()
+	return d.Decode(v)
+}
+
+func (c *collector) handle(topic string, payload []byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var v struct {
+		V int `json:"v"`
+	}
+	if err := json.Unmarshal(payload, &v); err != nil || v.V != 1 {
+		c.errs = append(c.errs, fmt.Sprintf("%s: not v1 JSON: %s", topic, payload))
+		return
+	}
+	switch {
+	case strings.Contains(topic, "/scores/"):
+		var s fleet.Score
+		if err := strict(payload, &s); err != nil || s.Seq == 0 || s.Score == nil || s.Model == "" {
+			c.errs = append(c.errs, fmt.Sprintf("%s: bad score (%v): %s", topic, err, payload))
+			return
+		}
+		c.scores = append(c.scores, s)
+	case strings.HasSuffix(topic, "/events"):
+		var e fleet.Event
+		if err := strict(payload, &e); err != nil || e.Seq == 0 {
+			c.errs = append(c.errs, fmt.Sprintf("%s: bad event (%v): %s", topic, err, payload))
+			return
+		}
+		c.events = append(c.events, e)
+	case strings.HasSuffix(topic, "/status"):
+		var s fleet.Status
+		if err := strict(payload, &s); err != nil {
+			c.errs = append(c.errs, fmt.Sprintf("%s: bad status (%v): %s", topic, err, payload))
+			return
+		}
+		c.status = append(c.status, s)
+	}
+}
+
+func (c *collector) alarmed() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, e := range c.events {
+		if e.Kind == fleet.EventAlert && e.Data["state"] == fleet.AlertAlarm {
+			return true
+		}
+	}
+	return false
+}
+
+// runE2E runs the agent against broker until the consumer has seen the
+// alarm, then stops it and checks what arrived.
+func runE2E(t *testing.T, brokerURL string) {
+	cfg := e2eConfig(t, strings.TrimPrefix(brokerURL, "tcp://"))
+	var col collector
+	uplinktest.NewConsumer(t, brokerURL, "e2e-backend", col.handle, "axle/e2e-pump/#")
+
+	var logs bytes.Buffer
+	var logMu sync.Mutex
+	log := slog.New(slog.NewTextHandler(lockedWriter{&logs, &logMu}, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- Run(ctx, Options{Config: cfg, Logger: log, Drivers: drivers.All(), Runtime: tflite.Runtime{}, Version: "test"})
+	}()
+	defer func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("Run returned %v", err)
+			}
+		case <-time.After(20 * time.Second):
+			t.Error("agent did not stop within 20 s of cancel")
+		}
+		if t.Failed() {
+			logMu.Lock()
+			t.Logf("agent log:\n%s", logs.String())
+			logMu.Unlock()
+		}
+	}()
+
+	uplinktest.WaitFor(t, 60*time.Second, "the alarm event from the bearing fault", col.alarmed)
+
+	col.mu.Lock()
+	defer col.mu.Unlock()
+	if len(col.errs) > 0 {
+		t.Fatalf("invalid payloads:\n%s", strings.Join(col.errs, "\n"))
+	}
+	if len(col.scores) < 3 {
+		t.Fatalf("only %d scores before the alarm", len(col.scores))
+	}
+	for i, s := range col.scores {
+		if i > 0 && s.Seq <= col.scores[i-1].Seq {
+			t.Errorf("score %d has seq %d after %d: not strictly increasing", i, s.Seq, col.scores[i-1].Seq)
+		}
+		if s.Model != "pump-anomaly" || s.Window.End.Before(s.Window.Start) {
+			t.Errorf("score %d: %+v", i, s)
+		}
+	}
+	if col.scores[0].Alert != fleet.AlertOK {
+		t.Errorf("first window (healthy pump) has alert %q", col.scores[0].Alert)
+	}
+	if len(col.status) == 0 || col.status[len(col.status)-1].State != fleet.StateOnline {
+		t.Errorf("no retained online status: %+v", col.status)
+	}
+}
+
+type lockedWriter struct {
+	w  io.Writer
+	mu *sync.Mutex
+}
+
+func (l lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+func TestEndToEndMosquitto(t *testing.T) {
+	t.Parallel()
+	b := uplinktest.StartBroker(t, uplinktest.BrokerOptions{})
+	runE2E(t, b.URL())
+}
+
+func TestEndToEndEmbeddedBroker(t *testing.T) {
+	t.Parallel()
+	b, err := StartBroker("127.0.0.1:0", slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	runE2E(t, "tcp://"+b.Addr())
+}

@@ -1,0 +1,193 @@
+// Command axle is the edge inference agent: one static binary with
+// subcommands for the daemon, the demo, model tools and sensor tools.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"runtime"
+	"syscall"
+
+	"github.com/axle-edge/axle/agent"
+	"github.com/axle-edge/axle/agent/config"
+	"github.com/axle-edge/axle/models/tflite"
+	"github.com/axle-edge/axle/sensors/drivers"
+)
+
+// version is stamped by the Makefile (-X main.version=...).
+var version = "dev"
+
+const usage = `axle — edge inference agent for industrial gateways
+
+Usage:
+  axle agent --config FILE        run the daemon (systemd runs this)
+  axle agent --check-config FILE  validate a config file and exit
+  axle demo [flags]               embedded broker + simulated pump + demo model
+  axle model describe MODEL       inputs, outputs and ops of a .tflite file as JSON
+  axle model run MODEL --in in0.bin ... --out-dir DIR
+  axle model bench MODEL          time Invoke
+  axle sensors list               drivers in this binary and buses on this machine
+  axle sensors read NAME --config FILE   print live samples of one configured sensor
+  axle version                    print the version
+  axle help                       this text
+
+Run 'axle <command> -h' for the flags of a command.
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	switch args[0] {
+	case "agent":
+		return agentCommand(args[1:], stderr)
+	case "demo":
+		return demoCommand(args[1:], stdout, stderr)
+	case "model":
+		return modelCommand(args[1:], stdout, stderr)
+	case "sensors":
+		return sensorsCommand(args[1:], stdout, stderr)
+	case "version", "--version":
+		fmt.Fprintf(stdout, "axle %s %s/%s %s\n", version, runtime.GOOS, runtime.GOARCH, runtime.Version())
+		return 0
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	fmt.Fprintf(stderr, "axle: unknown command %q\n\n%s", args[0], usage)
+	return 2
+}
+
+// signalContext is cancelled by SIGINT or SIGTERM (systemd stop, Ctrl-C).
+func signalContext() (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+}
+
+func newLogger(w io.Writer, level, format string) *slog.Logger {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		lv = slog.LevelInfo
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+func agentCommand(args []string, stderr io.Writer) int {
+	fs := flag.NewFlagSet("axle agent", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfgPath := fs.String("config", "/etc/axle/axle.yaml", "configuration file (YAML)")
+	check := fs.String("check-config", "", "validate this configuration file and exit (0 = valid)")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, "Usage: axle agent [--config FILE] | --check-config FILE\n\nRuns the daemon: sensors, models, durable outbox and MQTT uplink, until SIGTERM.\n\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "axle agent: unexpected argument %q\n", fs.Arg(0))
+		return 2
+	}
+	if *check != "" {
+		cfg, err := config.Load(*check)
+		if err != nil {
+			fmt.Fprintln(stderr, err)
+			return 1
+		}
+		if err := checkDrivers(cfg); err != nil {
+			fmt.Fprintln(stderr, err)
+			return 1
+		}
+		fmt.Fprintf(stderr, "%s: valid (%d sensors, %d models)\n", *check, len(cfg.Sensors), len(cfg.Models))
+		return 0
+	}
+	cfg, err := config.Load(*cfgPath)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	if err := checkDrivers(cfg); err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	log := newLogger(stderr, cfg.Log.Level, cfg.Log.Format)
+	ctx, stop := signalContext()
+	defer stop()
+	opts := agent.Options{
+		Config: cfg, Logger: log, Drivers: drivers.All(), Runtime: tflite.Runtime{}, Version: version,
+		OnReady: agent.NotifyReady,
+	}
+	buses, closeBuses, err := openBuses(cfg)
+	if err != nil {
+		log.Error("hardware buses unavailable", "err", err)
+		return 1
+	}
+	defer closeBuses()
+	opts.Buses = buses
+	if err := agent.Run(ctx, opts); err != nil {
+		log.Error("agent failed", "err", err)
+		return 1
+	}
+	return 0
+}
+
+// checkDrivers reports sensors whose driver is not in this binary.
+func checkDrivers(cfg *config.Config) error {
+	all := drivers.All()
+	for i, s := range cfg.Sensors {
+		if _, ok := all[s.Driver]; !ok {
+			names := make([]string, 0, len(all))
+			for _, d := range drivers.Describe() {
+				names = append(names, d.Name)
+			}
+			return fmt.Errorf("sensors[%d] %q: driver %q is not in this binary (have: %v)", i, s.Name, s.Driver, names)
+		}
+	}
+	return nil
+}
+
+func demoCommand(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("axle demo", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	stateDir := fs.String("state-dir", "", "keep the outbox here (default: a temporary directory removed at exit)")
+	listen := fs.String("listen", "127.0.0.1:0", "embedded MQTT broker address (port 0 picks a free port)")
+	faultAfter := fs.Duration("fault-after", 0, "machine time before the bearing fault starts (default 20s)")
+	seed := fs.Uint64("seed", 1, "simulator seed")
+	verbose := fs.Bool("v", false, "show the agent's info-level log on stderr")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, "Usage: axle demo [flags]\n\nRuns axle end to end on an embedded MQTT broker with a simulated pump that\ndevelops a bearing fault, printing one line per scored window. Ctrl-C stops.\n\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	level := "warn"
+	if *verbose {
+		level = "info"
+	}
+	ctx, stop := signalContext()
+	defer stop()
+	err := agent.RunDemo(ctx, agent.DemoOptions{
+		StateDir: *stateDir, Listen: *listen, FaultAfter: *faultAfter, Seed: *seed,
+		Stdout: stdout, Logger: newLogger(stderr, level, "text"), Version: version,
+	})
+	if err != nil && !errors.Is(err, context.Canceled) {
+		fmt.Fprintln(stderr, "axle demo:", err)
+		return 1
+	}
+	return 0
+}

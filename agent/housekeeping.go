@@ -1,0 +1,115 @@
+package agent
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"time"
+
+	"github.com/axle-edge/axle/agent/delivery"
+	"github.com/axle-edge/axle/agent/fleet"
+	"github.com/axle-edge/axle/agent/monitor"
+)
+
+// housekeeping runs the periodic duties: drop reports, metrics, backlog
+// progress and the systemd watchdog.
+func (a *Agent) housekeeping(ctx context.Context) {
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	wd := watchdogInterval()
+	var lastWD, lastMetrics, lastProgress time.Time
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-tick.C:
+			a.reportDrops(ctx)
+			if wd > 0 && now.Sub(lastWD) >= wd {
+				lastWD = now
+				if a.healthy() {
+					sdNotify("WATCHDOG=1")
+				}
+			}
+			if iv := a.cfg.Metrics.Interval; iv > 0 && now.Sub(lastMetrics) >= iv {
+				lastMetrics = now
+				a.publishMetrics(ctx)
+			}
+			if now.Sub(lastProgress) >= 10*time.Second {
+				lastProgress = now
+				a.logProgress()
+			}
+		}
+	}
+}
+
+// healthy is what the watchdog vouches for: the pipelines are not wedged.
+func (a *Agent) healthy() bool {
+	for _, p := range a.pipes {
+		if len(p.free) == 0 && len(p.data) == cap(p.data) {
+			return false
+		}
+	}
+	return true
+}
+
+func (a *Agent) reportDrops(ctx context.Context) {
+	d := a.out.TakeDrops()
+	if d.Scores == 0 && d.Events == 0 {
+		return
+	}
+	a.log.Warn("outbox bound reached; oldest records dropped", "scores", d.Scores, "events", d.Events,
+		"bytes", d.Bytes, "oldest_seq", d.OldestDropped, "newest_seq", d.NewestDropped)
+	a.event(ctx, fleet.EventDrop, "warning", "outbox",
+		fmt.Sprintf("outbox full: dropped %d scores and %d events", d.Scores, d.Events),
+		map[string]any{"scores": d.Scores, "events": d.Events, "bytes": d.Bytes, "oldest_seq": d.OldestDropped, "newest_seq": d.NewestDropped})
+}
+
+func (a *Agent) logProgress() {
+	p := a.deliver.Progress()
+	if p.Draining && p.Backlog > 0 {
+		a.log.Info("draining backlog", "records", p.Backlog, "rate_per_s", int(p.Rate), "eta", p.ETA.Round(time.Second))
+	}
+}
+
+func (a *Agent) publishMetrics(ctx context.Context) {
+	if !a.up.Connected() {
+		return
+	}
+	m := a.metrics()
+	b, err := json.Marshal(m)
+	if err != nil {
+		return
+	}
+	if _, err := a.up.Publish(ctx, a.topics.Metrics(), 0, false, b); err != nil {
+		a.log.Debug("metrics publish failed", "err", err)
+	}
+}
+
+// metrics is the self-metrics snapshot published on the metrics topic.
+func (a *Agent) metrics() fleet.Metrics {
+	v := delivery.Metrics(a.out.Stats(), a.up.Stats(), a.deliver.Progress())
+	for _, p := range a.pipes {
+		maps.Copy(v, p.stats.Snapshot(a.now()).Values("sensor_"+p.spec.Name+"_"))
+		for _, r := range p.runners {
+			pre := "model_" + r.cfg.Name + "_"
+			v[pre+"windows_total"] = float64(r.windows.Load())
+			v[pre+"invoke_p50_seconds"] = r.latency.Quantile(0.5).Seconds()
+			v[pre+"invoke_p99_seconds"] = r.latency.Quantile(0.99).Seconds()
+			v[pre+"invoke_mean_seconds"] = r.latency.Mean().Seconds()
+		}
+	}
+	v["uptime_seconds"] = a.now().Sub(a.started).Seconds()
+	return fleet.Metrics{V: fleet.Version, TS: a.now().UTC(), Values: v}
+}
+
+// snapshot is the local /metrics view: the same values plus histograms.
+func (a *Agent) snapshot() monitor.Snapshot {
+	s := monitor.Snapshot{Values: a.metrics().Values, Histograms: map[string]*monitor.Histogram{}}
+	for _, p := range a.pipes {
+		for _, r := range p.runners {
+			s.Histograms["model_"+r.cfg.Name+"_invoke_seconds"] = &r.latency
+		}
+	}
+	return s
+}
