@@ -248,9 +248,13 @@ func TestBatchPacksRecordsIntoArrays(t *testing.T) {
 	}
 }
 
-func TestRunStopsWithUplinkAndContext(t *testing.T) {
+func TestSecondConcurrentRunRefused(t *testing.T) {
 	r := newRig(t, rigOptions{})
 	r.waitConnected()
+	// A delivered record proves the rig's Run is active before the second
+	// one starts.
+	r.appendRecs(buffer.ClassScore, 1, now)
+	r.waitDelivered()
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	if err := r.eng.Run(ctx); err == nil {
