@@ -110,17 +110,17 @@ func TestFullyConnectedFloat(t *testing.T) {
 
 // fcQCase is one quantized FULLY_CONNECTED configuration.
 type fcQCase struct {
-	name            string
-	dt, wdt         models.DType
-	batches, k, u   int
-	sx, sw, so      float64
-	zx, zw, zo      float64
-	perChannel      bool
-	bias            bool
-	biasDT          models.DType
-	act             ops.Activation
-	threads         int
-	constW          bool
+	name          string
+	dt, wdt       models.DType
+	batches, k, u int
+	sx, sw, so    float64
+	zx, zw, zo    float64
+	perChannel    bool
+	bias          bool
+	biasDT        models.DType
+	act           ops.Activation
+	threads       int
+	constW        bool
 }
 
 func TestFullyConnectedQuantized(t *testing.T) {
