@@ -262,7 +262,6 @@ type session struct {
 	limit     limiter
 	rateTimer *time.Timer
 	rateWait  bool
-	scratch   []buffer.Record
 }
 
 func (s *session) run(ctx context.Context) error {
