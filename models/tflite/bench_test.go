@@ -2,6 +2,7 @@ package tflite_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -43,32 +44,75 @@ func BenchmarkDemoModel(b *testing.B) {
 	benchModel(b, demomodel.TFLite(), nil, 1)
 }
 
-func BenchmarkMLPerfTiny(b *testing.B) {
+// mlperfCase is one MLPerf Tiny model of the conformance corpus with its
+// case inputs.
+type mlperfCase struct {
+	name   string
+	model  []byte
+	inputs [][]byte
+}
+
+func mlperfTinyCases(tb testing.TB) []mlperfCase {
 	dir := os.Getenv("AXLE_CONFORMANCE_DIR")
 	if dir == "" {
-		b.Skip("AXLE_CONFORMANCE_DIR is not set")
+		tb.Skip("AXLE_CONFORMANCE_DIR is not set")
 	}
-	cases, _ := filepath.Glob(filepath.Join(dir, "mlperf_tiny", "*", "model.tflite"))
-	for _, m := range cases {
+	files, _ := filepath.Glob(filepath.Join(dir, "mlperf_tiny", "*", "model.tflite"))
+	if len(files) == 0 {
+		tb.Fatalf("no MLPerf Tiny models under %s", dir)
+	}
+	var out []mlperfCase
+	for _, m := range files {
 		caseDir := filepath.Dir(m)
 		data, err := os.ReadFile(m)
 		if err != nil {
-			b.Fatal(err)
+			tb.Fatal(err)
 		}
-		var inputs [][]byte
+		c := mlperfCase{name: filepath.Base(caseDir), model: data}
 		for i := 0; ; i++ {
-			in, err := os.ReadFile(filepath.Join(caseDir, "in"+string(rune('0'+i))+".bin"))
+			in, err := os.ReadFile(filepath.Join(caseDir, fmt.Sprintf("in%d.bin", i)))
 			if err != nil {
 				break
 			}
-			inputs = append(inputs, in)
+			c.inputs = append(c.inputs, in)
 		}
+		out = append(out, c)
+	}
+	return out
+}
+
+func BenchmarkMLPerfTiny(b *testing.B) {
+	for _, c := range mlperfTinyCases(b) {
 		for _, threads := range []int{1, 2} {
-			name := filepath.Base(caseDir)
+			name := c.name
 			if threads > 1 {
 				name += "/threads2"
 			}
-			b.Run(name, func(b *testing.B) { benchModel(b, data, inputs, threads) })
+			b.Run(name, func(b *testing.B) { benchModel(b, c.model, c.inputs, threads) })
+		}
+	}
+}
+
+// TestMLPerfTinyInvokeDoesNotAllocate holds the interpreter to its budget:
+// after the first Invoke, a static model runs without heap allocations.
+func TestMLPerfTinyInvokeDoesNotAllocate(t *testing.T) {
+	ctx := context.Background()
+	for _, c := range mlperfTinyCases(t) {
+		for _, threads := range []int{1, 2} {
+			it, err := tflite.Load(c.model, models.Options{Threads: threads})
+			if err != nil {
+				t.Fatalf("%s: %v", c.name, err)
+			}
+			for i, in := range c.inputs {
+				copy(it.Input(i), in)
+			}
+			if err := it.Invoke(ctx); err != nil {
+				t.Fatalf("%s: %v", c.name, err)
+			}
+			if a := testing.AllocsPerRun(3, func() { _ = it.Invoke(ctx) }); a != 0 {
+				t.Errorf("%s threads=%d: %v allocations per Invoke, want 0", c.name, threads, a)
+			}
+			it.Close()
 		}
 	}
 }
