@@ -3,7 +3,9 @@ package agent
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"math"
 	"math/rand/v2"
 	"sync/atomic"
@@ -190,6 +192,10 @@ func (p *pipeline) readLoop(ctx context.Context, a *Agent) {
 	for attempt := 0; ctx.Err() == nil; attempt++ {
 		err := p.readOnce(ctx, a)
 		if ctx.Err() != nil {
+			return
+		}
+		if errors.Is(err, io.EOF) {
+			a.log.Info("sensor source ended; its pipeline finishes", "sensor", p.spec.Name, "samples", p.stats.Snapshot(time.Now()).Samples)
 			return
 		}
 		p.stats.AddReadError()

@@ -41,6 +41,10 @@ type Sample struct {
 }
 
 // Sensor is an opened source of samples. It is used by one goroutine.
+//
+// A finite source (a replay that does not loop) returns an error wrapping
+// io.EOF from Read or Stream after its last sample: the end of the data,
+// not a fault.
 type Sensor interface {
 	Channels() []Channel
 	// Read blocks until the next sample is due and fills s (s.Values is
