@@ -12,6 +12,7 @@ import (
 	"github.com/axle-edge/axle/sensors/bmxx80"
 	"github.com/axle-edge/axle/sensors/ds18b20"
 	"github.com/axle-edge/axle/sensors/gpiocount"
+	"github.com/axle-edge/axle/sensors/iio"
 	"github.com/axle-edge/axle/sensors/ina219"
 	"github.com/axle-edge/axle/sensors/replay"
 	"github.com/axle-edge/axle/sensors/sim"
@@ -88,6 +89,12 @@ var table = []struct {
 		Channels:    "voltage (V), current (A), power (W)",
 		Bus:         BusI2C,
 	}, ina219.Open},
+	{DriverInfo{
+		Name:        "iio",
+		Description: "any Linux Industrial I/O device: sysfs polling (raw × scale + offset) or its buffered character device for high rates",
+		Channels:    "the device's in_* channels (or option channels), renamed by option names",
+		Bus:         BusSysfs,
+	}, iio.Open},
 	{DriverInfo{
 		Name:        "sim",
 		Description: "simulated pump: shaft harmonics, blade pass, bearing/imbalance/misalignment/looseness faults on a schedule",

@@ -357,3 +357,24 @@ func FuzzScanRecord(f *testing.F) {
 		}
 	})
 }
+
+func TestDevicesListsTheTree(t *testing.T) {
+	sys, _ := tree(t, false)
+	devs, err := Devices(sys)
+	must(t, err)
+	if len(devs) != 2 {
+		t.Fatalf("%d devices, want 2: %+v", len(devs), devs)
+	}
+	a, b := devs[0], devs[1]
+	if a.Node != "iio:device0" || a.Name != "adxl345" || !a.Buffered ||
+		strings.Join(a.Channels, ",") != "accel_x,accel_y,accel_z,temp,voltage0" {
+		t.Errorf("device 0: %+v", a)
+	}
+	if b.Node != "iio:device1" || b.Name != "bme280" || b.Buffered ||
+		strings.Join(b.Channels, ",") != "humidityrelative,pressure" {
+		t.Errorf("device 1: %+v", b)
+	}
+	if devs, err := Devices(filepath.Join(sys, "absent")); err != nil || len(devs) != 0 {
+		t.Errorf("missing sysfs tree: %v, %v; want no devices and no error", devs, err)
+	}
+}

@@ -173,3 +173,44 @@ func scaleOffset(dir, name string) (scale, offset float64, err error) {
 	}
 	return scale, offset, nil
 }
+
+// Device is one IIO device found in sysfs, for listing.
+type Device struct {
+	Node     string   // iio:deviceN
+	Name     string   // the device's name attribute, e.g. "adxl345"
+	Channels []string // channels with in_*_raw or in_*_input files
+	Buffered bool     // has a buffer (scan elements), so it can stream
+}
+
+// Devices lists the IIO devices under sysRoot (DefaultSysRoot when empty).
+// A missing directory means no IIO devices, not an error.
+func Devices(sysRoot string) ([]Device, error) {
+	if sysRoot == "" {
+		sysRoot = DefaultSysRoot
+	}
+	entries, err := os.ReadDir(sysRoot)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("iio: list %s: %w", sysRoot, err)
+	}
+	var out []Device
+	for _, e := range entries {
+		if !strings.HasPrefix(e.Name(), "iio:device") {
+			continue
+		}
+		dir := filepath.Join(sysRoot, e.Name())
+		name, err := readAttr(filepath.Join(dir, "name"))
+		if err != nil {
+			continue // not a readable device: nothing to offer
+		}
+		chans, err := rawChannels(dir)
+		if err != nil {
+			return nil, fmt.Errorf("iio: channels of %s: %w", e.Name(), err)
+		}
+		out = append(out, Device{Node: e.Name(), Name: name, Channels: chans,
+			Buffered: exists(filepath.Join(dir, "scan_elements")) || exists(filepath.Join(dir, "buffer0"))})
+	}
+	return out, nil
+}

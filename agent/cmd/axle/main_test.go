@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/axle-edge/axle/agent/config"
 )
 
 func runCLI(args ...string) (code int, stdout, stderr string) {
@@ -51,5 +53,37 @@ func TestCheckConfig(t *testing.T) {
 	code, _, errOut = runCLI("agent", "--check-config", unknown)
 	if code != 1 || !strings.Contains(errOut, `driver "warp-core" is not in this binary`) {
 		t.Fatalf("unknown driver: %d %s", code, errOut)
+	}
+}
+
+// Only periph-bus drivers initialise the host's buses: a gateway running
+// the simulator, a replay or IIO never touches /dev/i2c-* or /dev/spidev*.
+func TestNeedsBusesOnlyForPeriphDrivers(t *testing.T) {
+	cfgWith := func(drivers ...string) *config.Config {
+		c := &config.Config{}
+		for _, d := range drivers {
+			c.Sensors = append(c.Sensors, config.Sensor{Name: d, Driver: d})
+		}
+		return c
+	}
+	if needsBuses(cfgWith("sim", "replay", "iio")) {
+		t.Error("sim, replay and iio asked for periph buses")
+	}
+	for _, d := range []string{"adxl345", "bme280", "ds18b20", "ads1115", "ina219", "gpiocount"} {
+		if !needsBuses(cfgWith("sim", d)) {
+			t.Errorf("%s did not ask for periph buses", d)
+		}
+	}
+}
+
+func TestSensorsListShowsEveryDriver(t *testing.T) {
+	code, out, _ := runCLI("sensors", "list")
+	if code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	for _, d := range []string{"adxl345", "bme280", "ds18b20", "ads1115", "ina219", "gpiocount", "iio", "sim", "replay", "iio devices:"} {
+		if !strings.Contains(out, d) {
+			t.Errorf("sensors list does not mention %q:\n%s", d, out)
+		}
 	}
 }

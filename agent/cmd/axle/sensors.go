@@ -11,6 +11,7 @@ import (
 	"github.com/axle-edge/axle/agent/config"
 	"github.com/axle-edge/axle/sensors"
 	"github.com/axle-edge/axle/sensors/drivers"
+	"github.com/axle-edge/axle/sensors/iio"
 )
 
 func sensorsCommand(args []string, stdout, stderr io.Writer) int {
@@ -37,21 +38,46 @@ func sensorsList(stdout io.Writer) int {
 	tw.Flush()
 	fmt.Fprintln(stdout)
 	printBusReport(stdout)
+	printIIODevices(stdout)
 	return 0
 }
 
-// needsBuses reports whether any configured sensor's driver uses a bus.
+// needsBuses reports whether any configured sensor's driver uses a periph
+// bus (I2C, SPI, 1-Wire, GPIO); the simulator, replay and IIO do not.
 func needsBuses(cfg *config.Config) bool {
 	kinds := map[string]string{}
 	for _, d := range drivers.Describe() {
 		kinds[d.Name] = d.Bus
 	}
 	for _, s := range cfg.Sensors {
-		if kinds[s.Driver] != drivers.BusNone {
+		switch kinds[s.Driver] {
+		case drivers.BusNone, drivers.BusFile, drivers.BusSysfs:
+		default:
 			return true
 		}
 	}
 	return false
+}
+
+// printIIODevices lists the Linux IIO devices the iio driver can open.
+func printIIODevices(w io.Writer) {
+	devs, err := iio.Devices("")
+	if err != nil {
+		fmt.Fprintf(w, "iio devices: %v\n", err)
+		return
+	}
+	if len(devs) == 0 {
+		fmt.Fprintf(w, "iio devices: none in %s\n", iio.DefaultSysRoot)
+		return
+	}
+	fmt.Fprintln(w, "iio devices:")
+	for _, d := range devs {
+		mode := "polled"
+		if d.Buffered {
+			mode = "polled or buffered"
+		}
+		fmt.Fprintf(w, "  %s (%s): %s; %s\n", d.Node, d.Name, strings.Join(d.Channels, " "), mode)
+	}
 }
 
 func sensorsRead(args []string, stdout, stderr io.Writer) int {
