@@ -51,6 +51,8 @@ func (a *Agent) handleCommand(ctx context.Context, topic string, payload []byte)
 	switch cmd.Verb {
 	case fleet.VerbPing:
 		a.result(ctx, fleet.Result{ID: cmd.ID, Status: fleet.ResultDone, Result: map[string]any{"agent": a.opts.Version, "device": a.cfg.Device}})
+	case fleet.VerbSimFault:
+		a.result(ctx, a.handleSimFault(cmd))
 	default:
 		a.result(ctx, fleet.Result{ID: cmd.ID, Status: fleet.ResultRejected,
 			Error: errors.New("verb " + cmd.Verb + " is not supported by this agent version").Error()})

@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"math/rand/v2"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -50,9 +51,12 @@ func (c *chunk) add(t int64, vals []float64, valid bool) {
 
 // pipeline is one sensor and the models it feeds.
 type pipeline struct {
-	spec     sensors.Spec
-	cfg      config.Sensor
-	sensor   sensors.Sensor
+	spec   sensors.Spec
+	cfg    config.Sensor
+	sensor sensors.Sensor // replaced by reopen under sensorMu
+	// sensorMu orders reopen's swap with the command goroutine's access
+	// (sim.fault); the read goroutine itself reads sensor without it.
+	sensorMu sync.Mutex
 	channels []sensors.Channel
 	runners  []*runner
 
@@ -242,8 +246,17 @@ func (p *pipeline) reopen(ctx context.Context, a *Agent) error {
 		s.Close()
 		return fmt.Errorf("reopened sensor has %d channels, had %d", len(got), len(p.channels))
 	}
+	p.sensorMu.Lock()
 	p.sensor = s
+	p.sensorMu.Unlock()
 	return nil
+}
+
+// currentSensor is the open sensor, for goroutines other than the reader.
+func (p *pipeline) currentSensor() sensors.Sensor {
+	p.sensorMu.Lock()
+	defer p.sensorMu.Unlock()
+	return p.sensor
 }
 
 // readOnce reads until the sensor fails (error) or ctx ends.

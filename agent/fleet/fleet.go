@@ -163,6 +163,9 @@ const (
 	VerbCapture       = "capture"
 	VerbAgentUpdate   = "agent.update"
 	VerbPing          = "ping"
+	// VerbSimFault injects a fault into a simulated sensor (demos, tests of
+	// the fleet's alerting).
+	VerbSimFault = "sim.fault"
 )
 
 // Command is an instruction from the fleet.

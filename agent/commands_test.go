@@ -1,0 +1,157 @@
+package agent
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/axle-edge/axle/agent/config"
+	"github.com/axle-edge/axle/agent/fleet"
+	"github.com/axle-edge/axle/agent/uplink/uplinktest"
+	"github.com/axle-edge/axle/models/demomodel"
+	"github.com/axle-edge/axle/models/tflite"
+	"github.com/axle-edge/axle/sensors/drivers"
+)
+
+// resultLog collects the results and events a backend sees.
+type resultLog struct {
+	mu      sync.Mutex
+	results []fleet.Result
+	col     collector
+}
+
+func (r *resultLog) handle(topic string, payload []byte) {
+	if strings.HasSuffix(topic, "/result") {
+		var res fleet.Result
+		if err := strict(payload, &res); err != nil {
+			panic(fmt.Sprintf("bad result %s: %v", payload, err))
+		}
+		r.mu.Lock()
+		r.results = append(r.results, res)
+		r.mu.Unlock()
+		return
+	}
+	r.col.handle(topic, payload)
+}
+
+func (r *resultLog) byID(id string) []fleet.Result {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []fleet.Result
+	for _, res := range r.results {
+		if res.ID == id {
+			out = append(out, res)
+		}
+	}
+	return out
+}
+
+// TestCommands drives the agent from the fleet side over a real broker:
+// every command gets exactly one result, malformed, expired and unknown
+// ones are rejected with the reason, a repeated id is ignored, and
+// sim.fault injects a bearing fault that the model turns into an alarm.
+func TestCommands(t *testing.T) {
+	t.Parallel()
+	broker, err := StartBroker("127.0.0.1:0", slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer broker.Close()
+	url := "tcp://" + broker.Addr()
+
+	info := demomodel.Info()
+	// The scheduled fault is an hour away: only the command can raise the alarm.
+	text := fmt.Sprintf(demoConfig, t.TempDir(), broker.Addr(), info.Rate, 5, time.Hour,
+		info.Name, info.Version, info.Window, strings.Join(info.Channels, ", "), strings.Join(info.Features, ", "),
+		info.Warn, info.Alarm)
+	text = strings.Replace(text, "device: demo-pump", "device: cmd-pump", 1)
+	cfg, err := config.Parse("commands", []byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var backend resultLog
+	cons := uplinktest.NewConsumer(t, url, "cmd-backend", backend.handle, "axle/cmd-pump/#")
+
+	var logs bytes.Buffer
+	var logMu sync.Mutex
+	log := slog.New(slog.NewTextHandler(lockedWriter{&logs, &logMu}, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- Run(ctx, Options{Config: cfg, Logger: log, Drivers: drivers.All(), Runtime: tflite.Runtime{}, Version: "test"})
+	}()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run returned %v", err)
+		}
+		if t.Failed() {
+			logMu.Lock()
+			t.Logf("agent log:\n%s", logs.String())
+			logMu.Unlock()
+		}
+	}()
+	// A first score means the agent is subscribed and running.
+	uplinktest.WaitFor(t, 30*time.Second, "a first score", func() bool {
+		backend.col.mu.Lock()
+		defer backend.col.mu.Unlock()
+		return len(backend.col.scores) > 0
+	})
+
+	exp := time.Now().Add(5 * time.Minute).UTC().Format(time.RFC3339)
+	send := func(topic, payload string) {
+		cons.Publish(t, topic, false, []byte(payload))
+	}
+	send("axle/cmd-pump/cmd", `{"v":1,"id":"p1","verb":"ping","expires_at":"`+exp+`"}`)
+	send("axle/all/cmd", `{"v":1,"id":"p1","verb":"ping","expires_at":"`+exp+`"}`) // repeated id
+	send("axle/cmd-pump/cmd", `{"v":1,"id":"old","verb":"ping","expires_at":"2020-01-01T00:00:00Z"}`)
+	send("axle/cmd-pump/cmd", `{"v":1,"id":"extra","verb":"ping","expires_at":"`+exp+`","force":true}`)
+	send("axle/cmd-pump/cmd", `{"v":1,"id":"nope","verb":"reboot","expires_at":"`+exp+`"}`)
+	send("axle/cmd-pump/cmd", `{"v":1,"id":"f-bad","verb":"sim.fault","args":{"sensor":"fan","kind":"imbalance","severity":1},"expires_at":"`+exp+`"}`)
+	send("axle/cmd-pump/cmd", `{"v":1,"id":"f-args","verb":"sim.fault","args":{"sensor":"pump","kind":"imbalance","ramp":"soon"},"expires_at":"`+exp+`"}`)
+	send("axle/cmd-pump/cmd", `{"v":1,"id":"f1","verb":"sim.fault","args":{"sensor":"pump","kind":"bearing_outer","severity":1},"expires_at":"`+exp+`"}`)
+
+	want := map[string]struct{ status, errPart string }{
+		"p1":     {fleet.ResultDone, ""},
+		"old":    {fleet.ResultRejected, "expired"},
+		"extra":  {fleet.ResultRejected, `unknown field "force"`},
+		"nope":   {fleet.ResultRejected, "reboot is not supported"},
+		"f-bad":  {fleet.ResultFailed, `no sensor "fan"`},
+		"f-args": {fleet.ResultRejected, "args.ramp"},
+		"f1":     {fleet.ResultDone, ""},
+	}
+	uplinktest.WaitFor(t, 20*time.Second, "a result for every command", func() bool {
+		for id := range want {
+			if len(backend.byID(id)) == 0 {
+				return false
+			}
+		}
+		return true
+	})
+	uplinktest.WaitFor(t, 60*time.Second, "the alarm from the injected bearing fault", backend.col.alarmed)
+
+	for id, w := range want {
+		rs := backend.byID(id)
+		if len(rs) != 1 {
+			t.Errorf("command %s got %d results, want exactly one: %+v", id, len(rs), rs)
+			continue
+		}
+		r := rs[0]
+		if r.Status != w.status || !strings.Contains(r.Error, w.errPart) || r.Seq == 0 {
+			t.Errorf("command %s: result %+v, want status %s with error containing %q", id, r, w.status, w.errPart)
+		}
+	}
+	if r := backend.byID("p1"); len(r) == 1 && (r[0].Result["device"] != "cmd-pump" || r[0].Result["agent"] != "test") {
+		t.Errorf("ping result %+v", r[0].Result)
+	}
+	if b, _ := json.Marshal(backend.byID("f1")); !bytes.Contains(b, []byte(`"kind":"bearing_outer"`)) {
+		t.Errorf("sim.fault result %s does not echo the fault", b)
+	}
+}
