@@ -231,12 +231,18 @@ func (s *subgraph) initData() error {
 	return nil
 }
 
-// resetVariables restores variable tensors to their initial values.
+// resetVariables restores variable tensors to their initial values and
+// lets kernels with state of their own (Kernel.Reset) clear it.
 func (s *subgraph) resetVariables() {
 	for i := range s.tensors {
 		if t := &s.tensors[i]; t.Variable {
 			clear(t.Data)
 			copy(t.Data, s.meta[i].constData)
+		}
+	}
+	for j, k := range s.kernels {
+		if k != nil && k.Reset != nil && s.nodes[j].State != nil {
+			k.Reset(&s.nodes[j])
 		}
 	}
 }

@@ -194,6 +194,10 @@ type Kernel struct {
 	MaxVersion int
 	Prepare    func(c Context, n *Node) error
 	Eval       func(c Context, n *Node) error
+	// Reset, when set, clears state the kernel keeps in n.State across
+	// invocations (outside variable tensors); Interpreter.Reset calls it
+	// for every prepared node.
+	Reset func(n *Node)
 }
 
 // Resolver finds kernels for builtin and custom operators.
