@@ -106,30 +106,7 @@ func runE2E(t *testing.T, brokerURL string) {
 	var col collector
 	uplinktest.NewConsumer(t, brokerURL, "e2e-backend", col.handle, "axle/e2e-pump/#")
 
-	var logs bytes.Buffer
-	var logMu sync.Mutex
-	log := slog.New(slog.NewTextHandler(lockedWriter{&logs, &logMu}, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
-		done <- Run(ctx, Options{Config: cfg, Logger: log, Drivers: drivers.All(), Runtime: tflite.Runtime{}, Version: "test"})
-	}()
-	defer func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("Run returned %v", err)
-			}
-		case <-time.After(20 * time.Second):
-			t.Error("agent did not stop within 20 s of cancel")
-		}
-		if t.Failed() {
-			logMu.Lock()
-			t.Logf("agent log:\n%s", logs.String())
-			logMu.Unlock()
-		}
-	}()
+	startAgent(t, cfg)
 
 	uplinktest.WaitFor(t, 60*time.Second, "the alarm event from the bearing fault", col.alarmed)
 
@@ -155,6 +132,41 @@ func runE2E(t *testing.T, brokerURL string) {
 	if len(col.status) == 0 || col.status[len(col.status)-1].State != fleet.StateOnline {
 		t.Errorf("no retained online status: %+v", col.status)
 	}
+}
+
+// startAgent runs the agent on cfg until the test ends, then stops it and
+// checks that it stopped cleanly. The returned function reads the agent's
+// info-level log so far; the log is printed when the test failed.
+func startAgent(t *testing.T, cfg *config.Config) (log func() string) {
+	t.Helper()
+	var buf bytes.Buffer
+	var mu sync.Mutex
+	logger := slog.New(slog.NewTextHandler(lockedWriter{&buf, &mu}, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	log = func() string {
+		mu.Lock()
+		defer mu.Unlock()
+		return buf.String()
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- Run(ctx, Options{Config: cfg, Logger: logger, Drivers: drivers.All(), Runtime: tflite.Runtime{}, Version: "test"})
+	}()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("Run returned %v", err)
+			}
+		case <-time.After(20 * time.Second):
+			t.Error("agent did not stop within 20 s of cancel")
+		}
+		if t.Failed() {
+			t.Logf("agent log:\n%s", log())
+		}
+	})
+	return log
 }
 
 type lockedWriter struct {

@@ -2,7 +2,6 @@ package agent
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -16,8 +15,6 @@ import (
 	"github.com/axle-edge/axle/agent/fleet"
 	"github.com/axle-edge/axle/agent/uplink/uplinktest"
 	"github.com/axle-edge/axle/models/demomodel"
-	"github.com/axle-edge/axle/models/tflite"
-	"github.com/axle-edge/axle/sensors/drivers"
 )
 
 // resultLog collects the results and events a backend sees.
@@ -79,25 +76,7 @@ func TestCommands(t *testing.T) {
 	var backend resultLog
 	cons := uplinktest.NewConsumer(t, url, "cmd-backend", backend.handle, "axle/cmd-pump/#")
 
-	var logs bytes.Buffer
-	var logMu sync.Mutex
-	log := slog.New(slog.NewTextHandler(lockedWriter{&logs, &logMu}, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
-		done <- Run(ctx, Options{Config: cfg, Logger: log, Drivers: drivers.All(), Runtime: tflite.Runtime{}, Version: "test"})
-	}()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Run returned %v", err)
-		}
-		if t.Failed() {
-			logMu.Lock()
-			t.Logf("agent log:\n%s", logs.String())
-			logMu.Unlock()
-		}
-	}()
+	startAgent(t, cfg)
 	// A first score means the agent is subscribed and running.
 	uplinktest.WaitFor(t, 30*time.Second, "a first score", func() bool {
 		backend.col.mu.Lock()

@@ -2,7 +2,6 @@ package agent
 
 import (
 	"bufio"
-	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -11,7 +10,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,9 +17,7 @@ import (
 	"github.com/axle-edge/axle/agent/uplink/uplinktest"
 	"github.com/axle-edge/axle/models"
 	"github.com/axle-edge/axle/models/build"
-	"github.com/axle-edge/axle/models/tflite"
 	"github.com/axle-edge/axle/models/tflite/ops"
-	"github.com/axle-edge/axle/sensors/drivers"
 )
 
 // imsConfig replays one raw IMS snapshot (bearing 1, x axis, 20,480 Hz)
@@ -132,25 +128,7 @@ func TestReplayIMSEndToEnd(t *testing.T) {
 	var col collector
 	uplinktest.NewConsumer(t, "tcp://"+broker.Addr(), "ims-backend", col.handle, "axle/ims-rig/#")
 
-	var logs strings.Builder
-	var logMu sync.Mutex
-	log := slog.New(slog.NewTextHandler(lockedWriter{&logs, &logMu}, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
-		done <- Run(ctx, Options{Config: cfg, Logger: log, Drivers: drivers.All(), Runtime: tflite.Runtime{}, Version: "test"})
-	}()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Run returned %v", err)
-		}
-		if t.Failed() {
-			logMu.Lock()
-			t.Logf("agent log:\n%s", logs.String())
-			logMu.Unlock()
-		}
-	}()
+	agentLog := startAgent(t, cfg)
 
 	uplinktest.WaitFor(t, 30*time.Second, "4 scores from the replayed snapshot", func() bool {
 		col.mu.Lock()
@@ -158,9 +136,7 @@ func TestReplayIMSEndToEnd(t *testing.T) {
 		return len(col.scores) >= len(want)
 	})
 	uplinktest.WaitFor(t, 10*time.Second, "the end of the recording in the log", func() bool {
-		logMu.Lock()
-		defer logMu.Unlock()
-		return strings.Contains(logs.String(), "sensor source ended")
+		return strings.Contains(agentLog(), "sensor source ended")
 	})
 
 	col.mu.Lock()
