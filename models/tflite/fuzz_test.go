@@ -14,6 +14,7 @@ import (
 
 	"github.com/axle-edge/axle/models"
 	"github.com/axle-edge/axle/models/build"
+	"github.com/axle-edge/axle/models/tflite/flexbuf"
 	"github.com/axle-edge/axle/models/tflite"
 	"github.com/axle-edge/axle/models/tflite/ops"
 )
@@ -111,6 +112,31 @@ func seedModels(t testing.TB) [][]byte {
 
 	b = chain(8)
 	b.SetExternalBuffers(true)
+	add(b)
+
+	// SSD post-processing: FlexBuffers options and uint8 inputs, so the
+	// fuzzer mutates a custom op's options too (the COCO model is too large
+	// to seed).
+	det, err := flexbuf.Encode(flexbuf.Entries{
+		"max_detections": 3, "max_classes_per_detection": 1, "num_classes": 2,
+		"nms_score_threshold": 0.1, "nms_iou_threshold": 0.5, "use_regular_nms": false,
+		"y_scale": 10.0, "x_scale": 10.0, "h_scale": 5.0, "w_scale": 5.0,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	uq := &models.Quant{Scale: []float32{0.05}, ZeroPoint: []int64{128}}
+	b = build.New()
+	boxes := b.Input("boxes", models.UInt8, []int{1, 4, 4}, uq)
+	scores := b.Input("scores", models.UInt8, []int{1, 4, 3}, &models.Quant{Scale: []float32{1.0 / 256}, ZeroPoint: []int64{0}})
+	anchors := b.Const("anchors", models.Float32, []int{4, 4}, []float32{
+		0.25, 0.25, 0.5, 0.5, 0.25, 0.75, 0.5, 0.5, 0.75, 0.25, 0.5, 0.5, 0.75, 0.75, 0.5, 0.5}, nil)
+	var outs []int
+	for _, name := range []string{"det_boxes", "det_classes", "det_scores", "num_det"} {
+		outs = append(outs, b.Tensor(name, models.Float32, []int{}, nil))
+	}
+	b.CustomOp("TFLite_Detection_PostProcess", 1, []int{boxes, scores, anchors}, outs, det)
+	b.Output(outs...)
 	add(b)
 	return out
 }
