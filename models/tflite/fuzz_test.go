@@ -14,8 +14,8 @@ import (
 
 	"github.com/axle-edge/axle/models"
 	"github.com/axle-edge/axle/models/build"
-	"github.com/axle-edge/axle/models/tflite/flexbuf"
 	"github.com/axle-edge/axle/models/tflite"
+	"github.com/axle-edge/axle/models/tflite/flexbuf"
 	"github.com/axle-edge/axle/models/tflite/ops"
 )
 
