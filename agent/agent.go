@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/axle-edge/axle/agent/buffer"
@@ -61,10 +62,14 @@ type Agent struct {
 	metricsLn      net.Listener // local /metrics, nil when metrics.listen is empty
 	pendingAtClose int64        // records left in the outbox at shutdown, for the last log line
 
-	mu         sync.Mutex
-	appendErr  error // last Append failure, reported once per episode
-	recentCmds map[string]bool
-	cmdOrder   []string
+	mu        sync.Mutex
+	appendErr error // last Append failure, reported once per episode
+	// appendErrors counts failed Appends; statusDirty asks housekeeping to
+	// republish the retained status (storage state changed).
+	appendErrors atomic.Uint64
+	statusDirty  atomic.Bool
+	recentCmds   map[string]bool
+	cmdOrder     []string
 }
 
 // Run starts the agent and blocks until ctx is cancelled (returns nil) or
@@ -278,6 +283,11 @@ func (a *Agent) closeAll() {
 func (a *Agent) status(state string) fleet.Status {
 	s := fleet.Status{V: fleet.Version, Device: a.cfg.Device, State: state, Agent: a.opts.Version,
 		StartedAt: a.started, TS: a.now().UTC()}
+	a.mu.Lock()
+	if a.appendErr != nil {
+		s.Storage = a.appendErr.Error()
+	}
+	a.mu.Unlock()
 	for _, p := range a.pipes {
 		s.Sensors = append(s.Sensors, p.spec.Name)
 		for _, r := range p.runners {
@@ -295,11 +305,18 @@ func (a *Agent) commit(ctx context.Context, recs []buffer.Record) error {
 	prev := a.appendErr
 	a.appendErr = err
 	a.mu.Unlock()
+	if err != nil {
+		a.appendErrors.Add(1)
+	}
 	switch {
 	case err != nil && prev == nil:
+		// The outbox cannot hold an event about itself: the retained
+		// status carries the condition until storage recovers.
 		a.log.Error("cannot store results; sensing continues, results are lost until storage recovers", "err", err)
+		a.statusDirty.Store(true)
 	case err == nil && prev != nil:
 		a.log.Info("storage recovered", "after", prev.Error())
+		a.statusDirty.Store(true)
 		a.event(ctx, fleet.EventStorage, "warning", "outbox", "storage recovered after a write failure: "+prev.Error(), nil)
 	}
 	if err == nil && a.deliver != nil {

@@ -25,6 +25,10 @@ func (a *Agent) housekeeping(ctx context.Context) {
 			return
 		case now := <-tick.C:
 			a.reportDrops(ctx)
+			if a.statusDirty.Load() && a.up.Connected() {
+				a.statusDirty.Store(false)
+				a.publishStatus(ctx)
+			}
 			if wd > 0 && now.Sub(lastWD) >= wd {
 				lastWD = now
 				if a.healthy() {
@@ -72,6 +76,18 @@ func (a *Agent) logProgress() {
 	}
 }
 
+// publishStatus republishes the retained online status after a change.
+func (a *Agent) publishStatus(ctx context.Context) {
+	b, err := json.Marshal(a.status(fleet.StateOnline))
+	if err != nil {
+		return
+	}
+	if _, err := a.up.Publish(ctx, a.topics.Status(), 1, true, b); err != nil {
+		a.statusDirty.Store(true) // try again on the next tick
+		a.log.Debug("status publish failed", "err", err)
+	}
+}
+
 func (a *Agent) publishMetrics(ctx context.Context) {
 	if !a.up.Connected() {
 		return
@@ -89,6 +105,7 @@ func (a *Agent) publishMetrics(ctx context.Context) {
 // metrics is the self-metrics snapshot published on the metrics topic.
 func (a *Agent) metrics() fleet.Metrics {
 	v := delivery.Metrics(a.out.Stats(), a.up.Stats(), a.deliver.Progress())
+	v["outbox_append_errors_total"] = float64(a.appendErrors.Load())
 	for _, p := range a.pipes {
 		maps.Copy(v, p.stats.Snapshot(a.now()).Values("sensor_"+p.spec.Name+"_"))
 		for _, r := range p.runners {

@@ -79,7 +79,10 @@ type Status struct {
 	StartedAt time.Time     `json:"started_at,omitzero"`
 	Models    []ModelStatus `json:"models,omitempty"`
 	Sensors   []string      `json:"sensors,omitempty"`
-	TS        time.Time     `json:"ts"`
+	// Storage is the outbox's write error while results cannot be stored
+	// (disk full, I/O error); absent when storage is healthy.
+	Storage string    `json:"storage,omitempty"`
+	TS      time.Time `json:"ts"`
 }
 
 // ModelStatus is one loaded model in Status.
