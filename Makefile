@@ -11,7 +11,7 @@ STATICCHECK_VERSION := v0.7.0
 TARGETS  := linux/amd64 linux/arm64 linux/arm/7 linux/arm/6 linux/386
 FUZZTIME ?= 30s
 
-.PHONY: help build cross test test-deps lint bench run model clean fuzz
+.PHONY: help build cross test test-deps lint bench run model clean fuzz conformance
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -54,8 +54,14 @@ lint: test-deps ## gofmt, go vet, staticcheck, and the cross builds must be clea
 
 test: test-deps lint ## everything: lint, race tests, conformance, short fuzzing, cross builds
 	$(GO) test -race -timeout 20m ./...
+	$(MAKE) --no-print-directory conformance
 	$(MAKE) --no-print-directory fuzz FUZZTIME=$(FUZZTIME)
 	$(MAKE) --no-print-directory cross
+
+conformance: ## the TFLite conformance corpus summary (needs AXLE_CONFORMANCE_DIR)
+	@if [ -z "$$AXLE_CONFORMANCE_DIR" ]; then echo "conformance: AXLE_CONFORMANCE_DIR is not set; skipped"; exit 0; fi; \
+	out=$$(mktemp); $(GO) test -count=1 -run '^TestConformance$$' -v ./models/tflite >$$out 2>&1; rc=$$?; \
+	if [ $$rc -ne 0 ]; then cat $$out; else grep '^conformance:' $$out; fi; rm -f $$out; exit $$rc
 
 fuzz: ## run every fuzz target briefly (FUZZTIME for the model loader, 10s for the others)
 	FUZZTIME=$(FUZZTIME) scripts/fuzz.sh
