@@ -2,7 +2,6 @@ package ops_test
 
 import (
 	"context"
-	"encoding/binary"
 	"math"
 	"strings"
 	"testing"
@@ -41,61 +40,6 @@ func ewtNumel(shape []int) int {
 	return n
 }
 
-// ewtEncode writes values as little-endian tensor bytes.
-func ewtEncode(dt models.DType, v []float64) []byte {
-	b := make([]byte, len(v)*dt.Size())
-	for i, x := range v {
-		switch dt {
-		case models.Float32:
-			binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(float32(x)))
-		case models.Float64:
-			binary.LittleEndian.PutUint64(b[8*i:], math.Float64bits(x))
-		case models.Int8, models.UInt8, models.Bool:
-			b[i] = byte(int64(x))
-		case models.Int16, models.UInt16, models.Float16:
-			binary.LittleEndian.PutUint16(b[2*i:], uint16(int64(x)))
-		case models.Int32, models.UInt32:
-			binary.LittleEndian.PutUint32(b[4*i:], uint32(int64(x)))
-		case models.Int64:
-			binary.LittleEndian.PutUint64(b[8*i:], uint64(int64(x)))
-		case models.UInt64:
-			binary.LittleEndian.PutUint64(b[8*i:], uint64(x))
-		}
-	}
-	return b
-}
-
-// ewtDecode reads tensor bytes as values.
-func ewtDecode(dt models.DType, b []byte) []float64 {
-	n := len(b) / dt.Size()
-	v := make([]float64, n)
-	for i := range v {
-		switch dt {
-		case models.Float32:
-			v[i] = float64(math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:])))
-		case models.Float64:
-			v[i] = math.Float64frombits(binary.LittleEndian.Uint64(b[8*i:]))
-		case models.Int8:
-			v[i] = float64(int8(b[i]))
-		case models.UInt8, models.Bool:
-			v[i] = float64(b[i])
-		case models.Int16:
-			v[i] = float64(int16(binary.LittleEndian.Uint16(b[2*i:])))
-		case models.UInt16, models.Float16:
-			v[i] = float64(binary.LittleEndian.Uint16(b[2*i:]))
-		case models.Int32:
-			v[i] = float64(int32(binary.LittleEndian.Uint32(b[4*i:])))
-		case models.UInt32:
-			v[i] = float64(binary.LittleEndian.Uint32(b[4*i:]))
-		case models.Int64:
-			v[i] = float64(int64(binary.LittleEndian.Uint64(b[8*i:])))
-		case models.UInt64:
-			v[i] = float64(binary.LittleEndian.Uint64(b[8*i:]))
-		}
-	}
-	return v
-}
-
 // ewtOpt makes builtin options from values by slot (nil skips a slot).
 func ewtOpt(t build.OptionType, fields ...any) build.Options {
 	o := build.Options{Type: t}
@@ -114,7 +58,7 @@ func ewtModel(op ops.Op, version int, opt build.Options, ins []ewtT, out ewtT) *
 	for i, in := range ins {
 		name := "in" + string(rune('0'+i))
 		if in.konst {
-			idx = append(idx, b.Const(name, in.dt, in.shape, build.Raw(ewtEncode(in.dt, in.vals)), in.q))
+			idx = append(idx, b.Const(name, in.dt, in.shape, build.Raw(encode(in.dt, in.vals)), in.q))
 		} else {
 			idx = append(idx, b.Input(name, in.dt, in.shape, in.q))
 		}
@@ -147,7 +91,7 @@ func ewtInvoke(t testing.TB, it *tflite.Interpreter, ins []ewtT) error {
 		if in.konst {
 			continue
 		}
-		src := ewtEncode(in.dt, in.vals)
+		src := encode(in.dt, in.vals)
 		dst := it.Input(k)
 		if len(dst) != len(src) {
 			t.Fatalf("input %d has %d bytes, test gives %d", k, len(dst), len(src))
@@ -173,7 +117,7 @@ func ewtRun(t testing.TB, op ops.Op, version int, opt build.Options, ins []ewtT,
 	// Decode by the output's final type and shape (a kernel may change the
 	// declared type, as TFLite's ADD does).
 	n := ewtNumel(info.Shape) * info.DType.Size()
-	return info.DType, info.Shape, ewtDecode(info.DType, it.Output(0)[:n])
+	return info.DType, info.Shape, decode(info.DType, it.Output(0)[:n])
 }
 
 // ewtErr returns the load or invoke error of a one-operator model.
@@ -226,18 +170,6 @@ func ewtUnravel(i int, shape []int) []int {
 		}
 	}
 	return ix
-}
-
-func ewtSameInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // ewtBroadcast returns the broadcast output shape and, for every output

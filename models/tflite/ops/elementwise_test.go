@@ -3,6 +3,7 @@ package ops_test
 import (
 	"fmt"
 	"math"
+	"slices"
 	"testing"
 
 	"github.com/axle-edge/axle/models"
@@ -100,7 +101,7 @@ func TestEwBinaryFloat(t *testing.T) {
 					}
 					ins := []ewtT{{dt: models.Float32, shape: sp[0], vals: a}, {dt: models.Float32, shape: sp[1], vals: b, konst: true}}
 					dt, gotShape, got := ewtRun(t, bo.op, 1, opt, ins, ewtT{dt: models.Float32, shape: shape})
-					if dt != models.Float32 || !ewtSameInts(gotShape, shape) {
+					if dt != models.Float32 || !slices.Equal(gotShape, shape) {
 						t.Fatalf("output %s %v, want float32 %v", dt, gotShape, shape)
 					}
 					ewtCompare(t, name, shape, got, want, 1e-6)
@@ -380,7 +381,7 @@ func TestEwCompare(t *testing.T) {
 				}
 				ins := []ewtT{{dt: ty.dt, shape: sp[0], q: ty.q1, vals: a}, {dt: ty.dt, shape: sp[1], q: ty.q2, vals: b}}
 				dt, gotShape, got := ewtRun(t, c.op, 2, build.Options{}, ins, ewtT{dt: models.Bool, shape: shape})
-				if dt != models.Bool || !ewtSameInts(gotShape, shape) {
+				if dt != models.Bool || !slices.Equal(gotShape, shape) {
 					t.Fatalf("%s: output %s %v", c.op, dt, gotShape)
 				}
 				ewtCompare(t, fmt.Sprintf("%s/%s/%v/%v%v", c.op, ty.dt, ty.q1 != nil, sp[0], sp[1]), shape, got, want, 0)
@@ -419,7 +420,7 @@ func TestEwSelectV2(t *testing.T) {
 			}
 			ins := []ewtT{{dt: models.Bool, shape: sh[0], vals: cond}, {dt: dt, shape: sh[1], vals: x}, {dt: dt, shape: sh[2], vals: y}}
 			_, gotShape, got := ewtRun(t, ops.OpSelectV2, 1, build.Options{}, ins, ewtT{dt: dt, shape: shape})
-			if !ewtSameInts(gotShape, shape) {
+			if !slices.Equal(gotShape, shape) {
 				t.Fatalf("SELECT_V2 %v: output shape %v, want %v", sh, gotShape, shape)
 			}
 			ewtCompare(t, fmt.Sprintf("SELECT_V2/%s/%v", dt, sh), shape, got, want, 0)

@@ -3,6 +3,7 @@ package ops_test
 import (
 	"fmt"
 	"math"
+	"slices"
 	"testing"
 
 	"github.com/axle-edge/axle/models"
@@ -40,7 +41,7 @@ func TestEwUnaryFloat(t *testing.T) {
 			}
 			ins := []ewtT{{dt: models.Float32, shape: shape, vals: x}}
 			_, gotShape, got := ewtRun(t, u.op, u.ver, build.Options{}, ins, ewtT{dt: models.Float32, shape: shape})
-			if !ewtSameInts(gotShape, shape) {
+			if !slices.Equal(gotShape, shape) {
 				t.Fatalf("%s: shape %v, want %v", u.op, gotShape, shape)
 			}
 			ewtCompare(t, fmt.Sprintf("%s %v", u.op, shape), shape, got, want, 0)

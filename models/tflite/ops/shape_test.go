@@ -104,20 +104,22 @@ func encode(dt models.DType, v []float64) []byte {
 		switch dt {
 		case models.Float32:
 			binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(float32(x)))
-		case models.Int8:
-			b[i] = byte(int8(x))
-		case models.UInt8:
-			b[i] = uint8(x)
+		case models.Float64:
+			binary.LittleEndian.PutUint64(b[8*i:], math.Float64bits(x))
+		case models.Int8, models.UInt8:
+			b[i] = byte(int64(x))
 		case models.Bool:
 			if x != 0 {
 				b[i] = 1
 			}
-		case models.Int16:
-			binary.LittleEndian.PutUint16(b[2*i:], uint16(int16(x)))
-		case models.Int32:
-			binary.LittleEndian.PutUint32(b[4*i:], uint32(int32(x)))
+		case models.Int16, models.UInt16, models.Float16:
+			binary.LittleEndian.PutUint16(b[2*i:], uint16(int64(x)))
+		case models.Int32, models.UInt32:
+			binary.LittleEndian.PutUint32(b[4*i:], uint32(int64(x)))
 		case models.Int64:
 			binary.LittleEndian.PutUint64(b[8*i:], uint64(int64(x)))
+		case models.UInt64:
+			binary.LittleEndian.PutUint64(b[8*i:], uint64(x))
 		default:
 			panic("encode: unsupported dtype " + dt.String())
 		}
@@ -133,16 +135,24 @@ func decode(dt models.DType, b []byte) []float64 {
 		switch dt {
 		case models.Float32:
 			v[i] = float64(math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:])))
+		case models.Float64:
+			v[i] = math.Float64frombits(binary.LittleEndian.Uint64(b[8*i:]))
 		case models.Int8:
 			v[i] = float64(int8(b[i]))
 		case models.UInt8, models.Bool:
 			v[i] = float64(b[i])
 		case models.Int16:
 			v[i] = float64(int16(binary.LittleEndian.Uint16(b[2*i:])))
+		case models.UInt16, models.Float16:
+			v[i] = float64(binary.LittleEndian.Uint16(b[2*i:]))
 		case models.Int32:
 			v[i] = float64(int32(binary.LittleEndian.Uint32(b[4*i:])))
+		case models.UInt32:
+			v[i] = float64(binary.LittleEndian.Uint32(b[4*i:]))
 		case models.Int64:
 			v[i] = float64(int64(binary.LittleEndian.Uint64(b[8*i:])))
+		case models.UInt64:
+			v[i] = float64(binary.LittleEndian.Uint64(b[8*i:]))
 		default:
 			panic("decode: unsupported dtype " + dt.String())
 		}
