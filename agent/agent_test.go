@@ -135,9 +135,9 @@ func runE2E(t *testing.T, brokerURL string) {
 }
 
 // startAgent runs the agent on cfg until the test ends, then stops it and
-// checks that it stopped cleanly. The returned function reads the agent's
-// info-level log so far; the log is printed when the test failed.
-func startAgent(t *testing.T, cfg *config.Config) (log func() string) {
+// checks that it stopped cleanly. log reads the agent's info-level log so
+// far; the log is printed when the test failed.
+func startAgent(t *testing.T, cfg *config.Config) (a *Agent, log func() string) {
 	t.Helper()
 	var buf bytes.Buffer
 	var mu sync.Mutex
@@ -147,17 +147,19 @@ func startAgent(t *testing.T, cfg *config.Config) (log func() string) {
 		defer mu.Unlock()
 		return buf.String()
 	}
+	a, err := setup(context.Background(), Options{Config: cfg, Logger: logger, Drivers: drivers.All(), Runtime: tflite.Runtime{}, Version: "test"})
+	if err != nil {
+		t.Fatalf("agent setup: %v", err)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() {
-		done <- Run(ctx, Options{Config: cfg, Logger: logger, Drivers: drivers.All(), Runtime: tflite.Runtime{}, Version: "test"})
-	}()
+	go func() { done <- a.run(ctx) }()
 	t.Cleanup(func() {
 		cancel()
 		select {
 		case err := <-done:
 			if err != nil {
-				t.Errorf("Run returned %v", err)
+				t.Errorf("run returned %v", err)
 			}
 		case <-time.After(20 * time.Second):
 			t.Error("agent did not stop within 20 s of cancel")
@@ -166,7 +168,19 @@ func startAgent(t *testing.T, cfg *config.Config) (log func() string) {
 			t.Logf("agent log:\n%s", log())
 		}
 	})
-	return log
+	return a, log
+}
+
+// embeddedBroker starts the agent's own broker on a free loopback port for
+// the test and returns its address.
+func embeddedBroker(t *testing.T) string {
+	t.Helper()
+	b, err := StartBroker("127.0.0.1:0", slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	return b.Addr()
 }
 
 type lockedWriter struct {
@@ -188,10 +202,5 @@ func TestEndToEndMosquitto(t *testing.T) {
 
 func TestEndToEndEmbeddedBroker(t *testing.T) {
 	t.Parallel()
-	b, err := StartBroker("127.0.0.1:0", slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
-	runE2E(t, "tcp://"+b.Addr())
+	runE2E(t, "tcp://"+embeddedBroker(t))
 }

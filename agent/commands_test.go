@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
 	"strings"
 	"sync"
 	"testing"
@@ -56,16 +54,12 @@ func (r *resultLog) byID(id string) []fleet.Result {
 // sim.fault injects a bearing fault that the model turns into an alarm.
 func TestCommands(t *testing.T) {
 	t.Parallel()
-	broker, err := StartBroker("127.0.0.1:0", slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer broker.Close()
-	url := "tcp://" + broker.Addr()
+	addr := embeddedBroker(t)
+	url := "tcp://" + addr
 
 	info := demomodel.Info()
 	// The scheduled fault is an hour away: only the command can raise the alarm.
-	text := fmt.Sprintf(demoConfig, t.TempDir(), broker.Addr(), info.Rate, 5, time.Hour,
+	text := fmt.Sprintf(demoConfig, t.TempDir(), addr, info.Rate, 5, time.Hour,
 		info.Name, info.Version, info.Window, strings.Join(info.Channels, ", "), strings.Join(info.Features, ", "),
 		info.Warn, info.Alarm)
 	text = strings.Replace(text, "device: demo-pump", "device: cmd-pump", 1)

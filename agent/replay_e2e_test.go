@@ -3,8 +3,6 @@ package agent
 import (
 	"bufio"
 	"fmt"
-	"io"
-	"log/slog"
 	"math"
 	"os"
 	"path/filepath"
@@ -116,19 +114,15 @@ func TestReplayIMSEndToEnd(t *testing.T) {
 		t.Fatalf("the snapshot has %d whole 250 ms windows, want 4", len(want))
 	}
 
-	broker, err := StartBroker("127.0.0.1:0", slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer broker.Close()
-	cfg, err := config.Parse("ims", fmt.Appendf(nil, imsConfig, t.TempDir(), "tcp://"+broker.Addr(), file, identityModel(t)))
+	addr := embeddedBroker(t)
+	cfg, err := config.Parse("ims", fmt.Appendf(nil, imsConfig, t.TempDir(), "tcp://"+addr, file, identityModel(t)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	var col collector
-	uplinktest.NewConsumer(t, "tcp://"+broker.Addr(), "ims-backend", col.handle, "axle/ims-rig/#")
+	uplinktest.NewConsumer(t, "tcp://"+addr, "ims-backend", col.handle, "axle/ims-rig/#")
 
-	agentLog := startAgent(t, cfg)
+	_, agentLog := startAgent(t, cfg)
 
 	uplinktest.WaitFor(t, 30*time.Second, "4 scores from the replayed snapshot", func() bool {
 		col.mu.Lock()

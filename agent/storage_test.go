@@ -1,9 +1,6 @@
 package agent
 
 import (
-	"context"
-	"io"
-	"log/slog"
 	"strings"
 	"sync"
 	"testing"
@@ -12,8 +9,6 @@ import (
 	"github.com/axle-edge/axle/agent/buffer"
 	"github.com/axle-edge/axle/agent/fleet"
 	"github.com/axle-edge/axle/agent/uplink/uplinktest"
-	"github.com/axle-edge/axle/models/tflite"
-	"github.com/axle-edge/axle/sensors/drivers"
 )
 
 // When the outbox refuses writes (here: closed under the running agent, as
@@ -22,13 +17,9 @@ import (
 // outbox cannot carry an event about itself.
 func TestStorageFailureIsReported(t *testing.T) {
 	t.Parallel()
-	broker, err := StartBroker("127.0.0.1:0", slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer broker.Close()
-	url := "tcp://" + broker.Addr()
-	cfg := e2eConfig(t, broker.Addr())
+	addr := embeddedBroker(t)
+	url := "tcp://" + addr
+	cfg := e2eConfig(t, addr)
 
 	var mu sync.Mutex
 	var last fleet.Status
@@ -48,21 +39,8 @@ func TestStorageFailureIsReported(t *testing.T) {
 		}
 	}, "axle/e2e-pump/#")
 
-	a, err := setup(context.Background(), Options{Config: cfg, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Drivers: drivers.All(), Runtime: tflite.Runtime{}, Version: "test"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	a, _ := startAgent(t, cfg)
 	windows := func() uint64 { return a.pipes[0].runners[0].windows.Load() }
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- a.run(ctx) }()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("run: %v", err)
-		}
-	}()
 
 	uplinktest.WaitFor(t, 30*time.Second, "a first score", func() bool {
 		mu.Lock()
