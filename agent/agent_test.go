@@ -17,6 +17,7 @@ import (
 	"github.com/axle-edge/axle/agent/uplink/uplinktest"
 	"github.com/axle-edge/axle/models/demomodel"
 	"github.com/axle-edge/axle/models/tflite"
+	"github.com/axle-edge/axle/sensors"
 	"github.com/axle-edge/axle/sensors/drivers"
 )
 
@@ -134,10 +135,11 @@ func runE2E(t *testing.T, brokerURL string) {
 	}
 }
 
-// startAgent runs the agent on cfg until the test ends, then stops it and
+// startAgent runs the agent on cfg (with drivers.All(), or the drivers
+// given) until the test ends, then stops it and
 // checks that it stopped cleanly. log reads the agent's info-level log so
 // far; the log is printed when the test failed.
-func startAgent(t *testing.T, cfg *config.Config) (a *Agent, log func() string) {
+func startAgent(t *testing.T, cfg *config.Config, drv ...map[string]sensors.Opener) (a *Agent, log func() string) {
 	t.Helper()
 	var buf bytes.Buffer
 	var mu sync.Mutex
@@ -147,7 +149,11 @@ func startAgent(t *testing.T, cfg *config.Config) (a *Agent, log func() string) 
 		defer mu.Unlock()
 		return buf.String()
 	}
-	a, err := setup(context.Background(), Options{Config: cfg, Logger: logger, Drivers: drivers.All(), Runtime: tflite.Runtime{}, Version: "test"})
+	opts := Options{Config: cfg, Logger: logger, Drivers: drivers.All(), Runtime: tflite.Runtime{}, Version: "test"}
+	if len(drv) > 0 {
+		opts.Drivers = drv[0]
+	}
+	a, err := setup(context.Background(), opts)
 	if err != nil {
 		t.Fatalf("agent setup: %v", err)
 	}

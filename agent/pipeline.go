@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"math/rand/v2"
 	"sync"
@@ -198,7 +197,7 @@ func (p *pipeline) readLoop(ctx context.Context, a *Agent) {
 		if ctx.Err() != nil {
 			return
 		}
-		if errors.Is(err, io.EOF) {
+		if errors.Is(err, sensors.ErrEnd) {
 			a.log.Info("sensor source ended; its pipeline finishes", "sensor", p.spec.Name, "samples", p.stats.Snapshot(time.Now()).Samples)
 			return
 		}

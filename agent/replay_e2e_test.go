@@ -2,12 +2,15 @@ package agent
 
 import (
 	"bufio"
+	"context"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -16,6 +19,8 @@ import (
 	"github.com/axle-edge/axle/models"
 	"github.com/axle-edge/axle/models/build"
 	"github.com/axle-edge/axle/models/tflite/ops"
+	"github.com/axle-edge/axle/sensors"
+	"github.com/axle-edge/axle/sensors/sensortest"
 )
 
 // imsConfig replays one raw IMS snapshot (bearing 1, x axis, 20,480 Hz)
@@ -153,5 +158,33 @@ func TestReplayIMSEndToEnd(t *testing.T) {
 		if e.Kind == "sensor_fault" {
 			t.Errorf("the end of a recording was reported as a fault: %+v", e)
 		}
+	}
+}
+
+// Only sensors.ErrEnd ends a source: a device whose file returns io.EOF
+// (an IIO buffer after a hot-unplug) is a fault, reported and reopened.
+func TestDeviceEOFIsRetriedNotEnded(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	opens := 0
+	drv := map[string]sensors.Opener{"flaky": func(context.Context, sensors.Spec, sensors.Buses) (sensors.Sensor, error) {
+		mu.Lock()
+		opens++
+		mu.Unlock()
+		return &sensortest.Sensor{Chans: []sensors.Channel{{Name: "x"}}, Then: fmt.Errorf("flaky: read: %w", io.EOF)}, nil
+	}}
+	cfg, err := config.Parse("eof", fmt.Appendf(nil, "device: eof-dev\nstate_dir: %q\nmqtt: {broker: %q}\nsensors:\n  - {name: dev, driver: flaky, rate: 10}\n",
+		t.TempDir(), "tcp://"+embeddedBroker(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, agentLog := startAgent(t, cfg, drv)
+	uplinktest.WaitFor(t, 10*time.Second, "the sensor reopened after its read error", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return opens >= 3
+	})
+	if l := agentLog(); !strings.Contains(l, "sensor fault") || strings.Contains(l, "sensor source ended") {
+		t.Errorf("a device EOF was not handled as a fault:\n%s", l)
 	}
 }

@@ -20,6 +20,9 @@ import (
 	"periph.io/x/conn/v3/spi"
 )
 
+// ErrEnd marks the end of a finite source's data.
+var ErrEnd = errors.New("sensors: end of data")
+
 // Channel is one measured quantity of a sensor.
 type Channel struct {
 	Name string // e.g. "vib_x", "bearing_temp"
@@ -43,8 +46,9 @@ type Sample struct {
 // Sensor is an opened source of samples. It is used by one goroutine.
 //
 // A finite source (a replay that does not loop) returns an error wrapping
-// io.EOF from Read or Stream after its last sample: the end of the data,
-// not a fault.
+// ErrEnd from Read or Stream after its last sample: the end of the data,
+// not a fault. Any other error, io.EOF from a device file included, is a
+// fault that the agent retries.
 type Sensor interface {
 	Channels() []Channel
 	// Read blocks until the next sample is due and fills s (s.Values is

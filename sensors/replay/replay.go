@@ -15,8 +15,8 @@ import (
 )
 
 // ErrEnd is returned by Read and Stream after the last row of a recording
-// that does not loop. It wraps io.EOF.
-var ErrEnd = fmt.Errorf("replay: end of recording: %w", io.EOF)
+// that does not loop. It wraps sensors.ErrEnd and io.EOF.
+var ErrEnd = fmt.Errorf("replay: end of recording: %w: %w", sensors.ErrEnd, io.EOF)
 
 // ErrClosed is returned by a Player used after Close.
 var ErrClosed = errors.New("replay: closed")

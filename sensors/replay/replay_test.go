@@ -89,7 +89,7 @@ columns:
 		t.Fatalf("channels %+v", chans)
 	}
 	rows, err := drain(t, p, -1)
-	if !errors.Is(err, ErrEnd) || !errors.Is(err, io.EOF) {
+	if !errors.Is(err, ErrEnd) || !errors.Is(err, sensors.ErrEnd) || !errors.Is(err, io.EOF) {
 		t.Fatalf("Stream ended with %v, want ErrEnd", err)
 	}
 	want := []row{
