@@ -26,7 +26,10 @@ func (r *resultLog) handle(topic string, payload []byte) {
 	if strings.HasSuffix(topic, "/result") {
 		var res fleet.Result
 		if err := strict(payload, &res); err != nil {
-			panic(fmt.Sprintf("bad result %s: %v", payload, err))
+			r.col.mu.Lock()
+			r.col.errs = append(r.col.errs, fmt.Sprintf("%s: bad result (%v): %s", topic, err, payload))
+			r.col.mu.Unlock()
+			return
 		}
 		r.mu.Lock()
 		r.results = append(r.results, res)
@@ -110,6 +113,11 @@ func TestCommands(t *testing.T) {
 	})
 	uplinktest.WaitFor(t, 60*time.Second, "the alarm from the injected bearing fault", backend.col.alarmed)
 
+	backend.col.mu.Lock()
+	if len(backend.col.errs) > 0 {
+		t.Errorf("invalid payloads:\n%s", strings.Join(backend.col.errs, "\n"))
+	}
+	backend.col.mu.Unlock()
 	for id, w := range want {
 		rs := backend.byID(id)
 		if len(rs) != 1 {
