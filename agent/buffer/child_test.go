@@ -9,13 +9,14 @@ import (
 	"io"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"os/signal"
 	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
+
+	"github.com/axle-edge/axle/internal/reexec"
 )
 
 // The crash and disk-full tests re-execute this test binary as the agent
@@ -272,7 +273,7 @@ type childRecord struct {
 // wrote; a line cut by the kill is dropped.
 func runChild(t *testing.T, env []string, stop func(ready <-chan struct{}, p *os.Process)) (lines []string, stderr string, waitErr error) {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd := reexec.Command("-test.run=^$")
 	cmd.Env = append(os.Environ(), env...)
 	var errBuf bytes.Buffer
 	cmd.Stderr = &errBuf

@@ -18,6 +18,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/axle-edge/axle/internal/testtool"
 )
 
 // MosquittoPath is where the broker binary is looked for first; PATH is
@@ -56,17 +58,10 @@ type Broker struct {
 }
 
 // StartBroker starts mosquitto and waits until it accepts connections. It
-// skips the test when no mosquitto binary is installed.
+// skips the test when no mosquitto binary is installed (fails it under CI).
 func StartBroker(t testing.TB, opts BrokerOptions) *Broker {
 	t.Helper()
-	bin := MosquittoPath
-	if _, err := os.Stat(bin); err != nil {
-		p, lerr := exec.LookPath("mosquitto")
-		if lerr != nil {
-			t.Skipf("mosquitto is not installed (%s missing and not on PATH); install the Debian package \"mosquitto\" to run broker tests", MosquittoPath)
-		}
-		bin = p
-	}
+	bin := testtool.Find(t, "mosquitto", "mosquitto", MosquittoPath)
 	b := &Broker{t: t, opts: opts, bin: bin, dir: t.TempDir(), Port: FreePort(t), logBuf: &syncBuffer{}}
 	t.Cleanup(func() {
 		b.Kill()
