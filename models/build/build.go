@@ -12,6 +12,10 @@ import (
 	"github.com/axle-edge/axle/models/tflite/ops"
 )
 
+// options_gen.go mirrors the schema's BuiltinOptions union; TFLITE_SCHEMA
+// names a copy of TFLite's schema.fbs (see cmd/schemagen).
+//go:generate go run ./cmd/schemagen -what options -out options_gen.go
+
 // OptionType is a type id of the schema's BuiltinOptions union.
 type OptionType uint8
 

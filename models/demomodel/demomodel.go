@@ -13,6 +13,8 @@ import (
 	"encoding/json"
 )
 
+//go:generate go run ./cmd/gen -out demo.tflite
+
 //go:embed demo.tflite
 var modelFile []byte
 

@@ -9,6 +9,10 @@ import (
 	"github.com/axle-edge/axle/models/tflite/flatbuf"
 )
 
+// opcodes.go mirrors the schema's BuiltinOperator enum; TFLITE_SCHEMA names a
+// copy of TFLite's schema.fbs (see models/build/cmd/schemagen).
+//go:generate go run ../../build/cmd/schemagen -what ops -out opcodes.go
+
 // Op is a TFLite builtin operator code (schema enum BuiltinOperator).
 type Op int32
 

@@ -137,6 +137,9 @@ const (
 	OpBroadcastTo                  Op = 130
 	OpRfft2d                       Op = 131
 	OpConv3d                       Op = 132
+	OpImag                         Op = 133
+	OpReal                         Op = 134
+	OpComplexAbs                   Op = 135
 	OpHashtable                    Op = 136
 	OpHashtableFind                Op = 137
 	OpHashtableImport              Op = 138
@@ -347,6 +350,9 @@ var opNames = map[Op]string{
 	OpBroadcastTo:                  "BROADCAST_TO",
 	OpRfft2d:                       "RFFT2D",
 	OpConv3d:                       "CONV_3D",
+	OpImag:                         "IMAG",
+	OpReal:                         "REAL",
+	OpComplexAbs:                   "COMPLEX_ABS",
 	OpHashtable:                    "HASHTABLE",
 	OpHashtableFind:                "HASHTABLE_FIND",
 	OpHashtableImport:              "HASHTABLE_IMPORT",
