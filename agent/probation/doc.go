@@ -14,4 +14,8 @@
 // over the SLO, the PSI of the score distribution against the manifest's
 // baseline, and the alert share of windows each trip once they have enough
 // samples to mean something.
+//
+// Shadow accumulates the comparison of a candidate scored beside the
+// champion (shadow mode): alert-state agreement, mean and p95 absolute score
+// difference, candidate latency quantiles.
 package probation

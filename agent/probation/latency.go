@@ -13,31 +13,25 @@ const (
 	latencyLowest    = time.Microsecond
 )
 
-// latencies tracks the Invoke latencies of a probation in fixed memory: an
-// exact count of samples above the SLO (for the gate) and log buckets (for
-// the p99 figure).
+// latencies keeps Invoke latencies in fixed memory as log buckets, for
+// quantile figures within one bucket's width.
 type latencies struct {
 	n       int64
-	above   int64 // samples strictly above the SLO
 	maxSeen time.Duration
 	buckets [latencyBuckets + 1]int64 // last one: beyond the top bucket
 }
 
-func (l *latencies) observe(d, slo time.Duration) {
+func (l *latencies) observe(d time.Duration) {
 	l.n++
-	if d > slo {
-		l.above++
-	}
 	l.maxSeen = max(l.maxSeen, d)
 	l.buckets[bucketOf(d)]++
 }
 
 // p99Above reports whether the nearest-rank p99 (the ⌈0.99·n⌉-th smallest
-// sample) is above the SLO: that is when more than n − ⌈0.99·n⌉ samples
-// are above it.
-func (l *latencies) p99Above() bool {
-	rank := (99*l.n + 99) / 100
-	return l.above > l.n-rank
+// of n samples) is above a limit that above of them exceed: that is when
+// more than n − ⌈0.99·n⌉ samples are above it.
+func p99Above(above, n int64) bool {
+	return above > n-(99*n+99)/100
 }
 
 // quantile is the upper bound of the bucket holding the nearest-rank

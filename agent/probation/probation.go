@@ -129,16 +129,17 @@ type Verdict struct {
 // Probation evaluates one version's probation. Not safe for concurrent use;
 // the goroutine that owns the model calls it.
 type Probation struct {
-	cfg     Config
-	start   time.Time
-	last    time.Time // latest window end seen
-	windows int64
-	alerts  int64
-	lat     latencies
-	base    *monitor.Baseline
-	scores  []uint64 // per baseline bin, over the whole probation
-	nScores int64
-	verdict Verdict // final once Outcome != Continue
+	cfg      Config
+	start    time.Time
+	last     time.Time // latest window end seen
+	windows  int64
+	alerts   int64
+	lat      latencies
+	latAbove int64 // windows with latency strictly above the SLO
+	base     *monitor.Baseline
+	scores   []uint64 // per baseline bin, over the whole probation
+	nScores  int64
+	verdict  Verdict // final once Outcome != Continue
 }
 
 // New starts a probation at start. baseline is the manifest's score
@@ -189,12 +190,15 @@ func (p *Probation) Observe(w Window) Verdict {
 	}
 
 	if slo := p.cfg.LatencySLO; slo > 0 {
-		p.lat.observe(w.Latency, slo)
-		if p.lat.n >= p.cfg.MinLatencySamples && p.lat.p99Above() {
+		p.lat.observe(w.Latency)
+		if w.Latency > slo {
+			p.latAbove++
+		}
+		if p.lat.n >= p.cfg.MinLatencySamples && p99Above(p.latAbove, p.lat.n) {
 			// The gate is exact (a count of windows above the SLO); the
 			// figure is the bucketed p99, never below the true one.
 			return p.trip(GateLatency, p.lat.quantile(0.99).Seconds(), slo.Seconds(),
-				fmt.Sprintf("%d of %d windows above the SLO", p.lat.above, p.lat.n))
+				fmt.Sprintf("%d of %d windows above the SLO", p.latAbove, p.lat.n))
 		}
 	}
 
