@@ -301,6 +301,26 @@ func TestScoreDriftGate(t *testing.T) {
 	})
 }
 
+// TestScoreDriftBoundary: a PSI equal to the limit continues, one just
+// above trips. 40 windows of the pattern give shares 0.3/0.2/0.25/0.25.
+func TestScoreDriftBoundary(t *testing.T) {
+	pattern := []float64{0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.3, 0.3, 0.3, 0.3, 0.6, 0.6, 0.6, 0.6, 0.6, 0.9, 0.9, 0.9, 0.9, 0.9}
+	win := func(i int) Window { w := healthy(i); w.Score = pattern[i%len(pattern)]; return w }
+	psi, _, err := monitor.PSI(quartiles.Probs, []uint64{12, 8, 10, 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		limit float64
+		want  Outcome
+	}{{psi, Continue}, {math.Nextafter(psi, 0), Tripped}} {
+		p := mustNew(t, Config{Duration: time.Hour, MinWindows: 1000, PSIMax: tc.limit, MinPSISamples: 40}, &quartiles)
+		if v := run(p, 40, win); v.Outcome != tc.want || v.Windows != 40 {
+			t.Errorf("limit %v (PSI %v): verdict %+v, want %v at window 40", tc.limit, psi, v, tc.want)
+		}
+	}
+}
+
 func TestPassNeedsDurationAndWindows(t *testing.T) {
 	cfg := Config{Duration: 10 * time.Minute, MinWindows: 100}
 	t.Run("windows without duration", func(t *testing.T) {
