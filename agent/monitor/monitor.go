@@ -1,6 +1,9 @@
 // Package monitor measures the agent itself: latency histograms that are
 // cheap enough for every Invoke, and the Prometheus text exposition of the
-// self-metrics for a local scraper (GET /metrics).
+// self-metrics for a local scraper (GET /metrics). It also measures the
+// models' inputs and scores against their bundle's baseline: drift as PSI
+// and KS distance over a sliding horizon, with a raise/clear detector
+// (drift.go).
 package monitor
 
 import (
