@@ -31,7 +31,10 @@ type Options struct {
 	Drivers map[string]sensors.Opener
 	Buses   sensors.Buses // nil when only buses-free drivers (sim, replay) are configured
 	Runtime models.Runtime
-	Version string
+	// BuiltinModels are the models a config names as "builtin:NAME", by
+	// NAME; main hands in the demo model.
+	BuiltinModels map[string][]byte
+	Version       string
 
 	// OnScore and OnEvent, when set, see every score and event as it is
 	// committed (the demo prints them). They run on pipeline goroutines and

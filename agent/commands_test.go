@@ -9,10 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/axle-edge/axle/agent/config"
 	"github.com/axle-edge/axle/agent/fleet"
 	"github.com/axle-edge/axle/agent/uplink/uplinktest"
-	"github.com/axle-edge/axle/models/demomodel"
 )
 
 // resultLog collects the results and events a backend sees.
@@ -57,19 +55,11 @@ func (r *resultLog) byID(id string) []fleet.Result {
 // sim.fault injects a bearing fault that the model turns into an alarm.
 func TestCommands(t *testing.T) {
 	t.Parallel()
-	addr := embeddedBroker(t)
+	addr := testBroker(t)
 	url := "tcp://" + addr
 
-	info := demomodel.Info()
 	// The scheduled fault is an hour away: only the command can raise the alarm.
-	text := fmt.Sprintf(demoConfig, t.TempDir(), addr, info.Rate, 5, time.Hour,
-		info.Name, info.Version, info.Window, strings.Join(info.Channels, ", "), strings.Join(info.Features, ", "),
-		info.Warn, info.Alarm)
-	text = strings.Replace(text, "device: demo-pump", "device: cmd-pump", 1)
-	cfg, err := config.Parse("commands", []byte(text))
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := pumpConfig(t, "cmd-pump", addr, 5, time.Hour, 10*time.Second)
 	var backend resultLog
 	cons := uplinktest.NewConsumer(t, url, "cmd-backend", backend.handle, "axle/cmd-pump/#")
 

@@ -17,6 +17,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/axle-edge/axle/agent/fleet"
+	"github.com/axle-edge/axle/sensors"
 )
 
 // Config is the whole configuration of one agent.
@@ -77,8 +78,11 @@ type Sensor struct {
 	options Options
 }
 
-// DriverOptions returns the driver-specific options for strict decoding.
-func (s *Sensor) DriverOptions() Options { return s.options }
+// Spec is the sensor as its driver sees it: the one place a config entry
+// becomes a sensors.Spec, for the agent and for the command-line tools.
+func (s *Sensor) Spec() sensors.Spec {
+	return sensors.Spec{Name: s.Name, Driver: s.Driver, Rate: s.Rate, Timeout: s.Timeout, Options: s.options}
+}
 
 // Range is a valid value range of a channel.
 type Range struct {
@@ -195,16 +199,26 @@ func Parse(name string, data []byte) (*Config, error) {
 	if err := d.decode(&doc, reflect.ValueOf(c).Elem(), ""); err != nil {
 		return nil, err
 	}
+	if err := c.Finish(name); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// Finish applies the defaults to a configuration built in Go (or decoded by
+// Parse) and validates it; name is used in errors. A Config built as a
+// struct goes through the same checks as a file.
+func (c *Config) Finish(name string) error {
+	if c.lines == nil {
+		c.lines = lineIndex{}
+	}
 	for i := range c.Sensors {
 		s := &c.Sensors[i]
 		node := s.Options
 		s.options = Options{file: name, path: fmt.Sprintf("sensors[%d].options", i), node: &node}
 	}
 	c.applyDefaults()
-	if err := c.validate(name); err != nil {
-		return nil, err
-	}
-	return c, nil
+	return c.validate(name)
 }
 
 // Load reads and parses a configuration file.

@@ -52,7 +52,7 @@ func TestParseGood(t *testing.T) {
 		Seed    int64  `yaml:"seed"`
 		Profile string `yaml:"profile"`
 	}
-	if err := c.Sensors[0].DriverOptions().Decode(&opts); err != nil {
+	if err := c.Sensors[0].Spec().Options.Decode(&opts); err != nil {
 		t.Fatal(err)
 	}
 	if opts.Seed != 7 || opts.Profile != "pump" {
@@ -71,7 +71,7 @@ func TestDriverOptionsStrict(t *testing.T) {
 	var opts struct {
 		Seed int64 `yaml:"seed"`
 	}
-	err = c.Sensors[0].DriverOptions().Decode(&opts)
+	err = c.Sensors[0].Spec().Options.Decode(&opts)
 	want := "axle.yaml:17: sensors[0].options.profile: unknown key"
 	if err == nil || !strings.HasPrefix(err.Error(), want) {
 		t.Fatalf("got %v, want prefix %q", err, want)

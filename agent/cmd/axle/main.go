@@ -16,6 +16,8 @@ import (
 
 	"github.com/axle-edge/axle/agent"
 	"github.com/axle-edge/axle/agent/config"
+	"github.com/axle-edge/axle/demo"
+	"github.com/axle-edge/axle/models/demomodel"
 	"github.com/axle-edge/axle/models/tflite"
 	"github.com/axle-edge/axle/sensors/drivers"
 )
@@ -129,7 +131,7 @@ func agentCommand(args []string, stderr io.Writer) int {
 	defer stop()
 	opts := agent.Options{
 		Config: cfg, Logger: log, Drivers: drivers.All(), Runtime: tflite.Runtime{}, Version: version,
-		OnReady: agent.NotifyReady,
+		BuiltinModels: builtinModels(), OnReady: agent.NotifyReady,
 	}
 	buses, closeBuses, err := openBuses(cfg)
 	if err != nil {
@@ -181,7 +183,7 @@ func demoCommand(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signalContext()
 	defer stop()
-	err := agent.RunDemo(ctx, agent.DemoOptions{
+	err := demo.Run(ctx, demo.Options{
 		StateDir: *stateDir, Listen: *listen, FaultAfter: *faultAfter, Seed: *seed,
 		Stdout: stdout, Logger: newLogger(stderr, level, "text"), Version: version,
 	})
@@ -190,4 +192,9 @@ func demoCommand(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// builtinModels are the models a config can name as builtin:NAME.
+func builtinModels() map[string][]byte {
+	return map[string][]byte{"demo": demomodel.TFLite()}
 }
