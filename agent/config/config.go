@@ -30,6 +30,7 @@ type Config struct {
 	Sensors  []Sensor  `yaml:"sensors"`
 	Models   []Model   `yaml:"models"`
 	Metrics  Metrics   `yaml:"metrics"`
+	Commands Commands  `yaml:"commands"`
 	lines    lineIndex `yaml:"-"`
 }
 
@@ -132,6 +133,14 @@ type Thresholds struct {
 type Metrics struct {
 	Interval time.Duration `yaml:"interval"` // publish period on the metrics topic; 0 disables
 	Listen   string        `yaml:"listen"`   // local HTTP address for /metrics; "" disables
+}
+
+// Commands configures fleet command handling.
+type Commands struct {
+	// MaxExpiry is the furthest a command's expires_at may lie in the
+	// future; handled ids are remembered (on disk) until their expiry, so
+	// this also bounds how long that is. Default 24h.
+	MaxExpiry time.Duration `yaml:"max_expiry"`
 }
 
 // ByteSize is a size in bytes written as 1048576, 512KiB, 64MiB or 2GiB.
@@ -262,6 +271,9 @@ func (c *Config) applyDefaults() {
 	if c.Metrics.Interval == 0 {
 		c.Metrics.Interval = time.Minute
 	}
+	if c.Commands.MaxExpiry == 0 {
+		c.Commands.MaxExpiry = 24 * time.Hour
+	}
 	for i := range c.Models {
 		md := &c.Models[i]
 		if md.Hop == 0 {
@@ -326,6 +338,9 @@ func (c *Config) validate(file string) error {
 	}
 	if c.Metrics.Interval < 0 {
 		return e("metrics.interval", "must not be negative")
+	}
+	if c.Commands.MaxExpiry < time.Minute || c.Commands.MaxExpiry > 30*24*time.Hour {
+		return e("commands.max_expiry", "%s is not between 1m and 720h", c.Commands.MaxExpiry)
 	}
 	sensors := map[string]bool{}
 	for i, s := range c.Sensors {
