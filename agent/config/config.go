@@ -6,6 +6,7 @@ package config
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -32,6 +33,7 @@ type Config struct {
 	Metrics  Metrics   `yaml:"metrics"`
 	Commands Commands  `yaml:"commands"`
 	lines    lineIndex `yaml:"-"`
+	file     string    `yaml:"-"` // the name given to Parse or Finish, for errors
 }
 
 // Log configures the agent's log output.
@@ -221,6 +223,7 @@ func (c *Config) Finish(name string) error {
 	if c.lines == nil {
 		c.lines = lineIndex{}
 	}
+	c.file = name
 	for i := range c.Sensors {
 		s := &c.Sensors[i]
 		node := s.Options
@@ -230,13 +233,36 @@ func (c *Config) Finish(name string) error {
 	return c.validate(name)
 }
 
-// Load reads and parses a configuration file.
+// Load reads and parses a configuration file. Every error it returns is a
+// configuration error (see IsConfigError), an unreadable file included.
 func Load(path string) (*Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("config: %w", err)
+		return nil, &Error{File: path, Msg: "cannot read the configuration: " + err.Error(), Err: err}
 	}
 	return Parse(path, data)
+}
+
+// ErrorAt attributes cause, found after parsing (a model file that does not
+// load, driver options a driver rejects), to key: the error names the file,
+// the line key (or its nearest written parent) is on, the key and the cause,
+// which it wraps. A cause that wraps an *Error (a driver decoding its
+// options) keeps that error's more precise place.
+func (c *Config) ErrorAt(key string, cause error) error {
+	var ce *Error
+	if errors.As(cause, &ce) {
+		return &Error{File: ce.File, Line: ce.Line, Key: ce.Key, Msg: ce.Msg, Err: cause}
+	}
+	e := c.errAt(c.file, key, "%v", cause).(*Error)
+	e.Err = cause
+	return e
+}
+
+// IsConfigError reports whether err is (or wraps) a configuration error:
+// what an operator fixes in the file, not a fault of the machine.
+func IsConfigError(err error) bool {
+	var ce *Error
+	return errors.As(err, &ce)
 }
 
 func (c *Config) applyDefaults() {
