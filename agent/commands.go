@@ -71,6 +71,8 @@ func (a *Agent) handleCommand(ctx context.Context, topic string, payload []byte)
 	if keep.After(horizon) {
 		keep = horizon
 	}
+	// The id is recorded before the command runs: a crash in between loses
+	// that command's result rather than running it twice on redelivery.
 	seen, err := a.cmds.Seen(cmd.ID, keep)
 	if err != nil {
 		// Running a command that cannot be recorded could run it twice.
