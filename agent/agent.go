@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/axle-edge/axle/agent/buffer"
+	"github.com/axle-edge/axle/agent/cmdlog"
 	"github.com/axle-edge/axle/agent/config"
 	"github.com/axle-edge/axle/agent/delivery"
 	"github.com/axle-edge/axle/agent/fleet"
@@ -31,7 +32,10 @@ type Options struct {
 	Drivers map[string]sensors.Opener
 	Buses   sensors.Buses // nil when only buses-free drivers (sim, replay) are configured
 	Runtime models.Runtime
-	Version string
+	// BuiltinModels are the models a config names as "builtin:NAME", by
+	// NAME; main hands in the demo model.
+	BuiltinModels map[string][]byte
+	Version       string
 
 	// OnScore and OnEvent, when set, see every score and event as it is
 	// committed (the demo prints them). They run on pipeline goroutines and
@@ -54,6 +58,7 @@ type Agent struct {
 	started time.Time
 
 	out     *buffer.Outbox
+	cmds    *cmdlog.Log // handled command ids, kept until their expiry
 	up      *uplink.Client
 	deliver *delivery.Engine
 
@@ -68,8 +73,6 @@ type Agent struct {
 	// republish the retained status (storage state changed).
 	appendErrors atomic.Uint64
 	statusDirty  atomic.Bool
-	recentCmds   map[string]bool
-	cmdOrder     []string
 }
 
 // Run starts the agent and blocks until ctx is cancelled (returns nil) or
@@ -89,8 +92,7 @@ func setup(ctx context.Context, opts Options) (a *Agent, err error) {
 	cfg := opts.Config
 	a = &Agent{
 		opts: opts, cfg: cfg, log: opts.Logger, now: opts.Now,
-		topics:     fleet.Topics{Prefix: cfg.MQTT.Prefix, Device: cfg.Device},
-		recentCmds: map[string]bool{},
+		topics: fleet.Topics{Prefix: cfg.MQTT.Prefix, Device: cfg.Device},
 	}
 	if a.now == nil {
 		a.now = time.Now
@@ -116,6 +118,10 @@ func setup(ctx context.Context, opts Options) (a *Agent, err error) {
 	}
 	st := a.out.Stats()
 	a.log.Info("outbox open", "path", dbPath, "records", st.Records, "bytes", st.Bytes, "last_seq", st.LastSeq)
+
+	if err := a.openCommandLog(ctx); err != nil {
+		return nil, err
+	}
 
 	if err := a.setupPipelines(ctx); err != nil {
 		return nil, err
@@ -271,6 +277,11 @@ func (a *Agent) closeAll() {
 	}
 	if a.up != nil {
 		a.up.Close()
+	}
+	if a.cmds != nil {
+		if err := a.cmds.Close(); err != nil {
+			a.log.Error("closing command log", "err", err)
+		}
 	}
 	if a.out != nil {
 		a.pendingAtClose = a.out.Stats().Records

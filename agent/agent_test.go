@@ -19,23 +19,49 @@ import (
 	"github.com/axle-edge/axle/models/tflite"
 	"github.com/axle-edge/axle/sensors"
 	"github.com/axle-edge/axle/sensors/drivers"
+	"gopkg.in/yaml.v3"
 )
+
+// pumpConfig is the demo's setup built as a struct: the demo model on a
+// real-time simulated pump whose bearing fault starts after faultAt of
+// machine time and grows over ramp.
+func pumpConfig(t *testing.T, device, brokerAddr string, seed int, faultAt, ramp time.Duration) *config.Config {
+	t.Helper()
+	info := demomodel.Info()
+	window, err := time.ParseDuration(info.Window)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var opts yaml.Node
+	err = opts.Encode(map[string]any{
+		"seed": seed, "realtime": true,
+		"faults": []map[string]any{{"kind": "bearing_outer", "start": faultAt.String(), "ramp": ramp.String(), "severity": 1.0}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := &config.Config{
+		Device: device, StateDir: t.TempDir(),
+		MQTT:    config.MQTT{Broker: "tcp://" + brokerAddr},
+		Metrics: config.Metrics{Interval: 10 * time.Second},
+		Sensors: []config.Sensor{{Name: "pump", Driver: "sim", Rate: info.Rate, Options: opts}},
+		Models: []config.Model{{
+			Name: info.Name, Version: info.Version, File: "builtin:demo", Sensor: "pump",
+			Window: window, Channels: info.Channels, Features: info.Features,
+			Thresholds: config.Thresholds{Warn: info.Warn, Alarm: info.Alarm, Raise: 2, Clear: 3},
+		}},
+	}
+	if err := cfg.Finish(device); err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
 
 // e2eConfig runs the demo model on a real-time simulated pump whose bearing
 // fault starts after 3 s of machine time.
 func e2eConfig(t *testing.T, broker string) *config.Config {
 	t.Helper()
-	info := demomodel.Info()
-	text := fmt.Sprintf(demoConfig, t.TempDir(), broker, info.Rate, 3, 3*time.Second,
-		info.Name, info.Version, info.Window, strings.Join(info.Channels, ", "), strings.Join(info.Features, ", "),
-		info.Warn, info.Alarm)
-	text = strings.Replace(text, "ramp: 10s", "ramp: 1s", 1)
-	text = strings.Replace(text, "device: demo-pump", "device: e2e-pump", 1)
-	cfg, err := config.Parse("e2e", []byte(text))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cfg
+	return pumpConfig(t, "e2e-pump", broker, 3, 3*time.Second, time.Second)
 }
 
 // collector is the fleet backend of the test: it decodes every message
@@ -149,7 +175,8 @@ func startAgent(t *testing.T, cfg *config.Config, drv ...map[string]sensors.Open
 		defer mu.Unlock()
 		return buf.String()
 	}
-	opts := Options{Config: cfg, Logger: logger, Drivers: drivers.All(), Runtime: tflite.Runtime{}, Version: "test"}
+	opts := Options{Config: cfg, Logger: logger, Drivers: drivers.All(), Runtime: tflite.Runtime{},
+		BuiltinModels: map[string][]byte{"demo": demomodel.TFLite()}, Version: "test"}
 	if len(drv) > 0 {
 		opts.Drivers = drv[0]
 	}
@@ -177,16 +204,11 @@ func startAgent(t *testing.T, cfg *config.Config, drv ...map[string]sensors.Open
 	return a, log
 }
 
-// embeddedBroker starts the agent's own broker on a free loopback port for
-// the test and returns its address.
-func embeddedBroker(t *testing.T) string {
+// testBroker starts a real Mosquitto on a free port for the test and
+// returns its address.
+func testBroker(t *testing.T) string {
 	t.Helper()
-	b, err := StartBroker("127.0.0.1:0", slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { b.Close() })
-	return b.Addr()
+	return uplinktest.StartBroker(t, uplinktest.BrokerOptions{}).Addr()
 }
 
 type lockedWriter struct {
@@ -204,9 +226,4 @@ func TestEndToEndMosquitto(t *testing.T) {
 	t.Parallel()
 	b := uplinktest.StartBroker(t, uplinktest.BrokerOptions{})
 	runE2E(t, b.URL())
-}
-
-func TestEndToEndEmbeddedBroker(t *testing.T) {
-	t.Parallel()
-	runE2E(t, "tcp://"+embeddedBroker(t))
 }

@@ -4,13 +4,37 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"path/filepath"
+	"time"
 
 	"github.com/axle-edge/axle/agent/buffer"
+	"github.com/axle-edge/axle/agent/cmdlog"
 	"github.com/axle-edge/axle/agent/fleet"
 )
 
-// recentCommands bounds the ids remembered for deduplication.
-const recentCommands = 1024
+// minCommandMemory is how long any handled id is remembered, even one of a
+// command that had already expired, so that a redelivery right after the
+// first answer gets no second one.
+const minCommandMemory = time.Minute
+
+// openCommandLog opens commands.db in the state directory: the ids of
+// handled commands, so that a redelivery after a restart is not run again.
+func (a *Agent) openCommandLog(ctx context.Context) error {
+	path := filepath.Join(a.cfg.StateDir, "commands.db")
+	l, err := cmdlog.Open(path, cmdlog.Options{Now: a.now})
+	if err != nil {
+		return fmt.Errorf("agent: open command log: %w", err)
+	}
+	a.cmds = l
+	if moved, cause := l.Recovered(); moved != "" {
+		a.log.Error("command log was unreadable; moved aside and started a new one (a command delivered again may run again)",
+			"path", path, "moved_to", moved, "err", cause)
+		a.event(ctx, fleet.EventStorage, "warning", "commands", "command log was unreadable and was moved aside",
+			map[string]any{"moved_to": moved, "error": cause.Error()})
+	}
+	return nil
+}
 
 // commandLoop decodes and answers commands until ctx ends. Every command
 // gets exactly one final result, stored in the outbox like an event so
@@ -38,11 +62,35 @@ func (a *Agent) handleCommand(ctx context.Context, topic string, payload []byte)
 		}
 		return
 	}
-	if a.seen(cmd.ID) {
+	now := a.now()
+	horizon := now.Add(a.cfg.Commands.MaxExpiry)
+	keep := cmd.ExpiresAt
+	if floor := now.Add(minCommandMemory); keep.Before(floor) {
+		keep = floor
+	}
+	if keep.After(horizon) {
+		keep = horizon
+	}
+	// The id is recorded before the command runs: a crash in between loses
+	// that command's result rather than running it twice on redelivery.
+	seen, err := a.cmds.Seen(cmd.ID, keep)
+	if err != nil {
+		// Running a command that cannot be recorded could run it twice.
+		a.log.Error("cannot record a command id; command not run", "id", cmd.ID, "verb", cmd.Verb, "err", err)
+		a.result(ctx, fleet.Result{ID: cmd.ID, Status: fleet.ResultFailed, Error: "agent cannot record the command id: " + err.Error()})
+		return
+	}
+	if seen {
 		a.log.Info("ignored a repeated command", "id", cmd.ID, "verb", cmd.Verb)
 		return
 	}
-	if err := cmd.CheckExpiry(a.now()); err != nil {
+	if cmd.ExpiresAt.After(horizon) {
+		a.log.Warn("rejected a command that expires too far ahead", "id", cmd.ID, "verb", cmd.Verb, "expires_at", cmd.ExpiresAt)
+		a.result(ctx, fleet.Result{ID: cmd.ID, Status: fleet.ResultRejected,
+			Error: fmt.Sprintf("expires_at %s is more than commands.max_expiry (%s) ahead", cmd.ExpiresAt.UTC().Format(time.RFC3339), a.cfg.Commands.MaxExpiry)})
+		return
+	}
+	if err := cmd.CheckExpiry(now); err != nil {
 		a.log.Warn("rejected an expired command", "id", cmd.ID, "verb", cmd.Verb, "expires_at", cmd.ExpiresAt)
 		a.result(ctx, fleet.Result{ID: cmd.ID, Status: fleet.ResultRejected, Error: err.Error()})
 		return
@@ -57,22 +105,6 @@ func (a *Agent) handleCommand(ctx context.Context, topic string, payload []byte)
 		a.result(ctx, fleet.Result{ID: cmd.ID, Status: fleet.ResultRejected,
 			Error: errors.New("verb " + cmd.Verb + " is not supported by this agent version").Error()})
 	}
-}
-
-// seen records id and reports whether it was already handled.
-func (a *Agent) seen(id string) bool {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.recentCmds[id] {
-		return true
-	}
-	a.recentCmds[id] = true
-	a.cmdOrder = append(a.cmdOrder, id)
-	if len(a.cmdOrder) > recentCommands {
-		delete(a.recentCmds, a.cmdOrder[0])
-		a.cmdOrder = a.cmdOrder[1:]
-	}
-	return false
 }
 
 func (a *Agent) result(ctx context.Context, r fleet.Result) {

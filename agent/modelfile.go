@@ -4,22 +4,28 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
-
-	"github.com/axle-edge/axle/models/demomodel"
 )
 
 // maxModelFile bounds a model file read from disk before it is parsed.
 const maxModelFile = 256 << 20
 
-// loadModelBytes reads a model named in the config: a file path, or
-// "builtin:demo" for the model embedded in the binary.
-func loadModelBytes(name string) ([]byte, error) {
+// LoadModelBytes reads a model named in the config: a file path, or
+// "builtin:NAME" for a model embedded in the binary, looked up in builtin
+// (main hands in the demo model as builtin["demo"]).
+func LoadModelBytes(name string, builtin map[string][]byte) ([]byte, error) {
 	if b, ok := strings.CutPrefix(name, "builtin:"); ok {
-		if b != "demo" {
-			return nil, fmt.Errorf("unknown builtin model %q (known: builtin:demo)", name)
+		data, ok := builtin[b]
+		if !ok {
+			known := make([]string, 0, len(builtin))
+			for k := range builtin {
+				known = append(known, "builtin:"+k)
+			}
+			slices.Sort(known)
+			return nil, fmt.Errorf("unknown builtin model %q (known: %v)", name, known)
 		}
-		return demomodel.TFLite(), nil
+		return data, nil
 	}
 	f, err := os.Open(name)
 	if err != nil {

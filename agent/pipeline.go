@@ -89,7 +89,7 @@ func (a *Agent) setupPipelines(ctx context.Context) error {
 		if !ok {
 			return fmt.Errorf("agent: sensors[%d] %q: unknown driver %q", i, sc.Name, sc.Driver)
 		}
-		spec := sensors.Spec{Name: sc.Name, Driver: sc.Driver, Rate: sc.Rate, Timeout: sc.Timeout, Options: sc.DriverOptions()}
+		spec := sc.Spec()
 		s, err := open(ctx, spec, a.opts.Buses)
 		if err != nil {
 			return fmt.Errorf("agent: open sensor %q: %w", sc.Name, err)
@@ -140,7 +140,7 @@ func (a *Agent) newRunner(mc config.Model, channelNames []string, rate float64) 
 	if rate <= 0 {
 		return nil, fmt.Errorf("sensor %q needs a rate to size the window", mc.Sensor)
 	}
-	data, err := loadModelBytes(mc.File)
+	data, err := LoadModelBytes(mc.File, a.opts.BuiltinModels)
 	if err != nil {
 		return nil, err
 	}

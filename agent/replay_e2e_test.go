@@ -119,7 +119,7 @@ func TestReplayIMSEndToEnd(t *testing.T) {
 		t.Fatalf("the snapshot has %d whole 250 ms windows, want 4", len(want))
 	}
 
-	addr := embeddedBroker(t)
+	addr := testBroker(t)
 	cfg, err := config.Parse("ims", fmt.Appendf(nil, imsConfig, t.TempDir(), "tcp://"+addr, file, identityModel(t)))
 	if err != nil {
 		t.Fatal(err)
@@ -174,7 +174,7 @@ func TestDeviceEOFIsRetriedNotEnded(t *testing.T) {
 		return &sensortest.Sensor{Chans: []sensors.Channel{{Name: "x"}}, Then: fmt.Errorf("flaky: read: %w", io.EOF)}, nil
 	}}
 	cfg, err := config.Parse("eof", fmt.Appendf(nil, "device: eof-dev\nstate_dir: %q\nmqtt: {broker: %q}\nsensors:\n  - {name: dev, driver: flaky, rate: 10}\n",
-		t.TempDir(), "tcp://"+embeddedBroker(t)))
+		t.TempDir(), "tcp://"+testBroker(t)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,12 +8,13 @@ import (
 	"time"
 
 	"github.com/axle-edge/axle/agent/fleet"
-	"github.com/axle-edge/axle/sensors/sim"
 )
 
-// faultInjector is what a simulated sensor offers for the sim.fault verb.
+// faultInjector is what a simulated sensor offers for the sim.fault verb
+// (sensors/sim's Machine has it); declared here so that the daemon does not
+// depend on the simulator.
 type faultInjector interface {
-	Inject(sim.Fault) error
+	InjectFault(kind string, severity float64, ramp, duration time.Duration, channel string) error
 }
 
 // simFaultArgs are the arguments of sim.fault:
@@ -47,11 +48,11 @@ func (a *Agent) simFault(raw json.RawMessage) (map[string]any, error) {
 	if err := d.Decode(&args); err != nil {
 		return nil, fmt.Errorf("sim.fault: %w: args: %v", errBadArgs, err)
 	}
-	f := sim.Fault{Kind: sim.Kind(args.Kind), Severity: args.Severity, Channel: args.Channel}
+	var ramp, duration time.Duration
 	for _, dur := range []struct {
 		name, text string
 		dst        *time.Duration
-	}{{"ramp", args.Ramp, &f.Ramp}, {"duration", args.Duration, &f.Duration}} {
+	}{{"ramp", args.Ramp, &ramp}, {"duration", args.Duration, &duration}} {
 		if dur.text == "" {
 			continue
 		}
@@ -71,7 +72,7 @@ func (a *Agent) simFault(raw json.RawMessage) (map[string]any, error) {
 		if !ok {
 			return nil, fmt.Errorf("sim.fault: sensor %q (driver %s) is not a simulator", args.Sensor, p.spec.Driver)
 		}
-		if err := inj.Inject(f); err != nil {
+		if err := inj.InjectFault(args.Kind, args.Severity, ramp, duration, args.Channel); err != nil {
 			return nil, err
 		}
 		return map[string]any{"sensor": args.Sensor, "kind": args.Kind, "severity": args.Severity}, nil

@@ -17,7 +17,7 @@ import (
 // outbox cannot carry an event about itself.
 func TestStorageFailureIsReported(t *testing.T) {
 	t.Parallel()
-	addr := embeddedBroker(t)
+	addr := testBroker(t)
 	url := "tcp://" + addr
 	cfg := e2eConfig(t, addr)
 

@@ -3,8 +3,8 @@
 // A Runtime turns model bytes into a Model; a Model exposes its input and
 // output tensors as raw little-endian bytes owned by the model, so callers fill
 // inputs and read outputs in place without copies or allocations. The pure-Go
-// TFLite interpreter (models/tflite) and the optional cgo runtime
-// (models/tflitecgo) both implement it.
+// TFLite interpreter (models/tflite) implements it; agent/cmd/axle is where
+// the runtime is chosen.
 package models
 
 import (

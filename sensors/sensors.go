@@ -106,5 +106,9 @@ type Buses interface {
 // Opener opens a sensor from its spec.
 type Opener func(ctx context.Context, spec Spec, buses Buses) (Sensor, error)
 
+// Validator checks a spec's options as its Opener would, without touching
+// hardware, buses or device files (`axle agent --check-config`).
+type Validator func(spec Spec) error
+
 // ErrNoBus is returned by Buses when the named bus does not exist here.
 var ErrNoBus = errors.New("sensors: no such bus")

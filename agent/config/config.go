@@ -6,6 +6,7 @@ package config
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -17,6 +18,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/axle-edge/axle/agent/fleet"
+	"github.com/axle-edge/axle/sensors"
 )
 
 // Config is the whole configuration of one agent.
@@ -29,7 +31,9 @@ type Config struct {
 	Sensors  []Sensor  `yaml:"sensors"`
 	Models   []Model   `yaml:"models"`
 	Metrics  Metrics   `yaml:"metrics"`
+	Commands Commands  `yaml:"commands"`
 	lines    lineIndex `yaml:"-"`
+	file     string    `yaml:"-"` // the name given to Parse or Finish, for errors
 }
 
 // Log configures the agent's log output.
@@ -77,8 +81,11 @@ type Sensor struct {
 	options Options
 }
 
-// DriverOptions returns the driver-specific options for strict decoding.
-func (s *Sensor) DriverOptions() Options { return s.options }
+// Spec is the sensor as its driver sees it: the one place a config entry
+// becomes a sensors.Spec, for the agent and for the command-line tools.
+func (s *Sensor) Spec() sensors.Spec {
+	return sensors.Spec{Name: s.Name, Driver: s.Driver, Rate: s.Rate, Timeout: s.Timeout, Options: s.options}
+}
 
 // Range is a valid value range of a channel.
 type Range struct {
@@ -128,6 +135,14 @@ type Thresholds struct {
 type Metrics struct {
 	Interval time.Duration `yaml:"interval"` // publish period on the metrics topic; 0 disables
 	Listen   string        `yaml:"listen"`   // local HTTP address for /metrics; "" disables
+}
+
+// Commands configures fleet command handling.
+type Commands struct {
+	// MaxExpiry is the furthest a command's expires_at may lie in the
+	// future; handled ids are remembered (on disk) until their expiry, so
+	// this also bounds how long that is. Default 24h.
+	MaxExpiry time.Duration `yaml:"max_expiry"`
 }
 
 // ByteSize is a size in bytes written as 1048576, 512KiB, 64MiB or 2GiB.
@@ -195,25 +210,59 @@ func Parse(name string, data []byte) (*Config, error) {
 	if err := d.decode(&doc, reflect.ValueOf(c).Elem(), ""); err != nil {
 		return nil, err
 	}
+	if err := c.Finish(name); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// Finish applies the defaults to a configuration built in Go (or decoded by
+// Parse) and validates it; name is used in errors. A Config built as a
+// struct goes through the same checks as a file.
+func (c *Config) Finish(name string) error {
+	if c.lines == nil {
+		c.lines = lineIndex{}
+	}
+	c.file = name
 	for i := range c.Sensors {
 		s := &c.Sensors[i]
 		node := s.Options
 		s.options = Options{file: name, path: fmt.Sprintf("sensors[%d].options", i), node: &node}
 	}
 	c.applyDefaults()
-	if err := c.validate(name); err != nil {
-		return nil, err
-	}
-	return c, nil
+	return c.validate(name)
 }
 
-// Load reads and parses a configuration file.
+// Load reads and parses a configuration file. Every error it returns is a
+// configuration error (see IsConfigError), an unreadable file included.
 func Load(path string) (*Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("config: %w", err)
+		return nil, &Error{File: path, Msg: "cannot read the configuration: " + err.Error(), Err: err}
 	}
 	return Parse(path, data)
+}
+
+// ErrorAt attributes cause, found after parsing (a model file that does not
+// load, driver options a driver rejects), to key: the error names the file,
+// the line key (or its nearest written parent) is on, the key and the cause,
+// which it wraps. A cause that wraps an *Error (a driver decoding its
+// options) keeps that error's more precise place.
+func (c *Config) ErrorAt(key string, cause error) error {
+	var ce *Error
+	if errors.As(cause, &ce) {
+		return &Error{File: ce.File, Line: ce.Line, Key: ce.Key, Msg: ce.Msg, Err: cause}
+	}
+	e := c.errAt(c.file, key, "%v", cause).(*Error)
+	e.Err = cause
+	return e
+}
+
+// IsConfigError reports whether err is (or wraps) a configuration error:
+// what an operator fixes in the file, not a fault of the machine.
+func IsConfigError(err error) bool {
+	var ce *Error
+	return errors.As(err, &ce)
 }
 
 func (c *Config) applyDefaults() {
@@ -247,6 +296,9 @@ func (c *Config) applyDefaults() {
 	}
 	if c.Metrics.Interval == 0 {
 		c.Metrics.Interval = time.Minute
+	}
+	if c.Commands.MaxExpiry == 0 {
+		c.Commands.MaxExpiry = 24 * time.Hour
 	}
 	for i := range c.Models {
 		md := &c.Models[i]
@@ -312,6 +364,9 @@ func (c *Config) validate(file string) error {
 	}
 	if c.Metrics.Interval < 0 {
 		return e("metrics.interval", "must not be negative")
+	}
+	if c.Commands.MaxExpiry < time.Minute || c.Commands.MaxExpiry > 30*24*time.Hour {
+		return e("commands.max_expiry", "%s is not between 1m and 720h", c.Commands.MaxExpiry)
 	}
 	sensors := map[string]bool{}
 	for i, s := range c.Sensors {

@@ -52,7 +52,7 @@ func TestParseGood(t *testing.T) {
 		Seed    int64  `yaml:"seed"`
 		Profile string `yaml:"profile"`
 	}
-	if err := c.Sensors[0].DriverOptions().Decode(&opts); err != nil {
+	if err := c.Sensors[0].Spec().Options.Decode(&opts); err != nil {
 		t.Fatal(err)
 	}
 	if opts.Seed != 7 || opts.Profile != "pump" {
@@ -71,7 +71,7 @@ func TestDriverOptionsStrict(t *testing.T) {
 	var opts struct {
 		Seed int64 `yaml:"seed"`
 	}
-	err = c.Sensors[0].DriverOptions().Decode(&opts)
+	err = c.Sensors[0].Spec().Options.Decode(&opts)
 	want := "axle.yaml:17: sensors[0].options.profile: unknown key"
 	if err == nil || !strings.HasPrefix(err.Error(), want) {
 		t.Fatalf("got %v, want prefix %q", err, want)
@@ -129,4 +129,50 @@ func FuzzParse(f *testing.F) {
 			t.Fatal("accepted a config without device")
 		}
 	})
+}
+
+func TestCommandsMaxExpiry(t *testing.T) {
+	c, err := Parse("a.yaml", []byte(good))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Commands.MaxExpiry != 24*time.Hour {
+		t.Errorf("default max_expiry = %s, want 24h", c.Commands.MaxExpiry)
+	}
+	for _, v := range []string{"30s", "1000h", "-1h"} {
+		_, err := Parse("a.yaml", []byte(good+"commands:\n  max_expiry: "+v+"\n"))
+		if err == nil || !strings.Contains(err.Error(), "commands.max_expiry: ") || !strings.Contains(err.Error(), "a.yaml:") {
+			t.Errorf("max_expiry %s: err = %v", v, err)
+		}
+	}
+}
+
+// TestFinishAndErrorAt: a config built as a struct is defaulted and
+// validated like a file, and an error found later is attributed to the
+// file, line and key, wrapping its cause.
+func TestFinishAndErrorAt(t *testing.T) {
+	c := &Config{Device: "d", MQTT: MQTT{Broker: "tcp://h:1"}, Sensors: []Sensor{{Name: "s", Driver: "sim", Rate: -1}}}
+	if err := c.Finish("built"); err == nil || !strings.Contains(err.Error(), "built: sensors[0].rate:") {
+		t.Errorf("Finish on a bad struct: %v", err)
+	}
+	c.Sensors[0].Rate = 10
+	if err := c.Finish("built"); err != nil {
+		t.Fatal(err)
+	}
+	if c.MQTT.KeepAlive != 30*time.Second {
+		t.Errorf("Finish did not apply defaults: keepalive %s", c.MQTT.KeepAlive)
+	}
+
+	f, err := Parse("a.yaml", []byte(good))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cause := errors.New("open x.tflite: no such file")
+	err = f.ErrorAt("models[0].file", cause)
+	if !errors.Is(err, cause) || !IsConfigError(err) || !strings.HasPrefix(err.Error(), "a.yaml:20: models[0].file: open x.tflite") {
+		t.Errorf("ErrorAt = %v", err)
+	}
+	if IsConfigError(cause) {
+		t.Error("a plain error counts as a configuration error")
+	}
 }

@@ -19,7 +19,11 @@ type Error struct {
 	Line int
 	Key  string // dotted path, e.g. "sensors[0].options.rate"
 	Msg  string
+	Err  error // the underlying cause, when there is one
 }
+
+// Unwrap returns the underlying cause.
+func (e *Error) Unwrap() error { return e.Err }
 
 func (e *Error) Error() string {
 	loc := e.File

@@ -231,3 +231,24 @@ func (p *Polled) Close() error {
 	}
 	return nil
 }
+
+// Validate is the sensors.Validator of the "iio" driver: it checks the
+// options without reading sysfs (the device may be absent on the machine
+// that checks the config).
+func Validate(spec sensors.Spec) error {
+	var o Options
+	if spec.Options != nil {
+		if err := spec.Options.Decode(&o); err != nil {
+			return fmt.Errorf("iio: %w", err)
+		}
+	}
+	switch {
+	case o.Device == "":
+		return errors.New("iio: option device: missing")
+	case !(spec.Rate >= 0 && spec.Rate <= 1e6):
+		return fmt.Errorf("iio: rate: %v is outside [0, 1e6]", spec.Rate)
+	case len(o.Names) != 0 && len(o.Channels) != 0 && len(o.Names) != len(o.Channels):
+		return fmt.Errorf("iio: option names: %d names for %d channels", len(o.Names), len(o.Channels))
+	}
+	return nil
+}

@@ -164,3 +164,10 @@ func (c *Config) validate() error {
 	}
 	return nil
 }
+
+// Validate is the sensors.Validator of the "replay" driver: ConfigFromSpec
+// already checks every option and touches nothing else.
+func Validate(spec sensors.Spec) error {
+	_, err := ConfigFromSpec(spec)
+	return err
+}

@@ -197,3 +197,10 @@ func (m *Machine) Close() error {
 	m.closed = true
 	return nil
 }
+
+// InjectFault is Inject with plain arguments, so that a consumer (the
+// agent's sim.fault command) can declare the interface without importing
+// this package.
+func (m *Machine) InjectFault(kind string, severity float64, ramp, duration time.Duration, channel string) error {
+	return m.Inject(Fault{Kind: Kind(kind), Severity: severity, Ramp: ramp, Duration: duration, Channel: channel})
+}

@@ -16,18 +16,22 @@ import (
 
 	"github.com/axle-edge/axle/agent"
 	"github.com/axle-edge/axle/agent/config"
-	"github.com/axle-edge/axle/models/tflite"
-	"github.com/axle-edge/axle/sensors/drivers"
+	"github.com/axle-edge/axle/demo"
 )
 
 // version is stamped by the Makefile (-X main.version=...).
 var version = "dev"
 
+// exitConfig is the exit status for a configuration error (EX_CONFIG from
+// sysexits.h). The systemd unit lists it in RestartPreventExitStatus, so a
+// broken config stops the service instead of restart-looping it.
+const exitConfig = 78
+
 const usage = `axle — edge inference agent for industrial gateways
 
 Usage:
   axle agent --config FILE        run the daemon (systemd runs this)
-  axle agent --check-config FILE  validate a config file and exit
+  axle agent --check-config FILE  validate a config file, load its models, exit (78 = invalid)
   axle demo [flags]               embedded broker + simulated pump + demo model
   axle model describe MODEL       inputs, outputs and ops of a .tflite file as JSON
   axle model run MODEL --in in0.bin ... --out-dir DIR
@@ -90,7 +94,7 @@ func agentCommand(args []string, stderr io.Writer) int {
 	fs := flag.NewFlagSet("axle agent", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	cfgPath := fs.String("config", "/etc/axle/axle.yaml", "configuration file (YAML)")
-	check := fs.String("check-config", "", "validate this configuration file and exit (0 = valid)")
+	check := fs.String("check-config", "", "validate this configuration file, load every model and check every driver's options, then exit (0 = valid, 78 = configuration error)")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, "Usage: axle agent [--config FILE] | --check-config FILE\n\nRuns the daemon: sensors, models, durable outbox and MQTT uplink, until SIGTERM.\n\n")
 		fs.PrintDefaults()
@@ -104,33 +108,29 @@ func agentCommand(args []string, stderr io.Writer) int {
 	}
 	if *check != "" {
 		cfg, err := config.Load(*check)
+		if err == nil {
+			err = checkConfig(cfg)
+		}
 		if err != nil {
-			fmt.Fprintln(stderr, err)
-			return 1
+			fmt.Fprintln(stderr, "axle agent: configuration error:", err)
+			return exitConfig
 		}
-		if err := checkDrivers(cfg); err != nil {
-			fmt.Fprintln(stderr, err)
-			return 1
-		}
-		fmt.Fprintf(stderr, "%s: valid (%d sensors, %d models)\n", *check, len(cfg.Sensors), len(cfg.Models))
+		fmt.Fprintf(stderr, "%s: valid (%d sensors, %d models loaded)\n", *check, len(cfg.Sensors), len(cfg.Models))
 		return 0
 	}
 	cfg, err := config.Load(*cfgPath)
-	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return 1
+	if err == nil {
+		err = checkSensors(cfg)
 	}
-	if err := checkDrivers(cfg); err != nil {
-		fmt.Fprintln(stderr, err)
-		return 1
+	if err != nil {
+		fmt.Fprintln(stderr, "axle agent: configuration error:", err)
+		return exitConfig
 	}
 	log := newLogger(stderr, cfg.Log.Level, cfg.Log.Format)
 	ctx, stop := signalContext()
 	defer stop()
-	opts := agent.Options{
-		Config: cfg, Logger: log, Drivers: drivers.All(), Runtime: tflite.Runtime{}, Version: version,
-		OnReady: agent.NotifyReady,
-	}
+	opts := agentOptions(cfg, log)
+	opts.OnReady = agent.NotifyReady
 	buses, closeBuses, err := openBuses(cfg)
 	if err != nil {
 		log.Error("hardware buses unavailable", "err", err)
@@ -140,24 +140,12 @@ func agentCommand(args []string, stderr io.Writer) int {
 	opts.Buses = buses
 	if err := agent.Run(ctx, opts); err != nil {
 		log.Error("agent failed", "err", err)
+		if config.IsConfigError(err) {
+			return exitConfig
+		}
 		return 1
 	}
 	return 0
-}
-
-// checkDrivers reports sensors whose driver is not in this binary.
-func checkDrivers(cfg *config.Config) error {
-	all := drivers.All()
-	for i, s := range cfg.Sensors {
-		if _, ok := all[s.Driver]; !ok {
-			names := make([]string, 0, len(all))
-			for _, d := range drivers.Describe() {
-				names = append(names, d.Name)
-			}
-			return fmt.Errorf("sensors[%d] %q: driver %q is not in this binary (have: %v)", i, s.Name, s.Driver, names)
-		}
-	}
-	return nil
 }
 
 func demoCommand(args []string, stdout, stderr io.Writer) int {
@@ -181,7 +169,7 @@ func demoCommand(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signalContext()
 	defer stop()
-	err := agent.RunDemo(ctx, agent.DemoOptions{
+	err := demo.Run(ctx, demo.Options{
 		StateDir: *stateDir, Listen: *listen, FaultAfter: *faultAfter, Seed: *seed,
 		Stdout: stdout, Logger: newLogger(stderr, level, "text"), Version: version,
 	})

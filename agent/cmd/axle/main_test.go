@@ -42,17 +42,82 @@ func TestCheckConfig(t *testing.T) {
 	if code != 0 || !strings.Contains(errOut, "valid") {
 		t.Fatalf("example config: %d %s", code, errOut)
 	}
-	bad := filepath.Join(t.TempDir(), "bad.yaml")
-	os.WriteFile(bad, []byte("device: x\nmqtt:\n  broker: tcp://h:1\n  keepalive: soon\n"), 0o600)
-	code, _, errOut = runCLI("agent", "--check-config", bad)
-	if code != 1 || !strings.Contains(errOut, "bad.yaml:4: mqtt.keepalive:") {
-		t.Fatalf("bad config: %d %s", code, errOut)
+}
+
+// goodConfig is a valid config: the demo model on the simulated pump. Each
+// case of TestConfigErrors breaks one line of it.
+const goodConfig = `device: x
+mqtt: {broker: "tcp://127.0.0.1:1"}
+sensors:
+  - name: pump
+    driver: sim
+    rate: 3200
+    options:
+      seed: 1
+models:
+  - name: m
+    file: builtin:demo
+    sensor: pump
+    window: 1s
+    channels: [vib_x, vib_y, vib_z, bearing_temp]
+    features: [rms, peak, kurtosis]
+`
+
+// TestConfigErrors: every configuration error, whether found by the parser,
+// a driver or the model runtime, is one line naming the file, the line,
+// the key and the cause, with exit status 78 both from --check-config and
+// from the daemon (which must not start, nor panic).
+func TestConfigErrors(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "garbage.tflite"), []byte("this is not a flatbuffer"), 0o600); err != nil {
+		t.Fatal(err)
 	}
-	unknown := filepath.Join(t.TempDir(), "drv.yaml")
-	os.WriteFile(unknown, []byte("device: x\nmqtt: {broker: tcp://h:1}\nsensors:\n  - {name: s, driver: warp-core}\n"), 0o600)
-	code, _, errOut = runCLI("agent", "--check-config", unknown)
-	if code != 1 || !strings.Contains(errOut, `driver "warp-core" is not in this binary`) {
-		t.Fatalf("unknown driver: %d %s", code, errOut)
+	for _, c := range []struct {
+		name, old, new string
+		want           string // after "<file>:"
+		daemonToo      bool   // the daemon refuses it before starting
+	}{
+		{"unknown key", "device: x\n", "device: x\nfrobnicate: 1\n", `2: frobnicate: unknown key`, true},
+		{"bad value", "rate: 3200", "rate: fast", `6: sensors[0].rate: "fast" is not a finite number`, true},
+		{"unknown driver", "driver: sim", "driver: warp-core", `5: sensors[0].driver: driver "warp-core" is not in this binary`, true},
+		{"bad driver option", "seed: 1", "seed: 1\n      profile: fan", `7: sensors[0].options: sim: option profile: "fan" is not a known profile`, true},
+		{"driver option type", "seed: 1", "seed: many", `8: sensors[0].options.seed: "many" is not a non-negative whole number`, true},
+		{"missing model file", "file: builtin:demo", "file: " + filepath.Join(dir, "nope.tflite"), `11: models[0].file: open ` + filepath.Join(dir, "nope.tflite") + `: no such file or directory`, false},
+		{"not a model", "file: builtin:demo", "file: " + filepath.Join(dir, "garbage.tflite"), `11: models[0].file: load ` + filepath.Join(dir, "garbage.tflite") + ` with runtime`, false},
+		{"wrong input size", "features: [rms, peak, kurtosis]", "features: [rms, peak]", `15: models[0].features: `, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if !strings.Contains(goodConfig, c.old) {
+				t.Fatalf("case does not apply: %q", c.old)
+			}
+			path := filepath.Join(dir, strings.ReplaceAll(c.name, " ", "-")+".yaml")
+			if err := os.WriteFile(path, []byte(strings.Replace(goodConfig, c.old, c.new, 1)), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			code, _, errOut := runCLI("agent", "--check-config", path)
+			if code != exitConfig || !strings.Contains(errOut, path+":"+c.want) || strings.Count(strings.TrimSpace(errOut), "\n") != 0 {
+				t.Errorf("--check-config: exit %d, stderr:\n%s\nwant exit %d and one line with %q", code, errOut, exitConfig, path+":"+c.want)
+			}
+			if !c.daemonToo {
+				return
+			}
+			code, _, errOut = runCLI("agent", "--config", path)
+			if code != exitConfig || !strings.Contains(errOut, path+":"+c.want) {
+				t.Errorf("daemon: exit %d, stderr:\n%s", code, errOut)
+			}
+		})
+	}
+	// The config file itself missing is a configuration error too.
+	code, _, errOut := runCLI("agent", "--config", filepath.Join(dir, "absent.yaml"))
+	if code != exitConfig || !strings.Contains(errOut, "absent.yaml: cannot read the configuration") {
+		t.Errorf("missing config file: exit %d: %s", code, errOut)
+	}
+	path := filepath.Join(dir, "good.yaml")
+	if err := os.WriteFile(path, []byte(goodConfig), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errOut := runCLI("agent", "--check-config", path); code != 0 {
+		t.Errorf("the base config is invalid: exit %d: %s", code, errOut)
 	}
 }
 

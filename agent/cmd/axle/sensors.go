@@ -132,7 +132,7 @@ func sensorsRead(args []string, stdout, stderr io.Writer) int {
 	defer closeBuses()
 	ctx, stop := signalContext()
 	defer stop()
-	s, err := open(ctx, sensors.Spec{Name: sc.Name, Driver: sc.Driver, Rate: sc.Rate, Timeout: sc.Timeout, Options: sc.DriverOptions()}, buses)
+	s, err := open(ctx, sc.Spec(), buses)
 	if err != nil {
 		fmt.Fprintf(stderr, "axle sensors read: open %s: %v\n", name, err)
 		return 1

@@ -1,4 +1,4 @@
-package agent
+package demo
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/axle-edge/axle/agent"
 	"github.com/axle-edge/axle/agent/config"
 	"github.com/axle-edge/axle/agent/fleet"
 	"github.com/axle-edge/axle/models/demomodel"
@@ -18,8 +19,8 @@ import (
 	"github.com/axle-edge/axle/sensors/drivers"
 )
 
-// DemoOptions configure `axle demo`.
-type DemoOptions struct {
+// Options configure `axle demo`.
+type Options struct {
 	StateDir   string        // "" = a temporary directory, removed at exit
 	Listen     string        // embedded broker address; default 127.0.0.1:0 (a free port)
 	FaultAfter time.Duration // bearing fault starts after this much machine time; default 20s
@@ -59,10 +60,10 @@ models:
     thresholds: {warn: %g, alarm: %g, raise: 2, clear: 3}
 `
 
-// RunDemo runs the whole path on an embedded broker and a simulated pump
-// that develops a bearing fault, printing one line per window, until ctx
-// is cancelled.
-func RunDemo(ctx context.Context, o DemoOptions) error {
+// Run runs the whole path on an embedded broker and a simulated pump that
+// develops a bearing fault, printing one line per window, until ctx is
+// cancelled.
+func Run(ctx context.Context, o Options) error {
 	if o.Stdout == nil {
 		o.Stdout = os.Stdout
 	}
@@ -110,9 +111,10 @@ func RunDemo(ctx context.Context, o DemoOptions) error {
 	fmt.Fprintf(o.Stdout, "embedded MQTT broker on %s; watch with: mosquitto_sub -p %s -t 'axle/#' -v\n", broker.Addr(), port)
 	fmt.Fprintf(o.Stdout, "state in %s; Ctrl-C stops\n\n", o.StateDir)
 	fmt.Fprintf(o.Stdout, "%-12s %-10s %-8s %s\n", "time", "score", "health", "")
-	err = Run(ctx, Options{
+	err = agent.Run(ctx, agent.Options{
 		Config: cfg, Logger: o.Logger, Drivers: drivers.All(), Runtime: tflite.Runtime{},
-		Version: o.Version, OnScore: out.score, OnEvent: out.event,
+		BuiltinModels: map[string][]byte{"demo": demomodel.TFLite()},
+		Version:       o.Version, OnScore: out.score, OnEvent: out.event,
 	})
 	if err != nil {
 		return err

@@ -1,21 +1,35 @@
-package agent
+package demo
 
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/axle-edge/axle/agent/uplink/uplinktest"
 )
 
+type lockedWriter struct {
+	w  io.Writer
+	mu *sync.Mutex
+}
+
+func (l lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
 // TestDemoPrintsScoresAndAlert runs `axle demo` as a user would, with the
-// fault brought forward to 3 s, and reads its terminal output.
+// fault brought forward to 3 s, reads its terminal output, and watches the
+// embedded broker with an MQTT client as the printed hint suggests.
 func TestDemoPrintsScoresAndAlert(t *testing.T) {
 	t.Parallel()
 	var mu sync.Mutex
@@ -25,20 +39,29 @@ func TestDemoPrintsScoresAndAlert(t *testing.T) {
 		defer mu.Unlock()
 		return out.String()
 	}
+	addr := fmt.Sprintf("127.0.0.1:%d", uplinktest.FreePort(t))
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- RunDemo(ctx, DemoOptions{
-			FaultAfter: 3 * time.Second, Stdout: lockedWriter{&out, &mu},
+		done <- Run(ctx, Options{
+			Listen: addr, FaultAfter: 3 * time.Second, Stdout: lockedWriter{&out, &mu},
 			Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: "test",
 		})
 	}()
+	uplinktest.WaitFor(t, 30*time.Second, "the demo banner", func() bool { return strings.Contains(text(), "embedded MQTT broker") })
+	var scores atomic.Int64
+	uplinktest.NewConsumer(t, "tcp://"+addr, "demo-watcher", func(topic string, _ []byte) {
+		if strings.Contains(topic, "/scores/") {
+			scores.Add(1)
+		}
+	}, "axle/demo-pump/#")
 	uplinktest.WaitFor(t, 60*time.Second, "the ALERT line", func() bool { return strings.Contains(text(), "*** ALERT") })
+	uplinktest.WaitFor(t, 30*time.Second, "scores on the embedded broker", func() bool { return scores.Load() > 0 })
 	cancel()
 	select {
 	case err := <-done:
 		if err != nil {
-			t.Fatalf("RunDemo: %v", err)
+			t.Fatalf("Run: %v", err)
 		}
 	case <-time.After(20 * time.Second):
 		t.Fatal("demo did not stop within 20 s of Ctrl-C")
