@@ -56,13 +56,21 @@ func httpClient(src Source) (*http.Client, error) {
 	tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
 	// The body is hashed as bytes: a transparently gunzipped one would not match.
 	tr.DisableCompression = true
-	return &http.Client{Transport: tr}, nil
+	return &http.Client{Transport: tr, CheckRedirect: func(req *http.Request, via []*http.Request) error {
+		if req.URL.Scheme != "https" {
+			return fmt.Errorf("artifact: https: refusing a redirect to %s", req.URL.Redacted())
+		}
+		if len(via) >= 5 {
+			return errors.New("artifact: https: more than 5 redirects")
+		}
+		return nil
+	}}, nil
 }
 
 func fetchHTTPS(ctx context.Context, src Source, want Want, o Options) (string, error) {
 	u, err := url.Parse(src.URL)
 	if err != nil || u.Scheme != "https" || u.Host == "" {
-		return "", fmt.Errorf("artifact: https: URL %q is not https://host/...", clip(src.URL))
+		return "", fmt.Errorf("artifact: https: URL %q is not an https://host/path URL", clip(src.URL))
 	}
 	cl, err := httpClient(src)
 	if err != nil {
@@ -197,7 +205,7 @@ func fetchHTTPS(ctx context.Context, src Source, want Want, o Options) (string, 
 		return "", fmt.Errorf("artifact: close: %w", err)
 	}
 	f = nil
-	return complete(o.Dir, want.SHA256, want.Size, statePath)
+	return complete(o.Dir, want.SHA256, want.Size)
 }
 
 func loadHTTPState(path string) httpState {

@@ -173,7 +173,7 @@ func TestHTTPSRefusals(t *testing.T) {
 		{"status", fs.source(), good, 4000, http.StatusNotFound, "http status: 404 Not Found"},
 		{"untrusted server", Source{Kind: KindHTTPS, URL: fs.srv.URL, CAFile: other.CertFile}, good, 4000, 0, "certificate"},
 		{"no roots", Source{Kind: KindHTTPS, URL: fs.srv.URL}, good, 4000, 0, "nothing can verify the server"},
-		{"plain http", Source{Kind: KindHTTPS, URL: "http://example.invalid/x"}, good, 4000, 0, "is not https://"},
+		{"plain http", Source{Kind: KindHTTPS, URL: "http://example.invalid/x"}, good, 4000, 0, "is not an https://host/path URL"},
 	}
 	for _, c := range cases {
 		fs.mu.Lock()

@@ -165,9 +165,14 @@ func TestMQTTNetworkCutResumes(t *testing.T) {
 				before := px.Accepts()
 				px.Cut()
 				// Give the network back once the fetcher has tried and failed.
+				// (Polled here, not with WaitFor: t.Fatal must not run off
+				// the test goroutine.)
 				wg.Go(func() {
-					uplinktest.WaitFor(t, testWait, "a refused reconnection", func() bool { return px.Accepts() > before })
-					px.Restore()
+					defer px.Restore()
+					deadline := time.Now().Add(testWait)
+					for px.Accepts() <= before && time.Now().Before(deadline) {
+						time.Sleep(5 * time.Millisecond) // polling interval
+					}
 				})
 			})
 		}
@@ -180,6 +185,10 @@ func TestMQTTNetworkCutResumes(t *testing.T) {
 	checkResult(t, path, data)
 	if cutAt < 0 || cutAt >= 13 {
 		t.Fatalf("the network was not cut mid-transfer (cut after %d chunks)", cutAt)
+	}
+	wg.Wait()
+	if px.Accepts() < 3 {
+		t.Fatalf("proxy accepted %d connections; a resumed transfer needs a refused and a new one", px.Accepts())
 	}
 }
 

@@ -151,7 +151,7 @@ func (p *part) finish() (string, error) {
 		return "", fmt.Errorf("artifact: close: %w", err)
 	}
 	p.f = nil
-	return complete(p.dir, p.sha, p.meta.Size, p.statePath())
+	return complete(p.dir, p.sha, p.meta.Size)
 }
 
 func (p *part) close() {
@@ -161,15 +161,18 @@ func (p *part) close() {
 }
 
 // complete checks <dir>/<sha>.part against size and sha, renames it to
-// <dir>/<sha>, removes the sidecar and fsyncs the directory. A part file
-// with the wrong hash is removed: all its pieces were accepted, so only a
-// fresh start can help.
-func complete(dir, sha string, size int64, sidecar string) (string, error) {
+// <dir>/<sha>, removes the sidecars (of either source) and fsyncs the
+// directory. A part file with the wrong hash is removed: all its pieces were
+// accepted, so only a fresh start can help.
+func complete(dir, sha string, size int64) (string, error) {
 	src := partPath(dir, sha)
+	sidecars := []string{filepath.Join(dir, sha+".chunks"), filepath.Join(dir, sha+".http")}
 	if err := checkFile(src, sha, size); err != nil {
 		if errors.Is(err, errHash) {
 			os.Remove(src)
-			os.Remove(sidecar)
+			for _, s := range sidecars {
+				os.Remove(s)
+			}
 		}
 		return "", err
 	}
@@ -177,8 +180,10 @@ func complete(dir, sha string, size int64, sidecar string) (string, error) {
 	if err := os.Rename(src, dst); err != nil {
 		return "", fmt.Errorf("artifact: rename: %w", err)
 	}
-	if err := os.Remove(sidecar); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return "", fmt.Errorf("artifact: remove state: %w", err)
+	for _, s := range sidecars {
+		if err := os.Remove(s); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return "", fmt.Errorf("artifact: remove state: %w", err)
+		}
 	}
 	if err := syncDir(dir); err != nil {
 		return "", err
