@@ -200,3 +200,16 @@ func TestParseContentRange(t *testing.T) {
 		}
 	}
 }
+
+func FuzzParseContentRange(f *testing.F) {
+	f.Add("bytes 10-99/100")
+	f.Add("bytes 0-0/1")
+	f.Add("bytes */100")
+	f.Add("bytes 9223372036854775806-9223372036854775806/9223372036854775807")
+	f.Fuzz(func(t *testing.T, s string) {
+		start, total, err := parseContentRange(s)
+		if err == nil && (start < 0 || start >= total) {
+			t.Fatalf("%q accepted as start %d of %d", s, start, total)
+		}
+	})
+}

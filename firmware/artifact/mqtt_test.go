@@ -213,6 +213,27 @@ func TestMQTTRestartResumesWithoutRefetching(t *testing.T) {
 		t.Fatalf("cancelled fetch returned %v, want a chunk step wrapping context.Canceled", err)
 	}
 
+	// The sidecar lists what the first run verified; damage one of those
+	// chunks in the part file: the restart must notice and fetch it again.
+	st := (&part{dir: dir, sha: want.SHA256, meta: Meta{Size: size3M, ChunkSize: MaxChunkSize, Chunks: 13}}).sidecar(t)
+	recorded := 0
+	for n := range 13 {
+		if st.Done[n/8]&(1<<(n%8)) != 0 {
+			recorded++
+		}
+	}
+	if recorded < stopped || st.Done[0]&1 == 0 {
+		t.Fatalf("sidecar records %d chunks (bitmap %x), the first run verified %d from chunk 0", recorded, st.Done, stopped)
+	}
+	f, err := os.OpenFile(filepath.Join(dir, want.SHA256+".part"), os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteAt([]byte{^data[10]}, 10); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+
 	// Second run on the same dir, as after a restart.
 	var first, last Progress
 	calls := 0
@@ -227,8 +248,8 @@ func TestMQTTRestartResumesWithoutRefetching(t *testing.T) {
 		t.Fatalf("resumed fetch: %v", err)
 	}
 	checkResult(t, path, data)
-	if first.ChunksDone < stopped {
-		t.Fatalf("resume started with %d chunks verified, the first run had %d", first.ChunksDone, stopped)
+	if first.ChunksDone != recorded-1 {
+		t.Fatalf("resume started with %d chunks verified, want the %d recorded minus the damaged one", first.ChunksDone, recorded)
 	}
 	if last.Received != 13-first.ChunksDone {
 		t.Fatalf("resumed fetch received %d chunk messages, want exactly the %d missing", last.Received, 13-first.ChunksDone)
@@ -329,4 +350,14 @@ func TestMQTTMissingMetaAndChunk(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "chunk 1: not received after 2 requests") {
 		t.Fatalf("missing chunk: got %v", err)
 	}
+}
+
+// sidecar reads the sidecar of p for a test.
+func (p *part) sidecar(t *testing.T) chunkState {
+	t.Helper()
+	st, ok := p.loadState()
+	if !ok {
+		t.Fatalf("no valid sidecar at %s", p.statePath())
+	}
+	return st
 }
