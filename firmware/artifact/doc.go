@@ -31,6 +31,11 @@
 // cancelled, process killed) leaves the part file and bitmap, and the next
 // Fetch on the same Dir requests only the chunks not verified.
 //
+// Every session of one Fetch uses Source.MQTT.ClientID, one after the
+// other. uplink connects with CleanSession=false, so the broker keeps that
+// one session (with the last chunk subscriptions) after the transfer; a
+// dedicated id per device bounds this to one small session per gateway.
+//
 // HTTPS: GET with the configured CA; <dir>/<sha>.http records the bytes
 // fsynced and the ETag/Last-Modified, and a resumed GET sends Range plus
 // If-Range. A 200 (Range ignored or file changed) restarts from byte 0;

@@ -77,8 +77,8 @@ func fetchMQTT(ctx context.Context, src Source, want Want, o Options) (string, e
 	report()
 	empty := 0 // requests in a row that brought nothing
 	for missing := p.missing(); len(missing) > 0; missing = p.missing() {
-		want := missing[:min(len(missing), o.Window)]
-		got, err := requestChunks(ctx, src.MQTT, prefix, p, want, o.ChunkTimeout, &pr, report)
+		batch := missing[:min(len(missing), o.Window)]
+		got, err := requestChunks(ctx, src.MQTT, prefix, p, batch, o.ChunkTimeout, &pr, report)
 		if err != nil {
 			return "", err
 		}
@@ -87,7 +87,7 @@ func fetchMQTT(ctx context.Context, src Source, want Want, o Options) (string, e
 			continue
 		}
 		if empty++; empty >= o.Requests {
-			return "", fmt.Errorf("artifact: chunk %d: not received after %d requests of %v each", want[0], o.Requests, o.ChunkTimeout)
+			return "", fmt.Errorf("artifact: chunk %d: not received after %d requests of %v each", batch[0], o.Requests, o.ChunkTimeout)
 		}
 	}
 	return p.finish()
