@@ -82,12 +82,14 @@ func Run(ctx context.Context, opts Options) error {
 	return a.run(ctx)
 }
 
-func setup(ctx context.Context, opts Options) (a *Agent, err error) {
+func setup(ctx context.Context, opts Options) (_ *Agent, err error) {
 	if opts.Config == nil || opts.Logger == nil || opts.Runtime == nil {
 		return nil, errors.New("agent: Config, Logger and Runtime are required")
 	}
 	cfg := opts.Config
-	a = &Agent{
+	// a is not the named result: every error return sets that to nil, and
+	// the deferred cleanup must still see what was opened so far.
+	a := &Agent{
 		opts: opts, cfg: cfg, log: opts.Logger, now: opts.Now,
 		topics:     fleet.Topics{Prefix: cfg.MQTT.Prefix, Device: cfg.Device},
 		recentCmds: map[string]bool{},
