@@ -38,6 +38,9 @@ const (
 	StateDisconnected
 	// StateConnectFailed: an attempt to connect failed.
 	StateConnectFailed
+	// StateOfflineFailed: the Config.OfflinePayload publish on a clean stop
+	// failed (Err says why); the broker may still show the online status.
+	StateOfflineFailed
 )
 
 func (s ConnState) String() string {
@@ -48,6 +51,8 @@ func (s ConnState) String() string {
 		return "disconnected"
 	case StateConnectFailed:
 		return "connect failed"
+	case StateOfflineFailed:
+		return "offline status failed"
 	}
 	return fmt.Sprintf("ConnState(%d)", uint8(s))
 }
@@ -511,11 +516,30 @@ func (c *Client) serve(ctx context.Context, cn *conn, sessionPresent, reconnect 
 	}
 	c.markDown(cn)
 	if ctx.Err() != nil {
+		c.publishOffline(cn)
 		cn.cli.Disconnect(250)
 		cn.end(ErrClosed)
 		return nil
 	}
 	return cn.err
+}
+
+// publishOffline publishes Config.OfflinePayload on the connection that is
+// being closed cleanly and waits for its PUBACK, so the broker holds the
+// offline status before the DISCONNECT that discards the will.
+func (c *Client) publishOffline(cn *conn) {
+	if c.cfg.OfflinePayload == nil || c.cfg.OnlineTopic == "" {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), c.cfg.WriteTimeout)
+	defer cancel()
+	tok, err := c.publishOn(ctx, cn, c.cfg.OnlineTopic, 1, true, c.cfg.OfflinePayload())
+	if err == nil {
+		err = tok.Wait(ctx)
+	}
+	if err != nil {
+		c.emit(ConnEvent{State: StateOfflineFailed, Err: err})
+	}
 }
 
 // markDown retracts cn if it is the current connection.
