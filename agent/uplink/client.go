@@ -191,7 +191,8 @@ func (c *Client) Stats() Stats {
 // Run connects and keeps the connection up, reconnecting with jittered
 // exponential backoff, until ctx is done or Close is called; then it
 // disconnects cleanly (the will does not fire) and returns nil. It returns
-// ErrClosed when called after Close, and an error when called twice.
+// ErrClosed when called after Close, and an error while another Run runs;
+// once Run returned it may be called again.
 func (c *Client) Run(ctx context.Context) error {
 	c.mu.Lock()
 	select {
@@ -201,8 +202,12 @@ func (c *Client) Run(ctx context.Context) error {
 	default:
 	}
 	if c.runDone != nil {
-		c.mu.Unlock()
-		return errors.New("uplink: Run called twice")
+		select {
+		case <-c.runDone: // the previous Run returned: a supervisor restarts it
+		default:
+			c.mu.Unlock()
+			return errors.New("uplink: Run called while another Run is running")
+		}
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	c.cancel = cancel
