@@ -159,6 +159,7 @@ func (a *Agent) newRunner(mc config.Model, channelNames []string, rate float64) 
 		return nil, fmt.Errorf("sensor %q needs a rate to size the window", mc.Sensor)
 	}
 	r := &runner{cfg: mc, topic: a.topics.Scores(mc.Name)}
+	r.slot.state.Store(&slotState{Version: mc.Version, State: fleet.ModelFailed, Err: "not loaded yet"})
 	chans, err := preprocess.ChannelIndex(channelNames, mc.Channels)
 	if err != nil {
 		return nil, err

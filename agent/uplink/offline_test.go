@@ -50,3 +50,35 @@ func TestCleanStopLeavesOfflineRetained(t *testing.T) {
 		})
 	}
 }
+
+// Run may be called again once it returned (the agent supervises it), but
+// not while it runs.
+func TestRunAgainAfterReturn(t *testing.T) {
+	b := uplinktest.StartBroker(t, uplinktest.BrokerOptions{})
+	c, err := uplink.New(baseConfig(b.URL(), "again"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for round := range 2 {
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- c.Run(ctx) }()
+		waitConnected(t, c)
+		if err := c.Run(ctx); err == nil {
+			t.Fatalf("round %d: a second concurrent Run returned nil", round)
+		}
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("round %d: Run = %v", round, err)
+			}
+		case <-time.After(wait):
+			t.Fatalf("round %d: Run did not return after cancel", round)
+		}
+	}
+	if n := c.Stats().Connects; n != 2 {
+		t.Errorf("%d connections, want one per Run", n)
+	}
+}
