@@ -337,10 +337,13 @@ func (c *Client) onMessage(_ paho.Client, m paho.Message) {
 		Retained:  m.Retained(),
 		Duplicate: m.Duplicate(),
 	}
+	// Counted before the send, so whoever receives the message already sees
+	// it in Stats; a message that finds no room is moved to dropped.
+	c.received.Add(1)
 	select {
 	case c.msgs <- msg:
-		c.received.Add(1)
 	default:
+		c.received.Add(^uint64(0))
 		c.dropped.Add(1)
 	}
 }
