@@ -84,6 +84,10 @@ type Agent struct {
 	// deliveryErr is the last error that stopped delivery, until a
 	// restarted delivery has run for a while; shown in the status.
 	deliveryErr atomic.Pointer[string]
+	// healthStall is how long a part may go without progress (see health);
+	// healthy is housekeeping's last verdict, shown as a metric.
+	healthStall time.Duration
+	healthy     atomic.Bool
 
 	metricsLn      net.Listener // local /metrics, nil when metrics.listen is empty
 	pendingAtClose int64        // records left in the outbox at shutdown, for the last log line
@@ -118,11 +122,13 @@ func setup(ctx context.Context, opts Options) (_ *Agent, err error) {
 	// the deferred cleanup must still see what was opened so far.
 	a := &Agent{
 		opts: opts, cfg: cfg, log: opts.Logger, now: opts.Now,
-		topics:     fleet.Topics{Prefix: cfg.MQTT.Prefix, Device: cfg.Device},
-		recentCmds: map[string]bool{},
-		modelPoll:  opts.ModelPoll,
-		events:     make(chan fleet.Event, eventQueueLen),
+		topics:      fleet.Topics{Prefix: cfg.MQTT.Prefix, Device: cfg.Device},
+		recentCmds:  map[string]bool{},
+		modelPoll:   opts.ModelPoll,
+		events:      make(chan fleet.Event, eventQueueLen),
+		healthStall: healthStall,
 	}
+	a.healthy.Store(true)
 	if a.now == nil {
 		a.now = time.Now
 	}

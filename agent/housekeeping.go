@@ -18,7 +18,7 @@ func (a *Agent) housekeeping(ctx context.Context) {
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	wd := watchdogInterval()
-	h := health{stall: healthStall}
+	h := health{stall: a.healthStall}
 	unhealthy := "" // the reason reported for the current episode
 	var lastWD, lastMetrics, lastProgress time.Time
 	var eventsDropped uint64
@@ -33,19 +33,18 @@ func (a *Agent) housekeeping(ctx context.Context) {
 				a.statusDirty.Store(false)
 				a.publishStatus(ctx)
 			}
-			if wd > 0 {
-				why := h.observe(a.sample(now))
-				switch {
-				case why != "" && unhealthy == "":
-					a.log.Error("agent is not making progress; no longer feeding the systemd watchdog", "reason", why)
-				case why == "" && unhealthy != "":
-					a.log.Info("agent is making progress again; feeding the watchdog", "after", unhealthy)
-				}
-				unhealthy = why
-				if why == "" && now.Sub(lastWD) >= wd {
-					lastWD = now
-					sdNotify("WATCHDOG=1")
-				}
+			why := h.observe(a.sample(now))
+			switch {
+			case why != "" && unhealthy == "":
+				a.log.Error("agent is not making progress; no longer feeding the systemd watchdog", "reason", why)
+			case why == "" && unhealthy != "":
+				a.log.Info("agent is making progress again; feeding the watchdog", "after", unhealthy)
+			}
+			unhealthy = why
+			a.healthy.Store(why == "")
+			if wd > 0 && why == "" && now.Sub(lastWD) >= wd {
+				lastWD = now
+				sdNotify("WATCHDOG=1")
 			}
 			if iv := a.cfg.Metrics.Interval; iv > 0 && now.Sub(lastMetrics) >= iv {
 				lastMetrics = now
@@ -122,6 +121,10 @@ func (a *Agent) metrics() fleet.Metrics {
 	v := delivery.Metrics(a.out.Stats(), a.up.Stats(), a.deliver.Progress())
 	v["outbox_append_errors_total"] = float64(a.appendErrors.Load())
 	v["events_dropped_total"] = float64(a.eventsDropped.Load())
+	v["healthy"] = 0
+	if a.healthy.Load() {
+		v["healthy"] = 1
+	}
 	for _, p := range a.pipes {
 		maps.Copy(v, p.stats.Snapshot(a.now()).Values("sensor_"+p.spec.Name+"_"))
 		for _, r := range p.runners {
