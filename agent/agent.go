@@ -229,6 +229,8 @@ func (a *Agent) logConn(ev uplink.ConnEvent) {
 		a.log.Info("mqtt connected", "broker", a.cfg.MQTT.Broker)
 	case uplink.StateDisconnected:
 		a.log.Warn("mqtt connection lost", "broker", a.cfg.MQTT.Broker, "err", ev.Err, "retry_in", ev.Retry)
+	case uplink.StateOfflineFailed:
+		a.log.Warn("could not publish the offline status before disconnecting", "broker", a.cfg.MQTT.Broker, "err", ev.Err)
 	case uplink.StateConnectFailed:
 		// Every attempt of a long outage would flood the journal: log the
 		// first few, then every 10th.
