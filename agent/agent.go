@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -23,6 +24,7 @@ import (
 	"github.com/axle-edge/axle/agent/uplink"
 	"github.com/axle-edge/axle/models"
 	"github.com/axle-edge/axle/sensors"
+	"github.com/axle-edge/axle/sensors/quality"
 )
 
 // Options are everything the agent needs besides its config.
@@ -46,7 +48,17 @@ type Options struct {
 	OnReady func()
 	// Now is the clock for record times; nil means time.Now.
 	Now func() time.Time
+	// ModelPoll is how often the file of a model that failed to load is
+	// checked for a change (then loaded again); default 5s.
+	ModelPoll time.Duration
 }
+
+const (
+	defaultModelPoll = 5 * time.Second
+	// eventQueueLen bounds events waiting for the event writer; more are
+	// dropped and counted (events_dropped_total) rather than block a sensor.
+	eventQueueLen = 256
+)
 
 // Agent is a running axle daemon.
 type Agent struct {
@@ -62,13 +74,32 @@ type Agent struct {
 	up      *uplink.Client
 	deliver *delivery.Engine
 
-	pipes []*pipeline
+	pipes     []*pipeline
+	modelPoll time.Duration
+
+	// events queues events for eventLoop, so that nobody who reports one
+	// (a sensor goroutine above all) waits for the outbox's fsync.
+	events        chan fleet.Event
+	eventsDropped atomic.Uint64
+	// commitsStarted and commitsDone count outbox Appends, for the
+	// watchdog's progress check; commitHook, when set (tests), runs inside
+	// every commit before the Append, as a slow disk would.
+	commitsStarted, commitsDone atomic.Uint64
+	commitHook                  func()
+	// deliveryErr is the last error that stopped delivery, until a
+	// restarted delivery has run for a while; shown in the status.
+	deliveryErr atomic.Pointer[string]
+	// healthStall is how long a part may go without progress (see health);
+	// healthy is housekeeping's last verdict, shown as a metric.
+	healthStall time.Duration
+	healthy     atomic.Bool
 
 	metricsLn      net.Listener // local /metrics, nil when metrics.listen is empty
 	pendingAtClose int64        // records left in the outbox at shutdown, for the last log line
 
-	mu        sync.Mutex
-	appendErr error // last Append failure, reported once per episode
+	mu         sync.Mutex
+	appendErr  error  // last Append failure, reported once per episode
+	stopReason string // set when a stop begins; the offline status carries it
 	// appendErrors counts failed Appends; statusDirty asks housekeeping to
 	// republish the retained status (storage state changed).
 	appendErrors atomic.Uint64
@@ -85,17 +116,26 @@ func Run(ctx context.Context, opts Options) error {
 	return a.run(ctx)
 }
 
-func setup(ctx context.Context, opts Options) (a *Agent, err error) {
+func setup(ctx context.Context, opts Options) (_ *Agent, err error) {
 	if opts.Config == nil || opts.Logger == nil || opts.Runtime == nil {
 		return nil, errors.New("agent: Config, Logger and Runtime are required")
 	}
 	cfg := opts.Config
-	a = &Agent{
+	// a is not the named result: every error return sets that to nil, and
+	// the deferred cleanup must still see what was opened so far.
+	a := &Agent{
 		opts: opts, cfg: cfg, log: opts.Logger, now: opts.Now,
-		topics: fleet.Topics{Prefix: cfg.MQTT.Prefix, Device: cfg.Device},
+		topics:      fleet.Topics{Prefix: cfg.MQTT.Prefix, Device: cfg.Device},
+		modelPoll:   opts.ModelPoll,
+		events:      make(chan fleet.Event, eventQueueLen),
+		healthStall: healthStall,
 	}
+	a.healthy.Store(true)
 	if a.now == nil {
 		a.now = time.Now
+	}
+	if a.modelPoll <= 0 {
+		a.modelPoll = defaultModelPoll
 	}
 	a.started = a.now()
 	defer func() {
@@ -114,7 +154,7 @@ func setup(ctx context.Context, opts Options) (a *Agent, err error) {
 	}
 	if moved, cause := a.out.Recovered(); moved != "" {
 		a.log.Error("outbox was unreadable; moved aside and started a new one", "path", dbPath, "moved_to", moved, "err", cause)
-		a.event(ctx, fleet.EventOutbox, "critical", "outbox", "outbox database was unreadable and was moved aside", map[string]any{"moved_to": moved, "error": cause.Error()})
+		a.event(fleet.EventOutbox, "critical", "outbox", "outbox database was unreadable and was moved aside", map[string]any{"moved_to": moved, "error": cause.Error()})
 	}
 	st := a.out.Stats()
 	a.log.Info("outbox open", "path", dbPath, "records", st.Records, "bytes", st.Bytes, "last_seq", st.LastSeq)
@@ -139,6 +179,8 @@ func setup(ctx context.Context, opts Options) (a *Agent, err error) {
 	for _, g := range cfg.MQTT.Groups {
 		subs = append(subs, a.topics.GroupCommand(g))
 	}
+	// The will is what the broker publishes when the agent vanishes; no
+	// stop reason is set yet, so it reads fleet.ReasonLost.
 	offline, _ := json.Marshal(a.status(fleet.StateOffline))
 	a.up, err = uplink.New(uplink.Config{
 		Broker: cfg.MQTT.Broker, ClientID: cfg.MQTT.ClientID,
@@ -149,6 +191,11 @@ func setup(ctx context.Context, opts Options) (a *Agent, err error) {
 		OnlineTopic: a.topics.Status(),
 		OnlinePayload: func() []byte {
 			b, _ := json.Marshal(a.status(fleet.StateOnline))
+			return b
+		},
+		// Published and acknowledged before the clean DISCONNECT of a stop.
+		OfflinePayload: func() []byte {
+			b, _ := json.Marshal(a.status(fleet.StateOffline))
 			return b
 		},
 		Subscribe:   subs,
@@ -188,6 +235,8 @@ func (a *Agent) logConn(ev uplink.ConnEvent) {
 		a.log.Info("mqtt connected", "broker", a.cfg.MQTT.Broker)
 	case uplink.StateDisconnected:
 		a.log.Warn("mqtt connection lost", "broker", a.cfg.MQTT.Broker, "err", ev.Err, "retry_in", ev.Retry)
+	case uplink.StateOfflineFailed:
+		a.log.Warn("could not publish the offline status before disconnecting", "broker", a.cfg.MQTT.Broker, "err", ev.Err)
 	case uplink.StateConnectFailed:
 		// Every attempt of a long outage would flood the journal: log the
 		// first few, then every 10th.
@@ -209,16 +258,10 @@ func (a *Agent) run(ctx context.Context) error {
 		sensWG.Go(func() { p.readLoop(sensCtx, a) })
 		pipeWG.Go(func() { p.processLoop(sensCtx, a) })
 	}
-	netWG.Go(func() {
-		if err := a.up.Run(netCtx); err != nil {
-			a.log.Error("mqtt uplink stopped", "err", err)
-		}
-	})
-	netWG.Go(func() {
-		if err := a.deliver.Run(netCtx); err != nil {
-			a.log.Error("delivery stopped", "err", err)
-		}
-	})
+	netWG.Go(func() { a.supervise(netCtx, "mqtt uplink", restartBackoff(), a.up.Run, nil) })
+	netWG.Go(func() { a.supervise(netCtx, "delivery", restartBackoff(), a.deliver.Run, a.setDeliveryErr) })
+	netWG.Go(func() { a.eventLoop(netCtx) })
+	netWG.Go(func() { a.watchModels(netCtx) })
 	netWG.Go(func() { a.commandLoop(netCtx) })
 	netWG.Go(func() { a.housekeeping(netCtx) })
 	if a.metricsLn != nil {
@@ -238,33 +281,95 @@ func (a *Agent) run(ctx context.Context) error {
 	}
 	<-ctx.Done()
 
-	a.log.Info("stopping: sensors first, then pipelines, delivery and uplink")
+	reason := stopReason(ctx)
+	a.mu.Lock()
+	a.stopReason = reason
+	a.mu.Unlock()
+	a.log.Info("stopping: sensors first, then pipelines, delivery and uplink", "reason", reason)
 	stopSensors()
 	sensWG.Wait()
 	pipeWG.Wait()
+	// The uplink publishes the offline status (with the reason) and waits
+	// for its PUBACK before its clean DISCONNECT.
 	stopNet()
 	netWG.Wait()
-	a.publishOffline()
+	a.drainEvents()
 	a.closeAll()
 	a.log.Info("stopped", "pending_records", a.pendingAtClose)
 	return nil
 }
 
-// publishOffline tells the fleet the agent is going away on purpose (the
-// will covers crashes).
-func (a *Agent) publishOffline() {
-	if a.up == nil || !a.up.Connected() {
+// stopReason is the offline status's reason for a stop through ctx: its
+// cause when one was given (os/signal names the signal), else "stopped".
+func stopReason(ctx context.Context) string {
+	cause := context.Cause(ctx)
+	if cause == nil || cause == context.Canceled {
+		return "stopped"
+	}
+	return "stopped: " + cause.Error()
+}
+
+// supervise runs fn until ctx ends, restarting it with backoff whenever it
+// returns an error, so a failure (a full disk failing an Ack) never ends
+// delivery or the uplink for good. The first failure of an episode is
+// logged as an error, restarts within it at debug level; a run that lasts
+// past the longest backoff ends the episode. onErr, when set, sees each
+// error and nil when an episode ends.
+func (a *Agent) supervise(ctx context.Context, name string, b quality.Backoff, fn func(context.Context) error, onErr func(error)) {
+	attempt := 0
+	for ctx.Err() == nil {
+		began := time.Now()
+		err := fn(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		if attempt > 0 && time.Since(began) >= b.Max {
+			attempt = 0
+			a.log.Info(name + " running again after a failure")
+			if onErr != nil {
+				onErr(nil)
+			}
+		}
+		if err == nil {
+			err = fmt.Errorf("%s returned before the stop", name)
+		}
+		wait := b.Delay(attempt, rand.Float64())
+		if attempt == 0 {
+			a.log.Error(name+" failed; restarting with backoff", "err", err, "retry_in", wait)
+		} else {
+			a.log.Debug(name+" failed again", "err", err, "attempt", attempt+1, "retry_in", wait)
+		}
+		if onErr != nil {
+			onErr(err)
+		}
+		attempt++
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// restartBackoff paces supervised restarts: 1 s doubling to 30 s, ±20 %.
+func restartBackoff() quality.Backoff {
+	return quality.Backoff{Min: time.Second, Max: 30 * time.Second, Factor: 2, Jitter: 0.2}
+}
+
+// setDeliveryErr records why delivery stopped (nil: it runs again) and asks
+// for a status update when that changes.
+func (a *Agent) setDeliveryErr(err error) {
+	if err == nil {
+		if a.deliveryErr.Swap(nil) != nil {
+			a.statusDirty.Store(true)
+		}
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	b, _ := json.Marshal(a.status(fleet.StateOffline))
-	tok, err := a.up.Publish(ctx, a.topics.Status(), 1, true, b)
-	if err == nil {
-		err = tok.Wait(ctx)
-	}
-	if err != nil {
-		a.log.Warn("could not publish offline status", "err", err)
+	msg := err.Error()
+	if old := a.deliveryErr.Swap(&msg); old == nil || *old != msg {
+		a.statusDirty.Store(true)
 	}
 }
 
@@ -298,11 +403,22 @@ func (a *Agent) status(state string) fleet.Status {
 	if a.appendErr != nil {
 		s.Storage = a.appendErr.Error()
 	}
+	if state == fleet.StateOffline {
+		s.Reason = a.stopReason
+		if s.Reason == "" {
+			s.Reason = fleet.ReasonLost
+		}
+	}
 	a.mu.Unlock()
+	if d := a.deliveryErr.Load(); d != nil && s.Storage == "" {
+		s.Storage = *d
+	}
 	for _, p := range a.pipes {
 		s.Sensors = append(s.Sensors, p.spec.Name)
 		for _, r := range p.runners {
-			s.Models = append(s.Models, fleet.ModelStatus{Name: r.cfg.Name, Version: r.cfg.Version, Runtime: a.opts.Runtime.Name()})
+			cur := r.Current()
+			s.Models = append(s.Models, fleet.ModelStatus{Name: r.cfg.Name, Version: cur.Version, Runtime: a.opts.Runtime.Name(),
+				State: cur.State, Error: cur.Err})
 		}
 	}
 	return s
@@ -311,7 +427,12 @@ func (a *Agent) status(state string) fleet.Status {
 // commit appends records to the outbox and wakes the delivery engine. A
 // failure (disk full) is logged once per episode; sensing goes on.
 func (a *Agent) commit(ctx context.Context, recs []buffer.Record) error {
+	a.commitsStarted.Add(1)
+	if a.commitHook != nil {
+		a.commitHook()
+	}
 	err := a.out.Append(ctx, recs)
+	a.commitsDone.Add(1)
 	a.mu.Lock()
 	prev := a.appendErr
 	a.appendErr = err
@@ -328,7 +449,7 @@ func (a *Agent) commit(ctx context.Context, recs []buffer.Record) error {
 	case err == nil && prev != nil:
 		a.log.Info("storage recovered", "after", prev.Error())
 		a.statusDirty.Store(true)
-		a.event(ctx, fleet.EventStorage, "warning", "outbox", "storage recovered after a write failure: "+prev.Error(), nil)
+		a.event(fleet.EventStorage, "warning", "outbox", "storage recovered after a write failure: "+prev.Error(), nil)
 	}
 	if err == nil && a.deliver != nil {
 		a.deliver.Notify()
@@ -336,15 +457,51 @@ func (a *Agent) commit(ctx context.Context, recs []buffer.Record) error {
 	return err
 }
 
-// event stores an event for delivery and shows it to OnEvent.
-func (a *Agent) event(ctx context.Context, kind, severity, source, msg string, data map[string]any) {
+// event queues an event for eventLoop and returns at once: it is called on
+// sensor goroutines, which must never wait for the disk. A full queue drops
+// the event and counts it (reported by housekeeping).
+func (a *Agent) event(kind, severity, source, msg string, data map[string]any) {
 	ev := fleet.Event{V: fleet.Version, TS: a.now().UTC(), Kind: kind, Severity: severity, Source: source, Message: msg, Data: data}
+	select {
+	case a.events <- ev:
+	default:
+		a.eventsDropped.Add(1)
+	}
+}
+
+// eventLoop writes queued events to the outbox until ctx ends.
+func (a *Agent) eventLoop(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case ev := <-a.events:
+			a.storeEvent(ev)
+		}
+	}
+}
+
+// drainEvents stores what is still queued; run calls it once every
+// goroutine that reports events has stopped, before the outbox closes.
+func (a *Agent) drainEvents() {
+	for {
+		select {
+		case ev := <-a.events:
+			a.storeEvent(ev)
+		default:
+			return
+		}
+	}
+}
+
+// storeEvent commits one event and shows it to OnEvent.
+func (a *Agent) storeEvent(ev fleet.Event) {
 	b, err := json.Marshal(ev)
 	if err != nil {
-		a.log.Error("encoding event", "kind", kind, "err", err)
+		a.log.Error("encoding event", "kind", ev.Kind, "err", err)
 		return
 	}
-	if err := a.commit(ctx, []buffer.Record{{Class: buffer.ClassEvent, Topic: a.topics.Events(), Time: ev.TS, Payload: b}}); err == nil && a.opts.OnEvent != nil {
+	if err := a.commit(context.Background(), []buffer.Record{{Class: buffer.ClassEvent, Topic: a.topics.Events(), Time: ev.TS, Payload: b}}); err == nil && a.opts.OnEvent != nil {
 		a.opts.OnEvent(ev)
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/axle-edge/axle/agent/config"
-	"github.com/axle-edge/axle/models"
 	"github.com/axle-edge/axle/models/preprocess"
 )
 
@@ -28,23 +27,18 @@ func CheckModels(opts Options) error {
 	}
 	for i, mc := range cfg.Models {
 		key := fmt.Sprintf("models[%d]", i)
-		data, err := LoadModelBytes(mc.File, opts.BuiltinModels)
-		if err != nil {
-			return cfg.ErrorAt(key+".file", err)
-		}
-		m, err := opts.Runtime.Load(data, models.Options{Threads: mc.Threads})
-		if err != nil {
-			return cfg.ErrorAt(key+".file", fmt.Errorf("load %s with runtime %s: %w", mc.File, opts.Runtime.Name(), err))
-		}
-		m.Close()
 		r, err := a.newRunner(mc, mc.Channels, rates[mc.Sensor])
 		if err != nil {
-			if errors.Is(err, preprocess.ErrInputMismatch) {
-				key += inputKey(mc)
-			}
 			return cfg.ErrorAt(key, err)
 		}
-		r.model.Close()
+		lm, err := a.loadModel(mc, r.win.Len())
+		if err != nil {
+			if errors.Is(err, preprocess.ErrInputMismatch) {
+				return cfg.ErrorAt(key+inputKey(mc), err)
+			}
+			return cfg.ErrorAt(key+".file", err)
+		}
+		lm.model.Close()
 	}
 	return nil
 }

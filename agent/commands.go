@@ -30,7 +30,7 @@ func (a *Agent) openCommandLog(ctx context.Context) error {
 	if moved, cause := l.Recovered(); moved != "" {
 		a.log.Error("command log was unreadable; moved aside and started a new one (a command delivered again may run again)",
 			"path", path, "moved_to", moved, "err", cause)
-		a.event(ctx, fleet.EventStorage, "warning", "commands", "command log was unreadable and was moved aside",
+		a.event(fleet.EventStorage, "warning", "commands", "command log was unreadable and was moved aside",
 			map[string]any{"moved_to": moved, "error": cause.Error()})
 	}
 	return nil

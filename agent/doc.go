@@ -4,8 +4,9 @@
 //
 //	sensor goroutine (one per sensor: Read or Stream, retry with backoff)
 //	   │ chunks of samples, bounded channel, drop-oldest + counter
+//	   │ quality events ──► bounded event queue ──► event goroutine ──► Outbox
 //	   ▼
-//	pipeline goroutine (one per sensor; owns the models fed by that sensor)
+//	pipeline goroutine (one per sensor; owns the model slots fed by that sensor)
 //	   windower → features → model.Invoke → scorer (hysteresis)
 //	   │ score + alert events, JSON v1 without seq
 //	   ▼
@@ -13,7 +14,16 @@
 //	                                                 acks after PUBACK
 //	uplink.Messages ──► command goroutine ──► result (through the outbox)
 //
+// No sensor goroutine waits for the disk: its events are queued (dropped
+// and counted when the queue is full). A model that cannot be loaded leaves
+// its slot failed (shown in the status, with an event); the model watcher
+// loads it again when its file changes and offers it to the pipeline, which
+// swaps it in between two windows. Delivery and the uplink are restarted
+// with backoff after an error, and the systemd watchdog is fed only while
+// pipelines, outbox and delivery make progress (see health).
+//
 // Shutdown runs upstream first: sensors stop, pipelines drain their last
 // chunks, delivery stops (undelivered records stay in the outbox), the
-// offline status is published, the uplink disconnects, the outbox closes.
+// uplink publishes the offline status with the stop reason, waits for its
+// PUBACK and disconnects, queued events are stored, the outbox closes.
 package agent

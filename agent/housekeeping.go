@@ -18,22 +18,33 @@ func (a *Agent) housekeeping(ctx context.Context) {
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	wd := watchdogInterval()
+	h := health{stall: a.healthStall}
+	unhealthy := "" // the reason reported for the current episode
 	var lastWD, lastMetrics, lastProgress time.Time
+	var eventsDropped uint64
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case now := <-tick.C:
-			a.reportDrops(ctx)
+			a.reportDrops()
+			eventsDropped = a.reportEventDrops(eventsDropped)
 			if a.statusDirty.Load() && a.up.Connected() {
 				a.statusDirty.Store(false)
 				a.publishStatus(ctx)
 			}
-			if wd > 0 && now.Sub(lastWD) >= wd {
+			why := h.observe(a.sample(now))
+			switch {
+			case why != "" && unhealthy == "":
+				a.log.Error("agent is not making progress; no longer feeding the systemd watchdog", "reason", why)
+			case why == "" && unhealthy != "":
+				a.log.Info("agent is making progress again; feeding the watchdog", "after", unhealthy)
+			}
+			unhealthy = why
+			a.healthy.Store(why == "")
+			if wd > 0 && why == "" && now.Sub(lastWD) >= wd {
 				lastWD = now
-				if a.healthy() {
-					sdNotify("WATCHDOG=1")
-				}
+				sdNotify("WATCHDOG=1")
 			}
 			if iv := a.cfg.Metrics.Interval; iv > 0 && now.Sub(lastMetrics) >= iv {
 				lastMetrics = now
@@ -47,24 +58,27 @@ func (a *Agent) housekeeping(ctx context.Context) {
 	}
 }
 
-// healthy is what the watchdog vouches for: the pipelines are not wedged.
-func (a *Agent) healthy() bool {
-	for _, p := range a.pipes {
-		if len(p.free) == 0 && len(p.data) == cap(p.data) {
-			return false
-		}
+// reportEventDrops logs and reports events the queue had no room for since
+// the last call (seen is the count reported so far) and returns the count.
+func (a *Agent) reportEventDrops(seen uint64) uint64 {
+	n := a.eventsDropped.Load()
+	if n == seen {
+		return n
 	}
-	return true
+	a.log.Warn("event queue full; events dropped", "dropped", n-seen, "total", n)
+	a.event(fleet.EventDrop, "warning", "agent", fmt.Sprintf("event queue full: dropped %d events", n-seen),
+		map[string]any{"events": n - seen, "total": n})
+	return n
 }
 
-func (a *Agent) reportDrops(ctx context.Context) {
+func (a *Agent) reportDrops() {
 	d := a.out.TakeDrops()
 	if d.Scores == 0 && d.Events == 0 {
 		return
 	}
 	a.log.Warn("outbox bound reached; oldest records dropped", "scores", d.Scores, "events", d.Events,
 		"bytes", d.Bytes, "oldest_seq", d.OldestDropped, "newest_seq", d.NewestDropped)
-	a.event(ctx, fleet.EventDrop, "warning", "outbox",
+	a.event(fleet.EventDrop, "warning", "outbox",
 		fmt.Sprintf("outbox full: dropped %d scores and %d events", d.Scores, d.Events),
 		map[string]any{"scores": d.Scores, "events": d.Events, "bytes": d.Bytes, "oldest_seq": d.OldestDropped, "newest_seq": d.NewestDropped})
 }
@@ -106,6 +120,11 @@ func (a *Agent) publishMetrics(ctx context.Context) {
 func (a *Agent) metrics() fleet.Metrics {
 	v := delivery.Metrics(a.out.Stats(), a.up.Stats(), a.deliver.Progress())
 	v["outbox_append_errors_total"] = float64(a.appendErrors.Load())
+	v["events_dropped_total"] = float64(a.eventsDropped.Load())
+	v["healthy"] = 0
+	if a.healthy.Load() {
+		v["healthy"] = 1
+	}
 	for _, p := range a.pipes {
 		maps.Copy(v, p.stats.Snapshot(a.now()).Values("sensor_"+p.spec.Name+"_"))
 		for _, r := range p.runners {

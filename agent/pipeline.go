@@ -16,7 +16,6 @@ import (
 	"github.com/axle-edge/axle/agent/fleet"
 	"github.com/axle-edge/axle/agent/monitor"
 	"github.com/axle-edge/axle/agent/scoring"
-	"github.com/axle-edge/axle/models"
 	"github.com/axle-edge/axle/models/preprocess"
 	"github.com/axle-edge/axle/sensors"
 	"github.com/axle-edge/axle/sensors/quality"
@@ -62,20 +61,28 @@ type pipeline struct {
 	data chan *chunk // filled chunks, oldest first
 	free chan *chunk // empty chunks
 
+	// offers carries replacement models to the pipeline goroutine; done is
+	// closed when that goroutine returns (see slot).
+	offers chan slotOffer
+	done   chan struct{}
+	// consumed counts chunks the pipeline goroutine finished, for the
+	// watchdog's progress check.
+	consumed atomic.Uint64
+
 	sent    uint64           // chunks sent (read goroutine only)
 	checker *quality.Checker // read goroutine only
 	stats   quality.Metrics
 }
 
-// runner is one model fed by a pipeline; only the pipeline goroutine uses it.
+// runner is one configured model fed by a pipeline: its window, alert state
+// and the slot holding the model. Only the pipeline goroutine uses lm, win,
+// scorer and outputs.
 type runner struct {
 	cfg     config.Model
-	model   models.Model
-	in      models.TensorInfo
-	out     models.TensorInfo
+	slot    slot
+	lm      *loadedModel // nil while the model failed to load
 	win     *preprocess.Windower
 	scorer  *scoring.Scorer
-	input   []float32
 	outputs []float64
 	topic   string
 	windows atomic.Uint64
@@ -95,7 +102,8 @@ func (a *Agent) setupPipelines(ctx context.Context) error {
 			return fmt.Errorf("agent: open sensor %q: %w", sc.Name, err)
 		}
 		p := &pipeline{spec: spec, cfg: sc, sensor: s, channels: s.Channels(),
-			data: make(chan *chunk, chunkCount), free: make(chan *chunk, chunkCount)}
+			data: make(chan *chunk, chunkCount), free: make(chan *chunk, chunkCount),
+			offers: make(chan slotOffer), done: make(chan struct{})}
 		if p.checker, err = quality.New(p.channels, qualityLimits(sc)); err != nil {
 			s.Close()
 			return fmt.Errorf("agent: sensors[%d] %q limits: %w", i, sc.Name, err)
@@ -119,7 +127,15 @@ func (a *Agent) setupPipelines(ctx context.Context) error {
 			if err != nil {
 				return fmt.Errorf("agent: models[%d] %q: %w", j, mc.Name, err)
 			}
+			r.slot.offers, r.slot.stopped = p.offers, p.done
 			p.runners = append(p.runners, r)
+			// A model that cannot be loaded does not stop the agent: its
+			// slot shows failed and watchModels retries it.
+			if r.lm, err = a.loadModel(mc, r.win.Len()); err != nil {
+				a.modelFailed(r, err)
+				continue
+			}
+			r.slot.state.Store(&slotState{Version: mc.Version, State: fleet.ModelActive})
 			a.log.Info("model loaded", "model", mc.Name, "version", mc.Version, "sensor", sc.Name,
 				"runtime", a.opts.Runtime.Name(), "window", mc.Window, "hop", mc.Hop, "inputs", r.win.Len())
 		}
@@ -136,33 +152,17 @@ func qualityLimits(sc config.Sensor) quality.Limits {
 	return lim
 }
 
+// newRunner builds the config-derived part of a model's slot (window,
+// alert state); the model itself is loaded by loadModel.
 func (a *Agent) newRunner(mc config.Model, channelNames []string, rate float64) (*runner, error) {
 	if rate <= 0 {
 		return nil, fmt.Errorf("sensor %q needs a rate to size the window", mc.Sensor)
 	}
-	data, err := LoadModelBytes(mc.File, a.opts.BuiltinModels)
-	if err != nil {
-		return nil, err
-	}
-	m, err := a.opts.Runtime.Load(data, models.Options{Threads: mc.Threads})
-	if err != nil {
-		return nil, fmt.Errorf("load %s: %w", mc.File, err)
-	}
-	r := &runner{cfg: mc, model: m, topic: a.topics.Scores(mc.Name)}
-	fail := func(err error) (*runner, error) {
-		m.Close()
-		return nil, err
-	}
-	if len(m.Inputs()) != 1 {
-		return fail(fmt.Errorf("model has %d inputs; axle feeds models with one input", len(m.Inputs())))
-	}
-	if mc.Output.Index >= len(m.Outputs()) {
-		return fail(fmt.Errorf("output.index %d: the model has %d outputs", mc.Output.Index, len(m.Outputs())))
-	}
-	r.in, r.out = m.Inputs()[0], m.Outputs()[mc.Output.Index]
+	r := &runner{cfg: mc, topic: a.topics.Scores(mc.Name)}
+	r.slot.state.Store(&slotState{Version: mc.Version, State: fleet.ModelFailed, Err: "not loaded yet"})
 	chans, err := preprocess.ChannelIndex(channelNames, mc.Channels)
 	if err != nil {
-		return fail(err)
+		return nil, err
 	}
 	spec := preprocess.Spec{Channels: chans, Features: mc.Features,
 		Window: int(math.Round(mc.Window.Seconds() * rate)), Hop: int(math.Round(mc.Hop.Seconds() * rate))}
@@ -170,20 +170,12 @@ func (a *Agent) newRunner(mc config.Model, channelNames []string, rate float64) 
 		spec.Mean, spec.Std = mc.Normalize.Mean, mc.Normalize.Std
 	}
 	if r.win, err = preprocess.New(spec); err != nil {
-		return fail(err)
-	}
-	if r.win.Len() != r.in.Elements() {
-		return fail(fmt.Errorf("%w: the window gives %d values (%d channels, features %v), the model input %q takes %d (shape %v)",
-			preprocess.ErrInputMismatch, r.win.Len(), len(chans), mc.Features, r.in.Name, r.in.Elements(), r.in.Shape))
-	}
-	if len(mc.Output.Labels) > 0 && len(mc.Output.Labels) != r.out.Elements() {
-		return fail(fmt.Errorf("output.labels has %d labels, the output has %d elements", len(mc.Output.Labels), r.out.Elements()))
+		return nil, err
 	}
 	r.scorer, err = scoring.New(scoring.Thresholds{Warn: mc.Thresholds.Warn, Alarm: mc.Thresholds.Alarm, Raise: mc.Thresholds.Raise, Clear: mc.Thresholds.Clear})
 	if err != nil {
-		return fail(err)
+		return nil, err
 	}
-	r.input = make([]float32, r.win.Len())
 	return r, nil
 }
 
@@ -202,7 +194,7 @@ func (p *pipeline) readLoop(ctx context.Context, a *Agent) {
 			return
 		}
 		p.stats.AddReadError()
-		p.report(ctx, a, p.checker.ReadFailed(time.Now(), err))
+		p.report(a, p.checker.ReadFailed(time.Now(), err))
 		wait := quality.DefaultBackoff.Delay(attempt, rand.Float64())
 		a.log.Debug("sensor read failed; retrying", "sensor", p.spec.Name, "err", err, "attempt", attempt+1, "retry_in", wait)
 		select {
@@ -219,7 +211,7 @@ func (p *pipeline) readLoop(ctx context.Context, a *Agent) {
 }
 
 // report turns quality transitions into sensor_fault / sensor_ok events.
-func (p *pipeline) report(ctx context.Context, a *Agent, trs []quality.Transition) {
+func (p *pipeline) report(a *Agent, trs []quality.Transition) {
 	for _, tr := range trs {
 		data := map[string]any{"reason": string(tr.Reason), "detail": tr.Detail}
 		if tr.Channel != "" {
@@ -227,10 +219,10 @@ func (p *pipeline) report(ctx context.Context, a *Agent, trs []quality.Transitio
 		}
 		if tr.Raised {
 			a.log.Warn("sensor fault", "sensor", p.spec.Name, "channel", tr.Channel, "reason", tr.Reason, "detail", tr.Detail)
-			a.event(ctx, fleet.EventSensorFault, "warning", p.spec.Name, tr.String(), data)
+			a.event(fleet.EventSensorFault, "warning", p.spec.Name, tr.String(), data)
 		} else {
 			a.log.Info("sensor fault cleared", "sensor", p.spec.Name, "channel", tr.Channel, "reason", tr.Reason)
-			a.event(ctx, fleet.EventSensorOK, "info", p.spec.Name, tr.String(), data)
+			a.event(fleet.EventSensorOK, "info", p.spec.Name, tr.String(), data)
 		}
 	}
 }
@@ -280,7 +272,7 @@ func (p *pipeline) readOnce(ctx context.Context, a *Agent) error {
 				return fmt.Errorf("driver delivered a malformed batch (%d times, %d values, stride %d, %d valid flags)",
 					b.Len(), len(b.Values), b.Stride, len(b.Valid))
 			}
-			p.report(ctx, a, p.checker.CheckBatch(b))
+			p.report(a, p.checker.CheckBatch(b))
 			invalid := 0
 			for i := range b.Len() {
 				if !b.Valid[i] {
@@ -306,7 +298,7 @@ func (p *pipeline) readOnce(ctx context.Context, a *Agent) error {
 			}
 			return err
 		}
-		p.report(ctx, a, p.checker.Check(&s))
+		p.report(a, p.checker.Check(&s))
 		p.stats.AddSamples(1)
 		if !s.Valid {
 			p.stats.AddInvalid(1)
@@ -347,10 +339,24 @@ func (p *pipeline) send(c *chunk) {
 }
 
 // processLoop is the pipeline goroutine: it windows samples and runs the
-// models until the sensor goroutine closes the data channel.
+// models until the sensor goroutine closes the data channel. Offered models
+// are swapped in between chunks, which is between windows: a window is
+// scored the moment it is complete.
 func (p *pipeline) processLoop(ctx context.Context, a *Agent) {
+	defer close(p.done)
 	var last uint64
-	for c := range p.data {
+	for {
+		var c *chunk
+		select {
+		case o := <-p.offers:
+			o.apply()
+			continue
+		case next, ok := <-p.data:
+			if !ok {
+				return
+			}
+			c = next
+		}
 		if c.seq != last+1 {
 			// Chunks were dropped: no window may span the hole.
 			for _, r := range p.runners {
@@ -366,40 +372,42 @@ func (p *pipeline) processLoop(ctx context.Context, a *Agent) {
 					a.log.Error("windowing failed", "model", r.cfg.Name, "err", err)
 					continue
 				}
-				if ready {
+				if ready && r.lm != nil {
 					r.score(context.WithoutCancel(ctx), a)
 				}
 			}
 		}
 		p.free <- c
+		p.consumed.Add(1)
 	}
 }
 
 // score runs the model on the current window and commits the result.
 func (r *runner) score(ctx context.Context, a *Agent) {
-	if err := r.win.Compute(r.input); err != nil {
+	lm := r.lm
+	if err := r.win.Compute(lm.input); err != nil {
 		a.log.Error("features failed", "model", r.cfg.Name, "err", err)
 		return
 	}
-	if err := preprocess.Fill(r.model.Input(0), r.input, r.in); err != nil {
+	if err := preprocess.Fill(lm.model.Input(0), lm.input, lm.in); err != nil {
 		a.log.Error("filling model input failed", "model", r.cfg.Name, "err", err)
 		return
 	}
 	t0 := time.Now()
-	if err := r.model.Invoke(ctx); err != nil {
+	if err := lm.model.Invoke(ctx); err != nil {
 		a.log.Error("model invoke failed", "model", r.cfg.Name, "err", err)
 		return
 	}
 	r.latency.Observe(time.Since(t0))
 	var err error
-	r.outputs, err = preprocess.Read(r.outputs, r.model.Output(r.cfg.Output.Index), r.out)
+	r.outputs, err = preprocess.Read(r.outputs, lm.model.Output(lm.cfg.Output.Index), lm.out)
 	if err != nil {
 		a.log.Error("reading model output failed", "model", r.cfg.Name, "err", err)
 		return
 	}
 	r.windows.Add(1)
 	start, end := r.win.Span()
-	sc := fleet.Score{V: fleet.Version, TS: a.now().UTC(), Model: r.cfg.Name, Version: r.cfg.Version,
+	sc := fleet.Score{V: fleet.Version, TS: a.now().UTC(), Model: r.cfg.Name, Version: lm.cfg.Version,
 		Window: fleet.Window{Start: time.Unix(0, start).UTC(), End: time.Unix(0, end).UTC()}}
 	value := r.outputs[0]
 	if len(r.cfg.Output.Labels) > 0 {
@@ -463,7 +471,9 @@ func (r *runner) alertEvent(sc fleet.Score, a *Agent) fleet.Event {
 
 func (p *pipeline) close(a *Agent) {
 	for _, r := range p.runners {
-		r.model.Close()
+		if r.lm != nil {
+			r.lm.close()
+		}
 	}
 	if p.sensor != nil {
 		if err := p.sensor.Close(); err != nil {

@@ -72,9 +72,12 @@ const (
 
 // Status is the retained device status.
 type Status struct {
-	V         int           `json:"v"`
-	Device    string        `json:"device"`
-	State     string        `json:"state"`
+	V      int    `json:"v"`
+	Device string `json:"device"`
+	State  string `json:"state"`
+	// Reason says why the device is offline: "stopped: <cause>" after a
+	// clean stop, ReasonLost when the broker published the will.
+	Reason    string        `json:"reason,omitempty"`
 	Agent     string        `json:"agent,omitempty"` // agent version
 	StartedAt time.Time     `json:"started_at,omitzero"`
 	Models    []ModelStatus `json:"models,omitempty"`
@@ -85,12 +88,25 @@ type Status struct {
 	TS      time.Time `json:"ts"`
 }
 
-// ModelStatus is one loaded model in Status.
+// ReasonLost is the Status.Reason of the will: the agent went away without
+// a clean stop.
+const ReasonLost = "lost: no clean stop (crash, power loss or network failure)"
+
+// Model states in ModelStatus.
+const (
+	ModelActive = "active" // loaded and scoring
+	ModelFailed = "failed" // could not be loaded; Error says why
+)
+
+// ModelStatus is one configured model in Status.
 type ModelStatus struct {
 	Name     string `json:"name"`
 	Version  string `json:"version"`
 	Runtime  string `json:"runtime"`
 	Delegate string `json:"delegate,omitempty"`
+	State    string `json:"state,omitempty"`
+	// Error is why the model is not scoring (State failed).
+	Error string `json:"error,omitempty"`
 }
 
 // Alert states of a score.
@@ -135,6 +151,8 @@ const (
 	EventUpdate      = "update"
 	EventOutbox      = "outbox"
 	EventStorage     = "storage"
+	// EventModel: a model failed to load, or loaded after a failure.
+	EventModel = "model"
 )
 
 // Event is something an operator should see once.

@@ -38,6 +38,9 @@ const (
 	StateDisconnected
 	// StateConnectFailed: an attempt to connect failed.
 	StateConnectFailed
+	// StateOfflineFailed: the Config.OfflinePayload publish on a clean stop
+	// failed (Err says why); the broker may still show the online status.
+	StateOfflineFailed
 )
 
 func (s ConnState) String() string {
@@ -48,6 +51,8 @@ func (s ConnState) String() string {
 		return "disconnected"
 	case StateConnectFailed:
 		return "connect failed"
+	case StateOfflineFailed:
+		return "offline status failed"
 	}
 	return fmt.Sprintf("ConnState(%d)", uint8(s))
 }
@@ -186,7 +191,8 @@ func (c *Client) Stats() Stats {
 // Run connects and keeps the connection up, reconnecting with jittered
 // exponential backoff, until ctx is done or Close is called; then it
 // disconnects cleanly (the will does not fire) and returns nil. It returns
-// ErrClosed when called after Close, and an error when called twice.
+// ErrClosed when called after Close, and an error while another Run runs;
+// once Run returned it may be called again.
 func (c *Client) Run(ctx context.Context) error {
 	c.mu.Lock()
 	select {
@@ -196,8 +202,12 @@ func (c *Client) Run(ctx context.Context) error {
 	default:
 	}
 	if c.runDone != nil {
-		c.mu.Unlock()
-		return errors.New("uplink: Run called twice")
+		select {
+		case <-c.runDone: // the previous Run returned: a supervisor restarts it
+		default:
+			c.mu.Unlock()
+			return errors.New("uplink: Run called while another Run is running")
+		}
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	c.cancel = cancel
@@ -327,10 +337,13 @@ func (c *Client) onMessage(_ paho.Client, m paho.Message) {
 		Retained:  m.Retained(),
 		Duplicate: m.Duplicate(),
 	}
+	// Counted before the send, so whoever receives the message already sees
+	// it in Stats; a message that finds no room is moved to dropped.
+	c.received.Add(1)
 	select {
 	case c.msgs <- msg:
-		c.received.Add(1)
 	default:
+		c.received.Add(^uint64(0))
 		c.dropped.Add(1)
 	}
 }
@@ -511,11 +524,30 @@ func (c *Client) serve(ctx context.Context, cn *conn, sessionPresent, reconnect 
 	}
 	c.markDown(cn)
 	if ctx.Err() != nil {
+		c.publishOffline(cn)
 		cn.cli.Disconnect(250)
 		cn.end(ErrClosed)
 		return nil
 	}
 	return cn.err
+}
+
+// publishOffline publishes Config.OfflinePayload on the connection that is
+// being closed cleanly and waits for its PUBACK, so the broker holds the
+// offline status before the DISCONNECT that discards the will.
+func (c *Client) publishOffline(cn *conn) {
+	if c.cfg.OfflinePayload == nil || c.cfg.OnlineTopic == "" {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), c.cfg.WriteTimeout)
+	defer cancel()
+	tok, err := c.publishOn(ctx, cn, c.cfg.OnlineTopic, 1, true, c.cfg.OfflinePayload())
+	if err == nil {
+		err = tok.Wait(ctx)
+	}
+	if err != nil {
+		c.emit(ConnEvent{State: StateOfflineFailed, Err: err})
+	}
 }
 
 // markDown retracts cn if it is the current connection.

@@ -49,6 +49,12 @@ type Config struct {
 	// publish of every connection.
 	OnlineTopic   string
 	OnlinePayload func() []byte
+	// OfflinePayload, when set, is published retained at QoS1 to
+	// OnlineTopic when Run stops (ctx done or Close), and its PUBACK awaited
+	// (up to WriteTimeout) before the clean DISCONNECT: a clean DISCONNECT
+	// suppresses the will, so without it the retained status would stay
+	// online after a clean stop.
+	OfflinePayload func() []byte
 	// Subscribe lists topic filters (commands) subscribed at QoS1 on every
 	// connection, so they survive a broker that lost its sessions.
 	Subscribe []string
@@ -120,6 +126,8 @@ func (c Config) withDefaults() (Config, error) {
 		return c, errors.New("uplink: config OnlineTopic is set without OnlinePayload")
 	case c.OnlinePayload != nil && c.OnlineTopic == "":
 		return c, errors.New("uplink: config OnlinePayload is set without OnlineTopic")
+	case c.OfflinePayload != nil && c.OnlineTopic == "":
+		return c, errors.New("uplink: config OfflinePayload is set without OnlineTopic")
 	}
 	if c.WillTopic != "" {
 		if err := checkTopic(c.WillTopic); err != nil {

@@ -153,6 +153,9 @@ func TestConfigErrorsNameTheField(t *testing.T) {
 		{"will wildcard", func(c *uplink.Config) { c.WillTopic = "a/+/b" }, "WillTopic"},
 		{"will payload alone", func(c *uplink.Config) { c.WillTopic = ""; c.WillPayload = []byte("x") }, "WillPayload is set without WillTopic"},
 		{"online without payload", func(c *uplink.Config) { c.OnlinePayload = nil }, "OnlineTopic is set without OnlinePayload"},
+		{"offline without topic", func(c *uplink.Config) {
+			c.OnlineTopic, c.OnlinePayload, c.OfflinePayload = "", nil, func() []byte { return nil }
+		}, "OfflinePayload is set without OnlineTopic"},
 		{"bad filter", func(c *uplink.Config) { c.Subscribe = []string{"a/#/b"} }, "Subscribe[0]"},
 		{"bad plus", func(c *uplink.Config) { c.Subscribe = []string{"ok", "a/b+"} }, "Subscribe[1]"},
 		{"ca on tcp", func(c *uplink.Config) { c.CAFile = "/etc/ssl/ca.pem" }, "CAFile is set but Broker"},
