@@ -65,26 +65,26 @@ func writeJSONAtomic(path string, v any) error {
 	return writeFileAtomic(path, append(b, '\n'))
 }
 
-// readJSONFile decodes a small JSON file strictly, refusing files larger
-// than limit before reading them.
-func readJSONFile(path string, limit int64, v any) error {
+// readSmallFile reads a file, refusing one larger than limit before
+// allocating for it.
+func readSmallFile(path string, limit int64) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer f.Close()
 	st, err := f.Stat()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if st.Size() > limit {
-		return fmt.Errorf("%s: %d bytes, more than the %d allowed", filepath.Base(path), st.Size(), limit)
+		return nil, fmt.Errorf("%s: %d bytes, more than the %d allowed", filepath.Base(path), st.Size(), limit)
 	}
 	b := make([]byte, st.Size())
 	if _, err := io.ReadFull(f, b); err != nil {
-		return err
+		return nil, err
 	}
-	return decodeStrict(b, v)
+	return b, nil
 }
 
 // mkdirSynced creates dir (and missing parents) and fsyncs the parent of

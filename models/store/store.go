@@ -246,15 +246,27 @@ func (s *Store) Models() ([]string, error) {
 
 // readMeta reads and checks a version's meta.json.
 func (s *Store) readMeta(name, version string) (Meta, error) {
-	var m Meta
-	if err := readJSONFile(filepath.Join(s.versionDir(name, version), metaFile), metaLimit, &m); err != nil {
+	b, err := readSmallFile(filepath.Join(s.versionDir(name, version), metaFile), metaLimit)
+	if err != nil {
 		return Meta{}, err
+	}
+	return parseMeta(b)
+}
+
+// parseMeta decodes meta.json strictly and checks its values.
+func parseMeta(b []byte) (Meta, error) {
+	var m Meta
+	if err := decodeStrict(b, &m); err != nil {
+		return Meta{}, fmt.Errorf("meta.json: %w", err)
 	}
 	if err := checkSHA256(m.SHA256); err != nil {
 		return Meta{}, fmt.Errorf("meta.json: %w", err)
 	}
-	if m.Size < 0 || !m.State.valid() {
-		return Meta{}, fmt.Errorf("meta.json: size %d, state %q: invalid", m.Size, m.State)
+	if m.Size < 0 {
+		return Meta{}, fmt.Errorf("meta.json: size %d: negative", m.Size)
+	}
+	if !m.State.valid() {
+		return Meta{}, fmt.Errorf("meta.json: state %.40q: unknown", m.State)
 	}
 	return m, nil
 }
@@ -265,22 +277,34 @@ func (s *Store) writeMeta(name, version string, m Meta) error {
 
 // readPointer returns the zero Pointer when the model has none.
 func (s *Store) readPointer(name string) (Pointer, error) {
-	var p Pointer
-	err := readJSONFile(filepath.Join(s.modelDir(name), pointerFile), metaLimit, &p)
+	b, err := readSmallFile(filepath.Join(s.modelDir(name), pointerFile), metaLimit)
 	if errors.Is(err, fs.ErrNotExist) {
 		return Pointer{}, nil
 	}
 	if err != nil {
 		return Pointer{}, err
 	}
+	return parsePointer(b)
+}
+
+// parsePointer decodes active.json strictly; the names in it become paths,
+// so they are validated like names from the network.
+func parsePointer(b []byte) (Pointer, error) {
+	var p Pointer
+	if err := decodeStrict(b, &p); err != nil {
+		return Pointer{}, fmt.Errorf("active.json: %w", err)
+	}
+	if p.Active == "" && (p.Previous != "" || p.Probation) {
+		return Pointer{}, errors.New("active.json: previous or probation without an active version")
+	}
 	if p.Active != "" {
 		if err := ValidName(p.Active); err != nil {
-			return Pointer{}, fmt.Errorf("active.json: active %q: %w", p.Active, err)
+			return Pointer{}, fmt.Errorf("active.json: active %.80q: %w", p.Active, err)
 		}
 	}
 	if p.Previous != "" {
 		if err := ValidName(p.Previous); err != nil {
-			return Pointer{}, fmt.Errorf("active.json: previous %q: %w", p.Previous, err)
+			return Pointer{}, fmt.Errorf("active.json: previous %.80q: %w", p.Previous, err)
 		}
 	}
 	return p, nil

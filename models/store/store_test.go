@@ -323,9 +323,9 @@ func names(t *testing.T, s *Store, model string) []string {
 
 func TestOpenFallsBackFromBrokenActive(t *testing.T) {
 	for _, tc := range []struct {
-		name  string
-		break_ func(t *testing.T, s *Store)
-		want  string
+		name   string
+		damage func(t *testing.T, s *Store)
+		want   string
 	}{
 		{"bundle bit flip", func(t *testing.T, s *Store) {
 			p := s.Path("m", "2")
@@ -358,7 +358,7 @@ func TestOpenFallsBackFromBrokenActive(t *testing.T) {
 			install(t, s, "m", "2")
 			activate(t, s, "m", "1", false)
 			activate(t, s, "m", "2", false)
-			tc.break_(t, s)
+			tc.damage(t, s)
 			s2 := openStore(t, root, Options{})
 			r := s2.Recovered()
 			if len(r) != 1 || r[0].Model != "m" || r[0].From != "2" || r[0].To != "1" || !strings.Contains(r[0].Reason, tc.want) {
