@@ -198,14 +198,15 @@ func (s *Store) versionDir(name, version string) string {
 	return filepath.Join(s.root, name, versionsDir, version)
 }
 
-// removeTemps deletes ".tmp-" entries in root, in each model directory and
-// in each versions directory: installs, deletions and pointer writes that a
-// crash interrupted.
+// removeTemps deletes ".tmp-" entries in root, in each model directory,
+// in each versions directory and in each version: installs, deletions,
+// pointer and meta writes that a crash interrupted.
 func removeTemps(root string) error {
 	for _, pattern := range []string{
 		filepath.Join(root, tmpPrefix+"*"),
 		filepath.Join(root, "*", tmpPrefix+"*"),
 		filepath.Join(root, "*", versionsDir, tmpPrefix+"*"),
+		filepath.Join(root, "*", versionsDir, "*", tmpPrefix+"*"),
 	} {
 		matches, err := filepath.Glob(pattern)
 		if err != nil {
