@@ -13,7 +13,7 @@
 //	    active.json                       {"active":"1.3.0","previous":"1.2.0","probation":true}
 //	    versions/
 //	      1.2.0/bundle.axb                the bundle bytes, as installed
-//	      1.2.0/meta.json                 {"sha256","size","installed_at","state","reason"}
+//	      1.2.0/meta.json                 {"seq","sha256","size","installed_at","state","reason"}
 //	      1.3.0/...
 //	      .tmp-1.4.0-123456/              an install in progress (removed by Open)
 //

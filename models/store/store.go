@@ -48,6 +48,10 @@ const metaLimit = 64 << 10
 
 // Meta is a version's meta.json.
 type Meta struct {
+	// Seq numbers the model's installs in order; retention goes by it,
+	// not by installed_at, because a gateway without a real-time clock
+	// may boot with its clock behind.
+	Seq         int64     `json:"seq"`
 	SHA256      string    `json:"sha256"`
 	Size        int64     `json:"size"`
 	InstalledAt time.Time `json:"installed_at"`
@@ -263,8 +267,8 @@ func parseMeta(b []byte) (Meta, error) {
 	if err := checkSHA256(m.SHA256); err != nil {
 		return Meta{}, fmt.Errorf("meta.json: %w", err)
 	}
-	if m.Size < 0 {
-		return Meta{}, fmt.Errorf("meta.json: size %d: negative", m.Size)
+	if m.Size < 0 || m.Seq < 0 {
+		return Meta{}, fmt.Errorf("meta.json: size %d, seq %d: negative", m.Size, m.Seq)
 	}
 	if !m.State.valid() {
 		return Meta{}, fmt.Errorf("meta.json: state %.40q: unknown", m.State)
@@ -560,7 +564,15 @@ func (s *Store) Install(ctx context.Context, name, version string, src io.Reader
 	if err != nil {
 		return fail("copy bundle", err)
 	}
-	m := Meta{SHA256: sha, Size: n, InstalledAt: s.opts.Now().UTC(), State: StateInstalled}
+	existing, err := s.versions(name)
+	if err != nil {
+		return fail("list versions", err)
+	}
+	var seq int64
+	for _, v := range existing {
+		seq = max(seq, v.Seq)
+	}
+	m := Meta{Seq: seq + 1, SHA256: sha, Size: n, InstalledAt: s.opts.Now().UTC(), State: StateInstalled}
 	if err := writeJSONAtomic(filepath.Join(tmp, metaFile), m); err != nil {
 		return fail("write meta.json", err)
 	}
@@ -867,7 +879,7 @@ func (s *Store) Path(name, version string) string {
 }
 
 // Versions lists the model's versions that have a readable meta.json,
-// oldest install first. Their bundles are not re-hashed here.
+// oldest install (lowest Seq) first. Their bundles are not re-hashed here.
 func (s *Store) Versions(name string) ([]Version, error) {
 	if err := ValidName(name); err != nil {
 		return nil, fmt.Errorf("store: versions: model name %.80q: %w", name, err)
@@ -906,8 +918,8 @@ func (s *Store) versions(name string) ([]Version, error) {
 		out = append(out, ver)
 	}
 	sort.Slice(out, func(i, j int) bool {
-		if !out[i].InstalledAt.Equal(out[j].InstalledAt) {
-			return out[i].InstalledAt.Before(out[j].InstalledAt)
+		if out[i].Seq != out[j].Seq {
+			return out[i].Seq < out[j].Seq
 		}
 		return out[i].Version < out[j].Version
 	})

@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 )
 
 func TestInstallActivateRollback(t *testing.T) {
@@ -501,5 +504,90 @@ func TestOpenRejectsBadKeep(t *testing.T) {
 	_, err := Open(context.Background(), t.TempDir(), Options{Keep: 1})
 	if err == nil || !strings.Contains(err.Error(), "Keep 1") {
 		t.Fatalf("Keep 1: %v", err)
+	}
+}
+
+// Retention follows install order even when the clock goes backwards, as
+// on a gateway that boots without a real-time clock.
+func TestRetentionIgnoresClock(t *testing.T) {
+	now := time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)
+	s := openStore(t, t.TempDir(), Options{Keep: 2, Now: func() time.Time { return now }})
+	for _, v := range []string{"a", "b", "c", "d"} {
+		install(t, s, "m", v)
+		now = now.Add(-time.Hour)
+	}
+	activate(t, s, "m", "d", false)
+	if got := names(t, s, "m"); !slices.Equal(got, []string{"c", "d"}) {
+		t.Fatalf("kept %q, want the last two installed: c d", got)
+	}
+}
+
+func TestInstallFileAndReactivate(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t, t.TempDir(), Options{})
+	b := bundleFor("5")
+	path := filepath.Join(t.TempDir(), "pump-5.axb")
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.InstallFile(ctx, "m", "5", path, sumOf(b), InstallOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	checkBundle(t, s, "m", "5")
+	_, err := s.InstallFile(ctx, "m", "6", filepath.Join(t.TempDir(), "missing.axb"), sumOf(b), InstallOptions{})
+	if err == nil || !strings.Contains(err.Error(), "model m version 6: open bundle") {
+		t.Fatalf("missing bundle file: %v", err)
+	}
+	install(t, s, "m", "4")
+	activate(t, s, "m", "4", false)
+	activate(t, s, "m", "5", true)
+	// Activating the active version again keeps the previous one.
+	activate(t, s, "m", "5", false)
+	wantPointer(t, s, "m", Pointer{Active: "5", Previous: "4"})
+}
+
+// The Store serialises concurrent callers; run with -race.
+func TestConcurrentUse(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t, t.TempDir(), Options{Keep: 4})
+	var wg sync.WaitGroup
+	errs := make(chan error, 16)
+	for w := range 4 {
+		wg.Go(func() {
+			for i := range 3 {
+				v := fmt.Sprintf("%d.%d", w, i)
+				b := bundleFor(v)
+				if _, err := s.Install(ctx, "m", v, bytes.NewReader(b), sumOf(b), InstallOptions{}); err != nil {
+					errs <- err
+					return
+				}
+				if err := s.Activate(ctx, "m", v, ActivateOptions{}); err != nil {
+					errs <- err
+					return
+				}
+				if _, err := s.History(Filter{Model: "m"}); err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	p, err := s.Active("m")
+	if err != nil || p.Active == "" || p.Previous == "" {
+		t.Fatalf("pointer %+v, %v", p, err)
+	}
+	checkBundle(t, s, "m", p.Active)
+	checkBundle(t, s, "m", p.Previous)
+	if got := names(t, s, "m"); len(got) != 4 {
+		t.Fatalf("kept %q, want 4", got)
+	}
+	h, err := s.History(Filter{Action: ActionActivate})
+	if err != nil || len(h) != 12 {
+		t.Fatalf("%d activate entries (%v), want 12", len(h), err)
 	}
 }
