@@ -249,5 +249,6 @@ func runChild(t *testing.T, env []string, delay time.Duration) (lines []string, 
 		t.Errorf("kill: %v", err)
 	}
 	lines = <-done
-	return lines, errBuf.String(), cmd.Wait()
+	waitErr = cmd.Wait() // before reading errBuf: Wait ends the copy into it
+	return lines, errBuf.String(), waitErr
 }

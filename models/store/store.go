@@ -927,7 +927,9 @@ func (s *Store) versions(name string) ([]Version, error) {
 }
 
 // Prune removes the model's oldest versions beyond Options.Keep, never the
-// active or the previous one, and any damaged version directory. A pruned
+// active or the previous one, and any damaged version directory. Age is
+// install order: a version installed and awaiting activation is the
+// newest, so it is kept unless Keep more are installed after it. A pruned
 // rejected version keeps its meta.json so the rejection is remembered. It
 // returns the versions whose bundles it removed.
 func (s *Store) Prune(ctx context.Context, name string) ([]string, error) {
