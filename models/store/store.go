@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -111,6 +112,19 @@ type Audit struct {
 	KeyID   string
 	Lineage map[string]any
 	Reason  string
+}
+
+// check refuses an Audit that could not be written to the audit log, so
+// that a change is not made and then reported as failed.
+func (a Audit) check() error {
+	b, err := json.Marshal(Entry{Lineage: a.Lineage, KeyID: a.KeyID, Reason: a.Reason})
+	if err != nil {
+		return fmt.Errorf("audit lineage: %w", err)
+	}
+	if len(b) > maxEntryBytes/2 {
+		return fmt.Errorf("audit: key id, lineage and reason take %d bytes, more than %d", len(b), maxEntryBytes/2)
+	}
+	return nil
 }
 
 var (
@@ -420,6 +434,7 @@ func (s *Store) recoverModel(ctx context.Context, name string) error {
 			var rej *RejectedError
 			if np.Active == "" && errors.As(verr, &rej) {
 				np = Pointer{Active: p.Active}
+				rec.Reason += "; kept active: nothing to fall back to"
 			}
 			rec.To = np.Active
 			if err := s.writePointer(name, np); err != nil {
@@ -505,6 +520,9 @@ func (s *Store) Install(ctx context.Context, name, version string, src io.Reader
 		return Version{}, fmt.Errorf("store: install: model %s version %s: %s: %w", name, version, step, err)
 	}
 	if err := checkSHA256(sha); err != nil {
+		return fail("check arguments", err)
+	}
+	if err := opts.Audit.check(); err != nil {
 		return fail("check arguments", err)
 	}
 	s.mu.Lock()
@@ -656,6 +674,9 @@ func (s *Store) Activate(ctx context.Context, name, version string, opts Activat
 	fail := func(step string, err error) error {
 		return fmt.Errorf("store: activate: model %s version %s: %s: %w", name, version, step, err)
 	}
+	if err := opts.Audit.check(); err != nil {
+		return fail("check arguments", err)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	m, err := s.verify(ctx, name, version)
@@ -713,6 +734,9 @@ func (s *Store) Promote(ctx context.Context, name, version string, a Audit) erro
 	fail := func(step string, err error) error {
 		return fmt.Errorf("store: promote: model %s version %s: %s: %w", name, version, step, err)
 	}
+	if err := a.check(); err != nil {
+		return fail("check arguments", err)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	p, err := s.readPointer(name)
@@ -755,6 +779,9 @@ type RollbackOptions struct {
 func (s *Store) Rollback(ctx context.Context, name string, opts RollbackOptions) (Pointer, error) {
 	if err := checkNames("rollback", name, ""); err != nil {
 		return Pointer{}, err
+	}
+	if err := opts.Audit.check(); err != nil {
+		return Pointer{}, fmt.Errorf("store: rollback: model %s: check arguments: %w", name, err)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -835,6 +862,9 @@ func (s *Store) mark(_ context.Context, op, action string, st State, name, versi
 	}
 	if a.Reason == "" {
 		return fail("check arguments", errors.New("a reason is required"))
+	}
+	if err := a.check(); err != nil {
+		return fail("check arguments", err)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

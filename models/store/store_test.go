@@ -591,3 +591,23 @@ func TestConcurrentUse(t *testing.T) {
 		t.Fatalf("%d activate entries (%v), want 12", len(h), err)
 	}
 }
+
+func TestAuditValidatedBeforeChange(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t, t.TempDir(), Options{})
+	b := bundleFor("1")
+	bad := Audit{Lineage: map[string]any{"metric": make(chan int)}}
+	_, err := s.Install(ctx, "m", "1", bytes.NewReader(b), sumOf(b), InstallOptions{Audit: bad})
+	if err == nil || !strings.Contains(err.Error(), "model m version 1: check arguments: audit lineage") {
+		t.Fatalf("unencodable lineage: %v", err)
+	}
+	if _, err := os.Stat(s.versionDir("m", "1")); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("install went ahead despite a bad audit record: %v", err)
+	}
+	install(t, s, "m", "1")
+	huge := Audit{Reason: strings.Repeat("r", maxEntryBytes)}
+	if err := s.Activate(ctx, "m", "1", ActivateOptions{Audit: huge}); err == nil || !strings.Contains(err.Error(), "more than") {
+		t.Fatalf("oversized audit: %v", err)
+	}
+	wantPointer(t, s, "m", Pointer{})
+}
