@@ -35,11 +35,15 @@
 //
 // # States
 //
-//	install ──► installed ──Activate──► probation ──Promote──► active
-//	                │                        │                    │
-//	            MarkFailed            Rollback{Reject}         Rollback
-//	                ▼                        ▼                    ▼
-//	             failed                  rejected            rolled_back
+//	Install ──► installed ──Activate{Probation}──► probation ──Promote──► active
+//	               │    ╰──────────Activate──────────────────────────────╯  │
+//	               │                                  │                     │
+//	    MarkFailed, MarkRejected           Rollback{Reject}             Rollback
+//	               ▼                                  ▼                     ▼
+//	        failed, rejected                      rejected             rolled_back
+//
+// The version rolled back from becomes the previous one; the version an
+// Activate replaces becomes previous again in state installed.
 //
 // A rejected version is refused by Install (a *RejectedError) unless
 // forced, and its meta.json survives pruning so the refusal is remembered.
