@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 )
@@ -218,32 +219,76 @@ func (s *Store) versionDir(name, version string) string {
 
 // removeTemps deletes ".tmp-" entries in root, in each model directory,
 // in each versions directory and in each version: installs, deletions,
-// pointer and meta writes that a crash interrupted.
+// pointer and meta writes that a crash interrupted. It walks with ReadDir,
+// not Glob, so a root path with glob characters in it is no problem.
 func removeTemps(root string) error {
-	for _, pattern := range []string{
-		filepath.Join(root, tmpPrefix+"*"),
-		filepath.Join(root, "*", tmpPrefix+"*"),
-		filepath.Join(root, "*", versionsDir, tmpPrefix+"*"),
-		filepath.Join(root, "*", versionsDir, "*", tmpPrefix+"*"),
-	} {
-		matches, err := filepath.Glob(pattern)
+	if err := removeTempsIn(root); err != nil {
+		return err
+	}
+	models, err := subdirs(root)
+	if err != nil {
+		return err
+	}
+	for _, m := range models {
+		if err := removeTempsIn(m); err != nil {
+			return err
+		}
+		versions, err := subdirs(filepath.Join(m, versionsDir))
 		if err != nil {
 			return err
 		}
-		for _, m := range matches {
-			if err := os.RemoveAll(m); err != nil {
+		if err := removeTempsIn(filepath.Join(m, versionsDir)); err != nil {
+			return err
+		}
+		for _, v := range versions {
+			if err := removeTempsIn(v); err != nil {
 				return err
 			}
 		}
-		dirs := map[string]bool{}
-		for _, m := range matches {
-			dirs[filepath.Dir(m)] = true
+	}
+	return nil
+}
+
+// subdirs lists the directories in dir whose names are valid model names
+// or versions; none when dir does not exist.
+func subdirs(dir string) ([]string, error) {
+	ents, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, e := range ents {
+		if e.IsDir() && ValidName(e.Name()) == nil {
+			out = append(out, filepath.Join(dir, e.Name()))
 		}
-		for d := range dirs {
-			if err := syncDir(d); err != nil {
+	}
+	return out, nil
+}
+
+// removeTempsIn removes the ".tmp-" entries directly in dir and fsyncs it
+// when it removed any.
+func removeTempsIn(dir string) error {
+	ents, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	removed := false
+	for _, e := range ents {
+		if strings.HasPrefix(e.Name(), tmpPrefix) {
+			if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
 				return err
 			}
+			removed = true
 		}
+	}
+	if removed {
+		return syncDir(dir)
 	}
 	return nil
 }

@@ -450,7 +450,7 @@ func TestOpenCompletesRejectingRollback(t *testing.T) {
 }
 
 func TestOpenCleansLeftovers(t *testing.T) {
-	root := t.TempDir()
+	root := filepath.Join(t.TempDir(), "state [*?]")
 	s := openStore(t, root, Options{})
 	install(t, s, "m", "1")
 	activate(t, s, "m", "1", false)
@@ -467,8 +467,10 @@ func TestOpenCleansLeftovers(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := os.WriteFile(filepath.Join(root, "m", ".tmp-active.json-9"), []byte("{"), 0o644); err != nil {
-		t.Fatal(err)
+	for _, f := range []string{filepath.Join(root, "m", ".tmp-active.json-9"), filepath.Join(vdir, "1", ".tmp-meta.json-4")} {
+		if err := os.WriteFile(f, []byte("{"), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 	// A version directory without meta.json (damaged by hand): ignored.
 	if err := os.MkdirAll(filepath.Join(vdir, "3"), 0o755); err != nil {
