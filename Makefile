@@ -8,10 +8,10 @@ BUILD    := CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)'
 GOBIN    := $(shell $(GO) env GOPATH)/bin
 STATICCHECK_VERSION := v0.7.0
 # Cross targets: GOOS/GOARCH[/GOARM]
-TARGETS  := linux/amd64 linux/arm64 linux/arm/7 linux/arm/6 linux/386
+TARGETS  := linux/amd64 linux/arm64 linux/arm/7 linux/arm/6 linux/arm/5 linux/386
 FUZZTIME ?= 30s
 
-.PHONY: help build cross test test-deps lint check test-arm bench run model generate clean fuzz conformance
+.PHONY: help build cross package image test test-deps lint check test-arm bench run model generate clean fuzz conformance
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -28,6 +28,12 @@ cross: ## static binaries for every gateway target into dist/
 	  GOOS=$$os GOARCH=$$arch GOARM=$$arm $(BUILD) -o dist/axle-$$name ./agent/cmd/axle || exit 1; \
 	done
 	@cp dist/axle-linux-armv7 dist/axle-linux-arm 2>/dev/null || true
+
+package: cross ## .deb and .rpm for amd64, arm64, armhf, armel into dist/ (nfpm)
+	$(GO) run ./release/cmd/mkrelease package -version $(VERSION) -dist dist
+
+image: cross ## multi-arch OCI image layout (linux/amd64, arm64, arm/v7) into dist/oci, no Docker daemon
+	$(GO) run ./release/cmd/mkrelease image -version $(VERSION) -dist dist -out dist/oci
 
 run: build ## the demo: embedded broker, simulated pump, live scores (Ctrl-C stops)
 	./bin/axle demo $(ARGS)
@@ -71,6 +77,8 @@ test: test-deps lint ## everything: lint, race tests, conformance, ARM tests und
 	$(MAKE) --no-print-directory test-arm
 	$(MAKE) --no-print-directory fuzz FUZZTIME=$(FUZZTIME)
 	$(MAKE) --no-print-directory cross
+	$(MAKE) --no-print-directory package image
+	AXLE_DIST=$(CURDIR)/dist $(GO) test -count=1 ./release
 
 # The pure packages (interpreter and kernels, outbox, sensors, config) run
 # as arm64, armv7 and armv6 binaries under qemu-user, so an alignment or
