@@ -191,7 +191,6 @@ func canonString(out *bytes.Buffer, s string) {
 	out.WriteByte('"')
 }
 
-
 func canonNumber(f float64) string {
 	switch {
 	case f == 0 && math.Signbit(f):
