@@ -32,6 +32,10 @@ var ErrUntrustedKey = errors.New("trust: signature by untrusted key")
 // does not match the message or its trusted comment.
 var ErrBadSignature = errors.New("trust: signature does not verify")
 
+// ErrNeedPassword is returned (wrapped) when a secret key is encrypted and
+// no password was given.
+var ErrNeedPassword = errors.New("trust: secret key is encrypted and no password was given")
+
 // PublicKey is a minisign Ed25519 public key.
 type PublicKey struct{ k minisign.PublicKey }
 
@@ -128,7 +132,7 @@ func ParseSecretKey(text []byte, password string) (SecretKey, error) {
 	t := bytes.TrimSpace(text)
 	if minisign.IsEncrypted(t) {
 		if password == "" {
-			return SecretKey{}, errors.New("trust: secret key is encrypted and no password was given")
+			return SecretKey{}, ErrNeedPassword
 		}
 		k, err := minisign.DecryptKey(password, t)
 		if err != nil {
@@ -228,15 +232,13 @@ func NewKeyring(keys ...PublicKey) (*Keyring, error) {
 }
 
 // ParseKeyring builds a keyring from entries that are either a key in the
-// "RW…" form or the path of a public key file (anything else).
+// "RW…" form or the path of a public key file.
 func ParseKeyring(entries []string) (*Keyring, error) {
 	keys := make([]PublicKey, 0, len(entries))
 	for i, e := range entries {
-		var k PublicKey
-		var err error
-		if strings.HasPrefix(strings.TrimSpace(e), "RW") && !strings.ContainsAny(e, "/\\") {
-			k, err = ParsePublicKey(e)
-		} else {
+		// A key in the "RW…" form parses; anything else is a file name.
+		k, err := ParsePublicKey(e)
+		if err != nil {
 			k, err = ReadPublicKeyFile(e)
 		}
 		if err != nil {

@@ -138,7 +138,7 @@ func TestEncryptedSecretKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ParseSecretKey(b, ""); err == nil {
+	if _, err := ParseSecretKey(b, ""); !errors.Is(err, ErrNeedPassword) {
 		t.Fatal("encrypted key opened without password")
 	}
 	if _, err := ParseSecretKey(b, "wrong"); err == nil {

@@ -176,6 +176,20 @@ const MaxManifestBytes = 1 << 20
 // repeated fields, trailing data and invalid values are errors naming the
 // field path, e.g. `bundle: manifest: field "input.features[1]": ...`.
 func DecodeManifest(b []byte) (*Manifest, error) {
+	m, err := DecodeDraft(b)
+	if err != nil {
+		return nil, err
+	}
+	if err := m.Validate(); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// DecodeDraft decodes manifest bytes as strictly as DecodeManifest but does
+// not validate the values: tools use it to read a manifest that Pack will
+// complete (members, model) and validate.
+func DecodeDraft(b []byte) (*Manifest, error) {
 	if len(b) > MaxManifestBytes {
 		return nil, fmt.Errorf("bundle: manifest: %d bytes, limit %d", len(b), MaxManifestBytes)
 	}
@@ -193,9 +207,6 @@ func DecodeManifest(b []byte) (*Manifest, error) {
 			return nil, fmt.Errorf("bundle: manifest: field %q: want %s, have JSON %s", te.Field, te.Type, te.Value)
 		}
 		return nil, fmt.Errorf("bundle: manifest: %w", err)
-	}
-	if err := m.Validate(); err != nil {
-		return nil, err
 	}
 	return &m, nil
 }
