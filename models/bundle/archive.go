@@ -165,6 +165,10 @@ func checkHeader(h *tar.Header) error {
 		return invalid("member %q: want a plain file name of A-Z a-z 0-9 . _ -", name)
 	case h.Size < 0:
 		return invalid("member %q: negative size", name)
+	case h.Format != tar.FormatUSTAR:
+		// PAX and GNU extensions (long names, sparse files, extra
+		// records) have no place in a bundle; tar --format=ustar makes one.
+		return invalid("member %q: tar format %v; a bundle is plain ustar", name, h.Format)
 	}
 	return nil
 }

@@ -223,6 +223,8 @@ func TestOpenRefusesHostileArchives(t *testing.T) {
 		"total limit":    {archive(t, es...), Limits{MaxTotal: 2000}, "limit 2000"},
 		"count limit":    {archive(t, es...), Limits{MaxMembers: 2}, "more than 2 members"},
 		"size mismatch":  {archive(t, es[0], entry{h: tar.Header{Name: "model.tflite"}, data: []byte("short")}, es[2]), Limits{}, "manifest says"},
+		"pax":            {archive(t, append(es, entry{h: tar.Header{Name: "p", Format: tar.FormatPAX, PAXRecords: map[string]string{"comment": "x"}}, data: []byte("x")})...), Limits{}, "plain ustar"},
+		"gnu":            {archive(t, append(es, entry{h: tar.Header{Name: "g", Format: tar.FormatGNU}, data: []byte("x")})...), Limits{}, "plain ustar"},
 		"garbage":        {[]byte(strings.Repeat("not a tar file ", 100)), Limits{}, "archive entry 0"},
 		"empty":          {nil, Limits{}, "no manifest.json"},
 		"bad manifest":   {archive(t, entry{h: tar.Header{Name: ManifestName}, data: []byte(`{"v":2}`)}), Limits{}, `field "v"`},
@@ -244,11 +246,11 @@ func TestOpenRefusesHostileArchives(t *testing.T) {
 func TestOpenChecksSizeBeforeReading(t *testing.T) {
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
-	tw.WriteHeader(&tar.Header{Name: "model.tflite", Typeflag: tar.TypeReg, Size: 1 << 40})
+	tw.WriteHeader(&tar.Header{Name: "model.tflite", Typeflag: tar.TypeReg, Size: 1 << 32, Format: tar.FormatUSTAR})
 	tw.Flush()
 	raw := buf.Bytes()
 	_, err := Open(bytes.NewReader(raw), int64(len(raw)), Limits{})
-	if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "1099511627776 bytes, limit") {
+	if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "4294967296 bytes, limit") {
 		t.Fatalf("err = %v", err)
 	}
 	if _, err := Open(bytes.NewReader(raw), 1<<40, Limits{}); err == nil || !strings.Contains(err.Error(), "archive is") {
@@ -347,6 +349,11 @@ func FuzzOpen(f *testing.F) {
 	b.WriteTo(&sb)
 	f.Add(sb.Bytes())
 	f.Add([]byte{})
+	var hostile bytes.Buffer
+	tw := tar.NewWriter(&hostile)
+	tw.WriteHeader(&tar.Header{Name: "../x", Typeflag: tar.TypeSymlink, Linkname: "/etc/passwd"})
+	tw.WriteHeader(&tar.Header{Name: "big", Typeflag: tar.TypeReg, Size: 1 << 32})
+	f.Add(hostile.Bytes())
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		b, err := Open(bytes.NewReader(raw), int64(len(raw)), Limits{MaxTotal: 1 << 20, MaxMember: 1 << 20, MaxMembers: 16})
 		if err != nil {
