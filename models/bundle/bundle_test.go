@@ -298,6 +298,7 @@ func TestDecodeManifestErrorsNameTheField(t *testing.T) {
 		{append(bytes.Clone(good), `{}`...), "trailing data"},
 		{[]byte(`[1,2]`), "cannot unmarshal"},
 		{[]byte(`{"v":1,`), "malformed JSON"},
+		{[]byte(`{"lineage":{"metrics":` + strings.Repeat("[", 100000)), "nested deeper than"},
 	}
 	for _, c := range cases {
 		_, err := DecodeManifest(c.raw)

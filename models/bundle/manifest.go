@@ -194,7 +194,7 @@ func DecodeDraft(b []byte) (*Manifest, error) {
 		return nil, fmt.Errorf("bundle: manifest: %d bytes, limit %d", len(b), MaxManifestBytes)
 	}
 	d := json.NewDecoder(bytes.NewReader(b))
-	if err := checkFields(d, reflect.TypeFor[Manifest](), ""); err != nil {
+	if err := checkFields(d, reflect.TypeFor[Manifest](), "", 0); err != nil {
 		return nil, fmt.Errorf("bundle: manifest: %w", err)
 	}
 	if _, err := d.Token(); err == nil {
@@ -213,9 +213,16 @@ func DecodeDraft(b []byte) (*Manifest, error) {
 
 var textUnmarshaler = reflect.TypeFor[interface{ UnmarshalText([]byte) error }]()
 
+// maxDepth bounds nesting: json.Decoder.Token has no limit of its own and
+// the walk below recurses.
+const maxDepth = 32
+
 // checkFields walks one JSON value against type t and rejects object keys
 // that t does not have, and keys given twice, naming the path.
-func checkFields(d *json.Decoder, t reflect.Type, path string) error {
+func checkFields(d *json.Decoder, t reflect.Type, path string, depth int) error {
+	if depth > maxDepth {
+		return fieldErr(path, "nested deeper than %d", maxDepth)
+	}
 	tok, err := d.Token()
 	if err != nil {
 		return fieldErr(path, "malformed JSON: %v", err)
@@ -237,7 +244,7 @@ func checkFields(d *json.Decoder, t reflect.Type, path string) error {
 			elem = t.Elem()
 		}
 		for i := 0; d.More(); i++ {
-			if err := checkAny(d, elem, fmt.Sprintf("%s[%d]", path, i)); err != nil {
+			if err := checkAny(d, elem, fmt.Sprintf("%s[%d]", path, i), depth+1); err != nil {
 				return err
 			}
 		}
@@ -269,7 +276,7 @@ func checkFields(d *json.Decoder, t reflect.Type, path string) error {
 				}
 				ft = f
 			}
-			if err := checkAny(d, ft, p); err != nil {
+			if err := checkAny(d, ft, p, depth+1); err != nil {
 				return err
 			}
 		}
@@ -282,11 +289,11 @@ func checkFields(d *json.Decoder, t reflect.Type, path string) error {
 
 // checkAny is checkFields for a value whose type may be unknown (nil): its
 // members are only checked for well-formedness and duplicates.
-func checkAny(d *json.Decoder, t reflect.Type, path string) error {
+func checkAny(d *json.Decoder, t reflect.Type, path string, depth int) error {
 	if t == nil {
 		t = reflect.TypeFor[any]()
 	}
-	return checkFields(d, t, path)
+	return checkFields(d, t, path, depth)
 }
 
 func structField(t reflect.Type, key string) (reflect.Type, bool) {
