@@ -3,6 +3,7 @@ module github.com/axle-edge/axle
 go 1.26
 
 require (
+	aead.dev/minisign v0.3.0
 	github.com/eclipse/paho.mqtt.golang v1.5.1
 	github.com/google/go-containerregistry v0.20.6
 	github.com/goreleaser/nfpm/v2 v2.45.2
