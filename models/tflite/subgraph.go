@@ -480,17 +480,32 @@ func (s *subgraph) SetDynamic(t *ops.Tensor) {
 }
 
 func (s *subgraph) Alloc(bytes int) ([]byte, error) {
-	if bytes < 0 {
-		return nil, fmt.Errorf("alloc: negative size %d", bytes)
-	}
-	d, err := s.it.budget.alloc(int64(bytes), "kernel state")
-	if err != nil {
+	if err := s.Reserve(bytes); err != nil {
 		return nil, err
+	}
+	return alignedBytes(bytes), nil
+}
+
+// Reserve charges kernel state to the node being prepared, so a re-prepare
+// releases it, and names the node when the limit is reached.
+func (s *subgraph) Reserve(bytes int) error {
+	if bytes < 0 {
+		return fmt.Errorf("kernel state: negative size %d", bytes)
+	}
+	what := "kernel state"
+	if s.node >= 0 && s.node < len(s.nodes) {
+		if b := s.it.budget; int64(bytes) > b.limit-b.used {
+			n := &s.nodes[s.node]
+			what = fmt.Sprintf("subgraph %d: %s (node %d) kernel state", s.index, n.Name(), n.Index)
+		}
+	}
+	if err := s.it.budget.charge(int64(bytes), what); err != nil {
+		return err
 	}
 	if s.node >= 0 && s.node < len(s.nodeAlloc) {
 		s.nodeAlloc[s.node] += int64(bytes)
 	}
-	return d, nil
+	return nil
 }
 
 func (s *subgraph) Subgraph(i int) (ops.Subgraph, error) {
