@@ -257,6 +257,11 @@ func indexList(t flatbuf.Table, slot, n int, optional bool, b *budget, what stri
 	return out, nil
 }
 
+// maxTensorRank bounds the dimensions of a tensor. Kernels support at most
+// 8; the bound keeps every per-node copy of a shape a small constant, so a
+// file cannot make many nodes copy one huge shape.
+const maxTensorRank = 16
+
 // tensorMeta is what the loader knows about a tensor beyond ops.Tensor.
 type tensorMeta struct {
 	constData []byte // file data of a constant, or initial value of a variable
@@ -290,6 +295,9 @@ func loadTensor(p *parsed, t flatbuf.Table, dst *ops.Tensor, meta *tensorMeta, b
 	if err != nil {
 		return fmt.Errorf("shape: %w", err)
 	}
+	if shape.Len() > maxTensorRank {
+		return fmt.Errorf("shape has %d dimensions, more than the %d supported", shape.Len(), maxTensorRank)
+	}
 	if err := b.charge(int64(shape.Len())*costIndex*2, "tensor shapes"); err != nil {
 		return err
 	}
@@ -305,6 +313,12 @@ func loadTensor(p *parsed, t flatbuf.Table, dst *ops.Tensor, meta *tensorMeta, b
 		sig, err := t.Vector(flatbuf.TensorShapeSignature, 4)
 		if err != nil {
 			return fmt.Errorf("shape signature: %w", err)
+		}
+		if sig.Len() > maxTensorRank {
+			return fmt.Errorf("shape signature has %d dimensions, more than the %d supported", sig.Len(), maxTensorRank)
+		}
+		if err := b.charge(int64(sig.Len())*costIndex, "tensor shape signatures"); err != nil {
+			return err
 		}
 		meta.signature = make([]int, sig.Len())
 		for i := range meta.signature {
