@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"unsafe"
 
 	"github.com/axle-edge/axle/models/tflite/flatbuf"
@@ -93,7 +94,7 @@ func newSubgraph(it *Interpreter, p *parsed, index int) (*subgraph, error) {
 	if err != nil {
 		return nil, fmt.Errorf("operators: %w", err)
 	}
-	if err := b.charge(int64(ov.Len())*costNode, "operators"); err != nil {
+	if err := b.charge(int64(ov.Len())*(costNode+costKernelState), "operators"); err != nil {
 		return nil, err
 	}
 	s.nodes = make([]ops.Node, ov.Len())
@@ -312,7 +313,23 @@ func (s *subgraph) prepareNode(j int) error {
 	if err := s.kernels[j].Prepare(s, n); err != nil {
 		return fmt.Errorf("subgraph %d: %w", s.index, err)
 	}
+	if size := stateSize(n.State); size > costKernelState {
+		return fmt.Errorf("%w: subgraph %d: %s (node %d): kernel state of %d bytes is larger than the %d bytes reserved per node", ErrInternal, s.index, n.Name(), j, size, costKernelState)
+	}
 	return nil
+}
+
+// stateSize is the size of the value a kernel keeps in Node.State (the
+// pointed-to struct for a pointer).
+func stateSize(state any) uintptr {
+	if state == nil {
+		return 0
+	}
+	t := reflect.TypeOf(state)
+	if t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	return t.Size()
 }
 
 func (s *subgraph) anyDynamic(idx []int) bool {
@@ -487,19 +504,12 @@ func (s *subgraph) Alloc(bytes int) ([]byte, error) {
 }
 
 // Reserve charges kernel state to the node being prepared, so a re-prepare
-// releases it, and names the node when the limit is reached.
+// releases it. Kernels wrap its errors with the node's name.
 func (s *subgraph) Reserve(bytes int) error {
 	if bytes < 0 {
 		return fmt.Errorf("kernel state: negative size %d", bytes)
 	}
-	what := "kernel state"
-	if s.node >= 0 && s.node < len(s.nodes) {
-		if b := s.it.budget; int64(bytes) > b.limit-b.used {
-			n := &s.nodes[s.node]
-			what = fmt.Sprintf("subgraph %d: %s (node %d) kernel state", s.index, n.Name(), n.Index)
-		}
-	}
-	if err := s.it.budget.charge(int64(bytes), what); err != nil {
+	if err := s.it.budget.charge(int64(bytes), "kernel state"); err != nil {
 		return err
 	}
 	if s.node >= 0 && s.node < len(s.nodeAlloc) {
