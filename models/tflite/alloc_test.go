@@ -91,6 +91,20 @@ func hostileModels() []struct {
 			b.Op(ops.OpFill, 1, []int{dims, v}, []int{out}, build.Options{Type: build.OptFill})
 			b.Output(out)
 		}},
+		{"mirror_pad index maps", "MIRROR_PAD", func(b *build.Builder) {
+			x := b.Input("x", models.Int8, []int{huge}, q8)
+			pads := b.Const("pads", models.Int32, []int{1, 2}, []int32{1, 1}, nil)
+			out := b.Tensor("out", models.Int8, []int{huge + 2}, q8)
+			b.Op(ops.OpMirrorPad, 1, []int{x, pads}, []int{out}, build.Options{Type: build.OptMirrorPad})
+			b.Output(out)
+		}},
+		{"mean accumulators", "MEAN", func(b *build.Builder) {
+			x := b.Input("x", models.Int8, []int{huge, 2}, q8)
+			axes := b.Const("axes", models.Int32, []int{1}, []int32{1}, nil)
+			out := b.Tensor("out", models.Int8, []int{huge}, q8)
+			b.Op(ops.OpMean, 1, []int{x, axes}, []int{out}, build.Options{Type: build.OptReducer})
+			b.Output(out)
+		}},
 		{"add arena", "", func(b *build.Builder) {
 			x := b.Input("x", models.Float32, []int{huge, huge}, nil)
 			out := b.Tensor("out", models.Float32, []int{huge, huge}, nil)

@@ -183,6 +183,7 @@ func parse(data []byte, b *budget) (*parsed, error) {
 	if err := b.charge(int64(sigs.Len())*128, "signature defs"); err != nil {
 		return nil, err
 	}
+	p.signatures = make([]Signature, 0, sigs.Len())
 	for i := 0; i < sigs.Len(); i++ {
 		t, err := sigs.Table(i)
 		if err != nil {

@@ -87,6 +87,9 @@ func newSubgraph(it *Interpreter, p *parsed, index int) (*subgraph, error) {
 	if s.outputs, err = indexList(t, flatbuf.SubgraphOutputs, n, false, b, "outputs"); err != nil {
 		return nil, err
 	}
+	if err := b.charge(int64(len(s.inputs)+len(s.outputs))*costIndex, "input and output lists"); err != nil {
+		return nil, err
+	}
 	s.inPtrs = s.ptrs(s.inputs)
 	s.outPtrs = s.ptrs(s.outputs)
 
