@@ -21,7 +21,6 @@ const allocSlack = 256 << 10
 // bytes the Go heap handed out meanwhile (garbage included).
 func loadAllocated(data []byte, limit int64) (error, uint64) {
 	var before, after runtime.MemStats
-	runtime.GC()
 	runtime.ReadMemStats(&before)
 	it, err := tflite.Load(data, models.Options{MaxBytes: limit, Threads: 1})
 	runtime.ReadMemStats(&after)
