@@ -17,9 +17,9 @@ import (
 // with the model.
 const allocSlack = 256 << 10
 
-// loadAllocated loads data under limit and returns Load's error and the
-// bytes the Go heap handed out meanwhile (garbage included).
-func loadAllocated(data []byte, limit int64) (error, uint64) {
+// loadAllocated loads data under limit and returns the bytes the Go heap
+// handed out meanwhile (garbage included) and Load's error.
+func loadAllocated(data []byte, limit int64) (uint64, error) {
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
 	it, err := tflite.Load(data, models.Options{MaxBytes: limit, Threads: 1})
@@ -27,7 +27,7 @@ func loadAllocated(data []byte, limit int64) (error, uint64) {
 	if it != nil {
 		it.Close()
 	}
-	return err, after.TotalAlloc - before.TotalAlloc
+	return after.TotalAlloc - before.TotalAlloc, err
 }
 
 const huge = 1 << 22 // a declared dimension: 4 Mi elements, 16 MiB of float32
@@ -123,7 +123,7 @@ func TestLoadHostileShapesStayWithinLimit(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			err, allocated := loadAllocated(data, limit)
+			allocated, err := loadAllocated(data, limit)
 			if err == nil {
 				t.Fatalf("%d-byte model loaded under a %d-byte limit", len(data), limit)
 			}
