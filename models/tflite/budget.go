@@ -19,6 +19,11 @@ const (
 	costNode     = 256
 	costSubgraph = 1024
 	costIndex    = 8 // per int stored (shapes, node tensor lists)
+	// costKernelState is reserved per node for the fixed-size state struct
+	// its kernel makes in Prepare (n.State); prepareNode checks that it
+	// fits. Tables and scratch sized by the model go through Context.Alloc
+	// and Reserve instead.
+	costKernelState = 1024
 )
 
 // budget enforces the memory limit of one model.

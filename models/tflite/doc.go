@@ -9,7 +9,9 @@
 //	   │      └ nodes (operator code + version → ops.Resolver kernel, or a
 //	   ▼         load error naming op, version and node)
 //	Prepare: each kernel validates and sets output shapes (nodes fed by
-//	   │     dynamic tensors are deferred to Invoke)
+//	   │     dynamic tensors are deferred to Invoke); its tables, scratch
+//	   │     and packed weights come from Context.Alloc/Reserve, charged
+//	   │     before they exist, and its state struct from a per-node reserve
 //	   ▼
 //	memory plan: one 16-byte aligned arena per subgraph; tensor lifetimes
 //	   │     [first use, last use], greedy largest-first placement, so

@@ -188,6 +188,12 @@ func FuzzLoad(f *testing.F) {
 		f.Add(m)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
+		// Load alone, measured: whatever the bytes, it allocates no more
+		// than the limit (fuzz inputs run one at a time per process, so
+		// the heap counter is this Load's).
+		if allocated, err := loadAllocated(data, fuzzMaxBytes); allocated > fuzzMaxBytes+allocSlack {
+			t.Fatalf("Load of %d bytes allocated %d bytes under a %d-byte limit (error: %v)", len(data), allocated, fuzzMaxBytes, err)
+		}
 		tryModel(t, data, time.Second)
 	})
 }

@@ -183,6 +183,7 @@ func parse(data []byte, b *budget) (*parsed, error) {
 	if err := b.charge(int64(sigs.Len())*128, "signature defs"); err != nil {
 		return nil, err
 	}
+	p.signatures = make([]Signature, 0, sigs.Len())
 	for i := 0; i < sigs.Len(); i++ {
 		t, err := sigs.Table(i)
 		if err != nil {
@@ -257,6 +258,11 @@ func indexList(t flatbuf.Table, slot, n int, optional bool, b *budget, what stri
 	return out, nil
 }
 
+// maxTensorRank bounds the dimensions of a tensor. Kernels support at most
+// 8; the bound keeps every per-node copy of a shape a small constant, so a
+// file cannot make many nodes copy one huge shape.
+const maxTensorRank = 16
+
 // tensorMeta is what the loader knows about a tensor beyond ops.Tensor.
 type tensorMeta struct {
 	constData []byte // file data of a constant, or initial value of a variable
@@ -290,6 +296,9 @@ func loadTensor(p *parsed, t flatbuf.Table, dst *ops.Tensor, meta *tensorMeta, b
 	if err != nil {
 		return fmt.Errorf("shape: %w", err)
 	}
+	if shape.Len() > maxTensorRank {
+		return fmt.Errorf("shape has %d dimensions, more than the %d supported", shape.Len(), maxTensorRank)
+	}
 	if err := b.charge(int64(shape.Len())*costIndex*2, "tensor shapes"); err != nil {
 		return err
 	}
@@ -305,6 +314,12 @@ func loadTensor(p *parsed, t flatbuf.Table, dst *ops.Tensor, meta *tensorMeta, b
 		sig, err := t.Vector(flatbuf.TensorShapeSignature, 4)
 		if err != nil {
 			return fmt.Errorf("shape signature: %w", err)
+		}
+		if sig.Len() > maxTensorRank {
+			return fmt.Errorf("shape signature has %d dimensions, more than the %d supported", sig.Len(), maxTensorRank)
+		}
+		if err := b.charge(int64(sig.Len())*costIndex, "tensor shape signatures"); err != nil {
+			return err
 		}
 		meta.signature = make([]int, sig.Len())
 		for i := range meta.signature {

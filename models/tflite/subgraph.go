@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"unsafe"
 
 	"github.com/axle-edge/axle/models/tflite/flatbuf"
@@ -86,6 +87,9 @@ func newSubgraph(it *Interpreter, p *parsed, index int) (*subgraph, error) {
 	if s.outputs, err = indexList(t, flatbuf.SubgraphOutputs, n, false, b, "outputs"); err != nil {
 		return nil, err
 	}
+	if err := b.charge(int64(len(s.inputs)+len(s.outputs))*costIndex, "input and output lists"); err != nil {
+		return nil, err
+	}
 	s.inPtrs = s.ptrs(s.inputs)
 	s.outPtrs = s.ptrs(s.outputs)
 
@@ -93,7 +97,7 @@ func newSubgraph(it *Interpreter, p *parsed, index int) (*subgraph, error) {
 	if err != nil {
 		return nil, fmt.Errorf("operators: %w", err)
 	}
-	if err := b.charge(int64(ov.Len())*costNode, "operators"); err != nil {
+	if err := b.charge(int64(ov.Len())*(costNode+costKernelState), "operators"); err != nil {
 		return nil, err
 	}
 	s.nodes = make([]ops.Node, ov.Len())
@@ -312,7 +316,23 @@ func (s *subgraph) prepareNode(j int) error {
 	if err := s.kernels[j].Prepare(s, n); err != nil {
 		return fmt.Errorf("subgraph %d: %w", s.index, err)
 	}
+	if size := stateSize(n.State); size > costKernelState {
+		return fmt.Errorf("%w: subgraph %d: %s (node %d): kernel state of %d bytes is larger than the %d bytes reserved per node", ErrInternal, s.index, n.Name(), j, size, costKernelState)
+	}
 	return nil
+}
+
+// stateSize is the size of the value a kernel keeps in Node.State (the
+// pointed-to struct for a pointer).
+func stateSize(state any) uintptr {
+	if state == nil {
+		return 0
+	}
+	t := reflect.TypeOf(state)
+	if t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	return t.Size()
 }
 
 func (s *subgraph) anyDynamic(idx []int) bool {
@@ -480,17 +500,25 @@ func (s *subgraph) SetDynamic(t *ops.Tensor) {
 }
 
 func (s *subgraph) Alloc(bytes int) ([]byte, error) {
-	if bytes < 0 {
-		return nil, fmt.Errorf("alloc: negative size %d", bytes)
-	}
-	d, err := s.it.budget.alloc(int64(bytes), "kernel state")
-	if err != nil {
+	if err := s.Reserve(bytes); err != nil {
 		return nil, err
+	}
+	return alignedBytes(bytes), nil
+}
+
+// Reserve charges kernel state to the node being prepared, so a re-prepare
+// releases it. Kernels wrap its errors with the node's name.
+func (s *subgraph) Reserve(bytes int) error {
+	if bytes < 0 {
+		return fmt.Errorf("kernel state: negative size %d", bytes)
+	}
+	if err := s.it.budget.charge(int64(bytes), "kernel state"); err != nil {
+		return err
 	}
 	if s.node >= 0 && s.node < len(s.nodeAlloc) {
 		s.nodeAlloc[s.node] += int64(bytes)
 	}
-	return d, nil
+	return nil
 }
 
 func (s *subgraph) Subgraph(i int) (ops.Subgraph, error) {

@@ -189,7 +189,7 @@ func actSigmoidPrepare(c Context, n *Node) error {
 			f = func(x float32) float32 { return 1 / (1 + float32(math.Exp(float64(-x)))) }
 		}
 		if st.lut, err = ewAllocLUT8(c); err != nil {
-			return err
+			return n.Errorf("lookup table: %v", err)
 		}
 		ewLUT8Build(st.lut, in.Type == models.Int8, qi.f32, qi.zp, qo.f32, qo.zp, f)
 		return nil

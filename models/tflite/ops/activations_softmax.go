@@ -109,11 +109,14 @@ func actSoftmaxPrepare(c Context, n *Node) error {
 		if qi.zp != 0 || qo.zp != 0 || math.Abs(qo.scale-1.0/32768) > 0.001/32768 {
 			return n.Errorf("int16 quantization must be symmetric with output scale 1/32768, got input zero point %d, output scale %g and zero point %d", qi.zp, qo.scale, qo.zp)
 		}
-		return st.prepare16(c, qi)
+		if err := st.prepare16(c, qi); err != nil {
+			return n.Errorf("lookup tables: %v", err)
+		}
+		return nil
 	}
 	b, err := c.Alloc(256 * 4)
 	if err != nil {
-		return err
+		return n.Errorf("lookup table: %v", err)
 	}
 	st.table = unsafe.Slice((*float32)(unsafe.Pointer(&b[0])), 256)
 	scale := -qi.f32 * st.beta

@@ -158,6 +158,10 @@ type Context interface {
 	// the model, counted against the model's memory limit. Use it in
 	// Prepare for kernel state; never in Eval.
 	Alloc(bytes int) ([]byte, error)
+	// Reserve counts bytes the kernel is about to allocate itself (slices
+	// of pointers, which Alloc's plain bytes cannot hold) against the
+	// model's memory limit, for as long as the model lives. Prepare only.
+	Reserve(bytes int) error
 
 	// Subgraph returns subgraph i of the model, for control-flow ops.
 	Subgraph(i int) (Subgraph, error)

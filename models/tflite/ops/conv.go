@@ -1,9 +1,6 @@
 package ops
 
 import (
-	"fmt"
-	"unsafe"
-
 	"github.com/axle-edge/axle/models"
 )
 
@@ -213,7 +210,7 @@ func convPrepare(c Context, n *Node) error {
 	if out.Type != in.Type {
 		return n.Errorf("output type %s differs from input type %s", out.Type, in.Type)
 	}
-	if err := st.prepareTypes(n, in, filter, bias, out, act); err != nil {
+	if err := st.prepareTypes(c, n, in, filter, bias, out, act); err != nil {
 		return err
 	}
 	if err := c.Resize(out, []int{g.batches, g.outH, g.outW, g.outC}); err != nil {
@@ -231,7 +228,7 @@ func convPrepare(c Context, n *Node) error {
 }
 
 // prepareTypes validates dtypes and quantization and derives multipliers.
-func (st *convState) prepareTypes(n *Node, in, filter, bias, out *Tensor, act Activation) error {
+func (st *convState) prepareTypes(c Context, n *Node, in, filter, bias, out *Tensor, act Activation) error {
 	g := &st.g
 	st.fLo, st.fHi = act.FloatRange()
 	switch in.Type {
@@ -244,7 +241,7 @@ func (st *convState) prepareTypes(n *Node, in, filter, bias, out *Tensor, act Ac
 			st.kind = convFloat
 			return nil
 		case models.Int8:
-			return st.prepareHybrid(n, filter)
+			return st.prepareHybrid(c, n, filter)
 		}
 		return n.Errorf("float input with a %s filter is not supported", filter.Type)
 	case models.Int8, models.UInt8, models.Int16:
@@ -259,14 +256,15 @@ func (st *convState) prepareTypes(n *Node, in, filter, bias, out *Tensor, act Ac
 	if err != nil {
 		return err
 	}
-	fs, err := filterScales(n, filter, 0, g.outC)
+	fs, err := filterScales(c, n, filter, 0, g.outC)
 	if err != nil {
 		return err
 	}
 	st.inZP, st.outZP = inZP, outZP
 	st.qLo, st.qHi = quantActRange(act, out, outScale, outZP)
-	st.corr = make([]int32, g.outC)
-	st.add = make([]int32, g.outC)
+	if err := allocAll(c, slot(&st.corr, g.outC), slot(&st.add, g.outC)); err != nil {
+		return n.Errorf("%v", err)
+	}
 	switch in.Type {
 	case models.Int8:
 		if filter.Type != models.Int8 {
@@ -279,7 +277,9 @@ func (st *convState) prepareTypes(n *Node, in, filter, bias, out *Tensor, act Ac
 			return n.Errorf("int8 convolution needs an int32 bias, got %s", bias.Type)
 		}
 		st.kind = convInt8
-		st.mult, st.shift = perChannelMultipliers(inScale, outScale, fs)
+		if st.mult, st.shift, err = perChannelMultipliers(c, n, inScale, outScale, fs); err != nil {
+			return err
+		}
 	case models.UInt8:
 		if filter.Type != models.UInt8 {
 			return n.Errorf("uint8 input needs a uint8 filter, got %s", filter.Type)
@@ -292,7 +292,9 @@ func (st *convState) prepareTypes(n *Node, in, filter, bias, out *Tensor, act Ac
 		}
 		st.kind = convUint8
 		m, s := productMultiplier(inScale, fs[0], outScale)
-		st.mult, st.shift = make([]int32, g.outC), make([]int, g.outC)
+		if err := allocAll(c, slot(&st.mult, g.outC), slot(&st.shift, g.outC)); err != nil {
+			return n.Errorf("%v", err)
+		}
 		for i := range st.mult {
 			st.mult[i], st.shift[i] = m, s
 		}
@@ -306,7 +308,9 @@ func (st *convState) prepareTypes(n *Node, in, filter, bias, out *Tensor, act Ac
 		if inZP != 0 || outZP != 0 {
 			return n.Errorf("int16 input and output need zero point 0, got %d and %d", inZP, outZP)
 		}
-		st.mult, st.shift = perChannelMultipliers(inScale, outScale, fs)
+		if st.mult, st.shift, err = perChannelMultipliers(c, n, inScale, outScale, fs); err != nil {
+			return err
+		}
 		acc32, err := int16Acc32(n, bias, 6)
 		if err != nil {
 			return err
@@ -351,8 +355,8 @@ func int16Acc32(n *Node, bias *Tensor, slot int) (bool, error) {
 // prepareHybrid sets up float activations with int8 weights. TFLite
 // quantizes each batch symmetrically when all filter scales are equal and
 // asymmetrically, with per-channel scales, otherwise (and for groups).
-func (st *convState) prepareHybrid(n *Node, filter *Tensor) error {
-	fs, err := filterScales(n, filter, 0, st.g.outC)
+func (st *convState) prepareHybrid(c Context, n *Node, filter *Tensor) error {
+	fs, err := filterScales(c, n, filter, 0, st.g.outC)
 	if err != nil {
 		return err
 	}
@@ -362,11 +366,8 @@ func (st *convState) prepareHybrid(n *Node, filter *Tensor) error {
 			st.kind = convHybridPC
 		}
 	}
-	st.fScales = make([]float32, len(fs))
-	for i, s := range fs {
-		st.fScales[i] = float32(s)
-	}
-	return nil
+	st.fScales, err = float32Scales(c, n, fs)
+	return err
 }
 
 // allocScratch sizes the packed filter and the per-thread buffers.
@@ -398,10 +399,8 @@ func (st *convState) allocScratch(c Context, n *Node) error {
 			st.accI32, err = allocRows[int32](c, st.threads, accLen)
 		}
 		if err == nil && st.kind != convInt8 {
-			st.rowSum = make([]int32, g.outC)
-			st.scale = make([]float32, g.batches)
-			st.zp = make([]int32, g.batches)
-			st.qIn, err = allocSlice[int8](c, g.batches*g.inH*g.inW*g.inC)
+			err = allocAll(c, slot(&st.rowSum, g.outC), slot(&st.scale, g.batches), slot(&st.zp, g.batches),
+				slot(&st.qIn, g.batches*g.inH*g.inW*g.inC))
 		}
 	case convUint8:
 		st.wI16, err = allocSlice[int16](c, packed)
@@ -691,38 +690,4 @@ func checkData(n *Node, what string, t *Tensor, elems int) error {
 		return n.Errorf("%s tensor %q has %d bytes of data, need %d elements of %s", what, t.Name, len(t.Data), elems, t.Type)
 	}
 	return nil
-}
-
-// allocSlice returns n zeroed elements of kernel state from Context.Alloc.
-func allocSlice[T elem](c Context, n int) ([]T, error) {
-	var z T
-	size, ok := mulChecked(n, int(unsafe.Sizeof(z)))
-	if !ok {
-		return nil, fmt.Errorf("scratch buffer of %d elements is too large", n)
-	}
-	if size == 0 {
-		return nil, nil
-	}
-	b, err := c.Alloc(size)
-	if err != nil {
-		return nil, err
-	}
-	return view[T](b)[:n], nil
-}
-
-// allocRows returns rows slices of n elements backed by one allocation.
-func allocRows[T elem](c Context, rows, n int) ([][]T, error) {
-	total, ok := mulChecked(rows, n)
-	if !ok {
-		return nil, fmt.Errorf("scratch buffers of %d x %d elements are too large", rows, n)
-	}
-	all, err := allocSlice[T](c, total)
-	if err != nil {
-		return nil, err
-	}
-	out := make([][]T, rows)
-	for i := range out {
-		out[i] = all[i*n : (i+1)*n : (i+1)*n]
-	}
-	return out, nil
 }

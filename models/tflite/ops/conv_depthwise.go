@@ -107,7 +107,7 @@ func dwPrepare(c Context, n *Node) error {
 	if out.Type != in.Type {
 		return n.Errorf("output type %s differs from input type %s", out.Type, in.Type)
 	}
-	if err := st.prepareTypes(n, in, filter, bias, out, act); err != nil {
+	if err := st.prepareTypes(c, n, in, filter, bias, out, act); err != nil {
 		return err
 	}
 	if err := c.Resize(out, []int{g.batches, g.outH, g.outW, g.outC}); err != nil {
@@ -127,18 +127,18 @@ func dwPrepare(c Context, n *Node) error {
 		st.filterU8Done = false
 	}
 	if err == nil && st.kind == dwHybrid {
-		st.qIn, err = allocSlice[int8](c, g.batches*g.inH*g.inW*g.inC)
-		st.scale = make([]float32, g.batches)
-		st.zp = make([]int32, g.batches)
+		err = allocAll(c, slot(&st.qIn, g.batches*g.inH*g.inW*g.inC), slot(&st.scale, g.batches), slot(&st.zp, g.batches))
+	}
+	if err == nil {
+		st.zeros, err = allocSlice[int32](c, g.outC)
 	}
 	if err != nil {
 		return n.Errorf("%v", err)
 	}
-	st.zeros = make([]int32, g.outC)
 	return nil
 }
 
-func (st *dwState) prepareTypes(n *Node, in, filter, bias, out *Tensor, act Activation) error {
+func (st *dwState) prepareTypes(c Context, n *Node, in, filter, bias, out *Tensor, act Activation) error {
 	g := &st.g
 	st.fLo, st.fHi = act.FloatRange()
 	if in.Type == models.Float32 {
@@ -150,16 +150,13 @@ func (st *dwState) prepareTypes(n *Node, in, filter, bias, out *Tensor, act Acti
 			st.kind = dwFloat
 			return nil
 		case models.Int8:
-			fs, err := filterScales(n, filter, 3, g.outC)
+			fs, err := filterScales(c, n, filter, 3, g.outC)
 			if err != nil {
 				return err
 			}
 			st.kind = dwHybrid
-			st.fScales = make([]float32, len(fs))
-			for i, s := range fs {
-				st.fScales[i] = float32(s)
-			}
-			return nil
+			st.fScales, err = float32Scales(c, n, fs)
+			return err
 		}
 		return n.Errorf("float input with a %s filter is not supported", filter.Type)
 	}
@@ -174,7 +171,7 @@ func (st *dwState) prepareTypes(n *Node, in, filter, bias, out *Tensor, act Acti
 	if err != nil {
 		return err
 	}
-	fs, err := filterScales(n, filter, 3, g.outC)
+	fs, err := filterScales(c, n, filter, 3, g.outC)
 	if err != nil {
 		return err
 	}
@@ -189,7 +186,9 @@ func (st *dwState) prepareTypes(n *Node, in, filter, bias, out *Tensor, act Acti
 			return n.Errorf("int8 depthwise convolution needs an int32 bias, got %s", bias.Type)
 		}
 		st.kind = dwInt8
-		st.omult, st.oshift = perChannelMultipliers(inScale, outScale, fs)
+		if st.omult, st.oshift, err = perChannelMultipliers(c, n, inScale, outScale, fs); err != nil {
+			return err
+		}
 	case models.UInt8:
 		if filter.Type != models.UInt8 {
 			return n.Errorf("uint8 input needs a uint8 filter, got %s", filter.Type)
@@ -202,7 +201,9 @@ func (st *dwState) prepareTypes(n *Node, in, filter, bias, out *Tensor, act Acti
 		}
 		st.kind = dwUint8
 		m, s := productMultiplier(inScale, fs[0], outScale)
-		st.omult, st.oshift = make([]int32, g.outC), make([]int, g.outC)
+		if err := allocAll(c, slot(&st.omult, g.outC), slot(&st.oshift, g.outC)); err != nil {
+			return n.Errorf("%v", err)
+		}
 		for i := range st.omult {
 			st.omult[i], st.oshift[i] = m, s
 		}
@@ -217,7 +218,9 @@ func (st *dwState) prepareTypes(n *Node, in, filter, bias, out *Tensor, act Acti
 			return n.Errorf("int16 depthwise convolution needs an int64 bias, got %s", bias.Type)
 		}
 		st.kind = dwInt16
-		st.omult, st.oshift = perChannelMultipliers(inScale, outScale, fs)
+		if st.omult, st.oshift, err = perChannelMultipliers(c, n, inScale, outScale, fs); err != nil {
+			return err
+		}
 		if err := checkShift64(n, st.oshift); err != nil {
 			return err
 		}

@@ -107,7 +107,7 @@ func tconvPrepare(c Context, n *Node) error {
 	if err != nil {
 		return err
 	}
-	if err := st.prepareTypes(n, w, in, bias, out, act); err != nil {
+	if err := st.prepareTypes(c, n, w, in, bias, out, act); err != nil {
 		return err
 	}
 	st.dynamic = !shape.Const
@@ -130,18 +130,18 @@ func tconvPrepare(c Context, n *Node) error {
 		st.wsumDone = false
 	}
 	if err == nil && st.kind == tconvHybrid {
-		st.qIn, err = allocSlice[int8](c, g.batches*g.inH*g.inW*g.inC)
-		st.scale = make([]float32, g.batches)
-		st.zp = make([]int32, g.batches)
+		err = allocAll(c, slot(&st.qIn, g.batches*g.inH*g.inW*g.inC), slot(&st.scale, g.batches), slot(&st.zp, g.batches))
+	}
+	if err == nil {
+		st.zeros, err = allocSlice[int32](c, g.outC)
 	}
 	if err != nil {
 		return n.Errorf("%v", err)
 	}
-	st.zeros = make([]int32, g.outC)
 	return nil
 }
 
-func (st *tconvState) prepareTypes(n *Node, w, in, bias, out *Tensor, act Activation) error {
+func (st *tconvState) prepareTypes(c Context, n *Node, w, in, bias, out *Tensor, act Activation) error {
 	g := &st.g
 	st.fLo, st.fHi = act.FloatRange()
 	if in.Type == models.Float32 {
@@ -153,16 +153,13 @@ func (st *tconvState) prepareTypes(n *Node, w, in, bias, out *Tensor, act Activa
 			st.kind = tconvFloat
 			return nil
 		case models.Int8:
-			fs, err := filterScales(n, w, 0, g.outC)
+			fs, err := filterScales(c, n, w, 0, g.outC)
 			if err != nil {
 				return err
 			}
 			st.kind = tconvHybrid
-			st.fScales = make([]float32, len(fs))
-			for i, s := range fs {
-				st.fScales[i] = float32(s)
-			}
-			return nil
+			st.fScales, err = float32Scales(c, n, fs)
+			return err
 		}
 		return n.Errorf("float input with %s weights is not supported", w.Type)
 	}
@@ -180,13 +177,15 @@ func (st *tconvState) prepareTypes(n *Node, w, in, bias, out *Tensor, act Activa
 	if err != nil {
 		return err
 	}
-	fs, err := filterScales(n, w, 0, g.outC)
+	fs, err := filterScales(c, n, w, 0, g.outC)
 	if err != nil {
 		return err
 	}
 	st.inZP, st.outZP = inZP, outZP
 	st.qLo, st.qHi = quantActRange(act, out, outScale, outZP)
-	st.mult, st.shift = perChannelMultipliers(inScale, outScale, fs)
+	if st.mult, st.shift, err = perChannelMultipliers(c, n, inScale, outScale, fs); err != nil {
+		return err
+	}
 	if in.Type == models.Int8 {
 		if bias != nil && bias.Type != models.Int32 {
 			return n.Errorf("int8 transpose convolution needs an int32 bias, got %s", bias.Type)

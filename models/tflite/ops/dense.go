@@ -135,7 +135,7 @@ func fcPrepare(c Context, n *Node) error {
 	}
 	st.act = act
 	st.asymInput = n.Options.Bool(3, false)
-	if err := st.prepareTypes(n, in, filter, bias, out); err != nil {
+	if err := st.prepareTypes(c, n, in, filter, bias, out); err != nil {
 		return err
 	}
 	if err := c.Resize(out, shape); err != nil {
@@ -151,7 +151,7 @@ func fcPrepare(c Context, n *Node) error {
 	return nil
 }
 
-func (st *fcState) prepareTypes(n *Node, in, filter, bias, out *Tensor) error {
+func (st *fcState) prepareTypes(c Context, n *Node, in, filter, bias, out *Tensor) error {
 	st.fLo, st.fHi = st.act.FloatRange()
 	hybrid := in.Type == models.Float32 && (filter.Type == models.Int8 || filter.Type == models.UInt8)
 	if !hybrid && !st.act.Supported() {
@@ -169,16 +169,13 @@ func (st *fcState) prepareTypes(n *Node, in, filter, bias, out *Tensor) error {
 			st.kind = fcFloat
 			return nil
 		case hybrid:
-			fs, err := filterScales(n, filter, 0, st.units)
+			fs, err := filterScales(c, n, filter, 0, st.units)
 			if err != nil {
 				return err
 			}
 			st.kind = fcHybrid
-			st.fScales = make([]float32, len(filter.Quant.Scale))
-			for i := range st.fScales {
-				st.fScales[i] = float32(fs[i])
-			}
-			return nil
+			st.fScales, err = float32Scales(c, n, fs[:len(filter.Quant.Scale)])
+			return err
 		}
 		return n.Errorf("float input with a %s filter is not supported", filter.Type)
 	}
@@ -196,7 +193,7 @@ func (st *fcState) prepareTypes(n *Node, in, filter, bias, out *Tensor) error {
 	if err != nil {
 		return err
 	}
-	fs, err := filterScales(n, filter, 0, st.units)
+	fs, err := filterScales(c, n, filter, 0, st.units)
 	if err != nil {
 		return err
 	}
@@ -205,17 +202,22 @@ func (st *fcState) prepareTypes(n *Node, in, filter, bias, out *Tensor) error {
 	if perChannel {
 		// TFLite's per-channel kernels assume symmetric weights.
 		st.filterZP = 0
-		st.mult, st.shift = perChannelMultipliers(inScale, outScale, fs)
+		if st.mult, st.shift, err = perChannelMultipliers(c, n, inScale, outScale, fs); err != nil {
+			return err
+		}
 	} else {
 		m, s := productMultiplier(inScale, fs[0], outScale)
-		st.mult, st.shift = make([]int32, st.units), make([]int, st.units)
+		if err := allocAll(c, slot(&st.mult, st.units), slot(&st.shift, st.units)); err != nil {
+			return n.Errorf("%v", err)
+		}
 		for i := range st.mult {
 			st.mult[i], st.shift[i] = m, s
 		}
 	}
 	st.qLo, st.qHi = quantActRange(st.act, out, outScale, outZP)
-	st.corr = make([]int32, st.units)
-	st.add = make([]int32, st.units)
+	if err := allocAll(c, slot(&st.corr, st.units), slot(&st.add, st.units)); err != nil {
+		return n.Errorf("%v", err)
+	}
 	switch in.Type {
 	case models.Int8, models.UInt8:
 		if filter.Type != in.Type {
@@ -273,10 +275,7 @@ func (st *fcState) alloc(c Context, n *Node) error {
 			st.accI32, err = allocRows[int32](c, st.threads, accLen)
 		}
 		if err == nil && st.kind == fcHybrid {
-			st.rowSum = make([]int32, st.units)
-			st.scale = make([]float32, st.batches)
-			st.zp = make([]int32, st.batches)
-			st.qIn, err = allocSlice[int8](c, st.batches*st.k)
+			err = allocAll(c, slot(&st.rowSum, st.units), slot(&st.scale, st.batches), slot(&st.zp, st.batches), slot(&st.qIn, st.batches*st.k))
 		}
 	case fcInt8W16:
 		st.wI16, err = allocSlice[int16](c, packed)
@@ -291,7 +290,9 @@ func (st *fcState) alloc(c Context, n *Node) error {
 		if err == nil {
 			st.accI32, err = allocRows[int32](c, st.threads, accLen)
 		}
-		st.bias64buf = make([]int64, st.units)
+		if err == nil {
+			st.bias64buf, err = allocSlice[int64](c, st.units)
+		}
 	}
 	if err != nil {
 		return n.Errorf("%v", err)

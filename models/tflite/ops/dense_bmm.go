@@ -119,8 +119,14 @@ func bmmPrepare(c Context, n *Node) error {
 	if _, ok := mulChecked(st.block, st.rBatches); !ok {
 		return n.Errorf("rhs shape %v is too large", r.Shape)
 	}
-	st.lIdx, st.rIdx = broadcastIndex(outShape[:rank-2], ls[:rank-2]), broadcastIndex(outShape[:rank-2], rs[:rank-2])
-	if err := st.prepareTypes(n, l, r, out); err != nil {
+	var err error
+	if st.lIdx, err = broadcastIndex(c, outShape[:rank-2], ls[:rank-2]); err != nil {
+		return n.Errorf("lhs broadcast index: %v", err)
+	}
+	if st.rIdx, err = broadcastIndex(c, outShape[:rank-2], rs[:rank-2]); err != nil {
+		return n.Errorf("rhs broadcast index: %v", err)
+	}
+	if err := st.prepareTypes(c, n, l, r, out); err != nil {
 		return err
 	}
 	if err := c.Resize(out, outShape); err != nil {
@@ -148,15 +154,19 @@ func extend(shape []int, rank int) []int {
 
 // broadcastIndex maps every index of the output batch shape to the flat
 // index of the input batch it reads (dimensions of size 1 broadcast).
-func broadcastIndex(outDims, inDims []int) []int {
+func broadcastIndex(c Context, outDims, inDims []int) ([]int, error) {
 	total, _ := mulChecked(outDims...)
-	idx := make([]int, total)
-	coord := make([]int, len(outDims))
+	idx, err := allocSlice[int](c, total)
+	if err != nil {
+		return nil, err
+	}
+	var buf [maxRank]int
+	coord := buf[:len(outDims)]
 	for o := range idx {
 		flat := 0
-		for d, c := range coord {
+		for d, x := range coord {
 			if inDims[d] != 1 {
-				flat = flat*inDims[d] + c
+				flat = flat*inDims[d] + x
 			}
 		}
 		idx[o] = flat
@@ -167,10 +177,10 @@ func broadcastIndex(outDims, inDims []int) []int {
 			coord[d] = 0
 		}
 	}
-	return idx
+	return idx, nil
 }
 
-func (st *bmmState) prepareTypes(n *Node, l, r, out *Tensor) error {
+func (st *bmmState) prepareTypes(c Context, n *Node, l, r, out *Tensor) error {
 	switch {
 	case l.Type == models.Float32 && r.Type == models.Float32:
 		st.kind = bmmFloat
@@ -184,14 +194,16 @@ func (st *bmmState) prepareTypes(n *Node, l, r, out *Tensor) error {
 		if q == nil || len(q.Scale) == 0 {
 			return n.Errorf("int8 rhs %q has no quantization parameters", r.Name)
 		}
-		fs, err := filterScales(n, r, q.Axis, len(q.Scale))
+		fs, err := filterScales(c, n, r, q.Axis, len(q.Scale))
 		if err != nil {
 			return err
 		}
 		if len(fs) > 1 && (q.Axis != nd || len(fs) != st.nCols) {
 			return n.Errorf("rhs %q has %d scales along dimension %d; per-channel scales must follow its %d output columns", r.Name, len(fs), q.Axis, st.nCols)
 		}
-		st.fScales = make([]float32, len(fs))
+		if st.fScales, err = allocSlice[float32](c, len(fs)); err != nil {
+			return n.Errorf("%v", err)
+		}
 		for i, s := range fs {
 			st.fScales[i] = float32(s)
 		}
@@ -254,24 +266,38 @@ func (st *bmmState) alloc(c Context, n *Node, l *Tensor) error {
 	switch st.kind {
 	case bmmFloat:
 		st.wF32, err = allocSlice[float32](c, packed)
-		st.accF = make([]float32, cols)
+		if err == nil {
+			st.accF, err = allocSlice[float32](c, cols)
+		}
 	case bmmInt8, bmmInt8To32, bmmHybrid:
 		if st.kind == bmmInt8 {
 			st.wI16, err = allocSlice[int16](c, packed)
 		} else {
 			st.wI8, err = allocSlice[int8](c, packed)
 		}
-		st.accI = make([]int32, cols)
-		st.corr = make([]int32, st.rBatches*st.nCols)
+		if err == nil {
+			st.accI, err = allocSlice[int32](c, cols)
+		}
+		if err == nil {
+			st.corr, err = allocSlice[int32](c, st.rBatches*st.nCols)
+		}
 		if err == nil && st.kind == bmmHybrid {
-			st.rsum = make([]int32, st.rBatches*st.nCols)
-			st.qIn, err = allocSlice[int8](c, lsize)
-			st.scale = make([]float32, st.lBatches*st.m)
-			st.zp = make([]int32, st.lBatches*st.m)
+			st.rsum, err = allocSlice[int32](c, st.rBatches*st.nCols)
+			if err == nil {
+				st.qIn, err = allocSlice[int8](c, lsize)
+			}
+			if err == nil {
+				st.scale, err = allocSlice[float32](c, st.lBatches*st.m)
+			}
+			if err == nil {
+				st.zp, err = allocSlice[int32](c, st.lBatches*st.m)
+			}
 		}
 	case bmmInt16:
 		st.wI32, err = allocSlice[int32](c, packed)
-		st.accL = make([]int64, cols)
+		if err == nil {
+			st.accL, err = allocSlice[int64](c, cols)
+		}
 	}
 	if err == nil && st.adjX {
 		st.lt, err = c.Alloc(lsize * l.Type.Size())

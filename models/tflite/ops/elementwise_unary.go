@@ -123,13 +123,13 @@ func (st *ewUnary) prepareQuant(c Context, n *Node, in, out *Tensor) error {
 	table := func(f func(float32) float32) error {
 		if i16 {
 			if st.lut16, err = ewAllocLUT16(c); err != nil {
-				return err
+				return n.Errorf("lookup table: %v", err)
 			}
 			ewLUT16Build(st.lut16, is, st.in.zp, os, st.out.zp, f)
 			return nil
 		}
 		if st.lut8, err = ewAllocLUT8(c); err != nil {
-			return err
+			return n.Errorf("lookup table: %v", err)
 		}
 		ewLUT8Build(st.lut8, true, is, st.in.zp, os, st.out.zp, f)
 		return nil

@@ -43,7 +43,7 @@ func tensorScale(n *Node, what string, t *Tensor) (float64, int32, error) {
 // whose output channels lie along dimension axis: one scale broadcast to all
 // channels, or exactly one per channel. Scales may be zero (a channel of all
 // zero weights) but not negative or non-finite.
-func filterScales(n *Node, filter *Tensor, axis, channels int) ([]float64, error) {
+func filterScales(c Context, n *Node, filter *Tensor, axis, channels int) ([]float64, error) {
 	q := filter.Quant
 	if q == nil || len(q.Scale) == 0 {
 		return nil, n.Errorf("filter tensor %q (%s) has no quantization parameters", filter.Name, filter.Type)
@@ -56,7 +56,10 @@ func filterScales(n *Node, filter *Tensor, axis, channels int) ([]float64, error
 			return nil, n.Errorf("filter tensor %q is quantized along dimension %d, want %d", filter.Name, q.Axis, axis)
 		}
 	}
-	out := make([]float64, channels)
+	out, err := allocSlice[float64](c, channels)
+	if err != nil {
+		return nil, n.Errorf("filter scales: %v", err)
+	}
 	for i := range out {
 		s := float64(q.Scale[0])
 		if len(q.Scale) > 1 {
@@ -87,13 +90,19 @@ func zeroFilterZeroPoints(n *Node, filter *Tensor) error {
 // perChannelMultipliers derives one (multiplier, shift) per output channel
 // from input_scale * filter_scale / output_scale in double precision, as
 // TFLite's PopulateConvolutionQuantizationParams does.
-func perChannelMultipliers(inScale, outScale float64, fScales []float64) ([]int32, []int) {
-	mult := make([]int32, len(fScales))
-	shift := make([]int, len(fScales))
+func perChannelMultipliers(c Context, n *Node, inScale, outScale float64, fScales []float64) ([]int32, []int, error) {
+	mult, err := allocSlice[int32](c, len(fScales))
+	if err != nil {
+		return nil, nil, n.Errorf("output multipliers: %v", err)
+	}
+	shift, err := allocSlice[int](c, len(fScales))
+	if err != nil {
+		return nil, nil, n.Errorf("output shifts: %v", err)
+	}
 	for i, fs := range fScales {
 		mult[i], shift[i] = QuantizeMultiplier(inScale * fs / outScale)
 	}
-	return mult, shift
+	return mult, shift, nil
 }
 
 // productMultiplier is TFLite's per-tensor GetQuantizedConvolutionMultipler:

@@ -60,7 +60,7 @@ func qzQuantizePrepare(c Context, n *Node) error {
 		return err
 	}
 	if in.Type == models.Float32 {
-		return st.prepareFloat(n, out)
+		return st.prepareFloat(c, n, out)
 	}
 	qi, err := ewTensorQuant(n, in, "input")
 	if err != nil {
@@ -78,7 +78,7 @@ func qzQuantizePrepare(c Context, n *Node) error {
 	return nil
 }
 
-func (st *qzQuantize) prepareFloat(n *Node, out *Tensor) error {
+func (st *qzQuantize) prepareFloat(c Context, n *Node, out *Tensor) error {
 	q := out.Quant
 	if len(q.Scale) == 1 {
 		qo, err := ewTensorQuant(n, out, "output")
@@ -96,7 +96,10 @@ func (st *qzQuantize) prepareFloat(n *Node, out *Tensor) error {
 		return n.Errorf("per-channel quantization has %d scales but %d zero points", len(q.Scale), len(q.ZeroPoint))
 	}
 	lo, hi := TypeRange(out.Type)
-	st.channels = make([]ewQ, len(q.Scale))
+	var err error
+	if st.channels, err = makeSlice[ewQ](c, len(q.Scale)); err != nil {
+		return n.Errorf("%v", err)
+	}
 	for i, s := range q.Scale {
 		if !(s > 0) || math.IsInf(float64(s), 0) {
 			return n.Errorf("output channel %d has invalid scale %g", i, s)
@@ -270,7 +273,9 @@ func qzDequantizePrepare(c Context, n *Node) error {
 	if len(q.ZeroPoint) != len(q.Scale) && len(q.ZeroPoint) > 1 {
 		return n.Errorf("%d scales but %d zero points", len(q.Scale), len(q.ZeroPoint))
 	}
-	st.channels = make([]ewQ, len(q.Scale))
+	if st.channels, err = makeSlice[ewQ](c, len(q.Scale)); err != nil {
+		return n.Errorf("%v", err)
+	}
 	for i, s := range q.Scale {
 		var zp int64
 		if len(q.ZeroPoint) == len(q.Scale) {
@@ -701,7 +706,11 @@ func qzFillPrepare(c Context, n *Node) error {
 		}
 	}
 	out.Type = value.Type
-	st := &qzFill{shape: make([]int, dims.Shape[0])}
+	shape, err := allocSlice[int](c, dims.Shape[0])
+	if err != nil {
+		return n.Errorf("dims: %v", err)
+	}
+	st := &qzFill{shape: shape}
 	n.State = st
 	if dims.Const {
 		shape, err := qzFillShape(n, dims, st.shape)

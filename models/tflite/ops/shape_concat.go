@@ -172,6 +172,10 @@ func joinPrepare(c Context, n *Node, axis int, stack bool, act Activation) error
 	}
 	shape0 := inShape(in0)
 	outShape := append([]int(nil), shape0...)
+	// Per input: its axis size, the chunker's chunk and part, its state.
+	if err := c.Reserve(len(n.Inputs) * (2*intSize + chunkPartSize)); err != nil {
+		return n.Errorf("%v", err)
+	}
 	axisDims := make([]int, len(n.Inputs))
 	outShape[a] = 0
 	for i := range n.Inputs {
@@ -206,11 +210,15 @@ func joinPrepare(c Context, n *Node, axis int, stack bool, act Activation) error
 	if _, err := shapeElems(outShape, esz); err != nil {
 		return n.Errorf("output: %v", err)
 	}
-	st := &concatState{esz: esz, typ: in0.Type, parts: make([]concatPart, len(n.Inputs)), plain: true}
+	parts, err := makeSlice[concatPart](c, len(n.Inputs))
+	if err != nil {
+		return n.Errorf("%v", err)
+	}
+	st := &concatState{esz: esz, typ: in0.Type, parts: parts, plain: true}
 	outer, inner := axisSizes(outShape, a)
 	st.ch.set(outer, axisDims, inner, esz)
 	for i := range n.Inputs {
-		p, err := concatPartFor(c.Input(n, i), out, act)
+		p, err := concatPartFor(c, c.Input(n, i), out, act)
 		if err != nil {
 			return n.Errorf("input %d: %v", i, err)
 		}
@@ -224,7 +232,7 @@ func joinPrepare(c Context, n *Node, axis int, stack bool, act Activation) error
 }
 
 // concatPartFor decides how input t reaches output out.
-func concatPartFor(t, out *Tensor, act Activation) (concatPart, error) {
+func concatPartFor(c Context, t, out *Tensor, act Activation) (concatPart, error) {
 	var p concatPart
 	if !act.Supported() {
 		return p, fmt.Errorf("fused activation %d is not supported", act)
@@ -272,6 +280,9 @@ func concatPartFor(t, out *Tensor, act Activation) (concatPart, error) {
 		p.mode = concatClamp
 	}
 	if p.mode != concatCopy && t.Type != models.Int16 {
+		if err := c.Reserve(256); err != nil {
+			return p, err
+		}
 		p.lut = new([256]byte)
 		for b := range p.lut {
 			v := int32(b)
@@ -380,6 +391,10 @@ func unpackPrepare(c Context, n *Node) error {
 	shape := make([]int, 0, rank-1)
 	shape = append(shape, in.Shape[:a]...)
 	shape = append(shape, in.Shape[a+1:]...)
+	// Per output: the chunker's ones, chunk and part.
+	if err := c.Reserve(num * (2*intSize + chunkPartSize)); err != nil {
+		return n.Errorf("%v", err)
+	}
 	ones := make([]int, num)
 	for i := range ones {
 		ones[i] = 1

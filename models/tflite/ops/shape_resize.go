@@ -71,6 +71,13 @@ func resizePrepare(c Context, n *Node, bilinear bool) error {
 		c.SetDynamic(out)
 		return nil
 	}
+	// The coordinate tables plan builds (at most lo, hi and a weight per
+	// output row and column) count against the limit first.
+	if v := size.I32(); len(v) >= 2 && v[0] > 0 && v[1] > 0 && v[0] <= maxResizeDim && v[1] <= maxResizeDim {
+		if err := c.Reserve((int(v[0]) + int(v[1])) * (2*intSize + 4)); err != nil {
+			return n.Errorf("coordinate tables: %v", err)
+		}
+	}
 	shape, err := st.plan(in, size)
 	if err != nil {
 		return n.Errorf("%v", err)

@@ -98,6 +98,21 @@ func padCommonPrepare(c Context, n *Node, st *padState, in, out *Tensor) error {
 		c.SetDynamic(out)
 		return nil
 	}
+	if st.mirror {
+		// The index maps plan makes have one entry per output index of
+		// each axis; mirror padding at most triples an axis.
+		var sum int64
+		for _, d := range in.Shape {
+			sum += int64(d)
+		}
+		need := 3 * sum * int64(intSize)
+		if need > maxTensorBytes {
+			return n.Errorf("mirror index maps of %d bytes are too large", need)
+		}
+		if err := c.Reserve(int(need)); err != nil {
+			return n.Errorf("mirror index maps: %v", err)
+		}
+	}
 	if err := st.plan(in, p); err != nil {
 		return n.Errorf("%v", err)
 	}

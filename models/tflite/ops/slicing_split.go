@@ -69,6 +69,12 @@ func splitCommon(c Context, n *Node, v bool) error {
 		}
 		return nil
 	}
+	// Per output: its size, shape, chunk and part.
+	if in := c.Input(n, st.input); in != nil {
+		if err := c.Reserve(num * (2*intSize + 2*chunkPartSize + in.Dims()*intSize)); err != nil {
+			return n.Errorf("%v", err)
+		}
+	}
 	if err := st.plan(c, n); err != nil {
 		return n.Errorf("%v", err)
 	}

@@ -1,0 +1,144 @@
+package tflite_test
+
+import (
+	"errors"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/axle-edge/axle/models"
+	"github.com/axle-edge/axle/models/build"
+	"github.com/axle-edge/axle/models/tflite"
+	"github.com/axle-edge/axle/models/tflite/ops"
+)
+
+// allocSlack is what Load may allocate beyond the memory limit: error
+// strings, the kernel table and other per-load constants that do not grow
+// with the model.
+const allocSlack = 256 << 10
+
+// loadAllocated loads data under limit and returns the bytes the Go heap
+// handed out meanwhile (garbage included) and Load's error.
+func loadAllocated(data []byte, limit int64) (uint64, error) {
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	it, err := tflite.Load(data, models.Options{MaxBytes: limit, Threads: 1})
+	runtime.ReadMemStats(&after)
+	if it != nil {
+		it.Close()
+	}
+	return after.TotalAlloc - before.TotalAlloc, err
+}
+
+const huge = 1 << 22 // a declared dimension: 4 Mi elements, 16 MiB of float32
+
+var q8 = &models.Quant{Scale: []float32{0.05}, ZeroPoint: []int64{0}}
+
+// hostileModels are tiny files whose single operator declares huge shapes,
+// each built so that the kernel's Prepare gets past its validation to the
+// point where it sizes its tables and scratch. op is what the error must
+// name; empty when the limit is reached by the arena, after Prepare.
+func hostileModels() []struct {
+	name, op string
+	build    func(b *build.Builder)
+} {
+	return []struct {
+		name, op string
+		build    func(b *build.Builder)
+	}{
+		{"batch_matmul broadcast index", "BATCH_MATMUL", func(b *build.Builder) {
+			l := b.Input("l", models.Float32, []int{huge, 1, 1}, nil)
+			r := b.Const("r", models.Float32, []int{1, 1, 1}, []float32{1}, nil)
+			out := b.Tensor("out", models.Float32, []int{huge, 1, 1}, nil)
+			b.Op(ops.OpBatchMatmul, 1, []int{l, r}, []int{out}, build.Options{Type: build.OptBatchMatMul})
+			b.Output(out)
+		}},
+		{"fully_connected multipliers", "FULLY_CONNECTED", func(b *build.Builder) {
+			x := b.Input("x", models.Int8, []int{1, 1}, q8)
+			w := b.Input("w", models.Int8, []int{huge, 1}, q8)
+			out := b.Tensor("out", models.Int8, []int{1, huge}, q8)
+			b.Op(ops.OpFullyConnected, 1, []int{x, w, -1}, []int{out}, build.Options{Type: build.OptFullyConnected})
+			b.Output(out)
+		}},
+		{"conv_2d per-channel tables", "CONV_2D", func(b *build.Builder) {
+			x := b.Input("x", models.Int8, []int{1, 1, 1, 1}, q8)
+			w := b.Input("w", models.Int8, []int{huge, 1, 1, 1}, q8)
+			out := b.Tensor("out", models.Int8, []int{1, 1, 1, huge}, q8)
+			b.Op(ops.OpConv2d, 1, []int{x, w, -1}, []int{out}, build.Options{Type: build.OptConv2D, Fields: []build.Field{
+				{Slot: 0, Value: int8(1)}, {Slot: 1, Value: int32(1)}, {Slot: 2, Value: int32(1)}}})
+			b.Output(out)
+		}},
+		{"depthwise_conv_2d per-channel tables", "DEPTHWISE_CONV_2D", func(b *build.Builder) {
+			x := b.Input("x", models.Int8, []int{1, 1, 1, huge}, q8)
+			w := b.Input("w", models.Int8, []int{1, 1, 1, huge}, q8)
+			out := b.Tensor("out", models.Int8, []int{1, 1, 1, huge}, q8)
+			b.Op(ops.OpDepthwiseConv2d, 1, []int{x, w, -1}, []int{out}, build.Options{Type: build.OptDepthwiseConv2D, Fields: []build.Field{
+				{Slot: 0, Value: int8(1)}, {Slot: 1, Value: int32(1)}, {Slot: 2, Value: int32(1)}, {Slot: 3, Value: int32(1)}}})
+			b.Output(out)
+		}},
+		{"resize_bilinear coordinate tables", "RESIZE_BILINEAR", func(b *build.Builder) {
+			x := b.Input("x", models.Float32, []int{1, 1, 1, 1}, nil)
+			size := b.Const("size", models.Int32, []int{2}, []int32{1 << 20, 1}, nil)
+			out := b.Tensor("out", models.Float32, []int{1, 1 << 20, 1, 1}, nil)
+			b.Op(ops.OpResizeBilinear, 1, []int{x, size}, []int{out}, build.Options{Type: build.OptResizeBilinear})
+			b.Output(out)
+		}},
+		{"fill dims", "FILL", func(b *build.Builder) {
+			dims := b.Input("dims", models.Int32, []int{huge}, nil)
+			v := b.Input("v", models.Float32, []int{}, nil)
+			out := b.Tensor("out", models.Float32, []int{1}, nil)
+			b.Op(ops.OpFill, 1, []int{dims, v}, []int{out}, build.Options{Type: build.OptFill})
+			b.Output(out)
+		}},
+		{"mirror_pad index maps", "MIRROR_PAD", func(b *build.Builder) {
+			x := b.Input("x", models.Int8, []int{huge}, q8)
+			pads := b.Const("pads", models.Int32, []int{1, 2}, []int32{1, 1}, nil)
+			out := b.Tensor("out", models.Int8, []int{huge + 2}, q8)
+			b.Op(ops.OpMirrorPad, 1, []int{x, pads}, []int{out}, build.Options{Type: build.OptMirrorPad})
+			b.Output(out)
+		}},
+		{"mean accumulators", "MEAN", func(b *build.Builder) {
+			x := b.Input("x", models.Int8, []int{huge, 2}, q8)
+			axes := b.Const("axes", models.Int32, []int{1}, []int32{1}, nil)
+			out := b.Tensor("out", models.Int8, []int{huge}, q8)
+			b.Op(ops.OpMean, 1, []int{x, axes}, []int{out}, build.Options{Type: build.OptReducer})
+			b.Output(out)
+		}},
+		{"add arena", "", func(b *build.Builder) {
+			x := b.Input("x", models.Float32, []int{huge, huge}, nil)
+			out := b.Tensor("out", models.Float32, []int{huge, huge}, nil)
+			b.Op(ops.OpAdd, 1, []int{x, x}, []int{out}, build.Options{Type: build.OptAdd})
+			b.Output(out)
+		}},
+	}
+}
+
+func TestLoadHostileShapesStayWithinLimit(t *testing.T) {
+	const limit = 1 << 20
+	for _, m := range hostileModels() {
+		t.Run(m.name, func(t *testing.T) {
+			b := build.New()
+			m.build(b)
+			data, err := b.Bytes()
+			if err != nil {
+				t.Fatal(err)
+			}
+			allocated, err := loadAllocated(data, limit)
+			if err == nil {
+				t.Fatalf("%d-byte model loaded under a %d-byte limit", len(data), limit)
+			}
+			if errors.Is(err, tflite.ErrInternal) {
+				t.Fatal(err)
+			}
+			t.Logf("%d bytes allocated; %v", allocated, err)
+			if allocated > limit+allocSlack {
+				t.Errorf("Load allocated %d bytes for a %d-byte model under a %d-byte limit (error: %v)", allocated, len(data), limit, err)
+			}
+			for _, want := range []string{m.op, "limit"} {
+				if want != "" && !strings.Contains(err.Error(), want) {
+					t.Errorf("error %q does not name %q", err, want)
+				}
+			}
+		})
+	}
+}
