@@ -243,6 +243,8 @@ func diskFullChild() int {
 		return childFail("peek while full: %v", err)
 	}
 	fmt.Fprintf(w, "peek %d\n", len(ev)+len(sc))
+	d := o.TakeDrops()
+	fmt.Fprintf(w, "drops %d %d %d %d\n", d.Scores, d.Events, d.OldestDropped, d.NewestDropped)
 
 	if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &orig); err != nil {
 		return childFail("setrlimit: %v", err)

@@ -22,7 +22,10 @@ func (o *Outbox) maybeCompact() {
 	s := o.db.Stats()
 	pageSize := int64(o.db.Info().PageSize)
 	free := int64(s.FreePageN+s.PendingPageN) * pageSize
-	if free < o.w.compactMinFree {
+	full := o.w.space.full
+	// On a full disk the free pages are the space to win back (the reserve
+	// cannot return until the file shrinks), so size does not matter.
+	if free < o.w.compactMinFree && !full {
 		return
 	}
 	var hwm int64
@@ -32,7 +35,12 @@ func (o *Outbox) maybeCompact() {
 	o.mu.Lock()
 	size := o.stats.FileBytes
 	o.mu.Unlock()
-	if live := max(hwm-free, pageSize); size < o.w.compactFactor*live {
+	live := max(hwm-free, pageSize)
+	if size < o.w.compactFactor*live {
+		return
+	}
+	// The copy needs room for the live data; do not spend what acks need.
+	if full && statFree(filepath.Dir(o.path)) < 2*live+1<<20 {
 		return
 	}
 	// A failure is counted in Stats and retried later; the old file stays.

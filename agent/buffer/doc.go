@@ -62,7 +62,34 @@
 // Open reads back every record. A file bbolt cannot open, or whose
 // records or state fail validation, is renamed to <path>.corrupt-<UTC time>,
 // a new outbox is started, and Recovered reports the move so the agent can
-// log it and emit an event. Nothing is deleted. A full disk (ENOSPC, EDQUOT,
-// EFBIG) fails the commit with ErrDiskFull; the file keeps its last
-// committed state and Append works again once space returns.
+// log it and emit an event. Nothing is deleted.
+//
+// # Full disk
+//
+// An ack or a drop is a bbolt commit too: it writes new copies of the pages
+// it changes and of the freelist, and on a packed file those land past its
+// end, in blocks the filesystem must find. So the outbox keeps a reserve:
+//
+//	<path>.reserve   ReserveBytes of written blocks (not a sparse file)
+//
+//	commit fails with ENOSPC/EDQUOT/EFBIG ─► ErrDiskFull to the appenders
+//	   ─► truncate the reserve to 0 ─► commit the batch again without its
+//	      appends: acks, drops and the age sweep go through
+//	while full: an append is tried only if bbolt's free pages (blocks the
+//	   file already owns) hold it twice over; otherwise it gets ErrDiskFull
+//	   and the oldest scores of its size are dropped (counted) to make room
+//	   for the next one; compaction runs once the live data fits in free space
+//	every commit while full: statfs; with room for the reserve and as much
+//	   again, rewrite the reserve and end the episode
+//
+// Stats reports DiskFull, DiskFullEpisodes (one per episode), ReserveBytes
+// and FreeBytes. A failed commit changes nothing on disk, so Append's
+// contract holds: nil means durable, an error means not stored. Zero-filled
+// blocks reserve nothing on a compressing or deduplicating filesystem
+// (btrfs with compression, ZFS): there, rely on MinFreeBytes.
+//
+// MinFreeBytes is a floor on the filesystem's free space, checked with
+// statfs before each commit. Below it the outbox stops growing: a new
+// record replaces the oldest scores (counted drops, reported through
+// TakeDrops like the byte bound's), and events are never dropped for it.
 package buffer

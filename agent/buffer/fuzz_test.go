@@ -93,7 +93,7 @@ func FuzzOpen(f *testing.F) {
 		if err := os.WriteFile(path, data, 0o600); err != nil {
 			t.Fatal(err)
 		}
-		o, err := Open(path, Options{NoSync: true, LockTimeout: time.Second})
+		o, err := Open(path, Options{NoSync: true, LockTimeout: time.Second, ReserveBytes: -1})
 		if err != nil {
 			if errors.Is(err, ErrCorrupt) {
 				t.Fatalf("Open returned a corruption error instead of recovering: %v", err)

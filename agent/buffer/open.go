@@ -36,6 +36,8 @@ func (opts Options) normalize() (Options, error) {
 		return opts, fmt.Errorf("buffer: Options.MaxAge is negative (%s)", opts.MaxAge)
 	case opts.MaxBatch < 0:
 		return opts, fmt.Errorf("buffer: Options.MaxBatch is negative (%d)", opts.MaxBatch)
+	case opts.MinFreeBytes < 0:
+		return opts, fmt.Errorf("buffer: Options.MinFreeBytes is negative (%d)", opts.MinFreeBytes)
 	case opts.LockTimeout < 0:
 		return opts, fmt.Errorf("buffer: Options.LockTimeout is negative (%s)", opts.LockTimeout)
 	}
@@ -44,6 +46,9 @@ func (opts Options) normalize() (Options, error) {
 	}
 	if opts.MaxBatch == 0 {
 		opts.MaxBatch = DefaultMaxBatch
+	}
+	if opts.ReserveBytes == 0 {
+		opts.ReserveBytes = DefaultReserveBytes
 	}
 	if opts.LockTimeout == 0 {
 		opts.LockTimeout = DefaultLockTimeout
@@ -104,6 +109,17 @@ func open(path string, opts Options, tweak func(*Outbox)) (*Outbox, error) {
 	o.db = h
 	o.st, o.heads, o.drops = res.st, res.heads, res.st.drops
 	o.stats.FileBytes = fileSize(path)
+	o.w.space = space{reserve: max(opts.ReserveBytes, 0), free: -1}
+	o.loadReserve()
+	if err := o.fillReserve(); err != nil {
+		if !errors.Is(err, ErrDiskFull) {
+			h.closeQuietly()
+			return nil, err
+		}
+		// Already full: start in the episode; acks still commit.
+		o.enterFull()
+	}
+	o.publishSpace()
 	if tweak != nil {
 		tweak(o)
 	}

@@ -46,12 +46,23 @@ type Options struct {
 	NoSync      bool             // skip fsync: tests and benchmarks only, a power cut can corrupt the file
 	Now         func() time.Time // nil = time.Now
 	LockTimeout time.Duration    // how long Open waits for another process holding the file; 0 = DefaultLockTimeout
+	// ReserveBytes is the size of <path>.reserve, space held back so that
+	// acks and drops can commit on a full disk; 0 = DefaultReserveBytes,
+	// negative = no reserve.
+	ReserveBytes int64
+	// MinFreeBytes is a floor on the filesystem's free space: below it the
+	// outbox stops growing and new records replace the oldest scores
+	// (counted as drops); 0 = no floor.
+	MinFreeBytes int64
 }
 
 const (
 	DefaultMaxBytes    = 256 << 20
 	DefaultMaxBatch    = 4096
 	DefaultLockTimeout = 5 * time.Second
+	// DefaultReserveBytes covers the pages of many ack commits on a full
+	// disk (each rewrites a leaf, its branches and the freelist).
+	DefaultReserveBytes = 4 << 20
 	// MaxRecordBytes bounds topic+payload of one record.
 	MaxRecordBytes = 1 << 20
 )
@@ -132,6 +143,19 @@ type Stats struct {
 	Compactions             uint64
 	CompactFailures         uint64
 	Commits                 uint64 // write transactions (one fsync each unless NoSync)
+
+	// Storage state, for the agent's status. DiskFull is true from a commit
+	// that failed for lack of space until the reserve could be written
+	// again; DiskFullEpisodes counts such episodes since Open, so a status
+	// or log can report each one once. SpaceLow: free space is under
+	// MinFreeBytes. ReserveBytes: the reserve now on disk (0 while it is
+	// spent). FreeBytes: free space at the last check, -1 if unknown or not
+	// checked (it is checked only with a floor or while full).
+	DiskFull         bool
+	SpaceLow         bool
+	DiskFullEpisodes uint64
+	ReserveBytes     int64
+	FreeBytes        int64
 }
 
 // Outbox is a durable, bounded, ordered store of records awaiting delivery.

@@ -70,6 +70,8 @@ type writer struct {
 	compactMinFree  int64
 	compactFactor   int64
 	compactNotUntil time.Time // back-off after a failed compaction
+
+	space space
 }
 
 const (
@@ -150,7 +152,22 @@ func (o *Outbox) expiryDue() bool {
 
 // commit runs one transaction for batch and answers every request in it.
 func (o *Outbox) commit(batch []*request) {
+	o.checkSpace()
 	err := o.commitTx(batch)
+	if errors.Is(err, ErrDiskFull) {
+		o.enterFull()
+		if freesSpace(batch) {
+			// The reserve is released: commit the acks and drops alone.
+			// The appends fail; their callers were never told they
+			// were stored.
+			for _, r := range batch {
+				if r.kind == kindAppend && r.err == nil {
+					r.err = err
+				}
+			}
+			err = o.commitTx(batch)
+		}
+	}
 	compact := false
 	for _, r := range batch {
 		if r.err == nil && err != nil {
@@ -175,6 +192,20 @@ func (o *Outbox) commit(batch []*request) {
 	} else if err == nil {
 		o.maybeCompact()
 	}
+}
+
+// freesSpace reports whether a commit of batch without its appends can
+// free space: acks, and the age sweep (a nil batch) or any commit's drops.
+func freesSpace(batch []*request) bool {
+	if len(batch) == 0 {
+		return true
+	}
+	for _, r := range batch {
+		if r.kind != kindAppend {
+			return true
+		}
+	}
+	return false
 }
 
 // txn is the open write transaction with its two record buckets.
@@ -325,7 +356,23 @@ func rollbackQuietly(tx *bolt.Tx) {
 // that cannot fit changes nothing and gets its own error in r.err; the
 // returned error fails the whole transaction.
 func (o *Outbox) applyAppend(t *txn, st *state, r *request, drops *Drops) error {
+	if r.err != nil {
+		return nil // refused before this transaction (disk full)
+	}
+	sp := &o.w.space
+	if sp.full {
+		if r.err = o.admitWhileFull(r); r.err != nil {
+			// Make room for the next attempt: the oldest scores go, and
+			// their pages are free once this transaction commits.
+			return o.dropScores(t, st, r.size, drops)
+		}
+	}
 	limit := o.opts.MaxBytes
+	if sp.low {
+		// The filesystem takes no more: new records replace the oldest
+		// scores. Events are never dropped, so they may still grow it.
+		limit = min(limit, max(st.bytes[0]+st.bytes[1], st.bytes[0]+r.size))
+	}
 	if st.bytes[0]+r.size > limit {
 		r.err = fmt.Errorf("%w: events hold %d bytes, %d more would pass the %d-byte bound (scores are dropped for room, events never)",
 			ErrFull, st.bytes[0], r.size, limit)
@@ -367,6 +414,23 @@ func (o *Outbox) applyAppend(t *txn, st *state, r *request, drops *Drops) error 
 	}
 	st.lastSeq += uint64(len(r.recs))
 	t.dirty = true
+	return nil
+}
+
+// dropScores drops the oldest scores until n bytes are gone or none is left.
+func (o *Outbox) dropScores(t *txn, st *state, n int64, drops *Drops) error {
+	c := t.buckets[1].Cursor()
+	for freed := int64(0); freed < n; {
+		k, v := c.First()
+		if k == nil {
+			return nil
+		}
+		freed += valueBytes(v)
+		if err := dropAt(c, st, 1, k, v, drops); err != nil {
+			return err
+		}
+		t.dirty = true
+	}
 	return nil
 }
 

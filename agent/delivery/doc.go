@@ -61,6 +61,17 @@
 // Consumers must accept both a single object and an array on score and
 // event topics when batching is on.
 //
+// # Failures
+//
+// Run ends with an error only when the outbox is closed under it. A failed
+// Ack (a full disk) is retried by the acker with backoff from 50 ms to 5 s;
+// while it retries, its queue fills and publishing waits, so the engine
+// does not race ahead of acks it cannot store. A failed read ends the
+// connection's run, which settles what is in flight and starts again after
+// the same backoff. Progress counts both (AckFailures, Stalls) with the
+// last error, for the agent to report once per episode; the engine itself
+// never logs.
+//
 // # Progress
 //
 // Progress reports the backlog size, the acknowledgement rate and the

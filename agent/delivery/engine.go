@@ -109,8 +109,11 @@ func (e *Engine) Notify() {
 }
 
 // Run delivers until ctx is done (returning nil) or the uplink is closed
-// (nil too). It returns an error only when the outbox fails (closed under
-// it, or a corrupt record it cannot read past). Call it once.
+// (nil too). It returns an error only when the outbox is closed under it
+// (buffer.ErrClosed in the chain). Every other failure is retried inside:
+// a failed Ack (a full disk) is retried with backoff by the acker while
+// publishing waits for it, and a failed read ends the connection's run,
+// which starts again after a backoff; Progress counts both. Call it once.
 func (e *Engine) Run(ctx context.Context) error {
 	if !e.running.CompareAndSwap(false, true) {
 		return errors.New("delivery: Run called twice")
@@ -118,12 +121,13 @@ func (e *Engine) Run(ctx context.Context) error {
 	defer e.running.Store(false)
 	a := newAcker(e)
 	var wg sync.WaitGroup
-	wg.Go(a.run)
+	wg.Go(func() { a.run(ctx) })
 	defer func() {
 		close(a.reqs)
 		wg.Wait()
 	}()
 	s := &session{e: e, ack: a}
+	backoff := minBackoff
 	for {
 		if err := e.up.WaitConnected(ctx); err != nil {
 			if ctx.Err() != nil || errors.Is(err, uplink.ErrClosed) {
@@ -136,10 +140,47 @@ func (e *Engine) Run(ctx context.Context) error {
 		if ctx.Err() != nil {
 			return nil
 		}
-		if err != nil {
+		if err == nil {
+			// The link failed; everything unacknowledged is still in the
+			// outbox.
+			backoff = minBackoff
+			continue
+		}
+		if s.n > 0 {
+			// Ended by an error, not through finish: settle what is in
+			// flight so the next run does not resend what was acked.
+			if ferr := s.finish(ctx); errors.Is(ferr, buffer.ErrClosed) {
+				err = ferr
+			}
+		}
+		if errors.Is(err, buffer.ErrClosed) {
 			return err
 		}
-		// The link failed; everything unacknowledged is still in the outbox.
+		e.stalled(err)
+		if !sleep(ctx, backoff) {
+			return nil
+		}
+		backoff = min(2*backoff, maxBackoff)
+	}
+}
+
+// Backoff between attempts after an outbox error (a run that failed, an
+// Ack that failed): long enough not to spin on a full disk, short enough
+// to notice space coming back.
+const (
+	minBackoff = 50 * time.Millisecond
+	maxBackoff = 5 * time.Second
+)
+
+// sleep waits d or until ctx is done; it reports whether d passed.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
 	}
 }
 
@@ -150,7 +191,7 @@ type acker struct {
 	e    *Engine
 	reqs chan ackReq
 	free chan []uint64 // emptied seq slices returned to the engine
-	err  chan error    // the first Ack failure
+	err  chan error    // the outbox was closed: Run ends
 }
 
 type ackReq struct {
@@ -162,7 +203,12 @@ func newAcker(e *Engine) *acker {
 	return &acker{e: e, reqs: make(chan ackReq, 16), free: make(chan []uint64, 17), err: make(chan error, 1)}
 }
 
-func (a *acker) run() {
+// run merges and applies acks until reqs is closed. A failed Ack is
+// retried with backoff, holding the requests behind it; the session's
+// handOff then blocks once reqs is full, so publishing pauses instead of
+// racing ahead of a full disk. Once ctx is done each Ack is tried once:
+// what fails stays in the outbox and is sent again later.
+func (a *acker) run(ctx context.Context) {
 	var seqs []uint64
 	var flushes []chan struct{}
 	take := func(r ackReq) {
@@ -192,19 +238,35 @@ func (a *acker) run() {
 			}
 		}
 		if len(seqs) > 0 {
-			if err := a.e.out.Ack(seqs...); err != nil {
-				select {
-				case a.err <- fmt.Errorf("delivery: ack %d records: %w", len(seqs), err):
-				default:
-				}
-			} else {
-				a.e.acked(len(seqs))
-			}
+			a.ack(ctx, seqs)
 		}
 		for _, f := range flushes {
 			close(f)
 		}
 		seqs, flushes = seqs[:0], flushes[:0]
+	}
+}
+
+func (a *acker) ack(ctx context.Context, seqs []uint64) {
+	backoff := minBackoff
+	for {
+		err := a.e.out.Ack(seqs...)
+		if err == nil {
+			a.e.acked(len(seqs))
+			return
+		}
+		if errors.Is(err, buffer.ErrClosed) {
+			select {
+			case a.err <- fmt.Errorf("delivery: ack %d records: %w", len(seqs), err):
+			default:
+			}
+			return
+		}
+		a.e.ackFailed(err)
+		if !sleep(ctx, backoff) {
+			return
+		}
+		backoff = min(2*backoff, maxBackoff)
 	}
 }
 

@@ -21,6 +21,12 @@ type Progress struct {
 	// acknowledged and removed from the outbox (Acked), and MQTT messages
 	// (fewer than Sent when batching).
 	Sent, Historical, Acked, Messages uint64
+	// AckFailures counts Ack attempts the outbox refused (a full disk);
+	// each is retried with backoff. Stalls counts connection runs ended by
+	// an outbox error and started again. LastError is the latest of either,
+	// nil if none; the agent reports it once per episode.
+	AckFailures, Stalls uint64
+	LastError           error
 }
 
 type sample struct {
@@ -30,6 +36,8 @@ type sample struct {
 
 type progress struct {
 	sent, historical, acked, messages uint64
+	ackFailures, stalls               uint64
+	lastErr                           error
 	draining                          bool
 	samples                           [16]sample // ring, one per second at most
 	ns, next                          int
@@ -79,6 +87,7 @@ func (e *Engine) Progress() Progress {
 	pr := Progress{
 		Backlog: backlog, Draining: p.draining,
 		Sent: p.sent, Historical: p.historical, Acked: p.acked, Messages: p.messages,
+		AckFailures: p.ackFailures, Stalls: p.stalls, LastError: p.lastErr,
 	}
 	// Rate from the oldest sample inside the window (or, when idle, the
 	// newest one before it, so the rate decays to 0).
@@ -102,4 +111,18 @@ func (e *Engine) Progress() Progress {
 		pr.ETA = -1
 	}
 	return pr
+}
+
+func (e *Engine) ackFailed(err error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.prog.ackFailures++
+	e.prog.lastErr = err
+}
+
+func (e *Engine) stalled(err error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.prog.stalls++
+	e.prog.lastErr = err
 }

@@ -174,6 +174,8 @@ type rigOptions struct {
 	maxBytes int64
 	engine   delivery.Options
 	inFlight int
+	dir      string         // outbox directory; "" = t.TempDir()
+	outbox   buffer.Options // MaxBytes is taken from maxBytes
 }
 
 // rig is one device (outbox, uplink through a proxy, engine) and one
@@ -200,7 +202,11 @@ func newRig(t *testing.T, ro rigOptions) *rig {
 	r.proxy = uplinktest.NewProxy(t, r.broker.Addr())
 	r.cons = uplinktest.NewConsumer(t, r.broker.URL(), "backend", r.col.handle, "axle/dev1/scores/#", "axle/dev1/events")
 	var err error
-	r.out, err = buffer.Open(filepath.Join(t.TempDir(), "outbox.db"), buffer.Options{MaxBytes: ro.maxBytes})
+	if ro.dir == "" {
+		ro.dir = t.TempDir()
+	}
+	ro.outbox.MaxBytes = ro.maxBytes
+	r.out, err = buffer.Open(filepath.Join(ro.dir, "outbox.db"), ro.outbox)
 	if err != nil {
 		t.Fatal(err)
 	}
