@@ -469,3 +469,12 @@ func newSpectral(decl string, w *Windower) (spectralFeature, bool, error) {
 		return f, true, nil
 	}
 }
+
+// CheckFeature reports whether decl is a valid feature for windows of
+// window samples at rate samples/s, with the error New would give, so that
+// a configuration can be checked before any sensor runs.
+func CheckFeature(decl string, rate float64, window int) error {
+	window = min(max(window, 1), MaxWindow)
+	_, err := New(Spec{Channels: []int{0}, Window: window, Hop: window, Features: []string{decl}, Rate: rate})
+	return err
+}
