@@ -79,11 +79,11 @@ func (r *rfftPlan) forward(x []float64, out []complex128) {
 	}
 	r.half.transform(r.z, false)
 	for k := 0; k <= h; k++ {
-		zk := r.z[k%h]
-		zc := r.z[(h-k)%h]
-		zc = complex(real(zc), -imag(zc))
-		even := (zk + zc) / 2
-		odd := (zk - zc) * complex(0, -0.5)
+		// even = (Z[k] + conj Z[h-k]) / 2, odd = (Z[k] - conj Z[h-k]) / 2i,
+		// written out: complex division would call the runtime.
+		zk, zc := r.z[k%h], r.z[(h-k)%h]
+		even := complex(0.5*(real(zk)+real(zc)), 0.5*(imag(zk)-imag(zc)))
+		odd := complex(0.5*(imag(zk)+imag(zc)), -0.5*(real(zk)-real(zc)))
 		out[k] = even + r.tw[k]*odd
 	}
 }

@@ -124,13 +124,9 @@ func (sp *spectrum) load(ring []float64, c, stride, head int, mean float64) {
 
 // powerSpectrum returns the one-sided power per bin, Σ = mean square.
 func (sp *spectrum) powerSpectrum(kind int) []float64 {
-	p := sp.power[kind]
+	p := sp.power[kind] // allocated by newSpectral
 	if sp.hasPower[kind] {
 		return p
-	}
-	if p == nil {
-		p = make([]float64, sp.m/2+1)
-		sp.power[kind] = p
 	}
 	sq := float64(sp.n)
 	if kind == winHann {
@@ -404,6 +400,9 @@ func newSpectral(decl string, w *Windower) (spectralFeature, bool, error) {
 		}
 		if f.k0, f.k1, err = band(sp.m, 0, sp.m/2, 0, 0, true); err != nil {
 			return nil, true, err
+		}
+		if sp.power[f.kind] == nil {
+			sp.power[f.kind] = make([]float64, sp.m/2+1)
 		}
 		return f, true, nil
 	case Envelope:
