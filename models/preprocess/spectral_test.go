@@ -510,3 +510,27 @@ func FuzzFeatureDeclaration(f *testing.F) {
 		}
 	})
 }
+
+func TestSpectralFeaturesPerChannel(t *testing.T) {
+	const rate = 2048.0
+	a, b := sine(2048, rate, 100, 1, 0), sine(2048, rate, 300, 3, 0)
+	w, err := New(Spec{Channels: []int{2, 0}, Window: 2048, Hop: 2048, Rate: rate,
+		Features: []string{"band_energy(lo=90, hi=110)", RMS, "band_energy(lo=290, hi=310)"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range a {
+		w.Push(int64(i), []float64{b[i], 99, a[i]}, true)
+	}
+	out := make([]float32, w.Len())
+	if err := w.Compute(out); err != nil {
+		t.Fatal(err)
+	}
+	// Channel 2 (the 100 Hz sine) first, then channel 0 (300 Hz).
+	want := []float64{0.5, math.Sqrt(0.5), 0, 0, 3 / math.Sqrt(2), 4.5}
+	for i, v := range out {
+		if math.Abs(float64(v)-want[i]) > 1e-4 {
+			t.Fatalf("features = %v, want %v", out, want)
+		}
+	}
+}
