@@ -347,7 +347,7 @@ func newSpectral(decl string, w *Windower) (spectralFeature, bool, error) {
 	}
 	rate, n := w.spec.Rate, w.spec.Window
 	switch {
-	case !(rate > 0):
+	case !(rate > 0) || math.IsInf(rate, 0):
 		return nil, true, fmt.Errorf("preprocess: feature %q needs the sample rate (Spec.Rate), got %g", decl, rate)
 	case n < minSpectralWindow || n > MaxSpectralWindow:
 		return nil, true, fmt.Errorf("preprocess: feature %q needs a window of %d to %d samples, have %d", decl, minSpectralWindow, MaxSpectralWindow, n)
@@ -430,6 +430,8 @@ func newSpectral(decl string, w *Windower) (spectralFeature, bool, error) {
 			return nil, true, a.errorf("freq", "%g Hz must be positive", freq)
 		case tol < 0:
 			return nil, true, a.errorf("tol", "%g Hz is negative", tol)
+		case freq+tol >= nyq:
+			return nil, true, a.errorf("freq", "%g Hz + tol reaches the Nyquist frequency %g Hz", freq, nyq)
 		case h < 1 || h > 64 || h != math.Trunc(h):
 			return nil, true, a.errorf("harmonics", "%g is not a whole number from 1 to 64", h)
 		case h*freq+tol >= nyq:

@@ -398,6 +398,7 @@ func TestSpectralDeclarationErrors(t *testing.T) {
 		{"envelope(lo=100, hi=300, freq=50)", "", `key "tol": is required`},
 		{"envelope(lo=100, hi=300, freq=0, tol=1)", "", `key "freq": 0 Hz must be positive`},
 		{"envelope(lo=100, hi=300, freq=50, tol=-1)", "", `key "tol": -1 Hz is negative`},
+		{"envelope(lo=100, hi=300, freq=499, tol=1)", "", `key "freq": 499 Hz + tol reaches the Nyquist`},
 		{"envelope(lo=100, hi=300, freq=50, tol=1, harmonics=1.5)", "", `key "harmonics": 1.5 is not a whole number`},
 		{"envelope(lo=100, hi=300, freq=50, tol=1, harmonics=20)", "", `key "harmonics": 20 × 50 Hz + tol reaches the Nyquist`},
 		{"spectral_kurtosis(nperseg=100)", "", `key "nperseg": 100 is not a power of two`},
