@@ -164,7 +164,7 @@ func (a *Agent) newRunner(mc config.Model, channelNames []string, rate float64) 
 	if err != nil {
 		return nil, err
 	}
-	spec := preprocess.Spec{Channels: chans, Features: mc.Features,
+	spec := preprocess.Spec{Channels: chans, Features: mc.Features, Rate: rate,
 		Window: int(math.Round(mc.Window.Seconds() * rate)), Hop: int(math.Round(mc.Hop.Seconds() * rate))}
 	if mc.Normalize != nil {
 		spec.Mean, spec.Std = mc.Normalize.Mean, mc.Normalize.Std

@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"math"
 	"net/url"
 	"os"
 	"reflect"
@@ -18,6 +19,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/axle-edge/axle/agent/fleet"
+	"github.com/axle-edge/axle/models/preprocess"
 	"github.com/axle-edge/axle/sensors"
 )
 
@@ -369,6 +371,7 @@ func (c *Config) validate(file string) error {
 		return e("commands.max_expiry", "%s is not between 1m and 720h", c.Commands.MaxExpiry)
 	}
 	sensors := map[string]bool{}
+	rates := map[string]float64{} // to check feature declarations against the window
 	for i, s := range c.Sensors {
 		k := fmt.Sprintf("sensors[%d]", i)
 		switch {
@@ -391,6 +394,7 @@ func (c *Config) validate(file string) error {
 			}
 		}
 		sensors[s.Name] = true
+		rates[s.Name] = s.Rate
 	}
 	models := map[string]bool{}
 	for i, m := range c.Models {
@@ -429,6 +433,13 @@ func (c *Config) validate(file string) error {
 			for j, s := range n.Std {
 				if s <= 0 {
 					return e(fmt.Sprintf("%s.normalize.std[%d]", k, j), "%g must be positive", s)
+				}
+			}
+		}
+		if rate := rates[m.Sensor]; rate > 0 {
+			for j, f := range m.Features {
+				if err := preprocess.CheckFeature(f, rate, int(math.Round(m.Window.Seconds()*rate))); err != nil {
+					return e(fmt.Sprintf("%s.features[%d]", k, j), "%v", err)
 				}
 			}
 		}

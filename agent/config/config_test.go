@@ -92,6 +92,8 @@ func TestParseErrorsNameKeyAndLine(t *testing.T) {
 		{"list for scalar", "  max_age: 168h\n", "  max_age: [1]\n|axle.yaml:8: outbox.max_age: want a single value"},
 		{"duplicate key", "state_dir: /tmp/axle\n", "state_dir: /tmp/axle\nstate_dir: /x\n|axle.yaml:3: state_dir: duplicate key"},
 		{"thresholds order", "{warn: 1, alarm: 2}", "{warn: 3, alarm: 2}|axle.yaml:25: models[0].thresholds.warn: 3 is above the alarm threshold"},
+		{"bad feature parameter", "[rms, kurtosis]", `[rms, "band_energy(lo=10, hi=2000)"]|axle.yaml:24: models[0].features[1]: preprocess: feature "band_energy(lo=10, hi=2000)": key "hi": 2000 Hz is above the Nyquist frequency 1000 Hz`},
+		{"unknown feature", "[rms, kurtosis]", "[rms, kurtosys]|axle.yaml:24: models[0].features[1]: preprocess: unknown feature \"kurtosys\""},
 		{"missing device", "device: pump-07\n", "|axle.yaml: device: is required"},
 	}
 	for _, tc := range cases {

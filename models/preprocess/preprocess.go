@@ -8,6 +8,10 @@
 //
 // A window that would contain an invalid sample is discarded: bad data never
 // reaches a model. Nothing here allocates after New.
+//
+// Besides moments, a channel can have spectral features for vibration
+// (band_energy, envelope, spectral_kurtosis; see spectral.go), computed
+// from a zero-padded real FFT of the window whose buffers New allocates.
 package preprocess
 
 import (
@@ -22,20 +26,22 @@ import (
 
 // Features computed per channel over a window.
 const (
-	Mean     = "mean"     // arithmetic mean
-	Std      = "std"      // standard deviation
-	RMS      = "rms"      // root mean square
-	Peak     = "peak"     // largest |x - mean|
-	P2P      = "p2p"      // max - min
-	Crest    = "crest"    // peak / std
-	Kurtosis = "kurtosis" // fourth standardised moment (3 for Gaussian noise)
-	Skewness = "skewness" // third standardised moment
-	Min      = "min"
-	Max      = "max"
+	Mean        = "mean"         // arithmetic mean
+	Std         = "std"          // standard deviation
+	RMS         = "rms"          // root mean square
+	Peak        = "peak"         // largest |x - mean|
+	P2P         = "p2p"          // max - min
+	Crest       = "crest"        // peak / std
+	CrestFactor = "crest_factor" // max |x| / RMS, the conventional crest factor
+	Kurtosis    = "kurtosis"     // fourth standardised moment (3 for Gaussian noise)
+	Skewness    = "skewness"     // third standardised moment
+	Min         = "min"
+	Max         = "max"
 )
 
-// Names lists the supported features.
-var Names = []string{Mean, Std, RMS, Peak, P2P, Crest, Kurtosis, Skewness, Min, Max}
+// Names lists the supported features without parameters; the spectral
+// ones with parameters are BandEnergy, Envelope and SpectralKurtosis.
+var Names = []string{Mean, Std, RMS, Peak, P2P, Crest, CrestFactor, Kurtosis, Skewness, Min, Max}
 
 // Spec describes one model's input.
 type Spec struct {
@@ -43,6 +49,7 @@ type Spec struct {
 	Window   int      // samples per window
 	Hop      int      // samples between windows (<= Window)
 	Features []string // per channel; empty: the raw window is the input
+	Rate     float64  // samples/s; needed by the spectral features
 	// Mean and Std normalise each element of the output vector when set.
 	Mean, Std []float64
 }
@@ -58,8 +65,9 @@ type Windower struct {
 	head   int // next write position (sample index)
 	filled int // valid samples in the ring
 	since  int // samples since the last window
-	feats  []func(x *stats) float64
-	st     stats // scratch; a field so that it does not escape per call
+	feats  []feature
+	st     stats     // scratch; a field so that it does not escape per call
+	sp     *spectrum // FFT buffers, when a spectral feature is declared
 	// Discarded counts windows dropped because of invalid samples.
 	Discarded uint64
 }
@@ -83,11 +91,18 @@ func New(spec Spec) (*Windower, error) {
 	}
 	w := &Windower{spec: spec}
 	for _, f := range spec.Features {
-		fn, ok := featureFuncs[f]
-		if !ok {
-			return nil, fmt.Errorf("preprocess: unknown feature %q (known: %s)", f, strings.Join(Names, ", "))
+		if fn, ok := featureFuncs[f]; ok {
+			w.feats = append(w.feats, feature{stat: fn})
+			continue
 		}
-		w.feats = append(w.feats, fn)
+		sf, ok, err := newSpectral(f, w)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return nil, fmt.Errorf("preprocess: unknown feature %q (known: %s, %s)", f, strings.Join(Names, ", "), strings.Join(spectralSyntax, ", "))
+		}
+		w.feats = append(w.feats, feature{spectral: sf})
 	}
 	if n := w.Len(); (spec.Mean != nil || spec.Std != nil) && (len(spec.Mean) != n || len(spec.Std) != n) {
 		return nil, fmt.Errorf("preprocess: normalisation has %d means and %d stds for %d inputs", len(spec.Mean), len(spec.Std), n)
@@ -171,8 +186,17 @@ func (w *Windower) Compute(dst []float32) error {
 		st := &w.st
 		for c := range nc {
 			st.compute(w.ring, c, nc)
-			for f, fn := range w.feats {
-				dst[c*len(w.feats)+f] = float32(fn(st))
+			if w.sp != nil {
+				w.sp.load(w.ring, c, nc, w.head, st.mean)
+			}
+			for i, f := range w.feats {
+				var v float64
+				if f.stat != nil {
+					v = f.stat(st)
+				} else {
+					v = f.spectral.value(w.sp)
+				}
+				dst[c*len(w.feats)+i] = float32(v)
 			}
 		}
 	}
@@ -182,6 +206,13 @@ func (w *Windower) Compute(dst []float32) error {
 		}
 	}
 	return nil
+}
+
+// feature is one declared feature: a function of the moments, or a
+// spectral feature of the channel's window.
+type feature struct {
+	stat     func(s *stats) float64
+	spectral spectralFeature
 }
 
 // stats are the moments of one channel over a window.
@@ -220,6 +251,12 @@ var featureFuncs = map[string]func(s *stats) float64{
 	P2P:  func(s *stats) float64 { return s.max - s.min },
 	Min:  func(s *stats) float64 { return s.min },
 	Max:  func(s *stats) float64 { return s.max },
+	CrestFactor: func(s *stats) float64 {
+		if s.sumsq == 0 {
+			return 0
+		}
+		return max(-s.min, s.max) / math.Sqrt(s.sumsq/s.n)
+	},
 	Crest: func(s *stats) float64 {
 		if s.m2 == 0 {
 			return 0

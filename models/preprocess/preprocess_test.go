@@ -40,7 +40,7 @@ func TestFeaturesAgainstDirectFormulas(t *testing.T) {
 	}
 	want := map[string]float64{
 		Mean: mean, Std: math.Sqrt(m2), RMS: math.Sqrt(ss / 4), Peak: 6, P2P: 9,
-		Crest: 6 / math.Sqrt(m2), Kurtosis: m4 / (m2 * m2), Skewness: m3 / math.Pow(m2, 1.5), Min: 1, Max: 10,
+		Crest: 6 / math.Sqrt(m2), CrestFactor: 10 / math.Sqrt(ss/4), Kurtosis: m4 / (m2 * m2), Skewness: m3 / math.Pow(m2, 1.5), Min: 1, Max: 10,
 	}
 	for i, name := range Names {
 		if !near(float64(out[i]), want[name], 1e-5*math.Max(1, math.Abs(want[name]))) {
