@@ -153,6 +153,10 @@ func Open(dir string, o Options) (*Store, error) {
 func (s *Store) load(name string) {
 	path := filepath.Join(s.dir, name)
 	seq, idErr := parseID(strings.TrimSuffix(name, fileExt))
+	if idErr == nil {
+		// Also past corrupt files: a new capture must never reuse their name.
+		s.nextSeq = max(s.nextSeq, seq+1)
+	}
 	c, size, err := readFile(path)
 	if err == nil && idErr != nil {
 		err = idErr
@@ -167,7 +171,6 @@ func (s *Store) load(name string) {
 		return
 	}
 	s.insert(seq, c.Info)
-	s.nextSeq = max(s.nextSeq, seq+1)
 }
 
 // readFile reads and decodes one capture file, checking its size before
