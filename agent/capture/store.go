@@ -213,7 +213,8 @@ func (s *Store) path(seq uint64) string { return filepath.Join(s.dir, formatID(s
 // and then drops the oldest captures of its trigger beyond the trigger's
 // quota and the oldest of any trigger beyond the budget. It returns the
 // capture's ID. The new capture itself is never dropped: one that does not
-// fit its quota is refused before anything is written.
+// fit its quota is refused before anything is written. If only removing
+// old files fails, the error comes with the new ID: the capture is stored.
 func (s *Store) Add(c Capture) (string, error) {
 	c.Samples = 0
 	if len(c.Window) > 0 {
