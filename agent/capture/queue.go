@@ -43,19 +43,28 @@ func (q *Queue) Dropped() int64 { return q.dropped.Load() }
 // Len is the number of captures waiting.
 func (q *Queue) Len() int { return len(q.ch) }
 
-// Run adds queued captures to s until ctx ends; the caller runs it on its
-// own goroutine and owns that goroutine. done, if not nil, is called after
-// each Add with its result (for logging and metrics in the agent).
+// Run adds queued captures to s until ctx ends, and then the ones already
+// queued at that moment (at most the queue size), so a clean stop keeps
+// them. One Run per queue; the caller runs it on its own goroutine and
+// owns that goroutine.
+// done, if not nil, is called after each Add with its result (for logging
+// and metrics in the agent).
 func (q *Queue) Run(ctx context.Context, s *Store, done func(c Capture, id string, err error)) {
+	add := func(c Capture) {
+		id, err := s.Add(c)
+		if done != nil {
+			done(c, id, err)
+		}
+	}
 	for {
 		select {
 		case <-ctx.Done():
+			for range len(q.ch) {
+				add(<-q.ch)
+			}
 			return
 		case c := <-q.ch:
-			id, err := s.Add(c)
-			if done != nil {
-				done(c, id, err)
-			}
+			add(c)
 		}
 	}
 }

@@ -123,3 +123,29 @@ func TestUncertaintyBand(t *testing.T) {
 		}
 	}
 }
+
+func TestQueueRunWritesWhatIsQueuedAtStop(t *testing.T) {
+	q, _ := NewQueue(4)
+	for n := range 3 {
+		if !q.Offer(testCapture(TriggerCommand, n)) {
+			t.Fatal("offer refused")
+		}
+	}
+	s := open(t, t.TempDir(), Options{Budget: 1 << 20})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	q.Run(ctx, s, nil) // returns: ctx is already done
+	if n := s.Stats().Captures; n != 3 || q.Len() != 0 {
+		t.Fatalf("stored %d of 3 queued captures, %d left in the queue", n, q.Len())
+	}
+}
+
+func BenchmarkOffer(b *testing.B) {
+	q, _ := NewQueue(1)
+	c := testCapture(TriggerSample, 1)
+	q.Offer(c)
+	b.ReportAllocs()
+	for b.Loop() {
+		q.Offer(c) // full: the pipeline's worst case
+	}
+}

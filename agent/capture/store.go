@@ -392,13 +392,19 @@ func (s *Store) read(id string) (*Capture, error) {
 	if err == nil && c.ID != id {
 		err = fmt.Errorf("%w: header id %q does not match file name", ErrCorrupt, c.ID)
 	}
+	switch {
+	case errors.Is(err, ErrCorrupt):
+		s.remove(seq)
+		s.corrupt = append(s.corrupt, corruptFile{name: formatID(seq) + fileExt, size: size})
+		s.total += size
+		s.nCorrupt++
+	case errors.Is(err, fs.ErrNotExist):
+		// Removed behind the store's back: forget it so the accounting
+		// matches the disk again.
+		s.remove(seq)
+		return nil, fmt.Errorf("%w: %s: file is gone", ErrNotFound, id)
+	}
 	if err != nil {
-		if errors.Is(err, ErrCorrupt) {
-			s.remove(seq)
-			s.corrupt = append(s.corrupt, corruptFile{name: formatID(seq) + fileExt, size: size})
-			s.total += size
-			s.nCorrupt++
-		}
 		return nil, fmt.Errorf("capture: read %s: %w", id, err)
 	}
 	return c, nil
@@ -413,7 +419,8 @@ func (s *Store) Label(id, label string) error {
 }
 
 // LabelRange attaches label to every capture of model whose time range
-// overlaps [from, to] and returns how many it labelled.
+// overlaps [from, to] and returns how many it labelled. Captures found
+// corrupt or missing on the way are skipped (and counted in Stats).
 func (s *Store) LabelRange(model string, from, to time.Time, label string) (int, error) {
 	if model == "" {
 		return 0, errors.New("capture: label range: model is empty")
@@ -433,7 +440,11 @@ func (s *Store) LabelRange(model string, from, to time.Time, label string) (int,
 	slices.Sort(ids)
 	n := 0
 	for _, id := range ids {
-		if err := s.label(id, label); err != nil {
+		err := s.label(id, label)
+		if errors.Is(err, ErrCorrupt) || errors.Is(err, ErrNotFound) {
+			continue // out of the index now, and counted if corrupt
+		}
+		if err != nil {
 			return n, err
 		}
 		n++

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -383,4 +384,98 @@ func TestListFilterAndDelete(t *testing.T) {
 		t.Fatal("delete counted as a drop")
 	}
 	assertDiskMatches(t, s)
+}
+
+func TestFileRemovedBehindTheStore(t *testing.T) {
+	dir := t.TempDir()
+	s := open(t, dir, Options{Budget: 1 << 20})
+	a := add(t, s, testCapture(TriggerAlert, 1))
+	b := add(t, s, testCapture(TriggerAlert, 2))
+	if err := os.Remove(filepath.Join(dir, a+fileExt)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Read(a); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("read removed file: %v", err)
+	}
+	if got := ids(s.List(Filter{})); !reflect.DeepEqual(got, []string{b}) {
+		t.Fatalf("listed %v", got)
+	}
+	assertDiskMatches(t, s)
+}
+
+func TestLabelRangeSkipsCorruptCaptures(t *testing.T) {
+	dir := t.TempDir()
+	s := open(t, dir, Options{Budget: 1 << 20})
+	var all []string
+	for n := range 3 {
+		all = append(all, add(t, s, testCapture(TriggerSample, n)))
+	}
+	if err := os.Truncate(filepath.Join(dir, all[1]+fileExt), 10); err != nil {
+		t.Fatal(err)
+	}
+	n, err := s.LabelRange("anomaly", t0, t0.Add(time.Hour), "fault")
+	if err != nil || n != 2 {
+		t.Fatalf("labelled %d: %v", n, err)
+	}
+	if st := s.Stats(); st.Corrupt != 1 || st.Captures != 2 {
+		t.Fatalf("stats %+v", st)
+	}
+	for _, in := range s.List(Filter{}) {
+		if !reflect.DeepEqual(in.Labels, []string{"fault"}) {
+			t.Errorf("%s labels %v", in.ID, in.Labels)
+		}
+	}
+	assertDiskMatches(t, s)
+}
+
+// TestConcurrentUse runs Add, List, Label, Read and Stats at once (run it
+// with -race); the accounting must match the disk afterwards.
+func TestConcurrentUse(t *testing.T) {
+	size := fileSize(t)
+	s := open(t, t.TempDir(), Options{Budget: 8 * size, Quotas: map[Trigger]int64{TriggerSample: 3 * size}})
+	var wg sync.WaitGroup
+	for w := range 3 {
+		wg.Go(func() {
+			for n := range 20 {
+				if _, err := s.Add(testCapture(Triggers[(w+n)%len(Triggers)], n)); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Go(func() {
+		for range 40 {
+			for _, in := range s.List(Filter{}) {
+				// Either may lose the race with eviction: only other errors count.
+				if err := s.Label(in.ID, "seen"); err != nil && !errors.Is(err, ErrNotFound) {
+					t.Error(err)
+				}
+				if _, err := s.Read(in.ID); err != nil && !errors.Is(err, ErrNotFound) {
+					t.Error(err)
+				}
+			}
+			_ = s.Stats()
+		}
+	})
+	wg.Wait()
+	st := s.Stats()
+	if st.Bytes > st.Budget || st.Triggers[TriggerSample].Bytes > 3*size || st.Corrupt != 0 {
+		t.Fatalf("after concurrent use: %+v", st)
+	}
+	assertDiskMatches(t, s)
+}
+
+func BenchmarkAdd(b *testing.B) {
+	s, err := Open(b.TempDir(), Options{Budget: 64 << 20})
+	if err != nil {
+		b.Fatal(err)
+	}
+	c := bigCapture()
+	b.SetBytes(int64(3 * 3200 * 4))
+	for b.Loop() {
+		if _, err := s.Add(c); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
