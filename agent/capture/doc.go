@@ -9,8 +9,11 @@
 //	          └► evict: oldest of the same trigger while over its quota,
 //	                    then oldest of any trigger while over the budget
 //
+// Age is the order of Add (IDs are increasing sequence numbers), not the
+// window's time, so a wrong clock cannot make a new capture look old.
 // Triggers are alert, drift, uncertain (UncertaintyBand), sample (Sampler)
-// and command. The directory is the index: Open removes leftover temp files
+// and command. One Store owns its directory; Open reads and verifies every
+// file once, so opening takes time in proportion to the budget. The directory is the index: Open removes leftover temp files
 // and rebuilds the in-memory index and byte accounting from the files, so
 // nothing can go out of sync after a crash. A file whose checksum or
 // structure is wrong is skipped, counted in Stats and kept for inspection;
