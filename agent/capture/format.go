@@ -55,11 +55,13 @@ const (
 	TriggerCommand   Trigger = "command"   // the capture command
 )
 
-// Triggers lists every Trigger in a fixed order.
-var Triggers = [...]Trigger{TriggerAlert, TriggerDrift, TriggerUncertain, TriggerSample, TriggerCommand}
+// Triggers lists every Trigger in a fixed order (a new slice each call).
+func Triggers() []Trigger {
+	return []Trigger{TriggerAlert, TriggerDrift, TriggerUncertain, TriggerSample, TriggerCommand}
+}
 
 // Valid reports whether t is one of Triggers.
-func (t Trigger) Valid() bool { return slices.Contains(Triggers[:], t) }
+func (t Trigger) Valid() bool { return slices.Contains(Triggers(), t) }
 
 // Info is the metadata of a capture: everything but the sample data.
 type Info struct {
@@ -115,7 +117,7 @@ type header struct {
 // validate checks c as Add receives it (ID not yet assigned).
 func (c *Capture) validate() error {
 	if !c.Trigger.Valid() {
-		return fmt.Errorf("capture: field \"trigger\": %q is not one of %v", clip(string(c.Trigger)), Triggers)
+		return fmt.Errorf("capture: field \"trigger\": %q is not one of %v", clip(string(c.Trigger)), Triggers())
 	}
 	return c.check()
 }
@@ -323,7 +325,7 @@ func decodeHeader(b []byte) (Info, int, error) {
 		return bad("header: trailing data after the JSON object")
 	}
 	if !h.Trigger.Valid() {
-		return bad("header: field \"trigger\": %q is not one of %v", clip(string(h.Trigger)), Triggers)
+		return bad("header: field \"trigger\": %q is not one of %v", clip(string(h.Trigger)), Triggers())
 	}
 	if _, err := parseID(h.ID); err != nil {
 		return bad("header: %v", err)

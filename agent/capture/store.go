@@ -101,7 +101,7 @@ func Open(dir string, o Options) (*Store, error) {
 	quotas := make(map[Trigger]int64, len(o.Quotas))
 	for t, q := range o.Quotas {
 		if !t.Valid() {
-			return nil, fmt.Errorf("capture: open %s: quota for unknown trigger %q (want one of %v)", dir, clip(string(t)), Triggers)
+			return nil, fmt.Errorf("capture: open %s: quota for unknown trigger %q (want one of %v)", dir, clip(string(t)), Triggers())
 		}
 		if q <= 0 || q > o.Budget {
 			return nil, fmt.Errorf("capture: open %s: quota %d for trigger %q must be between 1 and the budget %d", dir, q, t, o.Budget)
@@ -267,7 +267,7 @@ func (s *Store) enforce(keep uint64) error {
 		s.dropped[e.info.Trigger]++
 		removed = append(removed, s.path(seq))
 	}
-	for _, t := range Triggers {
+	for _, t := range Triggers() {
 		for s.used[t] > s.limit(t) {
 			seq, ok := s.oldest(t, keep)
 			if !ok {
@@ -284,7 +284,7 @@ func (s *Store) enforce(keep uint64) error {
 	}
 	for s.total > s.budget {
 		var best uint64
-		for _, t := range Triggers {
+		for _, t := range Triggers() {
 			if seq, ok := s.oldest(t, keep); ok && (best == 0 || seq < best) {
 				best = seq
 			}
@@ -501,11 +501,11 @@ func (s *Store) Stats() Stats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st := Stats{Bytes: s.total, Budget: s.budget, Captures: len(s.entries), Corrupt: s.nCorrupt,
-		CorruptFiles: len(s.corrupt), Triggers: make(map[Trigger]TriggerStats, len(Triggers))}
+		CorruptFiles: len(s.corrupt), Triggers: make(map[Trigger]TriggerStats, 5)}
 	for _, cf := range s.corrupt {
 		st.CorruptBytes += cf.size
 	}
-	for _, t := range Triggers {
+	for _, t := range Triggers() {
 		st.Triggers[t] = TriggerStats{Captures: len(s.order[t]), Bytes: s.used[t], Quota: s.limit(t),
 			Added: s.added[t], Dropped: s.dropped[t]}
 	}

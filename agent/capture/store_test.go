@@ -150,7 +150,7 @@ func TestBudgetDropsOldestOfAnyTrigger(t *testing.T) {
 	s := open(t, t.TempDir(), Options{Budget: 10 * size})
 	var all []string
 	for n := range 60 {
-		all = append(all, add(t, s, testCapture(Triggers[n%len(Triggers)], n)))
+		all = append(all, add(t, s, testCapture(Triggers()[n%5], n)))
 		if b := s.Stats().Bytes; b > 10*size {
 			t.Fatalf("after capture %d the store holds %d bytes, budget %d", n, b, 10*size)
 		}
@@ -214,7 +214,7 @@ func TestReopenRebuildsIndexAndRemovesTempFiles(t *testing.T) {
 	o := Options{Budget: 20 * size, Quotas: map[Trigger]int64{TriggerAlert: 3 * size}}
 	s := open(t, dir, o)
 	for n := range 8 {
-		add(t, s, testCapture(Triggers[n%2], n))
+		add(t, s, testCapture(Triggers()[n%2], n))
 	}
 	before := s.List(Filter{})
 	// A write that crashed before its rename.
@@ -437,7 +437,7 @@ func TestConcurrentUse(t *testing.T) {
 	for w := range 3 {
 		wg.Go(func() {
 			for n := range 20 {
-				if _, err := s.Add(testCapture(Triggers[(w+n)%len(Triggers)], n)); err != nil {
+				if _, err := s.Add(testCapture(Triggers()[(w+n)%5], n)); err != nil {
 					t.Error(err)
 					return
 				}
