@@ -148,7 +148,8 @@ func setup(ctx context.Context, opts Options) (_ *Agent, err error) {
 		return nil, fmt.Errorf("agent: state dir: %w", err)
 	}
 	dbPath := filepath.Join(cfg.StateDir, "outbox.db")
-	a.out, err = buffer.Open(dbPath, buffer.Options{MaxBytes: int64(cfg.Outbox.MaxBytes), MaxAge: cfg.Outbox.MaxAge, Now: a.now})
+	a.out, err = buffer.Open(dbPath, buffer.Options{MaxBytes: int64(cfg.Outbox.MaxBytes), MaxAge: cfg.Outbox.MaxAge,
+		ReserveBytes: int64(cfg.Outbox.ReserveBytes), MinFreeBytes: int64(cfg.Outbox.MinFreeBytes), Now: a.now})
 	if err != nil {
 		return nil, fmt.Errorf("agent: open outbox: %w", err)
 	}
@@ -412,6 +413,9 @@ func (a *Agent) status(state string) fleet.Status {
 	a.mu.Unlock()
 	if d := a.deliveryErr.Load(); d != nil && s.Storage == "" {
 		s.Storage = *d
+	}
+	if s.Storage == "" && a.out != nil && a.out.Stats().DiskFull {
+		s.Storage = "disk full: acks commit from the reserve; new results are stored while space allows, oldest scores dropped first"
 	}
 	for _, p := range a.pipes {
 		s.Sensors = append(s.Sensors, p.spec.Name)

@@ -22,6 +22,7 @@ func (a *Agent) housekeeping(ctx context.Context) {
 	unhealthy := "" // the reason reported for the current episode
 	var lastWD, lastMetrics, lastProgress time.Time
 	var eventsDropped uint64
+	diskFull := false
 	for {
 		select {
 		case <-ctx.Done():
@@ -29,6 +30,7 @@ func (a *Agent) housekeeping(ctx context.Context) {
 		case now := <-tick.C:
 			a.reportDrops()
 			eventsDropped = a.reportEventDrops(eventsDropped)
+			diskFull = a.watchDisk(diskFull)
 			if a.statusDirty.Load() && a.up.Connected() {
 				a.statusDirty.Store(false)
 				a.publishStatus(ctx)
@@ -148,4 +150,24 @@ func (a *Agent) snapshot() monitor.Snapshot {
 		}
 	}
 	return s
+}
+
+// watchDisk reports a full state filesystem once per episode: a log line
+// and a status update when it starts; a log line, a status update and a
+// storage event when it ends.
+func (a *Agent) watchDisk(was bool) bool {
+	st := a.out.Stats()
+	if st.DiskFull == was {
+		return was
+	}
+	a.statusDirty.Store(true)
+	if st.DiskFull {
+		a.log.Error("state filesystem is full; acks commit from the reserve, oldest scores make room for new results",
+			"episode", st.DiskFullEpisodes, "free_bytes", st.FreeBytes)
+	} else {
+		a.log.Info("state filesystem has room again", "free_bytes", st.FreeBytes, "episodes", st.DiskFullEpisodes)
+		a.event(fleet.EventStorage, "warning", "outbox", "the state filesystem was full and has room again",
+			map[string]any{"episodes": st.DiskFullEpisodes, "free_bytes": st.FreeBytes})
+	}
+	return st.DiskFull
 }

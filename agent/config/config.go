@@ -66,6 +66,13 @@ type MQTT struct {
 type Outbox struct {
 	MaxBytes ByteSize      `yaml:"max_bytes"`
 	MaxAge   time.Duration `yaml:"max_age"`
+	// ReserveBytes is kept allocated beside the database and released when
+	// the disk fills, so acks and deletes can always commit (0: the
+	// outbox's default, 4MiB).
+	ReserveBytes ByteSize `yaml:"reserve_bytes"`
+	// MinFreeBytes: below this much free space on the state directory's
+	// filesystem the outbox stops growing and drops its oldest scores.
+	MinFreeBytes ByteSize `yaml:"min_free_bytes"`
 }
 
 // Sensor is one configured sensor.
@@ -363,6 +370,12 @@ func (c *Config) validate(file string) error {
 	}
 	if c.Outbox.MaxAge < 0 {
 		return e("outbox.max_age", "must not be negative")
+	}
+	if c.Outbox.ReserveBytes < 0 || c.Outbox.ReserveBytes > 1<<30 {
+		return e("outbox.reserve_bytes", "must be between 0 and 1GiB")
+	}
+	if c.Outbox.MinFreeBytes < 0 {
+		return e("outbox.min_free_bytes", "must not be negative")
 	}
 	if c.Metrics.Interval < 0 {
 		return e("metrics.interval", "must not be negative")

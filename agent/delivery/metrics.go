@@ -30,6 +30,11 @@ func Metrics(out buffer.Stats, up uplink.Stats, p Progress) map[string]float64 {
 		"outbox_acked_total":          float64(out.Acked),
 		"outbox_dropped_scores_total": float64(out.DroppedScores),
 		"outbox_dropped_events_total": float64(out.DroppedEvents),
+		"outbox_disk_full":            b2f(out.DiskFull),
+		"outbox_space_low":            b2f(out.SpaceLow),
+		"outbox_disk_full_episodes":   float64(out.DiskFullEpisodes),
+		"outbox_reserve_bytes":        float64(out.ReserveBytes),
+		"outbox_free_bytes":           float64(out.FreeBytes),
 
 		"mqtt_connected":               b2f(up.Connected),
 		"mqtt_publishes_total":         float64(up.Publishes),
@@ -47,5 +52,7 @@ func Metrics(out buffer.Stats, up uplink.Stats, p Progress) map[string]float64 {
 		"delivery_sent_total":            float64(p.Sent),
 		"delivery_historical_sent_total": float64(p.Historical),
 		"delivery_acked_total":           float64(p.Acked),
+		"delivery_ack_failures_total":    float64(p.AckFailures),
+		"delivery_stalls_total":          float64(p.Stalls),
 	}
 }
