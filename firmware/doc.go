@@ -7,21 +7,21 @@
 //
 // The state machine, persisted in <StateDir>/firmware.json:
 //
-//	           Stage (size, sha256, Verify; .axle.new next to the binary)
-//	  idle ───────────────────────────────► staged
-//	   ▲                                      │ Commit: old binary kept as axle.old
-//	   │                                      │ (hard link), axle.new renamed over
-//	   │                                      ▼ axle; caller exits ExitUpdate
-//	   │                           committed / pending (new binary on probation)
-//	   │                                      │ Boot(v) counts each start
-//	   │          Confirm (READY, connected,  │
-//	   │          status published)           │ more than MaxAttempts starts,
-//	   ├──────────────────────────────────────┤ an unexpected version, or
-//	   │  confirmed: old binary removed       │ Rollback on command
-//	   │                                      ▼
-//	   └──────────────────────────── rolled back: axle.old renamed over axle,
-//	                                 version recorded as rejected, caller exits
-//	                                 ExitUpdate so systemd starts the old binary
+//	         Stage (size, sha256, Verify; .axle.new next to the binary)
+//	idle ───────────────────────────────► staged
+//	 ▲                                      │ Commit: old binary kept as axle.old
+//	 │                                      │ (hard link), axle.new renamed over
+//	 │                                      ▼ axle; caller exits ExitUpdate
+//	 │                           committed / pending (new binary on probation)
+//	 │                                      │ Boot(v) counts each start
+//	 │          Confirm (READY, connected,  │
+//	 │          status published)           │ more than MaxAttempts starts,
+//	 ├──────────────────────────────────────┤ an unexpected version, or
+//	 │  confirmed: old binary removed       │ Rollback on command
+//	 │                                      ▼
+//	 └──────────────────────────── rolled back: axle.old renamed over axle,
+//	                               version recorded as rejected, caller exits
+//	                               ExitUpdate so systemd starts the old binary
 //
 // Every outcome (confirmed, rolled back, aborted) is queued in the state file
 // until the agent has published it (Reports, AckReports), so a rollback done

@@ -44,8 +44,8 @@ type Staged struct {
 	SHA256   string    `json:"sha256"`
 	Size     int64     `json:"size"`
 	Path     string    `json:"path"`
-	Delta    bool      `json:"delta,omitempty"`          // built from a bsdiff patch
-	Fallback string    `json:"fallback,omitempty"`       // why the patch was not used
+	Delta    bool      `json:"delta,omitempty"`    // built from a bsdiff patch
+	Fallback string    `json:"fallback,omitempty"` // why the patch was not used
 	StagedAt time.Time `json:"staged_at"`
 }
 
