@@ -207,7 +207,9 @@ func (u *Updater) Stage(ctx context.Context, req StageRequest) (Staged, error) {
 		mode = st.Mode().Perm()
 	}
 	sum, _ := hex.DecodeString(strings.ToLower(req.SHA256))
-	opts := selfupdate.Options{TargetPath: u.target, TargetMode: mode, Checksum: sum, OldSavePath: u.old}
+	// selfupdate writes .<name>.new next to TargetPath (so the swap is a
+	// rename on one filesystem) only after Checksum matched.
+	opts := selfupdate.Options{TargetPath: u.target, TargetMode: mode, Checksum: sum}
 
 	staged := Staged{Version: req.Version, SHA256: strings.ToLower(req.SHA256), Size: req.Size, Path: u.staged}
 	done := false
@@ -398,7 +400,9 @@ func (u *Updater) Commit(ctx context.Context) (Pending, error) {
 		return fail(err)
 	}
 	// The one step that changes the target: a rename, so the path always
-	// names a whole binary, old or new.
+	// names a whole binary, old or new. selfupdate.CommitBinary is not used
+	// because it first renames the target to OldSavePath, leaving a moment
+	// (and, after a crash, a boot) with no binary at the path.
 	if err := os.Rename(s.Path, u.target); err != nil {
 		return fail(fmt.Errorf("swap: %w", err))
 	}
