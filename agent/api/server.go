@@ -353,18 +353,23 @@ func (s *Server) servePredict(w http.ResponseWriter, r *http.Request) {
 	case <-ctx.Done():
 		res.err = ctx.Err()
 	}
+	elapsed := time.Since(start)
 	switch {
 	case errors.Is(res.err, ErrUnknownModel):
 		writeError(w, http.StatusNotFound, res.err.Error())
 		return
-	case errors.Is(res.err, context.DeadlineExceeded):
-		if s.known(name) {
-			s.met.predict(name, time.Since(start))
-		}
-		writeError(w, http.StatusGatewayTimeout, fmt.Sprintf("model %q: no result within %s", name, s.opt.Timeout))
-		return
 	case errors.Is(res.err, context.Canceled):
 		writeError(w, 499, "request canceled") // the client is gone; nobody reads this
+		return
+	}
+	// Every answer of a known model counts, timeouts and input errors too:
+	// they are latency a caller saw.
+	if !errors.Is(res.err, context.DeadlineExceeded) || s.known(name) {
+		s.met.predict(name, elapsed)
+	}
+	switch {
+	case errors.Is(res.err, context.DeadlineExceeded):
+		writeError(w, http.StatusGatewayTimeout, fmt.Sprintf("model %q: no result within %s", name, s.opt.Timeout))
 		return
 	case errors.Is(res.err, ErrBadInput):
 		writeError(w, http.StatusBadRequest, res.err.Error())
@@ -373,7 +378,6 @@ func (s *Server) servePredict(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusInternalServerError, res.err.Error())
 		return
 	}
-	s.met.predict(name, time.Since(start))
 	if len(res.preds) != len(req.Instances) {
 		writeError(w, http.StatusInternalServerError, fmt.Sprintf("model %q: %d predictions for %d instances", name, len(res.preds), len(req.Instances)))
 		return
