@@ -28,6 +28,7 @@ type fakeSource struct {
 	block    chan struct{}
 	inflight atomic.Int32
 	calls    atomic.Int32
+	polls    atomic.Int32 // Series calls
 	series   []Series
 }
 
@@ -66,7 +67,10 @@ func (f *fakeSource) Predict(ctx context.Context, model string, in [][]float32) 
 	return out, nil
 }
 
-func (f *fakeSource) Series(since time.Time) []Series { return f.series }
+func (f *fakeSource) Series(since time.Time) []Series {
+	f.polls.Add(1)
+	return f.series
+}
 
 func (f *fakeSource) WriteMetrics(w io.Writer) error {
 	_, err := io.WriteString(w, "# TYPE axle_windows_scored_total counter\naxle_windows_scored_total{model=\"m\",version=\"3\"} 42\n")
