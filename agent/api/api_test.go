@@ -79,7 +79,7 @@ func (f *fakeSource) WriteMetrics(w io.Writer) error {
 
 // serve runs a Server on ln until the test ends and checks Serve stops
 // cleanly.
-func serve(t *testing.T, src Source, o Options, ln net.Listener) *Server {
+func serve(t testing.TB, src Source, o Options, ln net.Listener) *Server {
 	t.Helper()
 	s, err := New(src, o)
 	if err != nil {
@@ -98,7 +98,7 @@ func serve(t *testing.T, src Source, o Options, ln net.Listener) *Server {
 }
 
 // serveTCP serves on a free loopback port and returns the base URL.
-func serveTCP(t *testing.T, src Source, o Options) string {
+func serveTCP(t testing.TB, src Source, o Options) string {
 	t.Helper()
 	ln, err := Listen("127.0.0.1:0", "")
 	if err != nil {
