@@ -10,6 +10,12 @@
 //	GET  /metrics                   Prometheus text: the agent's metrics, then the API's own
 //	GET  /                          the live page (embedded, no external resources)
 //
+// Predict follows TensorFlow Serving's REST API: the row form
+// {"instances": [[...], ...]} is answered with {"predictions": [[...], ...]},
+// the columnar form {"inputs": [[...], ...]} (one unnamed input) with
+// {"outputs": [[...], ...]}, as TF Serving clients expect; each instance is a
+// number or a nested list flattened row-major into the model's input.
+//
 // The agent implements Source; this package only translates HTTP to it and
 // guards it: bearer token on TCP (from a file, constant-time compare), body
 // size limit, a non-blocking concurrency limit on predict (429 when full),

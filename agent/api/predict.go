@@ -9,6 +9,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 )
 
 // maxDepth bounds the nesting of one instance ([[1,2],[3,4]] is depth 2):
@@ -69,44 +70,46 @@ func decodePredict(body []byte) (predictRequest, error) {
 	default:
 		return predictRequest{}, errors.New("body: missing \"instances\" (row format) or \"inputs\" (columnar format)")
 	}
-	var v any
-	if err := json.Unmarshal(raw, &v); err != nil {
+	// Stream the numbers straight into float32s: decoding into []any first
+	// would cost some 20 bytes per number, many times the body size.
+	dec = json.NewDecoder(bytes.NewReader(raw))
+	tok, err := dec.Token()
+	if err != nil {
 		return predictRequest{}, fmt.Errorf("field %q: %s", field, trimJSON(err))
 	}
-	list, ok := v.([]any)
-	switch {
-	case v == nil:
+	switch tok {
+	case json.Delim('['):
+	case json.Delim('{'):
+		return predictRequest{}, fmt.Errorf("field %q: named inputs are not supported; the model has one input, send a list", field)
+	case nil:
 		return predictRequest{}, fmt.Errorf("field %q: is null; want a list with one entry per instance", field)
-	case !ok:
-		if _, named := v.(map[string]any); named {
-			return predictRequest{}, fmt.Errorf("field %q: named inputs are not supported; the model has one input, send a list", field)
-		}
-		return predictRequest{}, fmt.Errorf("field %q: want a list with one entry per instance, got %s", field, kind(v))
-	case len(list) == 0:
-		return predictRequest{}, fmt.Errorf("field %q: is empty", field)
+	default:
+		return predictRequest{}, fmt.Errorf("field %q: want a list with one entry per instance, got %s", field, kind(tok))
 	}
 	var shape []int // of the first instance, below the batch dimension
-	out := predictRequest{Instances: make([][]float32, len(list)), Columnar: hasCols}
-	for i, inst := range list {
-		var f flattener
+	out := predictRequest{Columnar: hasCols}
+	for i := 0; dec.More(); i++ {
+		f := flattener{dec: dec, path: []int{i}}
 		if i > 0 {
 			f.want = shape
 		}
-		path := fmt.Sprintf("%s[%d]", field, i)
-		err := f.walk(inst, 0, path)
+		err := f.walk(0)
 		if err == nil && i > 0 && !slices.Equal(f.shape, shape) {
 			err = errShape
 		}
 		if errors.Is(err, errShape) {
-			return predictRequest{}, fmt.Errorf("%s: shape differs from %s[0]'s %v", path, field, shape)
+			return predictRequest{}, fmt.Errorf("%s[%d]: shape differs from %s[0]'s %v", field, i, field, shape)
 		}
 		if err != nil {
-			return predictRequest{}, err
+			return predictRequest{}, fmt.Errorf("%s%s", field, err)
 		}
 		if i == 0 {
 			shape = f.shape
 		}
-		out.Instances[i] = f.vals
+		out.Instances = append(out.Instances, f.vals)
+	}
+	if len(out.Instances) == 0 {
+		return predictRequest{}, fmt.Errorf("field %q: is empty", field)
 	}
 	return out, nil
 }
@@ -115,54 +118,83 @@ func decodePredict(body []byte) (predictRequest, error) {
 // the first one's; decodePredict names both in the error.
 var errShape = errors.New("shape differs")
 
-// flattener walks one instance, collecting its numbers and checking that
-// it is rectangular and (when want is set) has the first instance's shape.
+// flattener reads one instance from the token stream, collecting its
+// numbers and checking that it is rectangular and (when want is set) has
+// the first instance's shape. Its errors start with the index path
+// ("[2][0]: ..."); the field name goes in front.
 type flattener struct {
+	dec   *json.Decoder
+	path  []int // indices from the batch down to the current value
 	want  []int // the shape every instance must have; nil for the first
 	shape []int // the shape seen so far, per depth
 	vals  []float32
 }
 
-func (f *flattener) walk(v any, depth int, path string) error {
-	switch x := v.(type) {
+func (f *flattener) errorf(format string, args ...any) error {
+	var b strings.Builder
+	for _, i := range f.path {
+		b.WriteString("[" + strconv.Itoa(i) + "]")
+	}
+	return fmt.Errorf("%s: %s", b.String(), fmt.Sprintf(format, args...))
+}
+
+// walk reads the next value, at depth below the batch dimension.
+func (f *flattener) walk(depth int) error {
+	tok, err := f.dec.Token()
+	if err != nil {
+		return f.errorf("%s", trimJSON(err))
+	}
+	switch x := tok.(type) {
 	case float64:
 		if depth < len(f.shape) {
-			return fmt.Errorf("%s: a number where a list of %d was expected (ragged)", path, f.shape[depth])
+			return f.errorf("a number where a list of %d was expected (ragged)", f.shape[depth])
 		}
 		if math.Abs(x) > math.MaxFloat32 {
-			return fmt.Errorf("%s: %g is out of float32 range", path, x)
+			return f.errorf("%g is out of float32 range", x)
 		}
 		f.vals = append(f.vals, float32(x))
 		return nil
-	case []any:
-		if depth >= maxDepth {
-			return fmt.Errorf("%s: nested deeper than %d", path, maxDepth)
+	case json.Delim:
+		if x != '[' {
+			return f.errorf("want a number or a list of numbers, got an object")
 		}
-		switch {
-		case depth < len(f.shape):
-			if len(x) != f.shape[depth] {
-				return fmt.Errorf("%s: has %d entries, its siblings %d (ragged)", path, len(x), f.shape[depth])
-			}
-		case depth == len(f.shape) && len(f.vals) == 0:
-			if f.want != nil && (depth >= len(f.want) || len(x) != f.want[depth]) {
-				return errShape
-			}
-			f.shape = append(f.shape, len(x))
-		default:
-			return fmt.Errorf("%s: a list where a number was expected (ragged)", path)
-		}
-		if len(x) == 0 {
-			return fmt.Errorf("%s: is empty", path)
-		}
-		for i, e := range x {
-			if err := f.walk(e, depth+1, path+"["+strconv.Itoa(i)+"]"); err != nil {
-				return err
-			}
-		}
-		return nil
 	default:
-		return fmt.Errorf("%s: want a number or a list of numbers, got %s", path, kind(v))
+		return f.errorf("want a number or a list of numbers, got %s", kind(tok))
 	}
+	if depth >= maxDepth {
+		return f.errorf("nested deeper than %d", maxDepth)
+	}
+	first := depth == len(f.shape) && len(f.vals) == 0 // the first list at this depth
+	if !first && depth >= len(f.shape) {
+		return f.errorf("a list where a number was expected (ragged)")
+	}
+	n := 0
+	f.path = append(f.path, 0)
+	for ; f.dec.More(); n++ {
+		f.path[len(f.path)-1] = n
+		if first && n == 0 {
+			f.shape = append(f.shape, 0) // length known at the closing bracket
+		}
+		if err := f.walk(depth + 1); err != nil {
+			return err
+		}
+	}
+	f.path = f.path[:len(f.path)-1]
+	if _, err := f.dec.Token(); err != nil { // the closing ']'
+		return f.errorf("%s", trimJSON(err))
+	}
+	switch {
+	case n == 0:
+		return f.errorf("is empty")
+	case first:
+		f.shape[depth] = n
+		if f.want != nil && (depth >= len(f.want) || n != f.want[depth]) {
+			return errShape
+		}
+	case n != f.shape[depth]:
+		return f.errorf("has %d entries, its siblings %d (ragged)", n, f.shape[depth])
+	}
+	return nil
 }
 
 func kind(v any) string {
@@ -173,10 +205,8 @@ func kind(v any) string {
 		return "a boolean"
 	case string:
 		return "a string " + strconv.Quote(x)
-	case map[string]any:
-		return "an object"
-	case []any:
-		return "a list"
+	case float64:
+		return "a number"
 	}
 	return fmt.Sprintf("%T", v)
 }

@@ -300,6 +300,8 @@ func (s *Server) servePredict(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, fmt.Sprintf("no model %q", name))
 		return
 	}
+	// The slot is taken before the body is read, so at most MaxConcurrent
+	// bodies are in memory at once.
 	select {
 	case s.sem <- struct{}{}:
 	default:
