@@ -455,6 +455,45 @@ func TestPredictTimeout(t *testing.T) {
 	}
 }
 
+// TestSlowHeadersDropped: a client that never finishes its headers is
+// disconnected after the header timeout instead of holding a connection.
+func TestSlowHeadersDropped(t *testing.T) {
+	s, err := New(&fakeSource{}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.headerTimeout = 100 * time.Millisecond
+	ln, err := Listen("127.0.0.1:0", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Serve(ctx, ln) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Serve: %v", err)
+		}
+	}()
+	conn, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := io.WriteString(conn, "GET /healthz HTTP/1.1\r\nHost: x\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	b, err := io.ReadAll(conn)
+	if err != nil {
+		t.Fatalf("connection still open after the header timeout: %v", err)
+	}
+	if bytes.Contains(b, []byte("200 OK")) {
+		t.Errorf("answered an unfinished request: %q", b)
+	}
+}
+
 func TestServeStopsWithContext(t *testing.T) {
 	s, err := New(&fakeSource{}, Options{})
 	if err != nil {

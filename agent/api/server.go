@@ -50,7 +50,10 @@ type Server struct {
 	sem  chan struct{}
 	met  *metrics
 	page []byte
-	wg   sync.WaitGroup // predict calls still running after their request timed out
+	// headerTimeout bounds reading a request's headers (slow-loris
+	// clients); a field so tests can shorten it.
+	headerTimeout time.Duration
+	wg            sync.WaitGroup // predict calls still running after their request timed out
 }
 
 // New makes a Server; zero Options fields take the defaults.
@@ -75,7 +78,7 @@ func New(src Source, o Options) (*Server, error) {
 	case o.Timeout < 0:
 		return nil, fmt.Errorf("api: Timeout %s is negative", o.Timeout)
 	}
-	return &Server{src: src, opt: o, sem: make(chan struct{}, o.MaxConcurrent), met: newMetrics(), page: pageHTML}, nil
+	return &Server{src: src, opt: o, sem: make(chan struct{}, o.MaxConcurrent), met: newMetrics(), page: pageHTML, headerTimeout: 5 * time.Second}, nil
 }
 
 // ReadToken reads a bearer token from path: the file's content without
@@ -139,7 +142,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	auth := s.opt.Token != "" && ln.Addr().Network() != "unix"
 	srv := &http.Server{
 		Handler:           s.handler(auth),
-		ReadHeaderTimeout: 5 * time.Second,
+		ReadHeaderTimeout: s.headerTimeout,
 		ReadTimeout:       s.opt.Timeout + 5*time.Second,
 		WriteTimeout:      s.opt.Timeout + 10*time.Second,
 		IdleTimeout:       time.Minute,
