@@ -196,6 +196,19 @@ func TestEndpoints(t *testing.T) {
 	if len(ms.Models) != 1 || ms.Models[0].Name != "m" || ms.Models[0].Inputs != 3 || ms.Models[0].Alarm != 2 {
 		t.Errorf("models: %+v", ms)
 	}
+	var mst struct {
+		Status []struct {
+			Version, State string
+			Status         struct {
+				ErrorCode string `json:"error_code"`
+			}
+		} `json:"model_version_status"`
+	}
+	do(t, c, "GET", base+"/v1/models/m", "", nil).json(t, &mst)
+	if len(mst.Status) != 1 || mst.Status[0].Version != "3" || mst.Status[0].State != "AVAILABLE" || mst.Status[0].Status.ErrorCode != "OK" {
+		t.Errorf("model status: %+v", mst)
+	}
+	do(t, c, "GET", base+"/v1/models/zz", "", nil).errorOf(t, 404, `no model "zz"`)
 	var ser struct {
 		Now    time.Time
 		Window float64 `json:"window_seconds"`

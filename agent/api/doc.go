@@ -5,6 +5,7 @@
 //	GET  /readyz                    200 when sensors, models and outbox are up, else 503 + reason
 //	GET  /v1/status                 the retained status document (fleet.Status)
 //	GET  /v1/models                 configured models, their input sizes and thresholds
+//	GET  /v1/models/NAME            TensorFlow Serving model status (AVAILABLE when active)
 //	POST /v1/models/NAME:predict    TensorFlow Serving REST predict: {"instances"} or {"inputs"}
 //	GET  /v1/series?window=1h       recent scores per model for the live page
 //	GET  /metrics                   Prometheus text: the agent's metrics, then the API's own

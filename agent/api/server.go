@@ -15,6 +15,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/axle-edge/axle/agent/fleet"
 )
 
 // Defaults for zero Options fields.
@@ -222,6 +224,8 @@ func (s *Server) route(r *http.Request) (string, http.HandlerFunc) {
 			return "predict", methodNotAllowed("POST")
 		}
 		return "predict", s.servePredict
+	case strings.HasPrefix(p, "/v1/models/") && !strings.Contains(p[len("/v1/models/"):], "/"):
+		return get("model", s.serveModel)
 	}
 	return "other", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, fmt.Sprintf("no such endpoint %s", r.URL.Path))
@@ -266,6 +270,26 @@ func (s *Server) serveModels(w http.ResponseWriter, r *http.Request) {
 		ms = []ModelInfo{}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"models": ms})
+}
+
+// serveModel answers TF Serving's model status request,
+// GET /v1/models/NAME, which clients use to wait for a model.
+func (s *Server) serveModel(w http.ResponseWriter, r *http.Request) {
+	name := strings.TrimPrefix(r.URL.Path, "/v1/models/")
+	for _, m := range s.src.Models() {
+		if m.Name != name {
+			continue
+		}
+		state, code := "AVAILABLE", "OK"
+		if m.State != fleet.ModelActive {
+			state, code = "END", "UNAVAILABLE"
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"model_version_status": []map[string]any{{
+			"version": m.Version, "state": state, "status": map[string]string{"error_code": code, "error_message": m.Error},
+		}}})
+		return
+	}
+	writeError(w, http.StatusNotFound, fmt.Sprintf("no model %q", name))
 }
 
 func (s *Server) serveSeries(w http.ResponseWriter, r *http.Request) {
