@@ -21,8 +21,9 @@ type Source interface {
 	Models() []ModelInfo
 	// Predict runs model on each instance (one flat input vector each) and
 	// returns one output vector per instance. An error wrapping
-	// ErrUnknownModel becomes 404, one wrapping ErrBadInput 400; a ctx
-	// error after the deadline becomes 504.
+	// ErrUnknownModel becomes 404, one wrapping ErrBadInput 400. It must
+	// return soon after ctx ends: the API answers 504 at the deadline on its
+	// own, but the call keeps its concurrency slot and Serve waits for it.
 	Predict(ctx context.Context, model string, instances [][]float32) ([][]float32, error)
 	// Series is each model's scores since the given time, oldest first, with
 	// its current thresholds, alert state, drift and latency.
