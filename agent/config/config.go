@@ -34,6 +34,7 @@ type Config struct {
 	Models   []Model   `yaml:"models"`
 	Metrics  Metrics   `yaml:"metrics"`
 	Commands Commands  `yaml:"commands"`
+	API      API       `yaml:"api"`
 	lines    lineIndex `yaml:"-"`
 	file     string    `yaml:"-"` // the name given to Parse or Finish, for errors
 }
@@ -382,6 +383,9 @@ func (c *Config) validate(file string) error {
 	}
 	if c.Commands.MaxExpiry < time.Minute || c.Commands.MaxExpiry > 30*24*time.Hour {
 		return e("commands.max_expiry", "%s is not between 1m and 720h", c.Commands.MaxExpiry)
+	}
+	if err := c.API.finish(e); err != nil {
+		return err
 	}
 	sensors := map[string]bool{}
 	rates := map[string]float64{} // to check feature declarations against the window
