@@ -9,52 +9,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/axle-edge/axle/internal/atomicfile"
 )
-
-// writeFileAtomic replaces path with data so that a crash leaves either the
-// old or the new content: temp file, fsync, rename, fsync of the directory.
-func writeFileAtomic(path string, data []byte, perm fs.FileMode) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	ok := false
-	defer func() {
-		if !ok {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
-	if _, err := f.Write(data); err != nil {
-		return err
-	}
-	if err := f.Chmod(perm); err != nil {
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return err
-	}
-	ok = true
-	return syncDir(dir)
-}
-
-// syncDir makes renames and removals in dir durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
-}
 
 // syncFile flushes a file written by someone else (selfupdate does not fsync).
 func syncFile(path string) error {
@@ -92,7 +49,7 @@ func keepOld(target, old string) error {
 		return err
 	}
 	if err := os.Link(target, old); err == nil {
-		return syncDir(filepath.Dir(old))
+		return atomicfile.SyncDir(filepath.Dir(old))
 	}
 	st, err := os.Stat(target)
 	if err != nil {
@@ -105,7 +62,7 @@ func keepOld(target, old string) error {
 	if int64(len(data)) != st.Size() {
 		return fmt.Errorf("%s changed while it was copied", target)
 	}
-	return writeFileAtomic(old, data, st.Mode().Perm())
+	return atomicfile.WriteFile(old, data, st.Mode().Perm(), "")
 }
 
 // removeIfExists removes path and makes the removal durable.
@@ -117,7 +74,7 @@ func removeIfExists(path string) error {
 	if err != nil {
 		return err
 	}
-	return syncDir(filepath.Dir(path))
+	return atomicfile.SyncDir(filepath.Dir(path))
 }
 
 func exists(path string) (bool, error) {

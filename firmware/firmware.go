@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/axle-edge/axle/internal/atomicfile"
 	"github.com/minio/selfupdate"
 )
 
@@ -140,7 +141,7 @@ func (u *Updater) save() error {
 	if err != nil {
 		return fmt.Errorf("firmware: state: %w", err)
 	}
-	if err := writeFileAtomic(u.statePath, append(data, '\n'), 0o600); err != nil {
+	if err := atomicfile.WriteFile(u.statePath, append(data, '\n'), 0o600, ""); err != nil {
 		return fmt.Errorf("firmware: state %s: %w", u.statePath, err)
 	}
 	return nil
@@ -247,7 +248,7 @@ func (u *Updater) Stage(ctx context.Context, req StageRequest) (Staged, error) {
 	if err := req.Verify(u.staged); err != nil {
 		return fail(fmt.Errorf("verify: %w", err))
 	}
-	if err := syncDir(filepath.Dir(u.staged)); err != nil {
+	if err := atomicfile.SyncDir(filepath.Dir(u.staged)); err != nil {
 		return fail(err)
 	}
 	staged.StagedAt = u.cfg.Now().UTC()
@@ -406,7 +407,7 @@ func (u *Updater) Commit(ctx context.Context) (Pending, error) {
 	if err := os.Rename(s.Path, u.target); err != nil {
 		return fail(fmt.Errorf("swap: %w", err))
 	}
-	if err := syncDir(filepath.Dir(u.target)); err != nil {
+	if err := atomicfile.SyncDir(filepath.Dir(u.target)); err != nil {
 		return fail(err)
 	}
 	return p, nil
@@ -537,7 +538,7 @@ func (u *Updater) rollback(running, reason string) (Decision, error) {
 		if err := removeIfExists(u.old); err != nil {
 			return fail(err)
 		}
-		if err := syncDir(filepath.Dir(u.target)); err != nil {
+		if err := atomicfile.SyncDir(filepath.Dir(u.target)); err != nil {
 			return fail(err)
 		}
 	} else if sha, _, err := hashFile(u.target); err != nil {

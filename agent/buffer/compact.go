@@ -9,6 +9,7 @@ import (
 	"runtime/debug"
 	"time"
 
+	"github.com/axle-edge/axle/internal/atomicfile"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -66,7 +67,7 @@ func (o *Outbox) compact() error {
 	if renameErr != nil {
 		_ = os.Remove(tmp)
 	} else {
-		_ = syncDir(filepath.Dir(o.path))
+		_ = atomicfile.SyncDir(filepath.Dir(o.path))
 	}
 	h, res, err := openChecked(o.path, o.opts, false)
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/axle-edge/axle/internal/atomicfile"
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
 )
@@ -302,7 +303,7 @@ func load(db *bolt.DB, path string, opts Options, full bool) (opened, error) {
 		if err == nil {
 			// The file is new: make its directory entry as durable as its
 			// first commit.
-			err = syncDir(filepath.Dir(path))
+			err = atomicfile.SyncDir(filepath.Dir(path))
 		}
 	case repair:
 		// The records are intact but the counters disagree with them: trust
@@ -364,18 +365,6 @@ func moveAside(path string, now time.Time) (string, error) {
 	}
 	// Best effort: if the rename is lost in a power cut, the next Open finds
 	// the same damage and moves the file again.
-	_ = syncDir(filepath.Dir(path))
+	_ = atomicfile.SyncDir(filepath.Dir(path))
 	return dst, nil
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	return err
 }

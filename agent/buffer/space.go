@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"syscall"
+
+	"github.com/axle-edge/axle/internal/atomicfile"
 )
 
 // reserveSuffix names the reserve file kept beside the database.
@@ -59,7 +61,7 @@ func (o *Outbox) fillReserve() error {
 	}
 	sp.have = sp.reserve
 	if created {
-		_ = syncDir(filepath.Dir(path))
+		_ = atomicfile.SyncDir(filepath.Dir(path))
 	}
 	return nil
 }

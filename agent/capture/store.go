@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/axle-edge/axle/internal/atomicfile"
 )
 
 const (
@@ -142,7 +144,7 @@ func Open(dir string, o Options) (*Store, error) {
 		return nil, err
 	}
 	if removed {
-		if err := syncDir(dir); err != nil {
+		if err := atomicfile.SyncDir(dir); err != nil {
 			return nil, err
 		}
 	}
@@ -330,7 +332,7 @@ func (s *Store) unlink(paths []string) error {
 			errs = append(errs, fmt.Errorf("capture: remove %s: %w", filepath.Base(p), err))
 		}
 	}
-	errs = append(errs, syncDir(s.dir))
+	errs = append(errs, atomicfile.SyncDir(s.dir))
 	return errors.Join(errs...)
 }
 
@@ -513,38 +515,10 @@ func (s *Store) Stats() Stats {
 }
 
 // writeAtomic writes b to dir/name so that a crash leaves either the old
-// file or the new one: temp file, fsync, rename, fsync dir.
+// file or the new one; a leftover temp file ends in tempExt.
 func writeAtomic(dir, name string, b []byte) error {
-	f, err := os.CreateTemp(dir, "."+name+"-*"+tempExt)
-	if err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(dir, name), b, 0o600, "."+name+"-*"+tempExt); err != nil {
 		return fmt.Errorf("capture: write %s: %w", name, err)
-	}
-	tmp := f.Name()
-	_, err = f.Write(b)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, filepath.Join(dir, name))
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("capture: write %s: %w", name, err)
-	}
-	return syncDir(dir)
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("capture: sync dir: %w", err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("capture: sync dir: %w", err)
 	}
 	return nil
 }

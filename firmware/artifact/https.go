@@ -14,6 +14,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/axle-edge/axle/internal/atomicfile"
 )
 
 // httpState is the sidecar <dir>/<sha>.http of an HTTPS transfer: how many
@@ -152,7 +154,7 @@ func fetchHTTPS(ctx context.Context, src Source, want Want, o Options) (string, 
 			return fmt.Errorf("artifact: fsync: %w", err)
 		}
 		js, _ := json.Marshal(st) // plain strings and ints cannot fail
-		if err := writeFileAtomic(statePath, js); err != nil {
+		if err := atomicfile.WriteFile(statePath, js, 0o600, filepath.Base(statePath)+".tmp*"); err != nil {
 			return fmt.Errorf("artifact: state: %w", err)
 		}
 		return nil

@@ -10,6 +10,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+
+	"github.com/axle-edge/axle/internal/atomicfile"
 )
 
 // part is the partial file of a chunked (MQTT) transfer: <dir>/<sha>.part
@@ -136,7 +138,7 @@ func (p *part) put(n int, b []byte) error {
 	if err != nil {
 		return fmt.Errorf("artifact: chunk %d: state: %w", n, err)
 	}
-	if err := writeFileAtomic(p.statePath(), js); err != nil {
+	if err := atomicfile.WriteFile(p.statePath(), js, 0o600, filepath.Base(p.statePath())+".tmp*"); err != nil {
 		return fmt.Errorf("artifact: chunk %d: state: %w", n, err)
 	}
 	return nil
@@ -185,7 +187,7 @@ func complete(dir, sha string, size int64) (string, error) {
 			return "", fmt.Errorf("artifact: remove state: %w", err)
 		}
 	}
-	if err := syncDir(dir); err != nil {
+	if err := atomicfile.SyncDir(dir); err != nil {
 		return "", err
 	}
 	return dst, nil
@@ -210,47 +212,6 @@ func checkFile(path, sha string, size int64) error {
 	}
 	if got := hex.EncodeToString(h.Sum(nil)); got != sha {
 		return fmt.Errorf("artifact: hash: %w: sha256 of the whole file is %s, want %s", errHash, got, sha)
-	}
-	return nil
-}
-
-// writeFileAtomic replaces path with b: temp file, fsync, rename, fsync dir.
-func writeFileAtomic(path string, b []byte) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		os.Remove(tmp)
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		os.Remove(tmp)
-		return err
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	return syncDir(dir)
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("artifact: fsync dir: %w", err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("artifact: fsync dir: %w", err)
 	}
 	return nil
 }

@@ -6,63 +6,18 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+
+	"github.com/axle-edge/axle/internal/atomicfile"
 )
 
-// syncDir fsyncs a directory so that entries created, renamed or removed in
-// it survive a power loss.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	return err
-}
-
-// writeFileAtomic replaces path with data: temp file in the same directory,
-// fsync, rename, fsync the directory. A crash leaves either the old or the
-// new content, never a mix; a leftover temp file starts with ".tmp-" and is
-// removed by Open.
-func writeFileAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, tmpPrefix+filepath.Base(path)+"-")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	ok := false
-	defer func() {
-		if !ok {
-			_ = f.Close()
-			_ = os.Remove(tmp)
-		}
-	}()
-	if _, err := f.Write(data); err != nil {
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return err
-	}
-	ok = true
-	return syncDir(dir)
-}
-
-// writeJSONAtomic is writeFileAtomic of v encoded as indented JSON.
+// writeJSONAtomic replaces path with v encoded as indented JSON; a leftover
+// temp file starts with ".tmp-" and is removed by Open.
 func writeJSONAtomic(path string, v any) error {
 	b, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(path, append(b, '\n'))
+	return atomicfile.WriteFile(path, append(b, '\n'), 0o600, tmpPrefix+filepath.Base(path)+"-*")
 }
 
 // readSmallFile reads a file, refusing one larger than limit before
@@ -102,5 +57,5 @@ func mkdirSynced(dir string) error {
 	if err := os.Mkdir(dir, 0o755); err != nil && !os.IsExist(err) {
 		return err
 	}
-	return syncDir(parent)
+	return atomicfile.SyncDir(parent)
 }

@@ -11,6 +11,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/axle-edge/axle/internal/atomicfile"
 )
 
 // The audit log: one JSON object per line, appended and fsynced.
@@ -90,7 +92,7 @@ func (s *Store) appendHistory(e Entry) error {
 		if err := os.Rename(path, filepath.Join(s.root, historyRotated)); err != nil {
 			return fmt.Errorf("audit log: rotate: %w", err)
 		}
-		if err := syncDir(s.root); err != nil {
+		if err := atomicfile.SyncDir(s.root); err != nil {
 			return fmt.Errorf("audit log: rotate: %w", err)
 		}
 	}

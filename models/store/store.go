@@ -15,6 +15,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/axle-edge/axle/internal/atomicfile"
 )
 
 // State is where a version stands in its life on this gateway.
@@ -288,7 +290,7 @@ func removeTempsIn(dir string) error {
 		}
 	}
 	if removed {
-		return syncDir(dir)
+		return atomicfile.SyncDir(dir)
 	}
 	return nil
 }
@@ -446,7 +448,7 @@ func (s *Store) recoverModel(ctx context.Context, name string) error {
 		if err := os.Remove(filepath.Join(s.modelDir(name), pointerFile)); err != nil {
 			return fmt.Errorf("store: open: model %s: remove unreadable active.json: %w", name, err)
 		}
-		if err := syncDir(s.modelDir(name)); err != nil {
+		if err := atomicfile.SyncDir(s.modelDir(name)); err != nil {
 			return fmt.Errorf("store: open: model %s: %w", name, err)
 		}
 		p = Pointer{}
@@ -639,7 +641,7 @@ func (s *Store) Install(ctx context.Context, name, version string, src io.Reader
 	if err := writeJSONAtomic(filepath.Join(tmp, metaFile), m); err != nil {
 		return fail("write meta.json", err)
 	}
-	if err := syncDir(tmp); err != nil {
+	if err := atomicfile.SyncDir(tmp); err != nil {
 		return fail("sync temporary directory", err)
 	}
 	if replace {
@@ -656,7 +658,7 @@ func (s *Store) Install(ctx context.Context, name, version string, src io.Reader
 		return fail("rename into place", err)
 	}
 	done = true
-	if err := syncDir(parent); err != nil {
+	if err := atomicfile.SyncDir(parent); err != nil {
 		return fail("sync versions directory", err)
 	}
 	if err := s.appendAudit(ActionInstall, name, version, "", opts.Audit); err != nil {
@@ -1067,7 +1069,7 @@ func (s *Store) prune(name string, p Pointer) ([]string, error) {
 			if err := os.Remove(v.Path); err != nil {
 				return removed, fmt.Errorf("version %s: remove bundle: %w", v.Version, err)
 			}
-			if err := syncDir(filepath.Dir(v.Path)); err != nil {
+			if err := atomicfile.SyncDir(filepath.Dir(v.Path)); err != nil {
 				return removed, fmt.Errorf("version %s: %w", v.Version, err)
 			}
 		} else if err := s.removeVersion(name, v.Version); err != nil {
@@ -1096,7 +1098,7 @@ func (s *Store) removeVersion(name, version string) error {
 	if err := os.Rename(dir, tmp); err != nil {
 		return fmt.Errorf("version %s: %w", version, err)
 	}
-	if err := syncDir(filepath.Dir(dir)); err != nil {
+	if err := atomicfile.SyncDir(filepath.Dir(dir)); err != nil {
 		return fmt.Errorf("version %s: %w", version, err)
 	}
 	if err := os.RemoveAll(tmp); err != nil {

@@ -17,6 +17,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/axle-edge/axle/internal/atomicfile"
 	"github.com/axle-edge/axle/models"
 	"github.com/axle-edge/axle/models/bundle"
 	"github.com/axle-edge/axle/models/tflite"
@@ -102,10 +103,10 @@ func keygenCommand(args []string, stdout, stderr io.Writer) int {
 			return err
 		}
 		pb, _ := pub.MarshalText()
-		if err := writeFileAtomic(*secPath, 0o600, bytesWriter(sb)); err != nil {
+		if err := atomicfile.Write(*secPath, 0o600, "", bytesWriter(sb)); err != nil {
 			return err
 		}
-		if err := writeFileAtomic(*pubPath, 0o644, bytesWriter(pb)); err != nil {
+		if err := atomicfile.Write(*pubPath, 0o644, "", bytesWriter(pb)); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "key id %s\npublic key %s (%s)\nsecret key %s\n", pub.ID(), *pubPath, pub.String(), *secPath)
@@ -181,7 +182,7 @@ func bundlePack(args []string, stderr io.Writer) error {
 		}
 		files = append(files, bundle.File{Name: filepath.Base(p), Data: data})
 	}
-	return writeFileAtomic(*out, 0o644, func(w io.Writer) error {
+	return atomicfile.Write(*out, 0o644, "", func(w io.Writer) error {
 		_, err := bundle.Pack(w, m, bundle.File{Name: filepath.Base(*modelPath), Data: modelData}, files...)
 		return err
 	})
@@ -269,7 +270,7 @@ func bundleSign(args []string, stderr io.Writer) error {
 	if *out != "" {
 		dst = *out
 	}
-	return writeFileAtomic(dst, 0o644, func(w io.Writer) error {
+	return atomicfile.Write(dst, 0o644, "", func(w io.Writer) error {
 		_, err := b.WriteTo(w)
 		return err
 	})
@@ -370,46 +371,4 @@ func readLimited(path string, limit int64) ([]byte, error) {
 
 func bytesWriter(b []byte) func(io.Writer) error {
 	return func(w io.Writer) error { _, err := w.Write(b); return err }
-}
-
-// writeFileAtomic writes path through a temporary file in the same
-// directory: write, fsync, rename, fsync the directory, so a crash leaves
-// either the old file or the complete new one.
-func writeFileAtomic(path string, perm os.FileMode, write func(io.Writer) error) (err error) {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if err := tmp.Chmod(perm); err != nil {
-		return err
-	}
-	bw := bufio.NewWriter(tmp)
-	if err := write(bw); err != nil {
-		return err
-	}
-	if err := bw.Flush(); err != nil {
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return err
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }
