@@ -32,6 +32,7 @@ type Config struct {
 	Models   []Model   `yaml:"models"`
 	Metrics  Metrics   `yaml:"metrics"`
 	Commands Commands  `yaml:"commands"`
+	Trust    Trust     `yaml:"trust"`
 	lines    lineIndex `yaml:"-"`
 	file     string    `yaml:"-"` // the name given to Parse or Finish, for errors
 }
@@ -354,6 +355,9 @@ func (c *Config) validate(file string) error {
 		return e("log.format", "%q is not text or json", c.Log.Format)
 	}
 	if err := c.MQTT.validate(e); err != nil {
+		return err
+	}
+	if err := c.validateCommandKeys(e); err != nil {
 		return err
 	}
 	if c.Outbox.MaxBytes < 1<<20 {
