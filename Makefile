@@ -38,13 +38,14 @@ model: ## regenerate the embedded demo model from its seed
 generate: ## rerun every go:generate (TFLITE_SCHEMA names a copy of TFLite's schema.fbs)
 	$(GO) generate ./...
 
-test-deps: ## install what the tests need and this machine lacks (Mosquitto, minisign, qemu-user, staticcheck)
+test-deps: ## install what the tests need and this machine lacks (Mosquitto, minisign, jq, qemu-user, staticcheck)
 	@missing=""; \
 	{ command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ]; } || missing="$$missing mosquitto mosquitto-clients"; \
 	command -v minisign >/dev/null 2>&1 || missing="$$missing minisign"; \
+	command -v jq >/dev/null 2>&1 || missing="$$missing jq"; \
 	command -v qemu-aarch64 >/dev/null 2>&1 && command -v qemu-arm >/dev/null 2>&1 || missing="$$missing qemu-user"; \
 	if [ -n "$$missing" ]; then \
-	  echo "make: installing with apt-get:$$missing (tests start their own broker on a free port; minisign checks signature interop; qemu-user runs the ARM unit tests)"; \
+	  echo "make: installing with apt-get:$$missing (tests start their own broker on a free port; minisign and jq check signature interop and the signed-command recipe; qemu-user runs the ARM unit tests)"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null || exit 1; \
 	  $$SUDO systemctl disable --now mosquitto >/dev/null 2>&1 || true; \
