@@ -102,7 +102,7 @@ func TestSignedCommands(t *testing.T) {
 	send(unsigned(cmd("u1", fleet.VerbPing, "")))
 	send(sign(cmd("k1", fleet.VerbPing, ""), strangerSec))
 	send([]byte(tampered))
-	send(unsigned(cmd("g1", fleet.VerbPing, ""))) // forged first ...
+	send(unsigned(cmd("g1", fleet.VerbPing, "")))  // forged first ...
 	send(sign(cmd("g1", fleet.VerbPing, ""), sec)) // ... then the genuine one with the same id
 	if haveTools {
 		send(msCmd)
