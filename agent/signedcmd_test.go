@@ -147,7 +147,6 @@ func TestSignedCommands(t *testing.T) {
 	if l := agentLog(); !strings.Contains(l, "key_id="+stranger.ID()) || !strings.Contains(l, "key_id="+pub.ID()) {
 		t.Errorf("the log does not name the key ids:\n%s", l)
 	}
-	// A tampered sim.fault must not have run: no alarm may follow.
 	backend.col.mu.Lock()
 	defer backend.col.mu.Unlock()
 	if len(backend.col.errs) > 0 {
