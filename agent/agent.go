@@ -25,6 +25,7 @@ import (
 	"github.com/axle-edge/axle/models"
 	"github.com/axle-edge/axle/sensors"
 	"github.com/axle-edge/axle/sensors/quality"
+	"github.com/axle-edge/axle/trust"
 )
 
 // Options are everything the agent needs besides its config.
@@ -70,7 +71,8 @@ type Agent struct {
 	started time.Time
 
 	out     *buffer.Outbox
-	cmds    *cmdlog.Log // handled command ids, kept until their expiry
+	cmds    *cmdlog.Log    // handled command ids, kept until their expiry
+	cmdKeys *trust.Keyring // trust.command_keys; nil: commands need no signature
 	up      *uplink.Client
 	deliver *delivery.Engine
 

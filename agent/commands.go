@@ -6,11 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/axle-edge/axle/agent/buffer"
 	"github.com/axle-edge/axle/agent/cmdlog"
 	"github.com/axle-edge/axle/agent/fleet"
+	"github.com/axle-edge/axle/trust"
 )
 
 // minCommandMemory is how long any handled id is remembered, even one of a
@@ -27,6 +29,13 @@ func (a *Agent) openCommandLog(ctx context.Context) error {
 		return fmt.Errorf("agent: open command log: %w", err)
 	}
 	a.cmds = l
+	if keys := a.cfg.Trust.CommandKeys; len(keys) > 0 {
+		kr, err := trust.ParseKeyring(keys)
+		if err != nil {
+			return fmt.Errorf("agent: trust.command_keys: %w", err)
+		}
+		a.cmdKeys = kr
+	}
 	if moved, cause := l.Recovered(); moved != "" {
 		a.log.Error("command log was unreadable; moved aside and started a new one (a command delivered again may run again)",
 			"path", path, "moved_to", moved, "err", cause)
@@ -62,6 +71,23 @@ func (a *Agent) handleCommand(ctx context.Context, topic string, payload []byte)
 		}
 		return
 	}
+	// The signature is checked before the id is recorded, so a forged
+	// command cannot use up the id of a genuine one.
+	if a.cmdKeys != nil {
+		keyID, err := fleet.VerifyCommand(payload, a.cmdKeys)
+		if err != nil {
+			if errors.Is(err, fleet.ErrUnsigned) {
+				err = fmt.Errorf("command is not signed; this agent accepts only commands signed by a key in trust.command_keys (%s)",
+					strings.Join(a.cmdKeys.IDs(), ", "))
+			}
+			a.log.Warn("rejected a command without a valid signature", "id", cmd.ID, "verb", cmd.Verb, "topic", topic, "key_id", keyID, "err", err)
+			a.result(ctx, fleet.Result{ID: cmd.ID, Status: fleet.ResultRejected, Error: err.Error(), KeyID: keyID})
+			return
+		}
+		cmd.KeyID = keyID
+		// Every result of this command names the key: a.result reads it.
+		ctx = context.WithValue(ctx, commandKeyCtx{}, keyID)
+	}
 	now := a.now()
 	horizon := now.Add(a.cfg.Commands.MaxExpiry)
 	keep := cmd.ExpiresAt
@@ -95,7 +121,7 @@ func (a *Agent) handleCommand(ctx context.Context, topic string, payload []byte)
 		a.result(ctx, fleet.Result{ID: cmd.ID, Status: fleet.ResultRejected, Error: err.Error()})
 		return
 	}
-	a.log.Info("command received", "id", cmd.ID, "verb", cmd.Verb, "topic", topic)
+	a.log.Info("command received", "id", cmd.ID, "verb", cmd.Verb, "topic", topic, "key_id", cmd.KeyID)
 	switch cmd.Verb {
 	case fleet.VerbPing:
 		a.result(ctx, fleet.Result{ID: cmd.ID, Status: fleet.ResultDone, Result: map[string]any{"agent": a.opts.Version, "device": a.cfg.Device}})
@@ -107,7 +133,14 @@ func (a *Agent) handleCommand(ctx context.Context, topic string, payload []byte)
 	}
 }
 
+// commandKeyCtx is the context key of the id of the key that signed the
+// command being answered.
+type commandKeyCtx struct{}
+
 func (a *Agent) result(ctx context.Context, r fleet.Result) {
+	if id, ok := ctx.Value(commandKeyCtx{}).(string); ok && r.KeyID == "" {
+		r.KeyID = id
+	}
 	r.V, r.TS = fleet.Version, a.now().UTC()
 	b, err := json.Marshal(r)
 	if err != nil {

@@ -35,6 +35,7 @@ type Config struct {
 	Metrics  Metrics   `yaml:"metrics"`
 	Commands Commands  `yaml:"commands"`
 	API      API       `yaml:"api"`
+	Trust    Trust     `yaml:"trust"`
 	lines    lineIndex `yaml:"-"`
 	file     string    `yaml:"-"` // the name given to Parse or Finish, for errors
 }
@@ -364,6 +365,9 @@ func (c *Config) validate(file string) error {
 		return e("log.format", "%q is not text or json", c.Log.Format)
 	}
 	if err := c.MQTT.validate(e); err != nil {
+		return err
+	}
+	if err := c.validateCommandKeys(e); err != nil {
 		return err
 	}
 	if c.Outbox.MaxBytes < 1<<20 {

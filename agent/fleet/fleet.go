@@ -198,6 +198,9 @@ type Command struct {
 	IssuedAt  time.Time       `json:"issued_at"`
 	ExpiresAt time.Time       `json:"expires_at"`
 	Signature string          `json:"signature,omitempty"`
+	// KeyID is the id of the trusted key whose signature the agent
+	// verified; set by the agent, never decoded from the wire.
+	KeyID string `json:"-"`
 }
 
 // Result statuses.
@@ -217,6 +220,7 @@ type Result struct {
 	Status string         `json:"status"`
 	Error  string         `json:"error,omitempty"`
 	Result map[string]any `json:"result,omitempty"`
+	KeyID  string         `json:"key_id,omitempty"` // the key id a signed command carried
 	TS     time.Time      `json:"ts"`
 }
 

@@ -37,7 +37,11 @@ Usage:
   axle model run MODEL --in in0.bin ... --out-dir DIR
   axle model bench MODEL          time Invoke
   axle model pack|sign|verify|inspect ...   model bundles (.axb): build, sign, check, show
+  axle model publish BUNDLE --broker URL   retained MQTT chunks for model.deploy
+  axle model install BUNDLE       hand a bundle to the running agent (offline install)
+  axle model history              the model store's audit log
   axle keygen [-W] -p KEY.pub -s KEY.key   minisign-compatible signing key pair
+  axle cmd sign --key KEY.key CMD.json     sign a fleet command
   axle sensors list               drivers in this binary and buses on this machine
   axle sensors read NAME --config FILE   print live samples of one configured sensor
   axle version                    print the version
@@ -61,10 +65,15 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "demo":
 		return demoCommand(args[1:], stdout, stderr)
 	case "model":
+		if len(args) > 1 && isOTACommand(args[1]) {
+			return otaCommand(args[1:], stdout, stderr)
+		}
 		if len(args) > 1 && isBundleCommand(args[1]) {
 			return bundleCommand(args[1:], stdout, stderr)
 		}
 		return modelCommand(args[1:], stdout, stderr)
+	case "cmd":
+		return cmdCommand(args[1:], stdout, stderr)
 	case "keygen":
 		return keygenCommand(args[1:], stdout, stderr)
 	case "sensors":
