@@ -103,10 +103,10 @@ func keygenCommand(args []string, stdout, stderr io.Writer) int {
 			return err
 		}
 		pb, _ := pub.MarshalText()
-		if err := atomicfile.Write(*secPath, 0o600, "", bytesWriter(sb)); err != nil {
+		if err := atomicfile.WriteFile(*secPath, sb, 0o600, ""); err != nil {
 			return err
 		}
-		if err := atomicfile.Write(*pubPath, 0o644, "", bytesWriter(pb)); err != nil {
+		if err := atomicfile.WriteFile(*pubPath, pb, 0o644, ""); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "key id %s\npublic key %s (%s)\nsecret key %s\n", pub.ID(), *pubPath, pub.String(), *secPath)
@@ -367,8 +367,4 @@ func readLimited(path string, limit int64) ([]byte, error) {
 		return nil, fmt.Errorf("%s is larger than %d bytes", path, limit)
 	}
 	return b, nil
-}
-
-func bytesWriter(b []byte) func(io.Writer) error {
-	return func(w io.Writer) error { _, err := w.Write(b); return err }
 }
