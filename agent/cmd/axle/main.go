@@ -36,6 +36,8 @@ Usage:
   axle model describe MODEL       inputs, outputs and ops of a .tflite file as JSON
   axle model run MODEL --in in0.bin ... --out-dir DIR
   axle model bench MODEL          time Invoke
+  axle model pack|sign|verify|inspect ...   model bundles (.axb): build, sign, check, show
+  axle keygen [-W] -p KEY.pub -s KEY.key   minisign-compatible signing key pair
   axle sensors list               drivers in this binary and buses on this machine
   axle sensors read NAME --config FILE   print live samples of one configured sensor
   axle version                    print the version
@@ -59,7 +61,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "demo":
 		return demoCommand(args[1:], stdout, stderr)
 	case "model":
+		if len(args) > 1 && isBundleCommand(args[1]) {
+			return bundleCommand(args[1:], stdout, stderr)
+		}
 		return modelCommand(args[1:], stdout, stderr)
+	case "keygen":
+		return keygenCommand(args[1:], stdout, stderr)
 	case "sensors":
 		return sensorsCommand(args[1:], stdout, stderr)
 	case "version", "--version":
