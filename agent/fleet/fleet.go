@@ -102,6 +102,7 @@ const (
 type ModelStatus struct {
 	Name     string `json:"name"`
 	Version  string `json:"version"`
+	Previous string `json:"previous,omitempty"` // the version a rollback returns to
 	Runtime  string `json:"runtime"`
 	Delegate string `json:"delegate,omitempty"`
 	State    string `json:"state,omitempty"`
