@@ -23,8 +23,10 @@ import (
 	"github.com/axle-edge/axle/agent/monitor"
 	"github.com/axle-edge/axle/agent/uplink"
 	"github.com/axle-edge/axle/models"
+	"github.com/axle-edge/axle/models/store"
 	"github.com/axle-edge/axle/sensors"
 	"github.com/axle-edge/axle/sensors/quality"
+	"github.com/axle-edge/axle/trust"
 )
 
 // Options are everything the agent needs besides its config.
@@ -51,6 +53,9 @@ type Options struct {
 	// ModelPoll is how often the file of a model that failed to load is
 	// checked for a change (then loaded again); default 5s.
 	ModelPoll time.Duration
+	// SpoolPoll is how often the offline install spool is checked;
+	// default 1s.
+	SpoolPoll time.Duration
 }
 
 const (
@@ -76,6 +81,19 @@ type Agent struct {
 
 	pipes     []*pipeline
 	modelPoll time.Duration
+
+	// Model deployment: the store under <state_dir>/models, the keys its
+	// bundles must be signed with (nil: none trusted), the deployment of
+	// each model in progress or on probation, and the goroutines running
+	// them (jobs, waited for at stop).
+	store             *store.Store
+	modelKeys         *trust.Keyring
+	password          string // the broker password, for artifact transfers
+	deployMu          sync.Mutex
+	deployments       map[*runner]*deployment
+	jobs              sync.WaitGroup
+	pendingProbations []pendingProbation // found at setup, watched by run
+	spoolPoll         time.Duration
 
 	// events queues events for eventLoop, so that nobody who reports one
 	// (a sensor goroutine above all) waits for the outbox's fsync.
@@ -127,6 +145,8 @@ func setup(ctx context.Context, opts Options) (_ *Agent, err error) {
 		opts: opts, cfg: cfg, log: opts.Logger, now: opts.Now,
 		topics:      fleet.Topics{Prefix: cfg.MQTT.Prefix, Device: cfg.Device},
 		modelPoll:   opts.ModelPoll,
+		spoolPoll:   opts.SpoolPoll,
+		deployments: map[*runner]*deployment{},
 		events:      make(chan fleet.Event, eventQueueLen),
 		healthStall: healthStall,
 	}
@@ -136,6 +156,9 @@ func setup(ctx context.Context, opts Options) (_ *Agent, err error) {
 	}
 	if a.modelPoll <= 0 {
 		a.modelPoll = defaultModelPoll
+	}
+	if a.spoolPoll <= 0 {
+		a.spoolPoll = time.Second
 	}
 	a.started = a.now()
 	defer func() {
@@ -163,6 +186,9 @@ func setup(ctx context.Context, opts Options) (_ *Agent, err error) {
 		return nil, err
 	}
 
+	if err := a.openModelStore(ctx); err != nil {
+		return nil, err
+	}
 	if err := a.setupPipelines(ctx); err != nil {
 		return nil, err
 	}
@@ -175,6 +201,7 @@ func setup(ctx context.Context, opts Options) (_ *Agent, err error) {
 		}
 		password = string(trimNewline(b))
 	}
+	a.password = password
 	subs := []string{a.topics.Command(), a.topics.AllCommand()}
 	for _, g := range cfg.MQTT.Groups {
 		subs = append(subs, a.topics.GroupCommand(g))
@@ -264,6 +291,16 @@ func (a *Agent) run(ctx context.Context) error {
 	netWG.Go(func() { a.watchModels(netCtx) })
 	netWG.Go(func() { a.commandLoop(netCtx) })
 	netWG.Go(func() { a.housekeeping(netCtx) })
+	netWG.Go(func() { a.watchSpool(netCtx) })
+	for _, pp := range a.pendingProbations {
+		d, err := a.claim(pp.r, pp.version)
+		if err != nil {
+			continue
+		}
+		a.log.Info("model version still on probation after a restart; watching it again", "model", pp.r.cfg.Name, "version", pp.version)
+		a.jobs.Go(func() { a.watchProbation(netCtx, pp.r, d, pp.lm, nil) })
+	}
+	a.pendingProbations = nil
 	if a.metricsLn != nil {
 		srv := &http.Server{Handler: monitor.Handler(a.snapshot), ReadHeaderTimeout: 5 * time.Second}
 		netWG.Go(func() { srv.Serve(a.metricsLn) })
@@ -293,6 +330,7 @@ func (a *Agent) run(ctx context.Context) error {
 	// for its PUBACK before its clean DISCONNECT.
 	stopNet()
 	netWG.Wait()
+	a.jobs.Wait()
 	a.drainEvents()
 	a.closeAll()
 	a.log.Info("stopped", "pending_records", a.pendingAtClose)
@@ -417,8 +455,8 @@ func (a *Agent) status(state string) fleet.Status {
 		s.Sensors = append(s.Sensors, p.spec.Name)
 		for _, r := range p.runners {
 			cur := r.Current()
-			s.Models = append(s.Models, fleet.ModelStatus{Name: r.cfg.Name, Version: cur.Version, Runtime: a.opts.Runtime.Name(),
-				State: cur.State, Error: cur.Err})
+			s.Models = append(s.Models, fleet.ModelStatus{Name: r.cfg.Name, Version: cur.Version, Previous: cur.Previous,
+				Runtime: a.opts.Runtime.Name(), State: cur.State, Error: cur.Err})
 		}
 	}
 	return s

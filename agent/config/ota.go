@@ -77,3 +77,11 @@ func (p Probation) validate(key string, e func(key, format string, args ...any) 
 	}
 	return nil
 }
+
+// Validate checks p; errors name the field under prefix (e.g. a deploy
+// command's `args field "probation"`).
+func (p Probation) Validate(prefix string) error {
+	return p.validate(prefix, func(key, format string, args ...any) error {
+		return fmt.Errorf("%s: %s", key, fmt.Sprintf(format, args...))
+	})
+}
