@@ -22,6 +22,7 @@ import (
 	"github.com/axle-edge/axle/agent/fleet"
 	"github.com/axle-edge/axle/agent/monitor"
 	"github.com/axle-edge/axle/agent/uplink"
+	"github.com/axle-edge/axle/firmware/artifact"
 	"github.com/axle-edge/axle/models"
 	"github.com/axle-edge/axle/models/store"
 	"github.com/axle-edge/axle/sensors"
@@ -94,6 +95,8 @@ type Agent struct {
 	jobs              sync.WaitGroup
 	pendingProbations []pendingProbation // found at setup, watched by run
 	spoolPoll         time.Duration
+	// fetchTune, when set (tests), adjusts artifact transfers' timeouts.
+	fetchTune func(*artifact.Options)
 
 	// events queues events for eventLoop, so that nobody who reports one
 	// (a sensor goroutine above all) waits for the outbox's fsync.

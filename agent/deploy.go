@@ -261,10 +261,14 @@ func (a *Agent) deploy(ctx context.Context, r *runner, d *deployment, in deployI
 	path := in.path
 	if in.src != nil {
 		a.log.Info("model deployment: fetching", "model", r.cfg.Name, "version", in.version, "source", in.src.Kind, "bytes", in.size)
-		path, err = artifact.Fetch(ctx, *in.src, artifact.Want{SHA256: in.sha, Size: in.size}, artifact.Options{
+		opts := artifact.Options{
 			Dir: filepath.Join(a.cfg.StateDir, "artifacts"), MaxSize: a.cfg.ModelsStore.MaxBundleBytes,
 			Progress: a.progressReporter(r.cfg.Name, in.version),
-		})
+		}
+		if a.fetchTune != nil {
+			a.fetchTune(&opts)
+		}
+		path, err = artifact.Fetch(ctx, *in.src, artifact.Want{SHA256: in.sha, Size: in.size}, opts)
 		if err != nil {
 			return nil, nil, nil, failAt(stepFetch, err)
 		}

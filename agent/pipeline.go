@@ -430,15 +430,17 @@ func (p *pipeline) processLoop(ctx context.Context, a *Agent) {
 // score runs the model on the current window and commits the result.
 func (r *runner) score(ctx context.Context, a *Agent) {
 	lm := r.lm
+	start, end := r.win.Span()
 	if err := r.win.Compute(lm.input); err != nil {
 		a.log.Error("features failed", "model", r.cfg.Name, "err", err)
+		r.observe(probation.Window{End: time.Unix(0, end), Err: err})
 		return
 	}
 	if err := preprocess.Fill(lm.model.Input(0), lm.input, lm.in); err != nil {
 		a.log.Error("filling model input failed", "model", r.cfg.Name, "err", err)
+		r.observe(probation.Window{End: time.Unix(0, end), Err: err})
 		return
 	}
-	start, end := r.win.Span()
 	t0 := time.Now()
 	if err := lm.model.Invoke(ctx); err != nil {
 		a.log.Error("model invoke failed", "model", r.cfg.Name, "err", err)

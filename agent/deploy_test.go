@@ -1,0 +1,435 @@
+package agent
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/axle-edge/axle/agent/fleet"
+	"github.com/axle-edge/axle/agent/uplink"
+	"github.com/axle-edge/axle/agent/uplink/uplinktest"
+	"github.com/axle-edge/axle/firmware/artifact"
+	"github.com/axle-edge/axle/models"
+	"github.com/axle-edge/axle/models/bundle"
+	"github.com/axle-edge/axle/models/demomodel"
+	"github.com/axle-edge/axle/models/store"
+	"github.com/axle-edge/axle/models/tflite"
+	"github.com/axle-edge/axle/trust"
+)
+
+// otaRig is a broker, a fleet backend watching one device, a publisher of
+// artifacts and a signing key: the operator's side of a deployment.
+type otaRig struct {
+	t        *testing.T
+	device   string
+	url      string
+	stateDir string
+	sk       trust.SecretKey
+	pubKey   string
+	pub      *uplink.Client
+	cons     *uplinktest.Consumer
+	backend  resultLog
+	watch    statusWatch
+
+	mu     sync.Mutex
+	scores []fleet.Score
+}
+
+func newOTARig(t *testing.T, device string) *otaRig {
+	t.Helper()
+	b := uplinktest.StartBroker(t, uplinktest.BrokerOptions{})
+	pk, sk, err := trust.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rg := &otaRig{t: t, device: device, url: b.URL(), stateDir: t.TempDir(), sk: sk, pubKey: pk.String()}
+	rg.cons = uplinktest.NewConsumer(t, rg.url, device+"-backend", func(topic string, payload []byte) {
+		rg.backend.handle(topic, payload)
+		rg.watch.handle(topic, payload)
+	}, "axle/"+device+"/#")
+	c, err := uplink.New(uplink.Config{Broker: rg.url, ClientID: device + "-publisher"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = c.Run(ctx)
+	}()
+	t.Cleanup(func() { cancel(); <-done })
+	wctx, wcancel := context.WithTimeout(ctx, 20*time.Second)
+	defer wcancel()
+	if err := c.WaitConnected(wctx); err != nil {
+		t.Fatal(err)
+	}
+	rg.pub = c
+	return rg
+}
+
+// yaml is the device's config: the demo model from the binary as version
+// "1" of model pump, bundles trusted from rg's key, a short probation.
+func (rg *otaRig) yaml() string {
+	info := demomodel.Info()
+	return fmt.Sprintf(`device: %s
+state_dir: %q
+mqtt: {broker: %q}
+trust: {model_keys: [%q]}
+probation: {duration: 1s, windows: 6}
+sensors:
+  - name: pump
+    driver: sim
+    rate: %g
+    options: {seed: 7, realtime: true}
+models:
+  - name: pump
+    version: "1"
+    file: builtin:demo
+    sensor: pump
+    window: %s
+    hop: 250ms
+    channels: [%s]
+    features: [%s]
+    thresholds: {warn: %g, alarm: %g, raise: 2, clear: 3}
+`, rg.device, rg.stateDir, rg.url, rg.pubKey, info.Rate, info.Window, strings.Join(info.Channels, ", "),
+		strings.Join(info.Features, ", "), info.Warn, info.Alarm)
+}
+
+// start sets up and runs an agent for the rig, collecting its scores.
+func (rg *otaRig) start() *runHarness {
+	h := setupAgent(rg.t, rg.yaml(), Options{OnScore: func(s fleet.Score) {
+		rg.mu.Lock()
+		rg.scores = append(rg.scores, s)
+		rg.mu.Unlock()
+	}, SpoolPoll: 50 * time.Millisecond})
+	h.a.fetchTune = func(o *artifact.Options) { o.MetaTimeout, o.ChunkTimeout, o.Requests = 2*time.Second, 2*time.Second, 1 }
+	h.start(rg.t)
+	return h
+}
+
+// bundleOpts shape a test bundle.
+type bundleOpts struct {
+	version  string
+	normStd  float64 // 0: the demo's preprocessing without normalisation
+	wrongTV  bool    // the test vector's expected output is off
+	signWith *trust.SecretKey
+}
+
+// makeBundle packs the demo model as model pump, version o.version, with a
+// test vector whose expected output the real runtime computed, signed.
+func (rg *otaRig) makeBundle(o bundleOpts) []byte {
+	t := rg.t
+	t.Helper()
+	info := demomodel.Info()
+	win, err := time.ParseDuration(info.Window)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := tflite.Load(demomodel.TFLite(), models.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	in := make([]byte, m.Inputs()[0].Bytes)
+	for i := 0; i+4 <= len(in); i += 4 {
+		binary.LittleEndian.PutUint32(in[i:], math.Float32bits(float32(i%7)*0.1))
+	}
+	copy(m.Input(0), in)
+	if err := m.Invoke(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	want := float64(math.Float32frombits(binary.LittleEndian.Uint32(m.Output(0))))
+	if o.wrongTV {
+		want = want*1.5 + 1
+	}
+	man := &bundle.Manifest{
+		V: 1, Name: "pump", Version: o.version, Created: time.Now().UTC().Truncate(time.Second),
+		Runtime: bundle.Runtime{Ops: []string{"FULLY_CONNECTED"}, ArenaBytes: 1 << 16},
+		Input: bundle.Input{Channels: info.Channels, Window: bundle.Duration(win), Hop: bundle.Duration(250 * time.Millisecond),
+			Features: info.Features},
+		Output:      bundle.Output{Kind: bundle.OutputScore, Thresholds: &bundle.Thresholds{Warn: info.Warn, Alarm: info.Alarm, Raise: 2, Clear: 3}},
+		TestVectors: []bundle.TestVector{{Input: "tv0.bin", Expected: []float64{want}, Tolerance: 1e-4 * max(1, math.Abs(want))}},
+		Lineage:     bundle.Lineage{Parent: "1", TrainingRun: "run-" + o.version},
+	}
+	if o.normStd > 0 {
+		n := len(info.Channels) * len(info.Features)
+		norm := &bundle.Normalize{}
+		for range n {
+			norm.Mean, norm.Std = append(norm.Mean, 0), append(norm.Std, o.normStd)
+		}
+		man.Input.Normalize = norm
+	}
+	var buf bytes.Buffer
+	if _, err := bundle.Pack(&buf, man, bundle.File{Name: "model.tflite", Data: demomodel.TFLite()}, bundle.File{Name: "tv0.bin", Data: in}); err != nil {
+		t.Fatal(err)
+	}
+	b, err := bundle.Open(bytes.NewReader(buf.Bytes()), int64(buf.Len()), bundle.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sk := rg.sk
+	if o.signWith != nil {
+		sk = *o.signWith
+	}
+	if err := b.Sign(sk); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if _, err := b.WriteTo(&out); err != nil {
+		t.Fatal(err)
+	}
+	return out.Bytes()
+}
+
+// publish puts a bundle on the broker as retained chunks (small ones, so
+// that a transfer has several) and returns its sha256.
+func (rg *otaRig) publish(raw []byte) string {
+	rg.t.Helper()
+	meta, err := artifact.Publish(context.Background(), rg.pub, "axle", bytes.NewReader(raw), int64(len(raw)),
+		artifact.PublishOptions{ChunkSize: 16 << 10, Name: "pump", Kind: "model"})
+	if err != nil {
+		rg.t.Fatal(err)
+	}
+	return meta.SHA256
+}
+
+// command sends a command to the device.
+func (rg *otaRig) command(id, verb string, args any) {
+	rg.t.Helper()
+	a, err := json.Marshal(args)
+	if err != nil {
+		rg.t.Fatal(err)
+	}
+	c, _ := json.Marshal(map[string]any{"v": 1, "id": id, "verb": verb, "args": json.RawMessage(a),
+		"expires_at": time.Now().Add(5 * time.Minute).UTC().Format(time.RFC3339)})
+	rg.cons.Publish(rg.t, "axle/"+rg.device+"/cmd", false, c)
+}
+
+func (rg *otaRig) deploy(id, version, sha string, size int, prob map[string]any) {
+	args := map[string]any{"model": "pump", "version": version, "sha256": sha, "size": size, "source": map[string]any{"kind": "mqtt"}}
+	if prob != nil {
+		args["probation"] = prob
+	}
+	rg.command(id, fleet.VerbModelDeploy, args)
+}
+
+// final waits for the final result of command id.
+func (rg *otaRig) final(id string) fleet.Result {
+	rg.t.Helper()
+	var res fleet.Result
+	uplinktest.WaitFor(rg.t, 60*time.Second, "the final result of "+id, func() bool {
+		for _, r := range rg.backend.byID(id) {
+			if r.Status != fleet.ResultAccepted {
+				res = r
+				return true
+			}
+		}
+		return false
+	})
+	return res
+}
+
+// scoredSince is how many windows version scored after score index i.
+func (rg *otaRig) scoredSince(i int, version string) int {
+	rg.mu.Lock()
+	defer rg.mu.Unlock()
+	n := 0
+	for _, s := range rg.scores[min(i, len(rg.scores)):] {
+		if s.Version == version {
+			n++
+		}
+	}
+	return n
+}
+
+func (rg *otaRig) nScores() int {
+	rg.mu.Lock()
+	defer rg.mu.Unlock()
+	return len(rg.scores)
+}
+
+func (rg *otaRig) waitState(version, state string) {
+	rg.t.Helper()
+	uplinktest.WaitFor(rg.t, 60*time.Second, fmt.Sprintf("status: pump %s %s", version, state), func() bool {
+		m := rg.watch.model("pump")
+		return m.Version == version && m.State == state
+	})
+}
+
+// The whole life of model versions on one gateway over a real broker:
+// a deploy over MQTT chunks swaps without a gap and passes probation; a
+// bundle whose output turns non-finite and one that breaks its latency SLO
+// are rolled back automatically; an untrusted key, a failed self-test and
+// an unknown artifact are refused with the running version still scoring;
+// a spooled bundle installs offline; a restart runs the store's version.
+func TestModelDeployLifecycle(t *testing.T) {
+	t.Parallel()
+	rg := newOTARig(t, "ota-pump")
+	h := rg.start()
+	uplinktest.WaitFor(t, 30*time.Second, "scores of version 1", func() bool { return rg.scoredSince(0, "1") >= 3 })
+
+	// 1. A good version over MQTT chunks.
+	v2 := rg.makeBundle(bundleOpts{version: "2.0.0"})
+	rg.deploy("d2", "2.0.0", rg.publish(v2), len(v2), nil)
+	res := rg.final("d2")
+	if res.Status != fleet.ResultDone {
+		t.Fatalf("deploy 2.0.0: %+v", res)
+	}
+	if res.Result["version"] != "2.0.0" || res.Result["previous"] != "1" || res.Result["key_id"] != rg.sk.ID() {
+		t.Errorf("deploy 2.0.0 result: %+v", res.Result)
+	}
+	if st, _ := res.Result["self_test"].(map[string]any); st["vectors"] != float64(1) {
+		t.Errorf("self_test figures: %+v", res.Result["self_test"])
+	}
+	if acc := rg.backend.byID("d2"); len(acc) != 2 || acc[0].Status != fleet.ResultAccepted {
+		t.Errorf("deploy results: %+v, want accepted then done", acc)
+	}
+	rg.waitState("2.0.0", fleet.ModelActive) // probation passed: promoted
+	if m := rg.watch.model("pump"); m.Previous != "1" {
+		t.Errorf("status after promotion: %+v", m)
+	}
+
+	// Gapless: across the swap, every window was scored once, by one
+	// version, one hop after the previous one.
+	rg.mu.Lock()
+	switches := 0
+	for i := 1; i < len(rg.scores); i++ {
+		prev, s := rg.scores[i-1], rg.scores[i]
+		if s.Version != prev.Version {
+			switches++
+		}
+		if hop := s.Window.Start.Sub(prev.Window.Start); hop != 250*time.Millisecond {
+			t.Errorf("score %d (%s after %s): window starts %v after the previous one, want one hop", i, s.Version, prev.Version, hop)
+		}
+	}
+	rg.mu.Unlock()
+	if switches != 1 {
+		t.Errorf("%d version switches, want 1", switches)
+	}
+
+	// 2. A bundle whose preprocessing blows the input up to Inf: the
+	// non-finite gate trips and 2.0.0 comes back.
+	v3 := rg.makeBundle(bundleOpts{version: "3.0.0", normStd: 1e-300})
+	rg.deploy("d3", "3.0.0", rg.publish(v3), len(v3), nil)
+	if res := rg.final("d3"); res.Status != fleet.ResultDone {
+		t.Fatalf("deploy 3.0.0 (passes its self-test, fails in probation): %+v", res)
+	}
+	rg.waitState("2.0.0", fleet.ModelRolledBack)
+	if m := rg.watch.model("pump"); m.Previous != "3.0.0" || !strings.Contains(m.Error, string("non_finite_output")) {
+		t.Errorf("status after the NaN rollback: %+v", m)
+	}
+
+	// 3. A latency SLO no model can meet: rolled back as well.
+	v4 := rg.makeBundle(bundleOpts{version: "4.0.0"})
+	rg.deploy("d4", "4.0.0", rg.publish(v4), len(v4), map[string]any{"latency_p99": "1ns"})
+	if res := rg.final("d4"); res.Status != fleet.ResultDone {
+		t.Fatalf("deploy 4.0.0: %+v", res)
+	}
+	uplinktest.WaitFor(t, 60*time.Second, "the latency rollback", func() bool {
+		m := rg.watch.model("pump")
+		return m.Version == "2.0.0" && m.Previous == "4.0.0" && strings.Contains(m.Error, "latency_p99")
+	})
+
+	// 4. Refusals: each leaves 2.0.0 scoring.
+	other, otherSK, _ := trust.GenerateKey()
+	_ = other
+	v5 := rg.makeBundle(bundleOpts{version: "5.0.0", signWith: &otherSK})
+	rg.deploy("d5", "5.0.0", rg.publish(v5), len(v5), nil)
+	v6 := rg.makeBundle(bundleOpts{version: "6.0.0", wrongTV: true})
+	sha6 := rg.publish(v6)
+	missing := sha256.Sum256([]byte("never published"))
+	refusals := map[string]string{
+		"d5": "verify: ",
+		"d6": "self_test: test_vectors[0]",
+		"d7": "fetch: ",
+	}
+	if res := rg.final("d5"); res.Status != fleet.ResultFailed || !strings.HasPrefix(res.Error, refusals["d5"]) || !strings.Contains(res.Error, otherSK.ID()) {
+		t.Errorf("untrusted key: %+v, want failed naming the key id %s", res, otherSK.ID())
+	}
+	rg.deploy("d6", "6.0.0", sha6, len(v6), nil)
+	rg.final("d6")
+	rg.deploy("d7", "7.0.0", hex.EncodeToString(missing[:]), len(v6), nil)
+	for _, id := range []string{"d6", "d7"} {
+		if res := rg.final(id); res.Status != fleet.ResultFailed || !strings.HasPrefix(res.Error, refusals[id]) {
+			t.Errorf("%s: %+v, want failed starting %q", id, res, refusals[id])
+		}
+	}
+	n := rg.nScores()
+	uplinktest.WaitFor(t, 30*time.Second, "2.0.0 still scoring", func() bool { return rg.scoredSince(n, "2.0.0") >= 3 })
+
+	// 5. A second deploy while one is on probation is rejected.
+	v8 := rg.makeBundle(bundleOpts{version: "8.0.0"})
+	sha8 := rg.publish(v8)
+	rg.deploy("d8", "8.0.0", sha8, len(v8), map[string]any{"duration": "1h"})
+	if res := rg.final("d8"); res.Status != fleet.ResultDone {
+		t.Fatalf("deploy 8.0.0: %+v", res)
+	}
+	rg.waitState("8.0.0", fleet.ModelProbation)
+	rg.deploy("d8b", "8.0.1", sha8, len(v8), nil)
+	if res := rg.final("d8b"); res.Status != fleet.ResultRejected || !strings.Contains(res.Error, "on probation") {
+		t.Errorf("deploy during probation: %+v", res)
+	}
+	rg.command("p8", fleet.VerbModelPromote, map[string]any{"model": "pump"})
+	if res := rg.final("p8"); res.Status != fleet.ResultDone {
+		t.Errorf("model.promote: %+v", res)
+	}
+	rg.waitState("8.0.0", fleet.ModelActive)
+
+	// 6. Offline install through the spool.
+	v9 := rg.makeBundle(bundleOpts{version: "9.0.0"})
+	spool := filepath.Join(rg.stateDir, "spool")
+	if err := os.WriteFile(filepath.Join(spool, ".x.axb.tmp"), v9, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(filepath.Join(spool, ".x.axb.tmp"), filepath.Join(spool, "x.axb")); err != nil {
+		t.Fatal(err)
+	}
+	var spooled fleet.Result
+	uplinktest.WaitFor(t, 60*time.Second, "the spool result", func() bool {
+		b, err := os.ReadFile(filepath.Join(spool, "x.result.json"))
+		return err == nil && json.Unmarshal(b, &spooled) == nil
+	})
+	if spooled.Status != fleet.ResultDone || spooled.Result["version"] != "9.0.0" {
+		t.Errorf("spool result: %+v", spooled)
+	}
+	if _, err := os.Stat(filepath.Join(spool, "done", "x.axb")); err != nil {
+		t.Errorf("spooled bundle not moved to done/: %v", err)
+	}
+	rg.waitState("9.0.0", fleet.ModelActive)
+
+	// The audit log has every step with the key id and lineage.
+	hist, err := store.ReadHistory(filepath.Join(rg.stateDir, "models"), store.Filter{Model: "pump"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	actions := map[string]int{}
+	for _, e := range hist {
+		actions[e.Action]++
+		if e.Action == store.ActionInstall && (e.KeyID != rg.sk.ID() || e.Lineage["training_run"] != "run-"+e.Version) {
+			t.Errorf("install entry without key id or lineage: %+v", e)
+		}
+	}
+	if actions[store.ActionGate] != 2 || actions[store.ActionRollback] != 2 || actions[store.ActionPromote] < 3 {
+		t.Errorf("audit actions %v, want 2 gates, 2 rollbacks, 3+ promotions", actions)
+	}
+
+	// 7. A restart runs the store's active version, re-verified.
+	h.stop(t, context.Canceled)
+	h2 := rg.start()
+	if cur := h2.a.pipes[0].runners[0].Current(); cur.Version != "9.0.0" || cur.State != fleet.ModelActive {
+		t.Fatalf("after restart: %+v", cur)
+	}
+	n = rg.nScores()
+	uplinktest.WaitFor(t, 30*time.Second, "9.0.0 scoring after the restart", func() bool { return rg.scoredSince(n, "9.0.0") >= 2 })
+}
