@@ -304,6 +304,7 @@ func (a *Agent) run(ctx context.Context) error {
 		a.jobs.Go(func() { a.watchProbation(netCtx, pp.r, d, pp.lm, nil) })
 	}
 	a.pendingProbations = nil
+	a.resumeDeployments(netCtx)
 	if a.metricsLn != nil {
 		srv := &http.Server{Handler: monitor.Handler(a.snapshot), ReadHeaderTimeout: 5 * time.Second}
 		netWG.Go(func() { srv.Serve(a.metricsLn) })

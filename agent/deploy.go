@@ -136,69 +136,158 @@ func (a *Agent) runnerNamed(name string) (*runner, error) {
 // handleDeploy checks a model.deploy command and starts the deployment on
 // its own goroutine: accepted now, one final result later.
 func (a *Agent) handleDeploy(ctx context.Context, cmd fleet.Command) {
-	reject := func(err error) {
-		a.log.Warn("rejected model.deploy", "id", cmd.ID, "err", err)
-		a.result(ctx, fleet.Result{ID: cmd.ID, Status: fleet.ResultRejected, Error: err.Error()})
+	r, in, err := a.checkDeploy(cmd.Args)
+	if err == nil {
+		var d *deployment
+		if d, err = a.claim(r, in.version); err == nil {
+			// Journaled before the answer: a deployment cut by a stop or a
+			// crash resumes at the next start (the command id is spent).
+			if err = a.journalDeploy(cmd.ID, cmd.Args); err != nil {
+				a.release(r, d)
+				err = fmt.Errorf("agent cannot journal the deployment: %w", err)
+			} else {
+				a.result(ctx, fleet.Result{ID: cmd.ID, Status: fleet.ResultAccepted, Result: map[string]any{"model": r.cfg.Name, "version": in.version}})
+				a.startDeploy(ctx, cmd.ID, r, d, in)
+				return
+			}
+		}
 	}
+	a.log.Warn("rejected model.deploy", "id", cmd.ID, "err", err)
+	a.result(ctx, fleet.Result{ID: cmd.ID, Status: fleet.ResultRejected, Error: err.Error()})
+}
+
+// startDeploy runs a claimed deployment on a goroutine of its own.
+func (a *Agent) startDeploy(ctx context.Context, id string, r *runner, d *deployment, in deployInput) {
+	a.jobs.Go(func() {
+		res, lm, prev, err := a.deploy(ctx, r, d, in)
+		if err != nil && ctx.Err() != nil {
+			// Stopping: the journal entry stays and the next start resumes.
+			a.release(r, d)
+			a.log.Info("model deployment interrupted by the stop; it resumes at the next start", "id", id, "model", r.cfg.Name, "version", in.version)
+			return
+		}
+		a.deployResult(ctx, id, r, d, res, lm, prev, err)
+	})
+}
+
+// checkDeploy validates model.deploy args.
+func (a *Agent) checkDeploy(raw json.RawMessage) (*runner, deployInput, error) {
 	var args deployArgs
-	if err := decodeArgs(cmd.Args, &args); err != nil {
-		reject(err)
-		return
+	if err := decodeArgs(raw, &args); err != nil {
+		return nil, deployInput{}, err
 	}
 	r, err := a.runnerNamed(args.Model)
 	if err != nil {
-		reject(err)
-		return
+		return nil, deployInput{}, err
 	}
-	var src artifact.Source
 	switch {
 	case args.Mode == "shadow":
-		reject(errors.New("args field \"mode\": shadow deployments are not supported by this agent version"))
-		return
+		return nil, deployInput{}, errors.New("args field \"mode\": shadow deployments are not supported by this agent version")
 	case args.Mode != "":
-		reject(fmt.Errorf("args field \"mode\": %q is not supported", args.Mode))
-		return
+		return nil, deployInput{}, fmt.Errorf("args field \"mode\": %q is not supported", args.Mode)
 	case store.ValidName(args.Version) != nil:
-		reject(fmt.Errorf("args field \"version\": %v", store.ValidName(args.Version)))
-		return
+		return nil, deployInput{}, fmt.Errorf("args field \"version\": %v", store.ValidName(args.Version))
 	case len(args.SHA256) != 64 || strings.ToLower(args.SHA256) != args.SHA256 || !isHex(args.SHA256):
-		reject(errors.New("args field \"sha256\": want 64 lowercase hex digits"))
-		return
+		return nil, deployInput{}, errors.New("args field \"sha256\": want 64 lowercase hex digits")
 	case args.Size <= 0:
-		reject(errors.New("args field \"size\": must be positive"))
-		return
+		return nil, deployInput{}, errors.New("args field \"size\": must be positive")
 	case args.Size > a.cfg.ModelsStore.MaxBundleBytes:
-		reject(fmt.Errorf("args field \"size\": %d bytes is over models_store.max_bundle_bytes (%d)", args.Size, a.cfg.ModelsStore.MaxBundleBytes))
-		return
+		return nil, deployInput{}, fmt.Errorf("args field \"size\": %d bytes is over models_store.max_bundle_bytes (%d)", args.Size, a.cfg.ModelsStore.MaxBundleBytes)
 	}
+	var src artifact.Source
 	switch args.Source.Kind {
 	case string(artifact.KindMQTT):
 		src = artifact.Source{Kind: artifact.KindMQTT, MQTT: a.fetchTemplate(), Prefix: a.cfg.MQTT.Prefix}
 	case string(artifact.KindHTTPS):
 		if !strings.HasPrefix(args.Source.URL, "https://") {
-			reject(errors.New("args field \"source.url\": want an https:// URL"))
-			return
+			return nil, deployInput{}, errors.New("args field \"source.url\": want an https:// URL")
 		}
 		src = artifact.Source{Kind: artifact.KindHTTPS, URL: args.Source.URL, CAFile: a.cfg.MQTT.CAFile, SystemRoots: a.cfg.MQTT.CAFile == ""}
 	default:
-		reject(fmt.Errorf("args field \"source.kind\": %q is not mqtt or https", args.Source.Kind))
-		return
+		return nil, deployInput{}, fmt.Errorf("args field \"source.kind\": %q is not mqtt or https", args.Source.Kind)
 	}
 	pc, err := args.Probation.apply(a.cfg.Probation)
 	if err != nil {
-		reject(err)
-		return
+		return nil, deployInput{}, err
 	}
-	d, err := a.claim(r, args.Version)
+	return r, deployInput{version: args.Version, sha: args.SHA256, size: args.Size, src: &src, probation: pc}, nil
+}
+
+// The deployment journal, <state_dir>/deployments/<id hash>.json, holds
+// each accepted model.deploy until its final result.
+type journalEntry struct {
+	ID   string          `json:"id"`
+	Args json.RawMessage `json:"args"`
+}
+
+func (a *Agent) journalPath(id string) string {
+	h := sha256.Sum256([]byte(id))
+	return filepath.Join(a.cfg.StateDir, "deployments", hex.EncodeToString(h[:8])+".json")
+}
+
+func (a *Agent) journalDeploy(id string, args json.RawMessage) error {
+	b, err := json.Marshal(journalEntry{ID: id, Args: args})
 	if err != nil {
-		reject(err)
+		return err
+	}
+	if err := os.MkdirAll(filepath.Join(a.cfg.StateDir, "deployments"), 0o750); err != nil {
+		return err
+	}
+	return writeFileAtomic(a.journalPath(id), b)
+}
+
+func (a *Agent) unjournal(id string) {
+	if err := os.Remove(a.journalPath(id)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		a.log.Error("removing a finished deployment from the journal", "id", id, "err", err)
+	}
+}
+
+// resumeDeployments restarts the journaled deployments a stop or crash
+// cut short; a fetch goes on from the chunks already on disk.
+func (a *Agent) resumeDeployments(ctx context.Context) {
+	dir := filepath.Join(a.cfg.StateDir, "deployments")
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		if !errors.Is(err, os.ErrNotExist) {
+			a.log.Error("reading the deployment journal", "dir", dir, "err", err)
+		}
 		return
 	}
-	a.result(ctx, fleet.Result{ID: cmd.ID, Status: fleet.ResultAccepted, Result: map[string]any{"model": r.cfg.Name, "version": args.Version}})
-	a.jobs.Go(func() {
-		res, lm, prev, err := a.deploy(ctx, r, d, deployInput{version: args.Version, sha: args.SHA256, size: args.Size, src: &src, probation: pc})
-		a.deployResult(ctx, cmd.ID, r, d, res, lm, prev, err)
-	})
+	for _, e := range ents {
+		if !strings.HasSuffix(e.Name(), ".json") || strings.HasPrefix(e.Name(), ".") {
+			continue
+		}
+		path := filepath.Join(dir, e.Name())
+		b, err := os.ReadFile(path)
+		var je journalEntry
+		if err == nil {
+			err = json.Unmarshal(b, &je)
+		}
+		if err != nil || je.ID == "" {
+			a.log.Error("dropping an unreadable deployment journal entry", "file", path, "err", err)
+			os.Remove(path)
+			continue
+		}
+		r, in, err := a.checkDeploy(je.Args)
+		var d *deployment
+		if err == nil {
+			d, err = a.claim(r, in.version)
+		}
+		if err != nil {
+			a.result(ctx, fleet.Result{ID: je.ID, Status: fleet.ResultFailed, Error: "resume after restart: " + err.Error()})
+			a.unjournal(je.ID)
+			continue
+		}
+		if cur := r.Current(); cur.Version == in.version && cur.State != fleet.ModelFailed {
+			// The stop came after the activation, before the answer.
+			a.release(r, d)
+			a.result(ctx, fleet.Result{ID: je.ID, Status: fleet.ResultDone, Result: map[string]any{"model": r.cfg.Name, "version": in.version, "previous": cur.Previous}})
+			a.unjournal(je.ID)
+			continue
+		}
+		a.log.Info("resuming a model deployment cut short by a stop", "id", je.ID, "model", r.cfg.Name, "version", in.version)
+		a.startDeploy(ctx, je.ID, r, d, in)
+	}
 }
 
 func isHex(s string) bool {
@@ -212,9 +301,11 @@ func (a *Agent) deployResult(ctx context.Context, id string, r *runner, d *deplo
 	if err != nil {
 		a.release(r, d)
 		a.result(ctx, fleet.Result{ID: id, Status: fleet.ResultFailed, Error: err.Error()})
+		a.unjournal(id)
 		return
 	}
 	a.result(ctx, fleet.Result{ID: id, Status: fleet.ResultDone, Result: res})
+	a.unjournal(id)
 	a.watchProbation(ctx, r, d, lm, prev)
 }
 
@@ -374,7 +465,7 @@ func (a *Agent) progressReporter(model, version string) func(artifact.Progress) 
 		a.log.Info("model deployment: transfer", "model", model, "version", version, "percent", pct, "bytes", p.Done, "total", p.Total)
 		a.event(fleet.EventDeployment, "info", model, fmt.Sprintf("model %s %s: %d%% transferred", model, version, pct),
 			map[string]any{"model": model, "version": version, "step": stepFetch, "percent": pct, "bytes": p.Done, "total": p.Total,
-				"chunks_done": p.ChunksDone, "chunks": p.Chunks})
+				"chunks_done": p.ChunksDone, "chunks": p.Chunks, "received": p.Received})
 	}
 }
 

@@ -108,12 +108,16 @@ models:
 
 // start sets up and runs an agent for the rig, collecting its scores.
 func (rg *otaRig) start() *runHarness {
+	return rg.startTuned(func(o *artifact.Options) { o.MetaTimeout, o.ChunkTimeout, o.Requests = 2*time.Second, 2*time.Second, 1 })
+}
+
+func (rg *otaRig) startTuned(tune func(*artifact.Options)) *runHarness {
 	h := setupAgent(rg.t, rg.yaml(), Options{OnScore: func(s fleet.Score) {
 		rg.mu.Lock()
 		rg.scores = append(rg.scores, s)
 		rg.mu.Unlock()
 	}, SpoolPoll: 50 * time.Millisecond})
-	h.a.fetchTune = func(o *artifact.Options) { o.MetaTimeout, o.ChunkTimeout, o.Requests = 2*time.Second, 2*time.Second, 1 }
+	h.a.fetchTune = tune
 	h.start(rg.t)
 	return h
 }
@@ -195,13 +199,17 @@ func (rg *otaRig) makeBundle(o bundleOpts) []byte {
 // publish puts a bundle on the broker as retained chunks (small ones, so
 // that a transfer has several) and returns its sha256.
 func (rg *otaRig) publish(raw []byte) string {
+	return rg.publishChunks(raw, 16<<10).SHA256
+}
+
+func (rg *otaRig) publishChunks(raw []byte, chunk int64) artifact.Meta {
 	rg.t.Helper()
 	meta, err := artifact.Publish(context.Background(), rg.pub, "axle", bytes.NewReader(raw), int64(len(raw)),
-		artifact.PublishOptions{ChunkSize: 16 << 10, Name: "pump", Kind: "model"})
+		artifact.PublishOptions{ChunkSize: chunk, Name: "pump", Kind: "model"})
 	if err != nil {
 		rg.t.Fatal(err)
 	}
-	return meta.SHA256
+	return meta
 }
 
 // command sends a command to the device.
@@ -432,4 +440,92 @@ func TestModelDeployLifecycle(t *testing.T) {
 	}
 	n = rg.nScores()
 	uplinktest.WaitFor(t, 30*time.Second, "9.0.0 scoring after the restart", func() bool { return rg.scoredSince(n, "9.0.0") >= 2 })
+}
+
+// An agent stopped in the middle of a transfer resumes the deployment at
+// its next start, fetching only the chunks it did not have; and a torn
+// active bundle brings the agent back on the previous complete version.
+func TestDeployResumesAfterRestart(t *testing.T) {
+	t.Parallel()
+	rg := newOTARig(t, "ota-resume")
+	slow := func(o *artifact.Options) { o.ChunkTimeout, o.Requests = 30*time.Second, 3 }
+	h := rg.startTuned(slow)
+	uplinktest.WaitFor(t, 30*time.Second, "scores of version 1", func() bool { return rg.scoredSince(0, "1") >= 2 })
+
+	// Only the first chunks are on the broker: the transfer stalls there.
+	v2 := rg.makeBundle(bundleOpts{version: "2.0.0"})
+	meta := rg.publishChunks(v2, 1<<10)
+	if meta.Chunks < 6 {
+		t.Fatalf("bundle has %d chunks; the test needs several", meta.Chunks)
+	}
+	const have = 3
+	for n := have; n < meta.Chunks; n++ {
+		rg.cons.Publish(t, fmt.Sprintf("axle/artifacts/%s/%d", meta.SHA256, n), true, nil)
+	}
+	rg.deploy("r1", "2.0.0", meta.SHA256, len(v2), nil)
+	progress := func(after int, cond func(done, received float64) bool) bool {
+		rg.watch.mu.Lock()
+		defer rg.watch.mu.Unlock()
+		for _, e := range rg.watch.events[min(after, len(rg.watch.events)):] {
+			if e.Kind == fleet.EventDeployment && e.Data["step"] == "fetch" {
+				done, _ := e.Data["chunks_done"].(float64)
+				rec, _ := e.Data["received"].(float64)
+				if cond(done, rec) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	uplinktest.WaitFor(t, 30*time.Second, "the first chunks fetched", func() bool {
+		return progress(0, func(done, _ float64) bool { return done >= have })
+	})
+	h.stop(t, context.Canceled)
+	if rs := rg.backend.byID("r1"); len(rs) != 1 || rs[0].Status != fleet.ResultAccepted {
+		t.Fatalf("results before the restart: %+v, want only accepted", rs)
+	}
+
+	// The rest arrives while the agent is down; the next start resumes.
+	rg.publishChunks(v2, 1<<10)
+	rg.watch.mu.Lock()
+	mark := len(rg.watch.events)
+	rg.watch.mu.Unlock()
+	h2 := rg.startTuned(slow)
+	if res := rg.final("r1"); res.Status != fleet.ResultDone || res.Result["version"] != "2.0.0" {
+		t.Fatalf("resumed deployment: %+v", res)
+	}
+	if !progress(mark, func(done, rec float64) bool { return done == float64(meta.Chunks) && rec <= float64(meta.Chunks-have) }) {
+		t.Errorf("the resumed transfer fetched chunks it already had")
+	}
+	rg.waitState("2.0.0", fleet.ModelActive)
+	v3 := rg.makeBundle(bundleOpts{version: "3.0.0"})
+	rg.deploy("r3", "3.0.0", rg.publish(v3), len(v3), nil)
+	if res := rg.final("r3"); res.Status != fleet.ResultDone {
+		t.Fatalf("deploy 3.0.0: %+v", res)
+	}
+	rg.waitState("3.0.0", fleet.ModelActive)
+	h2.stop(t, context.Canceled)
+
+	// A crash tore the active bundle: the next start runs the previous
+	// complete version, re-verified, and tells the fleet.
+	path := filepath.Join(rg.stateDir, "models", "pump", "versions", "3.0.0", "bundle.axb")
+	if err := os.Truncate(path, 100); err != nil {
+		t.Fatal(err)
+	}
+	h3 := rg.start()
+	if cur := h3.a.pipes[0].runners[0].Current(); cur.Version != "2.0.0" || cur.State != fleet.ModelActive {
+		t.Fatalf("after the torn bundle: %+v, want 2.0.0 active", cur)
+	}
+	n := rg.nScores()
+	uplinktest.WaitFor(t, 30*time.Second, "2.0.0 scoring after the repair", func() bool { return rg.scoredSince(n, "2.0.0") >= 2 })
+	uplinktest.WaitFor(t, 30*time.Second, "the repair event", func() bool {
+		rg.watch.mu.Lock()
+		defer rg.watch.mu.Unlock()
+		for _, e := range rg.watch.events {
+			if e.Kind == fleet.EventDeployment && e.Data["step"] == "recover" && e.Data["from"] == "3.0.0" {
+				return true
+			}
+		}
+		return false
+	})
 }
