@@ -287,6 +287,26 @@ func TestModelDeployLifecycle(t *testing.T) {
 	h := rg.start()
 	uplinktest.WaitFor(t, 30*time.Second, "scores of version 1", func() bool { return rg.scoredSince(0, "1") >= 3 })
 
+	// Commands that cannot run are rejected with the reason.
+	zero := strings.Repeat("0", 64)
+	rg.command("x1", fleet.VerbModelDeploy, map[string]any{"model": "pump", "version": "2", "sha256": zero, "size": 10, "source": map[string]any{"kind": "mqtt"}, "mode": "shadow"})
+	rg.command("x2", fleet.VerbModelDeploy, map[string]any{"model": "fan", "version": "2", "sha256": zero, "size": 10, "source": map[string]any{"kind": "mqtt"}})
+	rg.command("x3", fleet.VerbModelDeploy, map[string]any{"model": "pump", "version": "2", "sha256": "abc", "size": 10, "source": map[string]any{"kind": "mqtt"}})
+	rg.command("x4", fleet.VerbModelDeploy, map[string]any{"model": "pump", "version": "2", "sha256": zero, "size": 1 << 40, "source": map[string]any{"kind": "mqtt"}})
+	rg.command("x5", fleet.VerbModelPromote, map[string]any{"model": "pump"})
+	rg.command("x6", fleet.VerbModelRollback, map[string]any{"model": "pump"})
+	for id, want := range map[string]string{
+		"x1": `args field "mode": shadow`, "x2": `args field "model": "fan" is not a configured model`,
+		"x3": `args field "sha256"`, "x4": "over models_store.max_bundle_bytes", "x5": "no version of this model is on probation",
+	} {
+		if res := rg.final(id); res.Status != fleet.ResultRejected || !strings.Contains(res.Error, want) {
+			t.Errorf("%s: %+v, want rejected with %q", id, res, want)
+		}
+	}
+	if res := rg.final("x6"); res.Status != fleet.ResultFailed || !strings.Contains(res.Error, "no previous version") {
+		t.Errorf("rollback without a deployment: %+v", res)
+	}
+
 	// 1. A good version over MQTT chunks.
 	v2 := rg.makeBundle(bundleOpts{version: "2.0.0"})
 	rg.deploy("d2", "2.0.0", rg.publish(v2), len(v2), nil)
@@ -428,18 +448,25 @@ func TestModelDeployLifecycle(t *testing.T) {
 			t.Errorf("install entry without key id or lineage: %+v", e)
 		}
 	}
-	if actions[store.ActionGate] != 2 || actions[store.ActionRollback] != 2 || actions[store.ActionPromote] < 3 {
-		t.Errorf("audit actions %v, want 2 gates, 2 rollbacks, 3+ promotions", actions)
+	if actions[store.ActionGate] != 2 || actions[store.ActionRollback] != 2 || actions[store.ActionPromote] < 3 || actions[store.ActionActivate] != 5 || actions[store.ActionFail] != 1 {
+		t.Errorf("audit actions %v, want 2 gates, 2 rollbacks, 3+ promotions, 5 activations (2, 3, 4, 8, 9), 1 failed self-test", actions)
 	}
 
-	// 7. A restart runs the store's active version, re-verified.
+	// 7. An operator's rollback returns to 8.0.0.
+	rg.command("rb", fleet.VerbModelRollback, map[string]any{"model": "pump"})
+	if res := rg.final("rb"); res.Status != fleet.ResultDone || res.Result["version"] != "8.0.0" {
+		t.Fatalf("model.rollback: %+v", res)
+	}
+	rg.waitState("8.0.0", fleet.ModelRolledBack)
+
+	// 8. A restart runs the store's active version, re-verified.
 	h.stop(t, context.Canceled)
 	h2 := rg.start()
-	if cur := h2.a.pipes[0].runners[0].Current(); cur.Version != "9.0.0" || cur.State != fleet.ModelActive {
+	if cur := h2.a.pipes[0].runners[0].Current(); cur.Version != "8.0.0" || cur.State != fleet.ModelActive || cur.Previous != "9.0.0" {
 		t.Fatalf("after restart: %+v", cur)
 	}
 	n = rg.nScores()
-	uplinktest.WaitFor(t, 30*time.Second, "9.0.0 scoring after the restart", func() bool { return rg.scoredSince(n, "9.0.0") >= 2 })
+	uplinktest.WaitFor(t, 30*time.Second, "8.0.0 scoring after the restart", func() bool { return rg.scoredSince(n, "8.0.0") >= 2 })
 }
 
 // An agent stopped in the middle of a transfer resumes the deployment at
