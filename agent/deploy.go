@@ -416,7 +416,11 @@ func (a *Agent) deploy(ctx context.Context, r *runner, d *deployment, in deployI
 		lm.close()
 		return nil, nil, nil, markFailed(stepSelfTest, err)
 	}
-	lm.state = slotState{Version: m.Version, Previous: cur.Version, State: fleet.ModelProbation}
+	previous := cur.Version
+	if cur.State == fleet.ModelFailed {
+		previous = "" // nothing was scoring
+	}
+	lm.state = slotState{Version: m.Version, Previous: previous, State: fleet.ModelProbation}
 
 	t0 := time.Now()
 	prev, err = r.OfferKeep(ctx, lm)
@@ -436,17 +440,17 @@ func (a *Agent) deploy(ctx context.Context, r *runner, d *deployment, in deployI
 		return nil, nil, nil, markFailed(stepActivate, err)
 	}
 	a.statusDirty.Store(true)
-	res = map[string]any{"model": r.cfg.Name, "version": m.Version, "previous": cur.Version, "key_id": vb.keyID,
+	res = map[string]any{"model": r.cfg.Name, "version": m.Version, "previous": previous, "key_id": vb.keyID,
 		"self_test":      map[string]any{"vectors": st.Vectors, "max_error": st.MaxError},
 		"latency_p50_us": st.P50.Microseconds(), "latency_p99_us": st.P99.Microseconds(),
 		"swap_ms": float64(swap.Microseconds()) / 1000}
-	a.log.Info("model version deployed; on probation", "model", r.cfg.Name, "version", m.Version, "previous", cur.Version,
+	a.log.Info("model version deployed; on probation", "model", r.cfg.Name, "version", m.Version, "previous", previous,
 		"key_id", vb.keyID, "vectors", st.Vectors, "latency_p99", st.P99, "swap", swap, "took", time.Since(began))
 	ev := map[string]any{"step": "active", "key_id": vb.keyID, "lineage": audit.Lineage}
 	for k, v := range res {
 		ev[k] = v
 	}
-	a.event(fleet.EventDeployment, "info", r.cfg.Name, fmt.Sprintf("model %s %s deployed (previous %s), on probation", r.cfg.Name, m.Version, cur.Version), ev)
+	a.event(fleet.EventDeployment, "info", r.cfg.Name, fmt.Sprintf("model %s %s deployed (previous %q), on probation", r.cfg.Name, m.Version, previous), ev)
 	return res, lm, prev, nil
 }
 

@@ -42,6 +42,9 @@ type otaRig struct {
 	backend  resultLog
 	watch    statusWatch
 
+	// bundleOnly configures model pump as `bundle: pump`, no file.
+	bundleOnly bool
+
 	mu     sync.Mutex
 	scores []fleet.Score
 }
@@ -82,6 +85,18 @@ func newOTARig(t *testing.T, device string) *otaRig {
 // "1" of model pump, bundles trusted from rg's key, a short probation.
 func (rg *otaRig) yaml() string {
 	info := demomodel.Info()
+	if rg.bundleOnly {
+		return fmt.Sprintf(`device: %s
+state_dir: %q
+mqtt: {broker: %q}
+trust: {model_keys: [%q]}
+probation: {duration: 1s, windows: 6}
+sensors:
+  - {name: pump, driver: sim, rate: %g, options: {seed: 7, realtime: true}}
+models:
+  - {name: pump, bundle: pump, sensor: pump}
+`, rg.device, rg.stateDir, rg.url, rg.pubKey, info.Rate)
+	}
 	return fmt.Sprintf(`device: %s
 state_dir: %q
 mqtt: {broker: %q}
@@ -212,6 +227,23 @@ func (rg *otaRig) publishChunks(raw []byte, chunk int64) artifact.Meta {
 	return meta
 }
 
+// spoolWrite hands a bundle to the agent as `axle model install` does:
+// a hidden temp file renamed into the spool.
+func (rg *otaRig) spoolWrite(name string, raw []byte) {
+	rg.t.Helper()
+	spool := filepath.Join(rg.stateDir, "spool")
+	if err := os.MkdirAll(spool, 0o750); err != nil {
+		rg.t.Fatal(err)
+	}
+	tmp := filepath.Join(spool, "."+name+".axb.tmp")
+	if err := os.WriteFile(tmp, raw, 0o600); err != nil {
+		rg.t.Fatal(err)
+	}
+	if err := os.Rename(tmp, filepath.Join(spool, name+".axb")); err != nil {
+		rg.t.Fatal(err)
+	}
+}
+
 // command sends a command to the device.
 func (rg *otaRig) command(id, verb string, args any) {
 	rg.t.Helper()
@@ -292,7 +324,7 @@ func TestModelDeployLifecycle(t *testing.T) {
 	rg.command("x1", fleet.VerbModelDeploy, map[string]any{"model": "pump", "version": "2", "sha256": zero, "size": 10, "source": map[string]any{"kind": "mqtt"}, "mode": "shadow"})
 	rg.command("x2", fleet.VerbModelDeploy, map[string]any{"model": "fan", "version": "2", "sha256": zero, "size": 10, "source": map[string]any{"kind": "mqtt"}})
 	rg.command("x3", fleet.VerbModelDeploy, map[string]any{"model": "pump", "version": "2", "sha256": "abc", "size": 10, "source": map[string]any{"kind": "mqtt"}})
-	rg.command("x4", fleet.VerbModelDeploy, map[string]any{"model": "pump", "version": "2", "sha256": zero, "size": 1 << 40, "source": map[string]any{"kind": "mqtt"}})
+	rg.command("x4", fleet.VerbModelDeploy, map[string]any{"model": "pump", "version": "2", "sha256": zero, "size": int64(1) << 40, "source": map[string]any{"kind": "mqtt"}})
 	rg.command("x5", fleet.VerbModelPromote, map[string]any{"model": "pump"})
 	rg.command("x6", fleet.VerbModelRollback, map[string]any{"model": "pump"})
 	for id, want := range map[string]string{
@@ -370,8 +402,10 @@ func TestModelDeployLifecycle(t *testing.T) {
 	})
 
 	// 4. Refusals: each leaves 2.0.0 scoring.
-	other, otherSK, _ := trust.GenerateKey()
-	_ = other
+	_, otherSK, err := trust.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
 	v5 := rg.makeBundle(bundleOpts{version: "5.0.0", signWith: &otherSK})
 	rg.deploy("d5", "5.0.0", rg.publish(v5), len(v5), nil)
 	v6 := rg.makeBundle(bundleOpts{version: "6.0.0", wrongTV: true})
@@ -417,12 +451,7 @@ func TestModelDeployLifecycle(t *testing.T) {
 	// 6. Offline install through the spool.
 	v9 := rg.makeBundle(bundleOpts{version: "9.0.0"})
 	spool := filepath.Join(rg.stateDir, "spool")
-	if err := os.WriteFile(filepath.Join(spool, ".x.axb.tmp"), v9, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Rename(filepath.Join(spool, ".x.axb.tmp"), filepath.Join(spool, "x.axb")); err != nil {
-		t.Fatal(err)
-	}
+	rg.spoolWrite("x", v9)
 	var spooled fleet.Result
 	uplinktest.WaitFor(t, 60*time.Second, "the spool result", func() bool {
 		b, err := os.ReadFile(filepath.Join(spool, "x.result.json"))
@@ -554,5 +583,68 @@ func TestDeployResumesAfterRestart(t *testing.T) {
 			}
 		}
 		return false
+	})
+}
+
+// A model bound only to a bundle waits, failed with the reason, until a
+// version arrives (here through the offline spool); a first store version
+// of a model from a config file that trips a gate goes back to the file's
+// model, also after a restart.
+func TestDeployFirstVersion(t *testing.T) {
+	t.Parallel()
+	t.Run("bundle only", func(t *testing.T) {
+		t.Parallel()
+		rg := newOTARig(t, "ota-first")
+		rg.bundleOnly = true
+		h := rg.start()
+		if cur := h.a.pipes[0].runners[0].Current(); cur.State != fleet.ModelFailed || !strings.Contains(cur.Err, "no installed version") {
+			t.Errorf("before any deployment: %+v", cur)
+		}
+		v1 := rg.makeBundle(bundleOpts{version: "1.0.0"})
+		spool := filepath.Join(rg.stateDir, "spool")
+		rg.spoolWrite("a", v1)
+		var res fleet.Result
+		uplinktest.WaitFor(t, 60*time.Second, "the spool result", func() bool {
+			b, err := os.ReadFile(filepath.Join(spool, "a.result.json"))
+			return err == nil && json.Unmarshal(b, &res) == nil
+		})
+		if res.Status != fleet.ResultDone || res.Result["previous"] != "" {
+			t.Errorf("spool result: %+v", res)
+		}
+		rg.waitState("1.0.0", fleet.ModelActive)
+		// An untrusted bundle in the spool is refused with the reason.
+		_, otherSK, err := trust.GenerateKey()
+		if err != nil {
+			t.Fatal(err)
+		}
+		rg.spoolWrite("b", rg.makeBundle(bundleOpts{version: "2.0.0", signWith: &otherSK}))
+		uplinktest.WaitFor(t, 60*time.Second, "the second spool result", func() bool {
+			b, err := os.ReadFile(filepath.Join(spool, "b.result.json"))
+			return err == nil && json.Unmarshal(b, &res) == nil
+		})
+		if res.Status != fleet.ResultFailed || !strings.HasPrefix(res.Error, "verify: ") || !strings.Contains(res.Error, otherSK.ID()) {
+			t.Errorf("untrusted spool bundle: %+v", res)
+		}
+		n := rg.nScores()
+		uplinktest.WaitFor(t, 30*time.Second, "1.0.0 scoring", func() bool { return rg.scoredSince(n, "1.0.0") >= 2 })
+	})
+	t.Run("trips over a file model", func(t *testing.T) {
+		t.Parallel()
+		rg := newOTARig(t, "ota-firsttrip")
+		h := rg.start()
+		uplinktest.WaitFor(t, 30*time.Second, "scores of version 1", func() bool { return rg.scoredSince(0, "1") >= 2 })
+		bad := rg.makeBundle(bundleOpts{version: "2.0.0", normStd: 1e-300})
+		rg.deploy("f2", "2.0.0", rg.publish(bad), len(bad), nil)
+		if res := rg.final("f2"); res.Status != fleet.ResultDone || res.Result["previous"] != "1" {
+			t.Fatalf("deploy: %+v", res)
+		}
+		rg.waitState("1", fleet.ModelRolledBack)
+		h.stop(t, context.Canceled)
+		h2 := rg.start()
+		if cur := h2.a.pipes[0].runners[0].Current(); cur.Version != "1" || cur.State != fleet.ModelActive {
+			t.Errorf("after restart: %+v, want the configured file's version 1", cur)
+		}
+		n := rg.nScores()
+		uplinktest.WaitFor(t, 30*time.Second, "version 1 scoring after the restart", func() bool { return rg.scoredSince(n, "1") >= 2 })
 	})
 }

@@ -74,7 +74,6 @@ type verifiedBundle struct {
 	f     *os.File
 	b     *bundle.Bundle
 	keyID string
-	sha   string
 	size  int64
 }
 
@@ -135,6 +134,10 @@ func (a *Agent) startFromStore(ctx context.Context, r *runner) (ok bool, err err
 		}
 		return false, nil
 	}
+	if ptr.Previous == "" && r.cfg.File != "" && a.rolledBackToFile(name, ptr.Active) {
+		a.log.Warn("the store's only version of this model was rolled back; running the configured file", "model", r.cfg.Name, "version", ptr.Active, "file", r.cfg.File)
+		return false, nil
+	}
 	lm, vb, err := a.loadStored(r, ptr.Active)
 	if err != nil {
 		return true, fmt.Errorf("bundle %s %s: %w", name, ptr.Active, err)
@@ -165,6 +168,26 @@ func (a *Agent) startFromStore(ctx context.Context, r *runner) (ok bool, err err
 	a.log.Info("model loaded from the store", "model", r.cfg.Name, "version", ptr.Active, "previous", ptr.Previous,
 		"probation", ptr.Probation, "key_id", vb.keyID, "runtime", a.opts.Runtime.Name(), "inputs", lm.win.Len())
 	return true, nil
+}
+
+// rolledBackToFile reports whether version, the store's only version of
+// model name, was rolled back to the config's file after its activation
+// (see rollback): the store cannot name "no version", the audit log can.
+func (a *Agent) rolledBackToFile(name, version string) bool {
+	hist, err := a.store.History(store.Filter{Model: name, Version: version})
+	if err != nil {
+		return false
+	}
+	back := false
+	for _, e := range hist {
+		switch e.Action {
+		case store.ActionActivate:
+			back = false
+		case store.ActionRollback:
+			back = true
+		}
+	}
+	return back
 }
 
 // loadStored opens, verifies and loads a stored version for r.

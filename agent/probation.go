@@ -204,19 +204,28 @@ func (a *Agent) rollback(ctx context.Context, r *runner, lm *loadedModel, prev *
 	if err != nil {
 		return nil, err
 	}
-	if ptr.Active != version || ptr.Previous == "" {
-		return nil, fmt.Errorf("model %s: %w (active %q)", r.cfg.Name, store.ErrNoPrevious, ptr.Active)
+	if ptr.Active != version {
+		return nil, fmt.Errorf("model %s: version %s is not the active one (%q)", r.cfg.Name, version, ptr.Active)
 	}
 	back := *prev
-	if back != nil && back.cfg.Version != ptr.Previous {
+	*prev = nil
+	target, inStore := ptr.Previous, true
+	switch {
+	case target == "" && back != nil:
+		// The first store version of a model from a config file: back to
+		// that file's model. The store keeps naming the version; startup
+		// sees the rollback in the audit log and runs the file instead.
+		target, inStore = back.cfg.Version, false
+	case target == "":
+		return nil, fmt.Errorf("model %s: %w (active %q)", r.cfg.Name, store.ErrNoPrevious, ptr.Active)
+	case back != nil && back.cfg.Version != target:
 		back.close()
 		back = nil
 	}
-	*prev = nil
 	if back == nil {
 		var vb *verifiedBundle
-		if back, vb, err = a.loadStored(r, ptr.Previous); err != nil {
-			return nil, fmt.Errorf("load previous version %s: %w", ptr.Previous, err)
+		if back, vb, err = a.loadStored(r, target); err != nil {
+			return nil, fmt.Errorf("load previous version %s: %w", target, err)
 		}
 		vb.f.Close()
 	}
@@ -229,11 +238,17 @@ func (a *Agent) rollback(ctx context.Context, r *runner, lm *loadedModel, prev *
 			a.log.Error("recording a probation gate in the audit log", "model", name, "err", err)
 		}
 	}
-	if _, err := a.store.Rollback(ctx, name, store.RollbackOptions{Reject: v != nil, Audit: store.Audit{Reason: reason}}); err != nil {
+	if inStore {
+		if _, err := a.store.Rollback(ctx, name, store.RollbackOptions{Reject: v != nil, Audit: store.Audit{Reason: reason}}); err != nil {
+			back.close()
+			return nil, err
+		}
+	} else if err := a.store.Record(ctx, store.Entry{Model: name, Version: version, Action: store.ActionRollback, From: version,
+		Reason: reason + "; back to the configured file " + back.cfg.File}); err != nil {
 		back.close()
 		return nil, err
 	}
-	back.state = slotState{Version: ptr.Previous, Previous: version, State: fleet.ModelRolledBack, Err: fmt.Sprintf("version %s rolled back: %s", version, reason)}
+	back.state = slotState{Version: target, Previous: version, State: fleet.ModelRolledBack, Err: fmt.Sprintf("version %s rolled back: %s", version, reason)}
 	back.prob, back.verdictSent = nil, false
 	t0 := time.Now()
 	if err := r.Offer(ctx, back); err != nil {
@@ -242,14 +257,14 @@ func (a *Agent) rollback(ctx context.Context, r *runner, lm *loadedModel, prev *
 	}
 	swap := time.Since(t0)
 	a.statusDirty.Store(true)
-	a.log.Warn("model version rolled back", "model", r.cfg.Name, "version", version, "to", ptr.Previous, "reason", reason)
-	data := map[string]any{"model": r.cfg.Name, "version": version, "previous": ptr.Previous, "step": "rollback", "reason": reason,
+	a.log.Warn("model version rolled back", "model", r.cfg.Name, "version", version, "to", target, "reason", reason)
+	data := map[string]any{"model": r.cfg.Name, "version": version, "previous": target, "step": "rollback", "reason": reason,
 		"swap_ms": float64(swap.Microseconds()) / 1000}
 	for k, x := range details {
 		data[k] = x
 	}
-	a.event(fleet.EventDeployment, "warning", r.cfg.Name, fmt.Sprintf("model %s %s rolled back to %s: %s", r.cfg.Name, version, ptr.Previous, reason), data)
-	return map[string]any{"model": r.cfg.Name, "version": ptr.Previous, "rolled_back": version, "state": fleet.ModelRolledBack}, nil
+	a.event(fleet.EventDeployment, "warning", r.cfg.Name, fmt.Sprintf("model %s %s rolled back to %s: %s", r.cfg.Name, version, target, reason), data)
+	return map[string]any{"model": r.cfg.Name, "version": target, "rolled_back": version, "state": fleet.ModelRolledBack}, nil
 }
 
 // errNoProbation: model.promote for a version not on probation.
