@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/axle-edge/axle/agent/config"
 	"github.com/axle-edge/axle/agent/fleet"
 	"github.com/axle-edge/axle/agent/uplink"
 	"github.com/axle-edge/axle/agent/uplink/uplinktest"
@@ -460,9 +461,10 @@ func TestModelDeployLifecycle(t *testing.T) {
 	if spooled.Status != fleet.ResultDone || spooled.Result["version"] != "9.0.0" {
 		t.Errorf("spool result: %+v", spooled)
 	}
-	if _, err := os.Stat(filepath.Join(spool, "done", "x.axb")); err != nil {
-		t.Errorf("spooled bundle not moved to done/: %v", err)
-	}
+	uplinktest.WaitFor(t, 10*time.Second, "the spooled bundle moved to done/", func() bool {
+		_, err := os.Stat(filepath.Join(spool, "done", "x.axb"))
+		return err == nil
+	})
 	rg.waitState("9.0.0", fleet.ModelActive)
 
 	// The audit log has every step with the key id and lineage.
@@ -499,8 +501,9 @@ func TestModelDeployLifecycle(t *testing.T) {
 }
 
 // An agent stopped in the middle of a transfer resumes the deployment at
-// its next start, fetching only the chunks it did not have; and a torn
-// active bundle brings the agent back on the previous complete version.
+// its next start, fetching only the chunks it did not have; a version on
+// probation is watched again after a restart; and a torn active bundle
+// brings the agent back on the previous complete version.
 func TestDeployResumesAfterRestart(t *testing.T) {
 	t.Parallel()
 	rg := newOTARig(t, "ota-resume")
@@ -519,14 +522,14 @@ func TestDeployResumesAfterRestart(t *testing.T) {
 		rg.cons.Publish(t, fmt.Sprintf("axle/artifacts/%s/%d", meta.SHA256, n), true, nil)
 	}
 	rg.deploy("r1", "2.0.0", meta.SHA256, len(v2), nil)
-	progress := func(after int, cond func(done, received float64) bool) bool {
+	// progress reports whether a transfer event at or after since meets cond.
+	progress := func(since time.Time, cond func(done float64) bool) bool {
 		rg.watch.mu.Lock()
 		defer rg.watch.mu.Unlock()
-		for _, e := range rg.watch.events[min(after, len(rg.watch.events)):] {
-			if e.Kind == fleet.EventDeployment && e.Data["step"] == "fetch" {
+		for _, e := range rg.watch.events {
+			if e.Kind == fleet.EventDeployment && e.Data["step"] == "fetch" && !e.TS.Before(since) {
 				done, _ := e.Data["chunks_done"].(float64)
-				rec, _ := e.Data["received"].(float64)
-				if cond(done, rec) {
+				if cond(done) {
 					return true
 				}
 			}
@@ -534,7 +537,7 @@ func TestDeployResumesAfterRestart(t *testing.T) {
 		return false
 	}
 	uplinktest.WaitFor(t, 30*time.Second, "the first chunks fetched", func() bool {
-		return progress(0, func(done, _ float64) bool { return done >= have })
+		return progress(time.Time{}, func(done float64) bool { return done >= have })
 	})
 	h.stop(t, context.Canceled)
 	if rs := rg.backend.byID("r1"); len(rs) != 1 || rs[0].Status != fleet.ResultAccepted {
@@ -543,24 +546,39 @@ func TestDeployResumesAfterRestart(t *testing.T) {
 
 	// The rest arrives while the agent is down; the next start resumes.
 	rg.publishChunks(v2, 1<<10)
-	rg.watch.mu.Lock()
-	mark := len(rg.watch.events)
-	rg.watch.mu.Unlock()
+	mark := time.Now()
 	h2 := rg.startTuned(slow)
 	if res := rg.final("r1"); res.Status != fleet.ResultDone || res.Result["version"] != "2.0.0" {
 		t.Fatalf("resumed deployment: %+v", res)
 	}
-	if !progress(mark, func(done, rec float64) bool { return done == float64(meta.Chunks) && rec <= float64(meta.Chunks-have) }) {
-		t.Errorf("the resumed transfer fetched chunks it already had")
+	// The resumed transfer's first report already counts the chunks that
+	// were on disk.
+	if progress(mark, func(done float64) bool { return done < have }) {
+		t.Errorf("the resumed transfer reported fewer than the %d chunks it had", have)
+	}
+	if !progress(mark, func(done float64) bool { return done == float64(meta.Chunks) }) {
+		t.Errorf("no transfer report of the resumed fetch")
 	}
 	rg.waitState("2.0.0", fleet.ModelActive)
 	v3 := rg.makeBundle(bundleOpts{version: "3.0.0"})
-	rg.deploy("r3", "3.0.0", rg.publish(v3), len(v3), nil)
+	rg.deploy("r3", "3.0.0", rg.publish(v3), len(v3), map[string]any{"duration": "1h"})
 	if res := rg.final("r3"); res.Status != fleet.ResultDone {
 		t.Fatalf("deploy 3.0.0: %+v", res)
 	}
-	rg.waitState("3.0.0", fleet.ModelActive)
+	rg.waitState("3.0.0", fleet.ModelProbation)
 	h2.stop(t, context.Canceled)
+
+	// Still on probation after a restart, and watched again.
+	hp := rg.start()
+	if cur := hp.a.pipes[0].runners[0].Current(); cur.Version != "3.0.0" || cur.State != fleet.ModelProbation || cur.Previous != "2.0.0" {
+		t.Fatalf("after a restart during probation: %+v", cur)
+	}
+	rg.command("p3", fleet.VerbModelPromote, map[string]any{"model": "pump"})
+	if res := rg.final("p3"); res.Status != fleet.ResultDone {
+		t.Fatalf("model.promote after the restart: %+v", res)
+	}
+	rg.waitState("3.0.0", fleet.ModelActive)
+	hp.stop(t, context.Canceled)
 
 	// A crash tore the active bundle: the next start runs the previous
 	// complete version, re-verified, and tells the fleet.
@@ -646,5 +664,27 @@ func TestDeployFirstVersion(t *testing.T) {
 		}
 		n := rg.nScores()
 		uplinktest.WaitFor(t, 30*time.Second, "version 1 scoring after the restart", func() bool { return rg.scoredSince(n, "1") >= 2 })
+	})
+}
+
+// Deploy args are untrusted bytes: decoding and applying them never
+// panics, and what passes is a valid probation.
+func FuzzDeployArgs(f *testing.F) {
+	f.Add([]byte(`{"model":"pump","version":"2","sha256":"` + strings.Repeat("a", 64) + `","size":10,"source":{"kind":"mqtt"}}`))
+	f.Add([]byte(`{"model":"pump","probation":{"duration":"10m","windows":600,"latency_p99":"50ms","max_psi":0.25,"max_alert_rate":0.5}}`))
+	f.Add([]byte(`{"probation":{"duration":"-1s","max_alert_rate":7}}`))
+	f.Add([]byte(`{"source":{"kind":"https","url":"https://x"}} trailing`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var args deployArgs
+		if decodeArgs(b, &args) != nil {
+			return
+		}
+		base := config.Probation{Duration: time.Minute, Windows: 10}
+		p, err := args.Probation.apply(base)
+		if err == nil {
+			if err := p.Validate("p"); err != nil {
+				t.Fatalf("apply accepted an invalid probation %+v: %v", p, err)
+			}
+		}
 	})
 }

@@ -204,6 +204,9 @@ func (a *Agent) rollback(ctx context.Context, r *runner, lm *loadedModel, prev *
 	if err != nil {
 		return nil, err
 	}
+	if ptr.Active == "" {
+		return nil, fmt.Errorf("model %s: %w: no version of it was deployed", r.cfg.Name, store.ErrNoPrevious)
+	}
 	if ptr.Active != version {
 		return nil, fmt.Errorf("model %s: version %s is not the active one (%q)", r.cfg.Name, version, ptr.Active)
 	}
