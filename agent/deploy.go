@@ -412,7 +412,7 @@ func (a *Agent) deploy(ctx context.Context, r *runner, d *deployment, in deployI
 		lm.close()
 		return nil, nil, nil, markFailed(stepSelfTest, err)
 	}
-	if lm.prob, err = a.newProbation(in.probation, m); err != nil {
+	if lm.probSpec, err = a.newProbation(in.probation, m); err != nil {
 		lm.close()
 		return nil, nil, nil, markFailed(stepSelfTest, err)
 	}
@@ -422,6 +422,12 @@ func (a *Agent) deploy(ctx context.Context, r *runner, d *deployment, in deployI
 	}
 	lm.state = slotState{Version: m.Version, Previous: previous, State: fleet.ModelProbation}
 
+	// A verdict left over from an earlier version would keep this one's
+	// from being delivered.
+	select {
+	case <-r.verdicts:
+	default:
+	}
 	t0 := time.Now()
 	prev, err = r.OfferKeep(ctx, lm)
 	swap := time.Since(t0)

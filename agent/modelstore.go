@@ -146,7 +146,7 @@ func (a *Agent) startFromStore(ctx context.Context, r *runner) (ok bool, err err
 	lm.state = slotState{Version: ptr.Active, Previous: ptr.Previous, State: fleet.ModelActive}
 	if ptr.Probation {
 		// Restarted during probation: the version is watched afresh.
-		if lm.prob, err = a.newProbation(a.cfg.Probation, vb.b.Manifest); err != nil {
+		if lm.probSpec, err = a.newProbation(a.cfg.Probation, vb.b.Manifest); err != nil {
 			lm.close()
 			return true, err
 		}

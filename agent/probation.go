@@ -27,12 +27,20 @@ type verdictMsg struct {
 // a slot holds one probation at a time).
 func (r *runner) observe(w probation.Window) {
 	lm := r.lm
-	if lm.prob == nil || lm.verdictSent {
+	if lm.probSpec == nil || lm.verdictSent {
 		return
 	}
 	if lm.probDone.Load() {
-		lm.prob = nil
+		lm.probSpec, lm.prob = nil, nil
 		return
+	}
+	if lm.prob == nil {
+		p, err := probation.New(lm.probSpec.cfg, lm.probSpec.base, w.End)
+		if err != nil {
+			lm.probSpec = nil // checked by newProbation; cannot happen
+			return
+		}
+		lm.prob = p
 	}
 	v := lm.prob.Observe(w)
 	if v.Outcome == probation.Continue {
@@ -45,11 +53,17 @@ func (r *runner) observe(w probation.Window) {
 	}
 }
 
+// probSpec is a probation to start at the version's first window.
+type probSpec struct {
+	cfg  probation.Config
+	base *monitor.Baseline
+}
+
 // newProbation builds the probation of a version from the config's
 // defaults (overridden by a deploy command) and the manifest's SLO and
 // baseline. Gates need as many samples as the probation has windows at
 // most, so that a short probation judges every gate before it passes.
-func (a *Agent) newProbation(pc config.Probation, m *bundle.Manifest) (*probation.Probation, error) {
+func (a *Agent) newProbation(pc config.Probation, m *bundle.Manifest) (*probSpec, error) {
 	cfg := probation.Config{Duration: pc.Duration, MinWindows: pc.Windows, LatencySLO: pc.LatencyP99,
 		PSIMax: pc.MaxPSI, AlertRateMax: pc.MaxAlertRate}
 	if cfg.LatencySLO == 0 && m.SLO != nil {
@@ -80,11 +94,10 @@ func (a *Agent) newProbation(pc config.Probation, m *bundle.Manifest) (*probatio
 	if base == nil {
 		cfg.PSIMax = 0 // no baseline in the bundle: nothing to compare with
 	}
-	p, err := probation.New(cfg, base, a.now())
-	if err != nil {
+	if _, err := probation.New(cfg, base, time.Time{}); err != nil {
 		return nil, fmt.Errorf("probation: %w", err)
 	}
-	return p, nil
+	return &probSpec{cfg: cfg, base: base}, nil
 }
 
 // deployment is a model's deployment from the command (or spool file) to
@@ -252,7 +265,7 @@ func (a *Agent) rollback(ctx context.Context, r *runner, lm *loadedModel, prev *
 		return nil, err
 	}
 	back.state = slotState{Version: target, Previous: version, State: fleet.ModelRolledBack, Err: fmt.Sprintf("version %s rolled back: %s", version, reason)}
-	back.prob, back.verdictSent = nil, false
+	back.probSpec, back.prob, back.verdictSent = nil, nil, false
 	t0 := time.Now()
 	if err := r.Offer(ctx, back); err != nil {
 		back.close()

@@ -40,10 +40,12 @@ type loadedModel struct {
 	scorer *scoring.Scorer
 	// state is what the slot shows once this model is in (zero: active).
 	state slotState
-	// prob watches a version on probation; pipeline goroutine only.
-	// probDone, set by the deployment's watcher (promote, rollback),
-	// tells the pipeline to stop observing; verdictSent marks the verdict
-	// handed to the watcher.
+	// probSpec, when set, puts the version on probation; prob is made
+	// from it at the first window, so that probation's time runs on the
+	// sensor's clock (pipeline goroutine only). probDone, set by the
+	// deployment's watcher (promote, rollback), tells the pipeline to stop
+	// observing; verdictSent marks the verdict handed to the watcher.
+	probSpec    *probSpec
 	prob        *probation.Probation
 	probDone    atomic.Bool
 	verdictSent bool
