@@ -688,3 +688,25 @@ func FuzzDeployArgs(f *testing.F) {
 		}
 	})
 }
+
+// A chunk altered on the broker is refused at the fetch step and the
+// running version keeps scoring.
+func TestDeployRefusesTamperedChunk(t *testing.T) {
+	t.Parallel()
+	rg := newOTARig(t, "ota-tamper")
+	rg.start()
+	uplinktest.WaitFor(t, 30*time.Second, "scores of version 1", func() bool { return rg.scoredSince(0, "1") >= 2 })
+	v2 := rg.makeBundle(bundleOpts{version: "2.0.0"})
+	meta := rg.publishChunks(v2, 1<<10)
+	evil := bytes.Repeat([]byte{0x5a}, 1<<10)
+	rg.cons.Publish(t, fmt.Sprintf("axle/artifacts/%s/1", meta.SHA256), true, evil)
+	rg.deploy("t2", "2.0.0", meta.SHA256, len(v2), nil)
+	if res := rg.final("t2"); res.Status != fleet.ResultFailed || !strings.HasPrefix(res.Error, "fetch: ") || !strings.Contains(res.Error, "chunk 1") {
+		t.Errorf("tampered chunk: %+v, want failed at fetch naming chunk 1", res)
+	}
+	if cur := rg.watch.model("pump"); cur.Version != "1" {
+		t.Errorf("status after the refusal: %+v", cur)
+	}
+	n := rg.nScores()
+	uplinktest.WaitFor(t, 30*time.Second, "version 1 still scoring", func() bool { return rg.scoredSince(n, "1") >= 2 })
+}
