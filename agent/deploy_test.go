@@ -144,6 +144,7 @@ type bundleOpts struct {
 	normStd  float64 // 0: the demo's preprocessing without normalisation
 	wrongTV  bool    // the test vector's expected output is off
 	signWith *trust.SecretKey
+	hop      time.Duration // 0: 250ms
 }
 
 // makeBundle packs the demo model as model pump, version o.version, with a
@@ -173,10 +174,14 @@ func (rg *otaRig) makeBundle(o bundleOpts) []byte {
 	if o.wrongTV {
 		want = want*1.5 + 1
 	}
+	hop := 250 * time.Millisecond
+	if o.hop > 0 {
+		hop = o.hop
+	}
 	man := &bundle.Manifest{
 		V: 1, Name: "pump", Version: o.version, Created: time.Now().UTC().Truncate(time.Second),
 		Runtime: bundle.Runtime{Ops: []string{"FULLY_CONNECTED"}, ArenaBytes: 1 << 16},
-		Input: bundle.Input{Channels: info.Channels, Window: bundle.Duration(win), Hop: bundle.Duration(250 * time.Millisecond),
+		Input: bundle.Input{Channels: info.Channels, Window: bundle.Duration(win), Hop: bundle.Duration(hop),
 			Features: info.Features},
 		Output:      bundle.Output{Kind: bundle.OutputScore, Thresholds: &bundle.Thresholds{Warn: info.Warn, Alarm: info.Alarm, Raise: 2, Clear: 3}},
 		TestVectors: []bundle.TestVector{{Input: "tv0.bin", Expected: []float64{want}, Tolerance: 1e-4 * max(1, math.Abs(want))}},
@@ -645,6 +650,35 @@ func TestDeployFirstVersion(t *testing.T) {
 		}
 		n := rg.nScores()
 		uplinktest.WaitFor(t, 30*time.Second, "1.0.0 scoring", func() bool { return rg.scoredSince(n, "1.0.0") >= 2 })
+
+		// A version with another hop brings its own windower: it starts
+		// windowing at the swap, so its windows follow the last one of
+		// 1.0.0 without overlapping the swap, at its own hop.
+		rg.spoolWrite("c", rg.makeBundle(bundleOpts{version: "3.0.0", hop: 500 * time.Millisecond}))
+		uplinktest.WaitFor(t, 60*time.Second, "3 windows of 3.0.0", func() bool { return rg.scoredSince(0, "3.0.0") >= 3 })
+		rg.mu.Lock()
+		var last1 time.Time
+		var v3 []fleet.Score
+		for _, s := range rg.scores {
+			switch s.Version {
+			case "1.0.0":
+				if len(v3) > 0 {
+					t.Errorf("a 1.0.0 window after the swap to 3.0.0")
+				}
+				last1 = s.Window.Start
+			case "3.0.0":
+				v3 = append(v3, s)
+			}
+		}
+		rg.mu.Unlock()
+		if !v3[0].Window.Start.After(last1) {
+			t.Errorf("first 3.0.0 window starts %v, not after the last 1.0.0 window (%v)", v3[0].Window.Start, last1)
+		}
+		for i := 1; i < len(v3); i++ {
+			if hop := v3[i].Window.Start.Sub(v3[i-1].Window.Start); hop != 500*time.Millisecond {
+				t.Errorf("3.0.0 window %d starts %v after the previous one, want its hop 500ms", i, hop)
+			}
+		}
 	})
 	t.Run("trips over a file model", func(t *testing.T) {
 		t.Parallel()
