@@ -404,6 +404,7 @@ func (a *Agent) deploy(ctx context.Context, r *runner, d *deployment, in deployI
 	if err != nil {
 		return nil, nil, nil, markFailed(stepLoad, err)
 	}
+	lm.keyID = vb.keyID
 	st, err := selfTest(ctx, lm, vb.b)
 	if err == nil {
 		err = lm.model.Reset()

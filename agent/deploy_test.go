@@ -483,6 +483,9 @@ func TestModelDeployLifecycle(t *testing.T) {
 		if e.Action == store.ActionInstall && (e.KeyID != rg.sk.ID() || e.Lineage["training_run"] != "run-"+e.Version) {
 			t.Errorf("install entry without key id or lineage: %+v", e)
 		}
+		if e.Action == store.ActionGate && (e.KeyID != rg.sk.ID() || e.Details["gate"] == nil || e.Details["observed"] == nil) {
+			t.Errorf("gate entry without key id or figures: %+v", e)
+		}
 	}
 	if actions[store.ActionGate] != 2 || actions[store.ActionRollback] != 2 || actions[store.ActionPromote] < 3 || actions[store.ActionActivate] != 5 || actions[store.ActionFail] != 1 {
 		t.Errorf("audit actions %v, want 2 gates, 2 rollbacks, 3+ promotions, 5 activations (2, 3, 4, 8, 9), 1 failed self-test", actions)

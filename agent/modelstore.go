@@ -206,6 +206,7 @@ func (a *Agent) loadStored(r *runner, version string) (*loadedModel, *verifiedBu
 		vb.f.Close()
 		return nil, nil, err
 	}
+	lm.keyID = vb.keyID
 	return lm, vb, nil
 }
 

@@ -191,7 +191,7 @@ func (a *Agent) watchProbation(ctx context.Context, r *runner, d *deployment, lm
 func (a *Agent) promote(ctx context.Context, r *runner, lm *loadedModel, why string) (map[string]any, error) {
 	name, version := storeName(r.cfg), lm.cfg.Version
 	lm.probDone.Store(true)
-	if err := a.store.Promote(ctx, name, version, store.Audit{Reason: why}); err != nil {
+	if err := a.store.Promote(ctx, name, version, store.Audit{KeyID: lm.keyID, Reason: why}); err != nil {
 		return nil, fmt.Errorf("activate: %w", err)
 	}
 	cur := r.Current()
@@ -208,9 +208,9 @@ func (a *Agent) promote(ctx context.Context, r *runner, lm *loadedModel, why str
 // then the slot. A tripped gate (v) rejects the version for good.
 func (a *Agent) rollback(ctx context.Context, r *runner, lm *loadedModel, prev **loadedModel, v *probation.Verdict, why string) (map[string]any, error) {
 	name := storeName(r.cfg)
-	version := r.Current().Version
+	version, keyID := r.Current().Version, ""
 	if lm != nil {
-		version = lm.cfg.Version
+		version, keyID = lm.cfg.Version, lm.keyID
 		lm.probDone.Store(true)
 	}
 	ptr, err := a.store.Active(name)
@@ -250,16 +250,16 @@ func (a *Agent) rollback(ctx context.Context, r *runner, lm *loadedModel, prev *
 	if v != nil {
 		details = map[string]any{"gate": string(v.Gate), "observed": v.Observed, "limit": v.Limit, "windows": v.Windows, "detail": v.Detail}
 		reason = fmt.Sprintf("%s: observed %g, limit %g after %d windows (%s)", why, v.Observed, v.Limit, v.Windows, v.Detail)
-		if err := a.store.Record(ctx, store.Entry{Model: name, Version: version, Action: store.ActionGate, Reason: reason, Details: details}); err != nil {
+		if err := a.store.Record(ctx, store.Entry{Model: name, Version: version, Action: store.ActionGate, KeyID: keyID, Reason: reason, Details: details}); err != nil {
 			a.log.Error("recording a probation gate in the audit log", "model", name, "err", err)
 		}
 	}
 	if inStore {
-		if _, err := a.store.Rollback(ctx, name, store.RollbackOptions{Reject: v != nil, Audit: store.Audit{Reason: reason}}); err != nil {
+		if _, err := a.store.Rollback(ctx, name, store.RollbackOptions{Reject: v != nil, Audit: store.Audit{KeyID: keyID, Reason: reason}}); err != nil {
 			back.close()
 			return nil, err
 		}
-	} else if err := a.store.Record(ctx, store.Entry{Model: name, Version: version, Action: store.ActionRollback, From: version,
+	} else if err := a.store.Record(ctx, store.Entry{Model: name, Version: version, Action: store.ActionRollback, From: version, KeyID: keyID,
 		Reason: reason + "; back to the configured file " + back.cfg.File}); err != nil {
 		back.close()
 		return nil, err

@@ -38,6 +38,9 @@ type loadedModel struct {
 	win    *preprocess.Windower
 	th     scoring.Thresholds
 	scorer *scoring.Scorer
+	// keyID signed the bundle this model came from (empty for a file),
+	// for the audit log.
+	keyID string
 	// state is what the slot shows once this model is in (zero: active).
 	state slotState
 	// probSpec, when set, puts the version on probation; prob is made
