@@ -392,7 +392,7 @@ func TestModelDeployLifecycle(t *testing.T) {
 		t.Fatalf("deploy 3.0.0 (passes its self-test, fails in probation): %+v", res)
 	}
 	rg.waitState("2.0.0", fleet.ModelRolledBack)
-	if m := rg.watch.model("pump"); m.Previous != "3.0.0" || !strings.Contains(m.Error, string("non_finite_output")) {
+	if m := rg.watch.model("pump"); m.Previous != "3.0.0" || m.Gate != "non_finite_output" || !strings.Contains(m.Error, "non_finite_output") {
 		t.Errorf("status after the NaN rollback: %+v", m)
 	}
 
@@ -404,7 +404,7 @@ func TestModelDeployLifecycle(t *testing.T) {
 	}
 	uplinktest.WaitFor(t, 60*time.Second, "the latency rollback", func() bool {
 		m := rg.watch.model("pump")
-		return m.Version == "2.0.0" && m.Previous == "4.0.0" && strings.Contains(m.Error, "latency_p99")
+		return m.Version == "2.0.0" && m.Previous == "4.0.0" && m.Gate == "latency_p99" && strings.Contains(m.Error, "latency_p99")
 	})
 
 	// 4. Refusals: each leaves 2.0.0 scoring.

@@ -265,6 +265,9 @@ func (a *Agent) rollback(ctx context.Context, r *runner, lm *loadedModel, prev *
 		return nil, err
 	}
 	back.state = slotState{Version: target, Previous: version, State: fleet.ModelRolledBack, Err: fmt.Sprintf("version %s rolled back: %s", version, reason)}
+	if v != nil {
+		back.state.Gate = string(v.Gate)
+	}
 	back.probSpec, back.prob, back.verdictSent = nil, nil, false
 	t0 := time.Now()
 	if err := r.Offer(ctx, back); err != nil {

@@ -62,6 +62,7 @@ type slotState struct {
 	Previous string // the version a rollback returns to
 	State    string // fleet.ModelActive, ModelProbation, ModelRolledBack or ModelFailed
 	Err      string // why State is failed or rolled_back
+	Gate     string // the probation gate that rolled Previous back
 }
 
 // slot is the place of one configured model in its pipeline. The pipeline

@@ -106,8 +106,11 @@ type ModelStatus struct {
 	Runtime  string `json:"runtime"`
 	Delegate string `json:"delegate,omitempty"`
 	State    string `json:"state,omitempty"`
-	// Error is why the model is not scoring (State failed).
+	// Error is why the model is not scoring (State failed), or why the
+	// version named in Previous was rolled back (State rolled_back).
 	Error string `json:"error,omitempty"`
+	// Gate is the probation gate that rolled Previous back, if one did.
+	Gate string `json:"gate,omitempty"`
 }
 
 // Alert states of a score.
