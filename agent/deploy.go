@@ -385,6 +385,10 @@ func (a *Agent) deploy(ctx context.Context, r *runner, d *deployment, in deployI
 		}
 	}
 	audit := store.Audit{KeyID: vb.keyID, Lineage: lineageOf(m.Lineage)}
+	ps, err := a.newProbation(in.probation, m)
+	if err != nil {
+		return nil, nil, nil, failAt(stepVerify, err)
+	}
 
 	cur := r.Current()
 	if cur.Version == m.Version && cur.State != fleet.ModelFailed {
@@ -413,10 +417,7 @@ func (a *Agent) deploy(ctx context.Context, r *runner, d *deployment, in deployI
 		lm.close()
 		return nil, nil, nil, markFailed(stepSelfTest, err)
 	}
-	if lm.probSpec, err = a.newProbation(in.probation, m); err != nil {
-		lm.close()
-		return nil, nil, nil, markFailed(stepSelfTest, err)
-	}
+	lm.probSpec = ps
 	previous := cur.Version
 	if cur.State == fleet.ModelFailed {
 		previous = "" // nothing was scoring

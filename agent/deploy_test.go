@@ -32,7 +32,7 @@ import (
 // otaRig is a broker, a fleet backend watching one device, a publisher of
 // artifacts and a signing key: the operator's side of a deployment.
 type otaRig struct {
-	t        *testing.T
+	t        testing.TB
 	device   string
 	url      string
 	stateDir string
@@ -50,7 +50,7 @@ type otaRig struct {
 	scores []fleet.Score
 }
 
-func newOTARig(t *testing.T, device string) *otaRig {
+func newOTARig(t testing.TB, device string) *otaRig {
 	t.Helper()
 	b := uplinktest.StartBroker(t, uplinktest.BrokerOptions{})
 	pk, sk, err := trust.GenerateKey()
@@ -746,4 +746,34 @@ func TestDeployRefusesTamperedChunk(t *testing.T) {
 	}
 	n := rg.nScores()
 	uplinktest.WaitFor(t, 30*time.Second, "version 1 still scoring", func() bool { return rg.scoredSince(n, "1") >= 2 })
+}
+
+// BenchmarkDeployToActive measures a deployment of the demo model bundle
+// over MQTT chunks to a local Mosquitto, from the command to the done
+// result (fetch, verify, install, load, self-test, swap, activate), and
+// reports the swap's wait for the window boundary (swap-ms).
+func BenchmarkDeployToActive(b *testing.B) {
+	rg := newOTARig(b, "ota-bench")
+	rg.start()
+	uplinktest.WaitFor(b, 30*time.Second, "first scores", func() bool { return rg.scoredSince(0, "1") >= 1 })
+	var swapMS float64
+	b.ResetTimer()
+	for i := range b.N {
+		b.StopTimer()
+		v := fmt.Sprintf("1.%d.0", i+1)
+		raw := rg.makeBundle(bundleOpts{version: v})
+		sha := rg.publish(raw)
+		id := "bench-" + v
+		b.StartTimer()
+		rg.deploy(id, v, sha, len(raw), map[string]any{"duration": "1ms", "windows": 1})
+		res := rg.final(id)
+		b.StopTimer()
+		if res.Status != fleet.ResultDone {
+			b.Fatalf("deploy %s: %+v", v, res)
+		}
+		swapMS += res.Result["swap_ms"].(float64)
+		rg.waitState(v, fleet.ModelActive)
+		b.StartTimer()
+	}
+	b.ReportMetric(swapMS/float64(b.N), "swap-ms")
 }

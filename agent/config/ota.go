@@ -64,8 +64,8 @@ func (c *Config) validateOTA(e func(key, format string, args ...any) error) erro
 
 func (p Probation) validate(key string, e func(key, format string, args ...any) error) error {
 	switch {
-	case p.Duration < 0:
-		return e(key+".duration", "must not be negative")
+	case p.Duration <= 0:
+		return e(key+".duration", "must be positive")
 	case p.Windows < 0:
 		return e(key+".windows", "must not be negative")
 	case p.LatencyP99 < 0:

@@ -29,7 +29,7 @@ func TestOTASettings(t *testing.T) {
 		{"models_store: {keep: 1}\n", "models_store.keep: 1 must be at least 2"},
 		{"models_store: {max_bundle_bytes: 10}\n", "models_store.max_bundle_bytes: 10 is not between"},
 		{"probation: {max_alert_rate: 2}\n", "probation.max_alert_rate: 2 is not between 0 and 1"},
-		{"probation: {duration: -1s}\n", "probation.duration: must not be negative"},
+		{"probation: {duration: -1s}\n", "probation.duration: must be positive"},
 		{"trust: {model_keys: [\"\"]}\n", "trust.model_keys[0]: is empty"},
 	} {
 		_, err := Parse("axle.yaml", []byte(good+tc.add))
@@ -41,7 +41,7 @@ func TestOTASettings(t *testing.T) {
 	if _, err := Parse("axle.yaml", []byte(both)); err == nil || !strings.Contains(err.Error(), "models[0].bundle: and file are exclusive") {
 		t.Errorf("file and bundle: %v", err)
 	}
-	if err := (Probation{Windows: -1}).Validate("args field probation"); err == nil || !strings.Contains(err.Error(), "args field probation.windows") {
+	if err := (Probation{Duration: time.Minute, Windows: -1}).Validate("args field probation"); err == nil || !strings.Contains(err.Error(), "args field probation.windows") {
 		t.Errorf("Validate: %v", err)
 	}
 }
