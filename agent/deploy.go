@@ -335,7 +335,10 @@ type deployInput struct {
 func (a *Agent) deploy(ctx context.Context, r *runner, d *deployment, in deployInput) (res map[string]any, lm, prev *loadedModel, err error) {
 	name := storeName(r.cfg)
 	began := time.Now()
+	a.setStep(r, d.version, stepFetch, 0)
 	defer func() {
+		r.deploying.Store(nil)
+		a.statusDirty.Store(true)
 		if err == nil {
 			return
 		}
@@ -354,7 +357,7 @@ func (a *Agent) deploy(ctx context.Context, r *runner, d *deployment, in deployI
 		a.log.Info("model deployment: fetching", "model", r.cfg.Name, "version", in.version, "source", in.src.Kind, "bytes", in.size)
 		opts := artifact.Options{
 			Dir: filepath.Join(a.cfg.StateDir, "artifacts"), MaxSize: a.cfg.ModelsStore.MaxBundleBytes,
-			Progress: a.progressReporter(r.cfg.Name, in.version),
+			Progress: a.progressReporter(r, in.version),
 		}
 		if a.fetchTune != nil {
 			a.fetchTune(&opts)
@@ -367,6 +370,7 @@ func (a *Agent) deploy(ctx context.Context, r *runner, d *deployment, in deployI
 		defer os.Remove(path)
 	}
 
+	a.setStep(r, d.version, stepVerify, 0)
 	vb, err := a.openBundle(path)
 	if err != nil {
 		return nil, nil, nil, failAt(stepVerify, err)
@@ -394,6 +398,7 @@ func (a *Agent) deploy(ctx context.Context, r *runner, d *deployment, in deployI
 	if cur.Version == m.Version && cur.State != fleet.ModelFailed {
 		return nil, nil, nil, failAt(stepInstall, fmt.Errorf("version %s is already running", m.Version))
 	}
+	a.setStep(r, d.version, stepInstall, 0)
 	if _, err := a.store.InstallFile(ctx, name, m.Version, path, in.sha, store.InstallOptions{Audit: audit}); err != nil {
 		return nil, nil, nil, failAt(stepInstall, err)
 	}
@@ -404,11 +409,13 @@ func (a *Agent) deploy(ctx context.Context, r *runner, d *deployment, in deployI
 		return failAt(step, err)
 	}
 
+	a.setStep(r, d.version, stepLoad, 0)
 	lm, err = a.loadBundle(r, vb.b, false)
 	if err != nil {
 		return nil, nil, nil, markFailed(stepLoad, err)
 	}
 	lm.keyID = vb.keyID
+	a.setStep(r, d.version, stepSelfTest, 0)
 	st, err := selfTest(ctx, lm, vb.b)
 	if err == nil {
 		err = lm.model.Reset()
@@ -430,6 +437,7 @@ func (a *Agent) deploy(ctx context.Context, r *runner, d *deployment, in deployI
 	case <-r.verdicts:
 	default:
 	}
+	a.setStep(r, d.version, stepSwap, 0)
 	t0 := time.Now()
 	prev, err = r.OfferKeep(ctx, lm)
 	swap := time.Since(t0)
@@ -438,6 +446,7 @@ func (a *Agent) deploy(ctx context.Context, r *runner, d *deployment, in deployI
 		return nil, nil, nil, failAt(stepSwap, err)
 	}
 	r.fromStore.Store(true)
+	a.setStep(r, d.version, stepActivate, 0)
 	if err := a.store.Activate(ctx, name, m.Version, store.ActivateOptions{Probation: true, Audit: audit}); err != nil && !errors.Is(err, store.ErrPrune) {
 		// Back to what ran before: the store still names it.
 		if prev != nil {
@@ -462,9 +471,17 @@ func (a *Agent) deploy(ctx context.Context, r *runner, d *deployment, in deployI
 	return res, lm, prev, nil
 }
 
-// progressReporter logs and reports a transfer at most every 10 %.
-func (a *Agent) progressReporter(model, version string) func(artifact.Progress) {
+// setStep shows a deployment's step in the status.
+func (a *Agent) setStep(r *runner, version, step string, percent int64) {
+	r.deploying.Store(&fleet.DeploymentStatus{Version: version, Step: step, Percent: percent})
+	a.statusDirty.Store(true)
+}
+
+// progressReporter logs and reports a transfer (events, status) at most
+// every 10 %.
+func (a *Agent) progressReporter(r *runner, version string) func(artifact.Progress) {
 	next := int64(0)
+	model := r.cfg.Name
 	return func(p artifact.Progress) {
 		if p.Total <= 0 {
 			return
@@ -474,6 +491,7 @@ func (a *Agent) progressReporter(model, version string) func(artifact.Progress) 
 			return
 		}
 		next = pct/10*10 + 10
+		a.setStep(r, version, stepFetch, pct)
 		a.log.Info("model deployment: transfer", "model", model, "version", version, "percent", pct, "bytes", p.Done, "total", p.Total)
 		a.event(fleet.EventDeployment, "info", model, fmt.Sprintf("model %s %s: %d%% transferred", model, version, pct),
 			map[string]any{"model": model, "version": version, "step": stepFetch, "percent": pct, "bytes": p.Done, "total": p.Total,

@@ -547,6 +547,10 @@ func TestDeployResumesAfterRestart(t *testing.T) {
 	uplinktest.WaitFor(t, 30*time.Second, "the first chunks fetched", func() bool {
 		return progress(time.Time{}, func(done float64) bool { return done >= have })
 	})
+	uplinktest.WaitFor(t, 30*time.Second, "the transfer's progress in the status", func() bool {
+		d := rg.watch.model("pump").Deployment
+		return d != nil && d.Version == "2.0.0" && d.Step == "fetch" && d.Percent >= 100*have/int64(meta.Chunks)
+	})
 	h.stop(t, context.Canceled)
 	if rs := rg.backend.byID("r1"); len(rs) != 1 || rs[0].Status != fleet.ResultAccepted {
 		t.Fatalf("results before the restart: %+v, want only accepted", rs)
@@ -568,6 +572,9 @@ func TestDeployResumesAfterRestart(t *testing.T) {
 		t.Errorf("no transfer report of the resumed fetch")
 	}
 	rg.waitState("2.0.0", fleet.ModelActive)
+	if d := rg.watch.model("pump").Deployment; d != nil {
+		t.Errorf("status still shows a deployment after it ended: %+v", d)
+	}
 	v3 := rg.makeBundle(bundleOpts{version: "3.0.0"})
 	rg.deploy("r3", "3.0.0", rg.publish(v3), len(v3), map[string]any{"duration": "1h"})
 	if res := rg.final("r3"); res.Status != fleet.ResultDone {

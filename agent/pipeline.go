@@ -102,6 +102,8 @@ type runner struct {
 	fromStore atomic.Bool
 	// verdicts carries a probation's final verdict to its watcher.
 	verdicts chan verdictMsg
+	// deploying is the deployment in progress, for the status.
+	deploying atomic.Pointer[fleet.DeploymentStatus]
 }
 
 func (a *Agent) setupPipelines(ctx context.Context) error {

@@ -111,6 +111,8 @@ type ModelStatus struct {
 	Error string `json:"error,omitempty"`
 	// Gate is the probation gate that rolled Previous back, if one did.
 	Gate string `json:"gate,omitempty"`
+	// Deployment is a deployment of this model in progress.
+	Deployment *DeploymentStatus `json:"deployment,omitempty"`
 }
 
 // Alert states of a score.
