@@ -22,7 +22,9 @@ import (
 	"github.com/axle-edge/axle/agent/fleet"
 	"github.com/axle-edge/axle/agent/monitor"
 	"github.com/axle-edge/axle/agent/uplink"
+	"github.com/axle-edge/axle/firmware/artifact"
 	"github.com/axle-edge/axle/models"
+	"github.com/axle-edge/axle/models/store"
 	"github.com/axle-edge/axle/sensors"
 	"github.com/axle-edge/axle/sensors/quality"
 	"github.com/axle-edge/axle/trust"
@@ -52,6 +54,9 @@ type Options struct {
 	// ModelPoll is how often the file of a model that failed to load is
 	// checked for a change (then loaded again); default 5s.
 	ModelPoll time.Duration
+	// SpoolPoll is how often the offline install spool is checked;
+	// default 1s.
+	SpoolPoll time.Duration
 }
 
 const (
@@ -78,6 +83,21 @@ type Agent struct {
 
 	pipes     []*pipeline
 	modelPoll time.Duration
+
+	// Model deployment: the store under <state_dir>/models, the keys its
+	// bundles must be signed with (nil: none trusted), the deployment of
+	// each model in progress or on probation, and the goroutines running
+	// them (jobs, waited for at stop).
+	store             *store.Store
+	modelKeys         *trust.Keyring
+	password          string // the broker password, for artifact transfers
+	deployMu          sync.Mutex
+	deployments       map[*runner]*deployment
+	jobs              sync.WaitGroup
+	pendingProbations []pendingProbation // found at setup, watched by run
+	spoolPoll         time.Duration
+	// fetchTune, when set (tests), adjusts artifact transfers' timeouts.
+	fetchTune func(*artifact.Options)
 
 	// events queues events for eventLoop, so that nobody who reports one
 	// (a sensor goroutine above all) waits for the outbox's fsync.
@@ -129,6 +149,8 @@ func setup(ctx context.Context, opts Options) (_ *Agent, err error) {
 		opts: opts, cfg: cfg, log: opts.Logger, now: opts.Now,
 		topics:      fleet.Topics{Prefix: cfg.MQTT.Prefix, Device: cfg.Device},
 		modelPoll:   opts.ModelPoll,
+		spoolPoll:   opts.SpoolPoll,
+		deployments: map[*runner]*deployment{},
 		events:      make(chan fleet.Event, eventQueueLen),
 		healthStall: healthStall,
 	}
@@ -138,6 +160,9 @@ func setup(ctx context.Context, opts Options) (_ *Agent, err error) {
 	}
 	if a.modelPoll <= 0 {
 		a.modelPoll = defaultModelPoll
+	}
+	if a.spoolPoll <= 0 {
+		a.spoolPoll = time.Second
 	}
 	a.started = a.now()
 	defer func() {
@@ -166,6 +191,9 @@ func setup(ctx context.Context, opts Options) (_ *Agent, err error) {
 		return nil, err
 	}
 
+	if err := a.openModelStore(ctx); err != nil {
+		return nil, err
+	}
 	if err := a.setupPipelines(ctx); err != nil {
 		return nil, err
 	}
@@ -178,6 +206,7 @@ func setup(ctx context.Context, opts Options) (_ *Agent, err error) {
 		}
 		password = string(trimNewline(b))
 	}
+	a.password = password
 	subs := []string{a.topics.Command(), a.topics.AllCommand()}
 	for _, g := range cfg.MQTT.Groups {
 		subs = append(subs, a.topics.GroupCommand(g))
@@ -267,6 +296,17 @@ func (a *Agent) run(ctx context.Context) error {
 	netWG.Go(func() { a.watchModels(netCtx) })
 	netWG.Go(func() { a.commandLoop(netCtx) })
 	netWG.Go(func() { a.housekeeping(netCtx) })
+	netWG.Go(func() { a.watchSpool(netCtx) })
+	for _, pp := range a.pendingProbations {
+		d, err := a.claim(pp.r, pp.version)
+		if err != nil {
+			continue
+		}
+		a.log.Info("model version still on probation after a restart; watching it again", "model", pp.r.cfg.Name, "version", pp.version)
+		a.jobs.Go(func() { a.watchProbation(netCtx, pp.r, d, pp.lm, nil) })
+	}
+	a.pendingProbations = nil
+	a.resumeDeployments(netCtx)
 	if a.metricsLn != nil {
 		srv := &http.Server{Handler: monitor.Handler(a.snapshot), ReadHeaderTimeout: 5 * time.Second}
 		netWG.Go(func() { srv.Serve(a.metricsLn) })
@@ -296,6 +336,7 @@ func (a *Agent) run(ctx context.Context) error {
 	// for its PUBACK before its clean DISCONNECT.
 	stopNet()
 	netWG.Wait()
+	a.jobs.Wait()
 	a.drainEvents()
 	a.closeAll()
 	a.log.Info("stopped", "pending_records", a.pendingAtClose)
@@ -423,8 +464,8 @@ func (a *Agent) status(state string) fleet.Status {
 		s.Sensors = append(s.Sensors, p.spec.Name)
 		for _, r := range p.runners {
 			cur := r.Current()
-			s.Models = append(s.Models, fleet.ModelStatus{Name: r.cfg.Name, Version: cur.Version, Runtime: a.opts.Runtime.Name(),
-				State: cur.State, Error: cur.Err})
+			s.Models = append(s.Models, fleet.ModelStatus{Name: r.cfg.Name, Version: cur.Version, Previous: cur.Previous,
+				Runtime: a.opts.Runtime.Name(), State: cur.State, Error: cur.Err, Gate: cur.Gate, Deployment: r.deploying.Load()})
 		}
 	}
 	return s

@@ -22,6 +22,24 @@
 // with backoff after an error, and the systemd watchdog is fed only while
 // pipelines, outbox and delivery make progress (see health).
 //
+// Model deployment (deploy.go, modelstore.go, probation.go, spool.go):
+//
+//	model.deploy ──► journal ──► accepted ──► deployment goroutine (one per model):
+//	   fetch (artifact, MQTT chunks or HTTPS, resumable) ──► verify (trusted
+//	   keys, hashes, name/version) ──► store.Install ──► load ──► self_test
+//	   (test vectors, latency) ──► swap (slot Offer at a window boundary) ──►
+//	   store.Activate{Probation} ──► done result ──► probation watcher
+//	pipeline: every window of the version on probation ──► probation.Observe
+//	   ──► final verdict (non-blocking) ──► watcher: Passed → store.Promote,
+//	   Tripped → store.Rollback{Reject} + swap back to the kept previous model
+//	<state_dir>/spool/*.axb ──► same steps ──► <name>.result.json, done/
+//
+// Any failed step leaves the running version untouched and answers
+// "failed" with "<step>: <reason>". At startup every model with an active
+// version in <state_dir>/models runs that version, re-verified; a version
+// still on probation is watched again, and a deployment cut by a stop
+// resumes from the deployment journal.
+//
 // Shutdown runs upstream first: sensors stop, pipelines drain their last
 // chunks, delivery stops (undelivered records stay in the outbox), the
 // uplink publishes the offline status with the stop reason, waits for its

@@ -26,7 +26,7 @@ type runHarness struct {
 }
 
 // setupAgent parses yamlText and sets the agent up (not running yet).
-func setupAgent(t *testing.T, yamlText string, opts Options) *runHarness {
+func setupAgent(t testing.TB, yamlText string, opts Options) *runHarness {
 	t.Helper()
 	cfg, err := config.Parse("test.yaml", []byte(yamlText))
 	if err != nil {
@@ -54,7 +54,7 @@ func setupAgent(t *testing.T, yamlText string, opts Options) *runHarness {
 }
 
 // start runs the agent; the test's cleanup stops it if the test did not.
-func (h *runHarness) start(t *testing.T) {
+func (h *runHarness) start(t testing.TB) {
 	t.Helper()
 	ctx, cancel := context.WithCancelCause(context.Background())
 	h.cancel = cancel
@@ -68,7 +68,7 @@ func (h *runHarness) start(t *testing.T) {
 }
 
 // stop stops the agent with cause and waits for run to return (once).
-func (h *runHarness) stop(t *testing.T, cause error) {
+func (h *runHarness) stop(t testing.TB, cause error) {
 	t.Helper()
 	if h.done == nil {
 		return

@@ -15,6 +15,7 @@ import (
 	"github.com/axle-edge/axle/agent/config"
 	"github.com/axle-edge/axle/agent/fleet"
 	"github.com/axle-edge/axle/agent/monitor"
+	"github.com/axle-edge/axle/agent/probation"
 	"github.com/axle-edge/axle/agent/scoring"
 	"github.com/axle-edge/axle/models/preprocess"
 	"github.com/axle-edge/axle/sensors"
@@ -80,13 +81,29 @@ type pipeline struct {
 type runner struct {
 	cfg     config.Model
 	slot    slot
-	lm      *loadedModel // nil while the model failed to load
-	win     *preprocess.Windower
+	lm      *loadedModel         // nil while the model failed to load
+	win     *preprocess.Windower // nil until a bundle model has a version
+	th      scoring.Thresholds
 	scorer  *scoring.Scorer
 	outputs []float64
 	topic   string
 	windows atomic.Uint64
 	latency monitor.Histogram // Invoke latency
+
+	// Fixed at setup: the sensor's channel names and rate (to build a
+	// bundle's windower) and the config's window length.
+	chanNames []string
+	rate      float64
+	inputLen  int
+	// spec is the windowing in use, readable off the pipeline goroutine;
+	// fromStore is set once a store version runs in the slot (the
+	// config's file is then not retried).
+	spec      atomic.Pointer[preprocess.Spec]
+	fromStore atomic.Bool
+	// verdicts carries a probation's final verdict to its watcher.
+	verdicts chan verdictMsg
+	// deploying is the deployment in progress, for the status.
+	deploying atomic.Pointer[fleet.DeploymentStatus]
 }
 
 func (a *Agent) setupPipelines(ctx context.Context) error {
@@ -129,6 +146,12 @@ func (a *Agent) setupPipelines(ctx context.Context) error {
 			}
 			r.slot.offers, r.slot.stopped = p.offers, p.done
 			p.runners = append(p.runners, r)
+			if ok, err := a.startFromStore(ctx, r); ok || err != nil {
+				if err != nil {
+					a.modelFailed(r, err)
+				}
+				continue
+			}
 			// A model that cannot be loaded does not stop the agent: its
 			// slot shows failed and watchModels retries it.
 			if r.lm, err = a.loadModel(mc, r.win.Len()); err != nil {
@@ -158,25 +181,44 @@ func (a *Agent) newRunner(mc config.Model, channelNames []string, rate float64) 
 	if rate <= 0 {
 		return nil, fmt.Errorf("sensor %q needs a rate to size the window", mc.Sensor)
 	}
-	r := &runner{cfg: mc, topic: a.topics.Scores(mc.Name)}
+	r := &runner{cfg: mc, topic: a.topics.Scores(mc.Name), chanNames: channelNames, rate: rate, verdicts: make(chan verdictMsg, 1)}
 	r.slot.state.Store(&slotState{Version: mc.Version, State: fleet.ModelFailed, Err: "not loaded yet"})
-	chans, err := preprocess.ChannelIndex(channelNames, mc.Channels)
+	var err error
+	r.th = thresholdsOf(mc)
+	if r.scorer, err = scoring.New(r.th); err != nil {
+		return nil, err
+	}
+	if mc.Bundle != "" {
+		return r, nil // windowing comes with the bundle
+	}
+	spec, err := specOf(mc, channelNames, rate)
 	if err != nil {
 		return nil, err
+	}
+	if r.win, err = preprocess.New(spec); err != nil {
+		return nil, err
+	}
+	r.spec.Store(&spec)
+	r.inputLen = r.win.Len()
+	return r, nil
+}
+
+// specOf is the windowing of mc on a sensor with these channels and rate.
+func specOf(mc config.Model, channelNames []string, rate float64) (preprocess.Spec, error) {
+	chans, err := preprocess.ChannelIndex(channelNames, mc.Channels)
+	if err != nil {
+		return preprocess.Spec{}, err
 	}
 	spec := preprocess.Spec{Channels: chans, Features: mc.Features, Rate: rate,
 		Window: int(math.Round(mc.Window.Seconds() * rate)), Hop: int(math.Round(mc.Hop.Seconds() * rate))}
 	if mc.Normalize != nil {
 		spec.Mean, spec.Std = mc.Normalize.Mean, mc.Normalize.Std
 	}
-	if r.win, err = preprocess.New(spec); err != nil {
-		return nil, err
-	}
-	r.scorer, err = scoring.New(scoring.Thresholds{Warn: mc.Thresholds.Warn, Alarm: mc.Thresholds.Alarm, Raise: mc.Thresholds.Raise, Clear: mc.Thresholds.Clear})
-	if err != nil {
-		return nil, err
-	}
-	return r, nil
+	return spec, nil
+}
+
+func thresholdsOf(mc config.Model) scoring.Thresholds {
+	return scoring.Thresholds{Warn: mc.Thresholds.Warn, Alarm: mc.Thresholds.Alarm, Raise: mc.Thresholds.Raise, Clear: mc.Thresholds.Clear}
 }
 
 // readLoop is the sensor goroutine: it reads or streams samples into chunks
@@ -360,13 +402,18 @@ func (p *pipeline) processLoop(ctx context.Context, a *Agent) {
 		if c.seq != last+1 {
 			// Chunks were dropped: no window may span the hole.
 			for _, r := range p.runners {
-				r.win.Push(0, nil, false)
+				if r.win != nil {
+					r.win.Push(0, nil, false)
+				}
 			}
 		}
 		last = c.seq
 		for i := range c.n {
 			vals := c.values[i*c.stride : (i+1)*c.stride]
 			for _, r := range p.runners {
+				if r.win == nil {
+					continue
+				}
 				ready, err := r.win.Push(c.times[i], vals, c.valid[i])
 				if err != nil {
 					a.log.Error("windowing failed", "model", r.cfg.Name, "err", err)
@@ -385,50 +432,57 @@ func (p *pipeline) processLoop(ctx context.Context, a *Agent) {
 // score runs the model on the current window and commits the result.
 func (r *runner) score(ctx context.Context, a *Agent) {
 	lm := r.lm
+	start, end := r.win.Span()
 	if err := r.win.Compute(lm.input); err != nil {
 		a.log.Error("features failed", "model", r.cfg.Name, "err", err)
+		r.observe(probation.Window{End: time.Unix(0, end), Err: err})
 		return
 	}
 	if err := preprocess.Fill(lm.model.Input(0), lm.input, lm.in); err != nil {
 		a.log.Error("filling model input failed", "model", r.cfg.Name, "err", err)
+		r.observe(probation.Window{End: time.Unix(0, end), Err: err})
 		return
 	}
 	t0 := time.Now()
 	if err := lm.model.Invoke(ctx); err != nil {
 		a.log.Error("model invoke failed", "model", r.cfg.Name, "err", err)
+		r.observe(probation.Window{End: time.Unix(0, end), Err: err})
 		return
 	}
-	r.latency.Observe(time.Since(t0))
+	took := time.Since(t0)
+	r.latency.Observe(took)
 	var err error
 	r.outputs, err = preprocess.Read(r.outputs, lm.model.Output(lm.cfg.Output.Index), lm.out)
 	if err != nil {
 		a.log.Error("reading model output failed", "model", r.cfg.Name, "err", err)
+		r.observe(probation.Window{End: time.Unix(0, end), Err: err, Latency: took})
 		return
 	}
 	r.windows.Add(1)
-	start, end := r.win.Span()
 	sc := fleet.Score{V: fleet.Version, TS: a.now().UTC(), Model: r.cfg.Name, Version: lm.cfg.Version,
 		Window: fleet.Window{Start: time.Unix(0, start).UTC(), End: time.Unix(0, end).UTC()}}
 	value := r.outputs[0]
-	if len(r.cfg.Output.Labels) > 0 {
+	if len(lm.cfg.Output.Labels) > 0 {
 		best := 0
 		for i, v := range r.outputs {
 			if v > r.outputs[best] {
 				best = i
 			}
 		}
-		sc.Label, value = r.cfg.Output.Labels[best], r.outputs[best]
+		sc.Label, value = lm.cfg.Output.Labels[best], r.outputs[best]
 		sc.Outputs = r.outputs
 	} else if len(r.outputs) > 1 {
 		sc.Outputs = r.outputs
 	}
 	if math.IsNaN(value) || math.IsInf(value, 0) {
 		a.log.Warn("model produced a non-finite score; window skipped", "model", r.cfg.Name)
+		r.observe(probation.Window{End: time.Unix(0, end), Score: value, Outputs: r.outputs, Latency: took})
 		return
 	}
 	sc.Score = &value
 	state, changed := r.scorer.Update(value)
 	sc.Alert = state
+	r.observe(probation.Window{End: time.Unix(0, end), Score: value, Outputs: r.outputs, Latency: took, Alert: state != fleet.AlertOK})
 	recs := make([]buffer.Record, 0, 2)
 	b, err := json.Marshal(sc)
 	if err != nil {
@@ -466,7 +520,7 @@ func (r *runner) alertEvent(sc fleet.Score, a *Agent) fleet.Event {
 	}
 	a.log.Info("alert state changed", "model", r.cfg.Name, "state", sc.Alert, "score", *sc.Score)
 	return fleet.Event{V: fleet.Version, TS: sc.TS, Kind: kind, Severity: sev, Source: r.cfg.Name, Message: msg,
-		Data: map[string]any{"state": sc.Alert, "score": *sc.Score, "model": r.cfg.Name, "version": r.cfg.Version}}
+		Data: map[string]any{"state": sc.Alert, "score": *sc.Score, "model": r.cfg.Name, "version": sc.Version}}
 }
 
 func (p *pipeline) close(a *Agent) {

@@ -11,6 +11,8 @@ import (
 
 	"github.com/axle-edge/axle/agent/config"
 	"github.com/axle-edge/axle/agent/fleet"
+	"github.com/axle-edge/axle/agent/probation"
+	"github.com/axle-edge/axle/agent/scoring"
 	"github.com/axle-edge/axle/models"
 	"github.com/axle-edge/axle/models/preprocess"
 )
@@ -26,15 +28,41 @@ type loadedModel struct {
 	model   models.Model
 	in, out models.TensorInfo
 	input   []float32 // window features, the model's input length
+
+	// A model from a bundle brings its own preprocessing. spec is the
+	// windowing it needs; win, when set, is a fresh windower for it,
+	// swapped in with the model (nil: the slot's windower fits and is
+	// kept, so the swap is gapless). After apply, win is the windower the
+	// model scores with. th and scorer likewise for the alert thresholds.
+	spec   preprocess.Spec
+	win    *preprocess.Windower
+	th     scoring.Thresholds
+	scorer *scoring.Scorer
+	// keyID signed the bundle this model came from (empty for a file),
+	// for the audit log.
+	keyID string
+	// state is what the slot shows once this model is in (zero: active).
+	state slotState
+	// probSpec, when set, puts the version on probation; prob is made
+	// from it at the first window, so that probation's time runs on the
+	// sensor's clock (pipeline goroutine only). probDone, set by the
+	// deployment's watcher (promote, rollback), tells the pipeline to stop
+	// observing; verdictSent marks the verdict handed to the watcher.
+	probSpec    *probSpec
+	prob        *probation.Probation
+	probDone    atomic.Bool
+	verdictSent bool
 }
 
 func (m *loadedModel) close() { m.model.Close() }
 
 // slotState is what a slot shows in the status.
 type slotState struct {
-	Version string
-	State   string // fleet.ModelActive or fleet.ModelFailed
-	Err     string // why State is failed
+	Version  string
+	Previous string // the version a rollback returns to
+	State    string // fleet.ModelActive, ModelProbation, ModelRolledBack or ModelFailed
+	Err      string // why State is failed or rolled_back
+	Gate     string // the probation gate that rolled Previous back
 }
 
 // slot is the place of one configured model in its pipeline. The pipeline
@@ -52,13 +80,27 @@ type slotOffer struct {
 	r       *runner
 	m       *loadedModel
 	applied chan struct{}
+	// old, when set, receives the model swapped out instead of it being
+	// closed (a deployment keeps it for a rollback during probation).
+	old **loadedModel
 }
 
 // Offer hands m to the pipeline and returns once the pipeline scores with
 // it (the previous model is closed by the pipeline). On error (ctx ended,
 // pipeline stopped) the caller still owns m.
 func (r *runner) Offer(ctx context.Context, m *loadedModel) error {
-	o := slotOffer{r: r, m: m, applied: make(chan struct{})}
+	return r.offer(ctx, slotOffer{r: r, m: m, applied: make(chan struct{})})
+}
+
+// OfferKeep is Offer handing back the model swapped out (nil if the slot
+// was empty) instead of closing it; the caller owns it.
+func (r *runner) OfferKeep(ctx context.Context, m *loadedModel) (*loadedModel, error) {
+	var old *loadedModel
+	err := r.offer(ctx, slotOffer{r: r, m: m, applied: make(chan struct{}), old: &old})
+	return old, err
+}
+
+func (r *runner) offer(ctx context.Context, o slotOffer) error {
 	select {
 	case r.slot.offers <- o:
 	case <-r.slot.stopped:
@@ -75,19 +117,43 @@ func (r *runner) Offer(ctx context.Context, m *loadedModel) error {
 func (r *runner) Current() slotState { return *r.slot.state.Load() }
 
 // apply swaps the offered model in; pipeline goroutine only.
+//
+// A model that brings a windower different from the slot's one starts
+// windowing afresh at the swap: its first window ends one window length
+// after the swap. One that fits the slot's windower (same channels,
+// window, hop, features and normalisation) takes over at the next window
+// boundary, so no window is dropped or scored twice.
 func (o slotOffer) apply() {
-	if o.r.lm != nil {
-		o.r.lm.close()
+	r, m := o.r, o.m
+	old := r.lm
+	if m.win != nil && m.win != r.win {
+		// It may have scored before (a rollback): drop its stale samples.
+		m.win.Push(0, nil, false)
+		r.win = m.win
+		r.spec.Store(&m.spec)
 	}
-	o.r.lm = o.m
-	o.r.slot.state.Store(&slotState{Version: o.m.cfg.Version, State: fleet.ModelActive})
+	m.win = r.win
+	if m.scorer != nil && m.th != r.th {
+		r.scorer, r.th = m.scorer, m.th
+	}
+	r.lm = m
+	st := m.state
+	if st.State == "" {
+		st = slotState{Version: m.cfg.Version, State: fleet.ModelActive}
+	}
+	r.slot.state.Store(&st)
+	if o.old != nil {
+		*o.old = old
+	} else if old != nil {
+		old.close()
+	}
 	close(o.applied)
 }
 
 // setFailed shows the slot as failed with err; the model in it, if any,
 // keeps scoring (a failed replacement does not take the slot down).
 func (r *runner) setFailed(err error) {
-	r.slot.state.Store(&slotState{Version: r.cfg.Version, State: fleet.ModelFailed, Err: err.Error()})
+	r.slot.state.Store(&slotState{Version: r.Current().Version, State: fleet.ModelFailed, Err: err.Error()})
 }
 
 // loadModel reads, loads and checks the model of mc for a window of
@@ -97,6 +163,12 @@ func (a *Agent) loadModel(mc config.Model, inputLen int) (*loadedModel, error) {
 	if err != nil {
 		return nil, err
 	}
+	return a.loadModelData(mc, data, inputLen)
+}
+
+// loadModelData loads model bytes for mc (File names them in errors) and
+// checks them against a window of inputLen values.
+func (a *Agent) loadModelData(mc config.Model, data []byte, inputLen int) (*loadedModel, error) {
 	m, err := a.opts.Runtime.Load(data, models.Options{Threads: mc.Threads})
 	if err != nil {
 		return nil, fmt.Errorf("load %s with runtime %s: %w", mc.File, a.opts.Runtime.Name(), err)
@@ -155,7 +227,7 @@ func (a *Agent) watchModels(ctx context.Context) {
 		case <-tick.C:
 		}
 		for _, r := range a.runners() {
-			if r.Current().State != fleet.ModelFailed || strings.HasPrefix(r.cfg.File, "builtin:") {
+			if r.Current().State != fleet.ModelFailed || r.cfg.File == "" || strings.HasPrefix(r.cfg.File, "builtin:") || r.fromStore.Load() {
 				continue
 			}
 			st := stampOf(r.cfg.File)
@@ -169,7 +241,7 @@ func (a *Agent) watchModels(ctx context.Context) {
 }
 
 func (a *Agent) retryModel(ctx context.Context, r *runner) {
-	lm, err := a.loadModel(r.cfg, r.win.Len())
+	lm, err := a.loadModel(r.cfg, r.inputLen)
 	if err == nil {
 		if err = r.Offer(ctx, lm); err != nil {
 			lm.close()

@@ -25,19 +25,22 @@ import (
 
 // Config is the whole configuration of one agent.
 type Config struct {
-	Device   string    `yaml:"device"`
-	StateDir string    `yaml:"state_dir"`
-	Log      Log       `yaml:"log"`
-	MQTT     MQTT      `yaml:"mqtt"`
-	Outbox   Outbox    `yaml:"outbox"`
-	Sensors  []Sensor  `yaml:"sensors"`
-	Models   []Model   `yaml:"models"`
-	Metrics  Metrics   `yaml:"metrics"`
-	Commands Commands  `yaml:"commands"`
-	API      API       `yaml:"api"`
-	Trust    Trust     `yaml:"trust"`
-	lines    lineIndex `yaml:"-"`
-	file     string    `yaml:"-"` // the name given to Parse or Finish, for errors
+	Device   string   `yaml:"device"`
+	StateDir string   `yaml:"state_dir"`
+	Log      Log      `yaml:"log"`
+	MQTT     MQTT     `yaml:"mqtt"`
+	Outbox   Outbox   `yaml:"outbox"`
+	Sensors  []Sensor `yaml:"sensors"`
+	Models   []Model  `yaml:"models"`
+	Metrics  Metrics  `yaml:"metrics"`
+	Commands Commands `yaml:"commands"`
+	API      API      `yaml:"api"`
+	// Model deployment and command signing (see ota.go).
+	Trust       Trust       `yaml:"trust"`
+	ModelsStore ModelsStore `yaml:"models_store"`
+	Probation   Probation   `yaml:"probation"`
+	lines       lineIndex   `yaml:"-"`
+	file        string      `yaml:"-"` // the name given to Parse or Finish, for errors
 }
 
 // Log configures the agent's log output.
@@ -106,9 +109,14 @@ type Range struct {
 
 // Model is one model run on one sensor's windows.
 type Model struct {
-	Name       string        `yaml:"name"`
-	Version    string        `yaml:"version"`
-	File       string        `yaml:"file"` // path to a .tflite file, or "builtin:demo"
+	Name    string `yaml:"name"`
+	Version string `yaml:"version"`
+	File    string `yaml:"file"` // path to a .tflite file, or "builtin:demo"
+	// Bundle names the model in the store (<state_dir>/models) instead of
+	// File: the active version's bundle is loaded, and window, hop,
+	// channels, features, normalize, output and thresholds come from its
+	// manifest.
+	Bundle     string        `yaml:"bundle"`
 	Sensor     string        `yaml:"sensor"`
 	Window     time.Duration `yaml:"window"`
 	Hop        time.Duration `yaml:"hop"`
@@ -311,6 +319,7 @@ func (c *Config) applyDefaults() {
 	if c.Commands.MaxExpiry == 0 {
 		c.Commands.MaxExpiry = 24 * time.Hour
 	}
+	c.applyOTADefaults()
 	for i := range c.Models {
 		md := &c.Models[i]
 		if md.Hop == 0 {
@@ -391,6 +400,9 @@ func (c *Config) validate(file string) error {
 	if err := c.API.finish(e); err != nil {
 		return err
 	}
+	if err := c.validateOTA(e); err != nil {
+		return err
+	}
 	sensors := map[string]bool{}
 	rates := map[string]float64{} // to check feature declarations against the window
 	for i, s := range c.Sensors {
@@ -427,10 +439,16 @@ func (c *Config) validate(file string) error {
 			return e(k+".name", "%q must be letters, digits, '-', '_' or '.'", m.Name)
 		case models[m.Name]:
 			return e(k+".name", "%q is used by another model", m.Name)
-		case m.File == "":
-			return e(k+".file", "is required (a .tflite path or builtin:demo)")
+		case m.File == "" && m.Bundle == "":
+			return e(k+".file", "is required (a .tflite path or builtin:demo), or bundle: the model's name in the store")
+		case m.File != "" && m.Bundle != "":
+			return e(k+".bundle", "and file are exclusive: a model comes from a file or from the store")
+		case m.Bundle != "" && fleet.ValidID(m.Bundle) != nil:
+			return e(k+".bundle", "%q must be letters, digits, '-', '_' or '.'", m.Bundle)
 		case !sensors[m.Sensor]:
 			return e(k+".sensor", "%q is not a configured sensor", m.Sensor)
+		case m.Bundle != "":
+			// Preprocessing comes from the bundle's manifest.
 		case m.Window <= 0:
 			return e(k+".window", "must be positive")
 		case m.Hop <= 0 || m.Hop > m.Window:

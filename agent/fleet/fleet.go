@@ -102,11 +102,17 @@ const (
 type ModelStatus struct {
 	Name     string `json:"name"`
 	Version  string `json:"version"`
+	Previous string `json:"previous,omitempty"` // the version a rollback returns to
 	Runtime  string `json:"runtime"`
 	Delegate string `json:"delegate,omitempty"`
 	State    string `json:"state,omitempty"`
-	// Error is why the model is not scoring (State failed).
+	// Error is why the model is not scoring (State failed), or why the
+	// version named in Previous was rolled back (State rolled_back).
 	Error string `json:"error,omitempty"`
+	// Gate is the probation gate that rolled Previous back, if one did.
+	Gate string `json:"gate,omitempty"`
+	// Deployment is a deployment of this model in progress.
+	Deployment *DeploymentStatus `json:"deployment,omitempty"`
 }
 
 // Alert states of a score.
