@@ -335,3 +335,24 @@ func FuzzDecode(f *testing.F) {
 		_ = s.Deadline()
 	})
 }
+
+// TestAbortWaitsForOutstandingDeploys: a failure aborts the wave while a
+// deploy is unanswered; when that device then reports done it must get
+// its rollback too.
+func TestAbortWaitsForOutstandingDeploys(t *testing.T) {
+	s := newState(t, 20)
+	a := s.Advance(t0)[0]
+	s.Result(a.Devices[0], a.Command, "failed", "self_test", t0)
+	if acts := s.Advance(t0); s.Phase != PhaseAborting || len(acts) != 0 {
+		t.Fatalf("phase %s actions %+v, want aborting with nothing to roll back yet", s.Phase, acts)
+	}
+	s.Result(a.Devices[1], a.Command, "done", "", t0.Add(time.Second))
+	acts := s.Advance(t0.Add(time.Second))
+	if len(acts) != 1 || !slices.Equal(acts[0].Devices, a.Devices[1:]) {
+		t.Fatalf("actions %+v, want a rollback of %s", acts, a.Devices[1])
+	}
+	answer(s, acts[0], "done", t0.Add(2*time.Second))
+	if s.Advance(t0.Add(2 * time.Second)); s.Phase != PhaseAborted {
+		t.Fatalf("phase %s", s.Phase)
+	}
+}

@@ -123,8 +123,12 @@ type State struct {
 	Wave      int                `json:"wave"` // index of the current wave
 	Reason    string             `json:"reason,omitempty"`
 	AbortedAt time.Time          `json:"aborted_at,omitzero"`
-	StartedAt time.Time          `json:"started_at"`
-	UpdatedAt time.Time          `json:"updated_at"`
+	// Driver names the operator process driving the rollout; a process
+	// seeing another driver's state stops, so resume and abort from
+	// another shell take over.
+	Driver    string    `json:"driver,omitempty"`
+	StartedAt time.Time `json:"started_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // Action is a command the driver must send now: Verb with the same
@@ -433,7 +437,9 @@ func (s *State) advanceAbort(now time.Time) []Action {
 			d.State, d.Command = DeviceRollbackSent, a.Command
 			a.Devices = append(a.Devices, id)
 		}
-		if d.State == DeviceRollbackSent {
+		// A deploy still unanswered may yet change the device: wait for
+		// it too, and roll it back if it does.
+		if d.State == DeviceRollbackSent || d.State == DeviceSent {
 			waiting++
 		}
 	}
@@ -445,8 +451,11 @@ func (s *State) advanceAbort(now time.Time) []Action {
 		return nil
 	}
 	for _, d := range s.Devices {
-		if d.State == DeviceRollbackSent {
+		switch d.State {
+		case DeviceRollbackSent:
 			d.State, d.Error = DeviceRollbackFailed, "no rollback result within "+time.Duration(s.Policy.ResultTimeout).String()
+		case DeviceSent:
+			d.State, d.Error = DeviceNoAnswer, "no result within "+time.Duration(s.Policy.ResultTimeout).String()
 		}
 	}
 	s.Phase = PhaseAborted
