@@ -208,8 +208,10 @@ func (c *Client) dispatch(m uplink.Message) {
 	}
 }
 
-// listen registers f for every message until the returned func is called.
+// Listen registers f for every message until the returned func is called.
 // f runs on the reading goroutine and must not block.
+func (c *Client) Listen(f func(Msg)) (stop func()) { return c.listen(f) }
+
 func (c *Client) listen(f func(Msg)) (stop func()) {
 	c.mu.Lock()
 	k := c.nextL
