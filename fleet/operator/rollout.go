@@ -31,6 +31,10 @@ type RolloutOptions struct {
 	// Probation, when set, is passed as the "probation" member of the
 	// model.deploy args.
 	Probation json.RawMessage
+	// PersistEvery bounds how often the retained state is republished for
+	// results alone (a 10,000-device state is about 1.5 MB); commands and
+	// phase changes are published at once. Default 2s.
+	PersistEvery time.Duration
 }
 
 // RolloutTopic is where the state of rollout id is retained.
@@ -128,6 +132,9 @@ func (c *Client) drive(ctx context.Context, s *rollout.State, first []rollout.Ac
 	if o.Tick <= 0 {
 		o.Tick = time.Second
 	}
+	if o.PersistEvery <= 0 {
+		o.PersistEvery = 2 * time.Second
+	}
 	me := newID("driver")
 	s.Driver = me
 	var (
@@ -141,7 +148,9 @@ func (c *Client) drive(ctx context.Context, s *rollout.State, first []rollout.Ac
 			}
 		}
 		topic    = c.RolloutTopic(s.ID)
-		lastPub  time.Time
+		lastPub  time.Time // UpdatedAt of the state last published
+		pubAt    time.Time // when it was published
+		lastStep string
 		lastLine string
 	)
 	stop := c.listen(func(m Msg) {
@@ -223,8 +232,10 @@ func (c *Client) drive(ctx context.Context, s *rollout.State, first []rollout.Ac
 		first = nil
 		var payload []byte
 		var err error
-		if !s.UpdatedAt.Equal(lastPub) || len(acts) > 0 {
-			lastPub = s.UpdatedAt
+		step := fmt.Sprint(s.Phase, s.Wave, s.Waves[s.Wave].Phase)
+		now := time.Now()
+		if len(acts) > 0 || step != lastStep || (!s.UpdatedAt.Equal(lastPub) && now.Sub(pubAt) >= o.PersistEvery) {
+			lastPub, pubAt, lastStep = s.UpdatedAt, now, step
 			payload, err = s.Encode()
 		}
 		line := progressLine(s)
