@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/axle-edge/axle/agent/fleet"
+	"github.com/axle-edge/axle/agent/uplink"
 )
 
 // Target is who a command goes to: Devices, or a Group, or All.
@@ -87,10 +88,44 @@ func (c *Client) sendSigned(ctx context.Context, t Target, payload []byte) error
 			topics = append(topics, fleet.Topics{Prefix: c.prefix, Device: d}.Command())
 		}
 	}
-	for _, tp := range topics {
-		if err := c.publish(ctx, tp, false, payload); err != nil {
-			return fmt.Errorf("operator: send to %s: %w", tp, err)
+	return c.publishAll(ctx, topics, payload)
+}
+
+// publishAll sends payload to every topic at QoS1 with up to the uplink's
+// in-flight limit outstanding (a wave of 5,000 devices does not wait 5,000
+// round trips), and sends again what a lost connection left unacknowledged;
+// agents deduplicate commands by id.
+func (c *Client) publishAll(ctx context.Context, topics []string, payload []byte) error {
+	for len(topics) > 0 {
+		if err := c.cl.WaitConnected(ctx); err != nil {
+			return fmt.Errorf("operator: send: %w", err)
 		}
+		type sent struct {
+			topic string
+			tok   uplink.Token
+		}
+		var pending []sent
+		var retry []string
+		for i, tp := range topics {
+			tok, err := c.cl.Publish(ctx, tp, 1, false, payload)
+			if errors.Is(err, uplink.ErrNotConnected) || errors.Is(err, uplink.ErrConnectionLost) {
+				retry = append(retry, topics[i:]...)
+				break
+			}
+			if err != nil {
+				return fmt.Errorf("operator: send to %s: %w", tp, err)
+			}
+			pending = append(pending, sent{tp, tok})
+		}
+		for _, p := range pending {
+			if err := p.tok.Wait(ctx); err != nil {
+				if ctx.Err() != nil {
+					return fmt.Errorf("operator: send to %s: %w", p.topic, err)
+				}
+				retry = append(retry, p.topic)
+			}
+		}
+		topics = retry
 	}
 	return nil
 }
