@@ -32,7 +32,7 @@ type RolloutOptions struct {
 	// model.deploy args.
 	Probation json.RawMessage
 	// PersistEvery bounds how often the retained state is republished for
-	// results alone (a 10,000-device state is about 1.5 MB); commands and
+	// results alone (a 10,000-device state is about 1.75 MB); commands and
 	// phase changes are published at once. Default 2s.
 	PersistEvery time.Duration
 }

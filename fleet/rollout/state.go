@@ -500,7 +500,7 @@ func (s *State) Counts(w int) map[DeviceState]int {
 }
 
 // MaxStateBytes bounds a retained rollout state before it is decoded
-// (10,000 devices take about 1.5 MB).
+// (10,000 devices take about 1.75 MB).
 const MaxStateBytes = 8 << 20
 
 // Encode returns the JSON form of s.
