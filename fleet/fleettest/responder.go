@@ -282,3 +282,20 @@ func Deploy(cmd fleet.Command) (DeployArgs, error) {
 	err := json.Unmarshal(cmd.Args, &a)
 	return a, err
 }
+
+// GoOffline publishes the retained offline status the broker would
+// publish from the will when the agent vanished.
+func (r *Responder) GoOffline(ctx context.Context, prefix string) error {
+	if prefix == "" {
+		prefix = fleet.DefaultPrefix
+	}
+	b, err := json.Marshal(fleet.Status{V: 1, Device: r.ID, State: fleet.StateOffline, Reason: fleet.ReasonLost, TS: time.Now().UTC()})
+	if err != nil {
+		return err
+	}
+	tok, err := r.cl.Publish(ctx, fleet.Topics{Prefix: prefix, Device: r.ID}.Status(), 1, true, b)
+	if err != nil {
+		return err
+	}
+	return tok.Wait(ctx)
+}

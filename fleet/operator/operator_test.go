@@ -369,3 +369,49 @@ func TestAbortFromAnotherShell(t *testing.T) {
 		}
 	}
 }
+
+// TestAbortOnLostDevice: a canary that goes offline during the soak stops
+// the rollout; it still gets its rollback (queued in its session).
+func TestAbortOnLostDevice(t *testing.T) {
+	e := newEnv(t)
+	devs := ids("mill", 10)
+	waves := rollout.Assign(devs, []float64{20, 100})
+	f := e.fleet(t, devs, nil, deployScript(nil))
+	c := e.dial(t, "op-lost")
+	p := policy()
+	p.Soak = rollout.Duration(time.Minute)
+	lost := waves[0][0]
+	// The listener runs on the reader: publish from a goroutine of ours.
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	var once sync.Once
+	stop := c.Listen(func(m Msg) {
+		if m.Kind == "result" && m.Device == lost && strings.Contains(string(m.Payload), `"done"`) {
+			once.Do(func() {
+				wg.Go(func() {
+					if err := f.Get(lost).GoOffline(ctxT(t), ""); err != nil {
+						t.Errorf("offline status: %v", err)
+					}
+				})
+			})
+		}
+	})
+	defer stop()
+	s, err := c.Deploy(ctxT(t), "r-lost", bundle, devs, []float64{20, 100}, p, RolloutOptions{Tick: 20 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Phase != rollout.PhaseAborted || !strings.Contains(s.Reason, lost+" lost") {
+		t.Fatalf("phase %s reason %q, want aborted with %s lost", s.Phase, s.Reason, lost)
+	}
+	for _, d := range waves[0] {
+		if f.Get(d).Verbs()[fleet.VerbModelRollback] != 1 {
+			t.Errorf("%s got %v, want a rollback", d, f.Get(d).Verbs())
+		}
+	}
+	for _, d := range waves[1] {
+		if n := len(f.Get(d).Received()); n != 0 {
+			t.Errorf("%s of wave 2 got %d commands", d, n)
+		}
+	}
+}

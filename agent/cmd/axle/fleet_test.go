@@ -16,6 +16,7 @@ import (
 	"github.com/axle-edge/axle/agent/uplink/uplinktest"
 	"github.com/axle-edge/axle/firmware/artifact"
 	"github.com/axle-edge/axle/fleet/fleettest"
+	"github.com/axle-edge/axle/fleet/operator"
 	"github.com/axle-edge/axle/models/demomodel"
 	"github.com/axle-edge/axle/trust"
 )
@@ -159,5 +160,24 @@ func TestFleetDeployAndRolloutStatus(t *testing.T) {
 	}
 	if code, _, errs := e.run(t, "rollout resume", "nope"); code != 1 || !strings.Contains(errs, "no state retained") {
 		t.Fatalf("resume of an unknown rollout: %d %s", code, errs)
+	}
+}
+
+func TestWatchLines(t *testing.T) {
+	at := time.Date(2026, 12, 4, 8, 30, 0, 0, time.Local)
+	for _, tc := range []struct {
+		kind, payload, want string
+	}{
+		{"scores", `{"v":1,"model":"pump-anomaly","version":"2","score":12.5,"alert":"alarm"}`, "08:30:00 pump-07 score pump-anomaly 2 12.5  ALERT ALARM"},
+		{"scores", `{"v":1,"model":"kws","version":"1","label":"yes","alert":"ok"}`, "08:30:00 pump-07 score kws 1 yes"},
+		{"events", `{"v":1,"kind":"sensor_fault","severity":"warning","message":"i2c timeout"}`, "08:30:00 pump-07 event sensor_fault warning: i2c timeout"},
+		{"status", `{"v":1,"device":"pump-07","state":"offline","reason":"lost"}`, "08:30:00 pump-07 status offline lost"},
+		{"scores", `{not json`, ""},
+		{"metrics", `{"v":1}`, ""},
+	} {
+		got := watchLine(operator.Msg{Kind: tc.kind, Device: "pump-07", Payload: []byte(tc.payload), At: at})
+		if got != tc.want {
+			t.Errorf("%s %s: %q, want %q", tc.kind, tc.payload, got, tc.want)
+		}
 	}
 }
