@@ -256,7 +256,7 @@ func (c *Client) drive(ctx context.Context, s *rollout.State, first []rollout.Ac
 				return s, fmt.Errorf("operator: rollout %s: %w", s.ID, err)
 			}
 			if o.Progress != nil {
-				o.Progress(fmt.Sprintf("wave %d/%d: sent %s to %d devices: %s", a.Wave+1, len(s.Waves), a.Verb, len(a.Devices), strings.Join(a.Devices, " ")))
+				o.Progress(fmt.Sprintf("wave %d/%d: sent %s to %d devices: %s", a.Wave+1, len(s.Waves), a.Verb, len(a.Devices), listSome(a.Devices, 10)))
 			}
 		}
 		if o.Progress != nil && line != lastLine {
@@ -325,4 +325,12 @@ func wait(ctx context.Context, wake <-chan struct{}, tick <-chan time.Time, dead
 	case <-tick:
 	}
 	return nil
+}
+
+// listSome joins up to n names, so a wave of thousands stays one short line.
+func listSome(names []string, n int) string {
+	if len(names) <= n {
+		return strings.Join(names, " ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(names[:n], " "), len(names)-n)
 }
