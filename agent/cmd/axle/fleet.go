@@ -26,7 +26,7 @@ import (
 	"github.com/axle-edge/axle/trust"
 )
 
-const fleetUsage = `Usage: axle fleet [connection flags] SUBCOMMAND ...
+const fleetUsage = `Usage: axle fleet SUBCOMMAND [connection flags] ...
 
   devices [--group G]                              table of the retained statuses
   cmd (DEVICE... | --group G | --all) VERB [ARGS-JSON]
@@ -150,6 +150,8 @@ func readSecretKey(path string) (trust.SecretKey, error) {
 func fleetCommand(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		fmt.Fprint(stderr, fleetUsage)
+		fs, _ := fleetFlags("", "", stderr)
+		fs.PrintDefaults()
 		return 2
 	}
 	ctx, stop := signalContext()
