@@ -42,6 +42,7 @@ Usage:
   axle model history              the model store's audit log
   axle keygen [-W] -p KEY.pub -s KEY.key   minisign-compatible signing key pair
   axle cmd sign --key KEY.key CMD.json     sign a fleet command
+  axle fleet devices|cmd|deploy|rollout|watch ...   operate a fleet over its MQTT broker
   axle sensors list               drivers in this binary and buses on this machine
   axle sensors read NAME --config FILE   print live samples of one configured sensor
   axle version                    print the version
@@ -78,6 +79,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return keygenCommand(args[1:], stdout, stderr)
 	case "sensors":
 		return sensorsCommand(args[1:], stdout, stderr)
+	case "fleet":
+		return fleetCommand(args[1:], stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintf(stdout, "axle %s %s/%s %s\n", version, runtime.GOOS, runtime.GOARCH, runtime.Version())
 		return 0
