@@ -266,7 +266,6 @@ func fleetDevices(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	return tw.Flush()
 }
 
-
 func fleetCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, fc := fleetFlags("cmd", "cmd (DEVICE... | --group G | --all) VERB [ARGS-JSON]", stderr)
 	group := fs.String("group", "", "send to this group's topic")
