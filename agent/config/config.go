@@ -34,6 +34,7 @@ type Config struct {
 	Models   []Model   `yaml:"models"`
 	Metrics  Metrics   `yaml:"metrics"`
 	Commands Commands  `yaml:"commands"`
+	Update   Update    `yaml:"update"`
 	lines    lineIndex `yaml:"-"`
 	file     string    `yaml:"-"` // the name given to Parse or Finish, for errors
 }
@@ -309,6 +310,7 @@ func (c *Config) applyDefaults() {
 	if c.Commands.MaxExpiry == 0 {
 		c.Commands.MaxExpiry = 24 * time.Hour
 	}
+	c.Update.applyDefaults()
 	for i := range c.Models {
 		md := &c.Models[i]
 		if md.Hop == 0 {
@@ -382,6 +384,9 @@ func (c *Config) validate(file string) error {
 	}
 	if c.Commands.MaxExpiry < time.Minute || c.Commands.MaxExpiry > 30*24*time.Hour {
 		return e("commands.max_expiry", "%s is not between 1m and 720h", c.Commands.MaxExpiry)
+	}
+	if err := c.Update.validate(e); err != nil {
+		return err
 	}
 	sensors := map[string]bool{}
 	rates := map[string]float64{} // to check feature declarations against the window
