@@ -51,6 +51,8 @@ type Options struct {
 	// ModelPoll is how often the file of a model that failed to load is
 	// checked for a change (then loaded again); default 5s.
 	ModelPoll time.Duration
+	// Update enables agent.update and agent.rollback (see update.go).
+	Update Update
 }
 
 const (
@@ -104,6 +106,8 @@ type Agent struct {
 	// republish the retained status (storage state changed).
 	appendErrors atomic.Uint64
 	statusDirty  atomic.Bool
+
+	upd updates // agent.update and agent.rollback jobs (update.go)
 }
 
 // Run starts the agent and blocks until ctx is cancelled (returns nil) or
@@ -129,6 +133,7 @@ func setup(ctx context.Context, opts Options) (_ *Agent, err error) {
 		modelPoll:   opts.ModelPoll,
 		events:      make(chan fleet.Event, eventQueueLen),
 		healthStall: healthStall,
+		upd:         newUpdates(),
 	}
 	a.healthy.Store(true)
 	if a.now == nil {
@@ -249,6 +254,9 @@ func (a *Agent) logConn(ev uplink.ConnEvent) {
 
 // run starts the goroutines and shuts them down in order when ctx ends.
 func (a *Agent) run(ctx context.Context) error {
+	// An update job ends the run through restart, with its cause (update.go).
+	ctx, restart := context.WithCancelCause(ctx)
+	defer restart(nil)
 	sensCtx, stopSensors := context.WithCancel(context.WithoutCancel(ctx))
 	netCtx, stopNet := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopSensors()
@@ -265,6 +273,7 @@ func (a *Agent) run(ctx context.Context) error {
 	netWG.Go(func() { a.watchModels(netCtx) })
 	netWG.Go(func() { a.commandLoop(netCtx) })
 	netWG.Go(func() { a.housekeeping(netCtx) })
+	netWG.Go(func() { a.updateLoop(netCtx, restart) })
 	if a.metricsLn != nil {
 		srv := &http.Server{Handler: monitor.Handler(a.snapshot), ReadHeaderTimeout: 5 * time.Second}
 		netWG.Go(func() { srv.Serve(a.metricsLn) })
@@ -297,7 +306,7 @@ func (a *Agent) run(ctx context.Context) error {
 	a.drainEvents()
 	a.closeAll()
 	a.log.Info("stopped", "pending_records", a.pendingAtClose)
-	return nil
+	return a.afterRun(context.Cause(ctx))
 }
 
 // stopReason is the offline status's reason for a stop through ctx: its

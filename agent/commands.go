@@ -101,6 +101,8 @@ func (a *Agent) handleCommand(ctx context.Context, topic string, payload []byte)
 		a.result(ctx, fleet.Result{ID: cmd.ID, Status: fleet.ResultDone, Result: map[string]any{"agent": a.opts.Version, "device": a.cfg.Device}})
 	case fleet.VerbSimFault:
 		a.result(ctx, a.handleSimFault(cmd))
+	case fleet.VerbAgentUpdate, VerbAgentRollback:
+		a.submitUpdate(ctx, cmd)
 	default:
 		a.result(ctx, fleet.Result{ID: cmd.ID, Status: fleet.ResultRejected,
 			Error: errors.New("verb " + cmd.Verb + " is not supported by this agent version").Error()})

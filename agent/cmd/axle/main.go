@@ -138,6 +138,11 @@ func agentCommand(args []string, stderr io.Writer) int {
 	defer stop()
 	opts := agentOptions(cfg, log)
 	opts.OnReady = agent.NotifyReady
+	upd, code, exit := bootUpdate(cfg, log) // update.go: before the agent starts
+	if exit {
+		return code
+	}
+	opts.Update = upd
 	buses, closeBuses, err := openBuses(cfg)
 	if err != nil {
 		log.Error("hardware buses unavailable", "err", err)
@@ -146,6 +151,10 @@ func agentCommand(args []string, stderr io.Writer) int {
 	defer closeBuses()
 	opts.Buses = buses
 	if err := agent.Run(ctx, opts); err != nil {
+		if code, ok := updateExit(err); ok {
+			log.Info("exiting for the agent update", "reason", err, "exit_status", code)
+			return code
+		}
 		log.Error("agent failed", "err", err)
 		if config.IsConfigError(err) {
 			return exitConfig
