@@ -493,6 +493,14 @@ func (a *Agent) runUpdate(ctx context.Context, cmd fleet.Command, args *updateAr
 	if err != nil {
 		return fail(fmt.Errorf("agent.update: update.keys: %w", err))
 	}
+	// Cheap checks before megabytes are fetched; Verify checks it all again.
+	if ps, err := trust.ParseSignature(args.sig); err != nil {
+		return fail(fmt.Errorf("agent.update: signature: %w", err))
+	} else if !slices.Contains(kr.IDs(), ps.KeyID) {
+		return fail(fmt.Errorf("agent.update: signature: %w %s; trusted: %s", trust.ErrUntrustedKey, ps.KeyID, strings.Join(kr.IDs(), ", ")))
+	} else if !slices.Contains(strings.Fields(ps.TrustedComment), "version:"+args.Version) {
+		return fail(fmt.Errorf("agent.update: signature: trusted comment %q does not say version:%s", clipArg(ps.TrustedComment), args.Version))
+	}
 	verify := func(path string) error { return verifyBinary(kr, path, args.sig, args.Version) }
 	dir := filepath.Join(a.cfg.StateDir, "artifacts")
 	if err := os.MkdirAll(dir, 0o750); err != nil {
