@@ -592,8 +592,17 @@ func (a *Agent) fetchArtifact(ctx context.Context, dir, what, version, sha strin
 		a.event(fleet.EventUpdate, "info", "update", fmt.Sprintf("fetching agent %s %s: %d of %d bytes", what, version, p.Done, p.Total),
 			map[string]any{"result": "fetching", "what": what, "new": version, "done": p.Done, "total": p.Total})
 	}
-	return artifact.Fetch(ctx, src, artifact.Want{SHA256: sha, Size: size},
-		artifact.Options{Dir: dir, MaxSize: int64(a.cfg.Update.MaxSize), Progress: progress})
+	want := artifact.Want{SHA256: sha, Size: size}
+	opts := artifact.Options{Dir: dir, MaxSize: int64(a.cfg.Update.MaxSize), Progress: progress}
+	path, err := artifact.Fetch(ctx, src, want, opts)
+	if err != nil && ctx.Err() == nil {
+		// One more try, resuming what was verified: the dedicated MQTT
+		// session may first be flooded with chunks queued for it by the
+		// previous fetch, and a message it had no room for is dropped.
+		a.log.Warn("fetching agent update failed; trying once more", "what", what, "version", version, "err", err)
+		path, err = artifact.Fetch(ctx, src, want, opts)
+	}
+	return path, err
 }
 
 // updateMQTT is the connection template of MQTT fetches: the agent's
