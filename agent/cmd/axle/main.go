@@ -131,6 +131,9 @@ func agentCommand(args []string, stderr io.Writer) int {
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, "axle agent: configuration error:", err)
+		if code, ok := rollbackOnConfigError(*cfgPath, "", err, stderr); ok { // update.go
+			return code
+		}
 		return exitConfig
 	}
 	log := newLogger(stderr, cfg.Log.Level, cfg.Log.Format)

@@ -1,9 +1,14 @@
 package main
 
 import (
+	"context"
 	"errors"
+	"fmt"
+	"io"
 	"log/slog"
 	"os"
+
+	"gopkg.in/yaml.v3"
 
 	"github.com/axle-edge/axle/agent"
 	"github.com/axle-edge/axle/agent/config"
@@ -52,4 +57,42 @@ func updateExit(err error) (int, bool) {
 		return firmware.ExitUpdate, true
 	}
 	return 0, false
+}
+
+// rollbackOnConfigError handles a version on probation that rejects the
+// configuration the previous version ran with: without this it would exit
+// 78, which stops the unit with the update pending and the old binary set
+// aside. It puts the old binary back instead, and the caller exits
+// firmware.ExitUpdate so that systemd starts it; the old version reports
+// the rollback. The state directory is read leniently from the rejected
+// file (default /var/lib/axle). target is the binary ("" = this one).
+func rollbackOnConfigError(cfgPath, target string, cfgErr error, stderr io.Writer) (int, bool) {
+	stateDir := "/var/lib/axle"
+	if data, err := os.ReadFile(cfgPath); err == nil {
+		var v struct {
+			StateDir string `yaml:"state_dir"`
+		}
+		if yaml.Unmarshal(data, &v) == nil && v.StateDir != "" {
+			stateDir = v.StateDir
+		}
+	}
+	fw, err := firmware.Open(firmware.Config{Target: target, StateDir: stateDir})
+	if err != nil {
+		return 0, false
+	}
+	p := fw.State().Pending
+	if p == nil || p.Version != version {
+		return 0, false
+	}
+	d, err := fw.Rollback(context.Background(), version, "version "+version+" rejects the configuration: "+cfgErr.Error())
+	if err != nil {
+		fmt.Fprintln(stderr, "axle agent: could not put the previous binary back:", err)
+		return 0, false
+	}
+	if d.Action != firmware.Restart {
+		return 0, false
+	}
+	fmt.Fprintf(stderr, "axle agent: version %s on probation rejects the configuration; version %s is back, exiting %d so that systemd starts it\n",
+		version, p.From, firmware.ExitUpdate)
+	return firmware.ExitUpdate, true
 }
