@@ -57,6 +57,8 @@ type Options struct {
 	// SpoolPoll is how often the offline install spool is checked;
 	// default 1s.
 	SpoolPoll time.Duration
+	// Update enables agent.update and agent.rollback (see update.go).
+	Update Update
 }
 
 const (
@@ -126,6 +128,8 @@ type Agent struct {
 	// republish the retained status (storage state changed).
 	appendErrors atomic.Uint64
 	statusDirty  atomic.Bool
+
+	upd updates // agent.update and agent.rollback jobs (update.go)
 }
 
 // Run starts the agent and blocks until ctx is cancelled (returns nil) or
@@ -153,6 +157,7 @@ func setup(ctx context.Context, opts Options) (_ *Agent, err error) {
 		deployments: map[*runner]*deployment{},
 		events:      make(chan fleet.Event, eventQueueLen),
 		healthStall: healthStall,
+		upd:         newUpdates(),
 	}
 	a.healthy.Store(true)
 	if a.now == nil {
@@ -280,6 +285,9 @@ func (a *Agent) logConn(ev uplink.ConnEvent) {
 
 // run starts the goroutines and shuts them down in order when ctx ends.
 func (a *Agent) run(ctx context.Context) error {
+	// An update job ends the run through restart, with its cause (update.go).
+	ctx, restart := context.WithCancelCause(ctx)
+	defer restart(nil)
 	sensCtx, stopSensors := context.WithCancel(context.WithoutCancel(ctx))
 	netCtx, stopNet := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopSensors()
@@ -307,6 +315,7 @@ func (a *Agent) run(ctx context.Context) error {
 	}
 	a.pendingProbations = nil
 	a.resumeDeployments(netCtx)
+	netWG.Go(func() { a.updateLoop(netCtx, restart) })
 	if a.metricsLn != nil {
 		srv := &http.Server{Handler: monitor.Handler(a.snapshot), ReadHeaderTimeout: 5 * time.Second}
 		netWG.Go(func() { srv.Serve(a.metricsLn) })
@@ -340,7 +349,7 @@ func (a *Agent) run(ctx context.Context) error {
 	a.drainEvents()
 	a.closeAll()
 	a.log.Info("stopped", "pending_records", a.pendingAtClose)
-	return nil
+	return a.afterRun(context.Cause(ctx))
 }
 
 // stopReason is the offline status's reason for a stop through ctx: its

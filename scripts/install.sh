@@ -4,10 +4,28 @@
 # (no user is created and systemd is not touched then) and PREFIX moves the
 # binary (default /usr/local).
 #
-#   sudo scripts/install.sh [path/to/axle]
+#   sudo scripts/install.sh [path/to/axle]      install, or upgrade in place
+#   sudo scripts/install.sh --uninstall [--purge]   remove (--purge: also config, state, user)
 #   DESTDIR=/tmp/pkgroot PREFIX=/usr scripts/install.sh dist/axle-linux-arm64
+#
+# Self-update (agent.update) replaces the binary by renames in its own
+# directory, which ProtectSystem=strict makes read-only under /usr. So the
+# binary lives in $STATEDIR/bin (writable through the unit's
+# StateDirectory=) and $PREFIX/bin/axle is a symlink to it. SELFUPDATE=0
+# (the default when DESTDIR stages a package, which the package manager
+# updates) installs a plain file at $PREFIX/bin/axle instead; the agent then
+# refuses agent.update at staging with a read-only file system error.
 set -eu
 
+MODE=install
+PURGE=
+case "${1:-}" in
+--uninstall)
+  MODE=uninstall
+  shift
+  if [ "${1:-}" = --purge ]; then PURGE=1; shift; fi
+  ;;
+esac
 BIN=${1:-bin/axle}
 DESTDIR=${DESTDIR:-}
 PREFIX=${PREFIX:-/usr/local}
@@ -18,6 +36,31 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 
 say() { printf 'install.sh: %s\n' "$*"; }
 die() { printf 'install.sh: error: %s\n' "$*" >&2; exit 1; }
+if [ -n "$DESTDIR" ]; then SELFUPDATE=${SELFUPDATE:-0}; else SELFUPDATE=${SELFUPDATE:-1}; fi
+have_systemd() { [ -z "$DESTDIR" ] && command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; }
+
+if [ "$MODE" = uninstall ]; then
+  if [ -z "$DESTDIR" ] && [ "$(id -u)" != 0 ]; then
+    die "run as root to uninstall (or set DESTDIR)"
+  fi
+  if have_systemd; then
+    systemctl disable --now axle >/dev/null 2>&1 || true
+  fi
+  rm -f "$DESTDIR$UNITDIR/axle.service" "$DESTDIR$PREFIX/bin/axle"
+  rm -rf "$DESTDIR$STATEDIR/bin"
+  have_systemd && systemctl daemon-reload
+  say "removed the binary and the unit"
+  if [ -n "$PURGE" ]; then
+    rm -rf "$DESTDIR$SYSCONFDIR/axle" "$DESTDIR$STATEDIR"
+    if [ -z "$DESTDIR" ] && getent passwd axle >/dev/null 2>&1; then
+      userdel axle || true
+    fi
+    say "purged $DESTDIR$SYSCONFDIR/axle, $DESTDIR$STATEDIR and user axle"
+  else
+    say "kept $DESTDIR$SYSCONFDIR/axle and $DESTDIR$STATEDIR (--purge removes them)"
+  fi
+  exit 0
+fi
 
 [ -f "$BIN" ] || die "binary $BIN not found (run 'make build' or pass the path)"
 [ -f "$HERE/axle.service" ] || die "$HERE/axle.service is missing"
@@ -30,8 +73,20 @@ fi
 bindir=$PREFIX/bin
 install -d -m 0755 "$DESTDIR$bindir" "$DESTDIR$UNITDIR"
 install -d -m 0750 "$DESTDIR$SYSCONFDIR/axle" "$DESTDIR$STATEDIR"
-install -m 0755 "$BIN" "$DESTDIR$bindir/axle"
-say "binary: $DESTDIR$bindir/axle"
+# Copy then rename: a running agent keeps its old binary; the path always
+# names a whole one.
+if [ "$SELFUPDATE" = 1 ]; then
+  install -d -m 0755 "$DESTDIR$STATEDIR/bin"
+  install -m 0755 "$BIN" "$DESTDIR$STATEDIR/bin/.axle.install"
+  mv -f "$DESTDIR$STATEDIR/bin/.axle.install" "$DESTDIR$STATEDIR/bin/axle"
+  ln -sfn "$STATEDIR/bin/axle" "$DESTDIR$bindir/.axle.link"
+  mv -f "$DESTDIR$bindir/.axle.link" "$DESTDIR$bindir/axle"
+  say "binary: $DESTDIR$STATEDIR/bin/axle (self-updatable), $DESTDIR$bindir/axle links to it"
+else
+  install -m 0755 "$BIN" "$DESTDIR$bindir/.axle.install"
+  mv -f "$DESTDIR$bindir/.axle.install" "$DESTDIR$bindir/axle"
+  say "binary: $DESTDIR$bindir/axle"
+fi
 
 sed -e "s#@BINDIR@#$bindir#g" -e "s#@SYSCONFDIR@#$SYSCONFDIR#g" "$HERE/axle.service" > "$DESTDIR$UNITDIR/axle.service.tmp"
 chmod 0644 "$DESTDIR$UNITDIR/axle.service.tmp"
@@ -61,7 +116,12 @@ for g in i2c spi gpio dialout; do
 done
 chown -R axle:axle "$STATEDIR"
 chown root:axle "$SYSCONFDIR/axle" "$SYSCONFDIR/axle/axle.yaml"
-if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+if have_systemd; then
   systemctl daemon-reload
-  say "enable and start with: systemctl enable --now axle"
+  if systemctl is-active --quiet axle; then
+    systemctl restart axle
+    say "upgraded in place: axle restarted on the new binary (config and state kept)"
+  else
+    say "enable and start with: systemctl enable --now axle"
+  fi
 fi

@@ -35,6 +35,7 @@ type Config struct {
 	Metrics  Metrics  `yaml:"metrics"`
 	Commands Commands `yaml:"commands"`
 	API      API      `yaml:"api"`
+	Update   Update   `yaml:"update"`
 	// Model deployment and command signing (see ota.go).
 	Trust       Trust       `yaml:"trust"`
 	ModelsStore ModelsStore `yaml:"models_store"`
@@ -320,6 +321,7 @@ func (c *Config) applyDefaults() {
 		c.Commands.MaxExpiry = 24 * time.Hour
 	}
 	c.applyOTADefaults()
+	c.Update.applyDefaults()
 	for i := range c.Models {
 		md := &c.Models[i]
 		if md.Hop == 0 {
@@ -401,6 +403,9 @@ func (c *Config) validate(file string) error {
 		return err
 	}
 	if err := c.validateOTA(e); err != nil {
+		return err
+	}
+	if err := c.Update.validate(e); err != nil {
 		return err
 	}
 	sensors := map[string]bool{}

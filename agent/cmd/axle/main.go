@@ -143,6 +143,9 @@ func agentCommand(args []string, stderr io.Writer) int {
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, "axle agent: configuration error:", err)
+		if code, ok := rollbackOnConfigError(*cfgPath, "", err, stderr); ok { // update.go
+			return code
+		}
 		return exitConfig
 	}
 	log := newLogger(stderr, cfg.Log.Level, cfg.Log.Format)
@@ -150,6 +153,11 @@ func agentCommand(args []string, stderr io.Writer) int {
 	defer stop()
 	opts := agentOptions(cfg, log)
 	opts.OnReady = agent.NotifyReady
+	upd, code, exit := bootUpdate(cfg, log) // update.go: before the agent starts
+	if exit {
+		return code
+	}
+	opts.Update = upd
 	buses, closeBuses, err := openBuses(cfg)
 	if err != nil {
 		log.Error("hardware buses unavailable", "err", err)
@@ -158,6 +166,10 @@ func agentCommand(args []string, stderr io.Writer) int {
 	defer closeBuses()
 	opts.Buses = buses
 	if err := agent.Run(ctx, opts); err != nil {
+		if code, ok := updateExit(err); ok {
+			log.Info("exiting for the agent update", "reason", err, "exit_status", code)
+			return code
+		}
 		log.Error("agent failed", "err", err)
 		if config.IsConfigError(err) {
 			return exitConfig
