@@ -442,7 +442,7 @@ func (c *Client) connect(ctx context.Context) (*conn, bool, error) {
 	o.SetUsername(c.cfg.Username)
 	o.SetPassword(c.cfg.Password)
 	o.SetProtocolVersion(4)
-	o.SetCleanSession(false) // the broker keeps our command subscriptions and queues commands while we are away
+	o.SetCleanSession(c.cfg.CleanSession) // false for the agent: the broker keeps its command subscriptions and queues commands while it is away
 	o.SetResumeSubs(false)
 	o.SetAutoReconnect(false) // Run reconnects, with jitter, on a fresh client
 	o.SetConnectRetry(false)

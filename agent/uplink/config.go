@@ -27,6 +27,13 @@ type Config struct {
 	// KeyFile, both or neither, are the client certificate. All need a TLS
 	// Broker URL.
 	CAFile, CertFile, KeyFile string
+	// CleanSession connects without broker-side state: nothing is queued
+	// for the client while it is away and its subscriptions end with the
+	// connection. For short-lived clients (artifact transfers, operator
+	// tools), so the broker neither keeps their sessions nor floods a new
+	// connection with what was queued for an old one; the agent's own
+	// connection keeps its session to receive commands sent while away.
+	CleanSession bool
 
 	KeepAlive      time.Duration // default 30s; whole seconds, 1s to 18h
 	ConnectTimeout time.Duration // dial + TLS + CONNACK + SUBACK; default 10s

@@ -32,9 +32,9 @@
 // Fetch on the same Dir requests only the chunks not verified.
 //
 // Every session of one Fetch uses Source.MQTT.ClientID, one after the
-// other. uplink connects with CleanSession=false, so the broker keeps that
-// one session (with the last chunk subscriptions) after the transfer; a
-// dedicated id per device bounds this to one small session per gateway.
+// other, each with a clean MQTT session: the broker keeps nothing after a
+// transfer, and a new session never receives chunks queued for an earlier
+// one (which, beyond the small message buffer, would crowd out the meta).
 //
 // HTTPS: GET with the configured CA; <dir>/<sha>.http records the bytes
 // fsynced and the ETag/Last-Modified, and a resumed GET sends Range plus

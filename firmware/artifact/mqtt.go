@@ -24,6 +24,7 @@ func startSession(ctx context.Context, tmpl uplink.Config, topics []string, buff
 	cfg := tmpl
 	cfg.Subscribe = topics
 	cfg.MessageBuffer = buffer
+	cfg.CleanSession = true // a new session must not receive chunks queued for an earlier one
 	cl, err := uplink.New(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("artifact: mqtt: %w", err)

@@ -151,6 +151,7 @@ func modelPublish(args []string, stdout, stderr io.Writer) error {
 // publish runs an uplink client for the duration of one artifact.Publish,
 // drawing a progress bar on stderr.
 func publish(ctx context.Context, cfg uplink.Config, prefix string, r io.ReaderAt, size int64, m *bundle.Manifest, stderr io.Writer) (artifact.Meta, error) {
+	cfg.CleanSession = true // a one-off publisher leaves no session on the broker
 	c, err := uplink.New(cfg)
 	if err != nil {
 		return artifact.Meta{}, err
