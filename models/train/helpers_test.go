@@ -2,6 +2,7 @@ package train
 
 import (
 	"bytes"
+	"context"
 	"slices"
 	"testing"
 
@@ -32,6 +33,25 @@ func (r *Result) modelInput(t *testing.T) models.TensorInfo {
 	}
 	defer m.Close()
 	return m.Inputs()[0]
+}
+
+// selfTest copies raw input tensor bytes into the model and returns its
+// score, as the agent checks a bundle's test vectors.
+func selfTest(t *testing.T, model, input []byte) float64 {
+	t.Helper()
+	m, err := tflite.Load(model, models.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	if len(input) != len(m.Input(0)) {
+		t.Fatalf("test vector has %d bytes, the model input %d", len(input), len(m.Input(0)))
+	}
+	copy(m.Input(0), input)
+	if err := m.Invoke(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return float64(models.Float32s(m.Output(0))[0])
 }
 
 func sortedCopy(x []float64) []float64 {

@@ -149,6 +149,10 @@ func TestFitManifest(t *testing.T) {
 		if got := res.PCA.Score(x); math.Abs(got-tv.Expected[0]) > 1e-3*math.Max(1, got) {
 			t.Errorf("test vector %d: expected %g, float64 PCA of its input %g", i, tv.Expected[0], got)
 		}
+		// As the agent's self-test: the member's bytes are the input tensor.
+		if got := selfTest(t, res.Model, in); math.Abs(got-tv.Expected[0]) > tv.Tolerance {
+			t.Errorf("test vector %d: model gives %g, expected %g within %g", i, got, tv.Expected[0], tv.Tolerance)
+		}
 	}
 	if m.TestVectors[0].Expected[0] != sorted[0] || m.TestVectors[2].Expected[0] != sorted[len(sorted)-1] {
 		t.Errorf("test vectors %+v: want the lowest and highest hold-out scores first and last", m.TestVectors)
