@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"math"
+	"math/rand/v2"
 	"testing"
 	"time"
 
@@ -185,7 +186,14 @@ func TestFitManifest(t *testing.T) {
 
 func TestFitRejectsBadInput(t *testing.T) {
 	ctx := context.Background()
-	good := rows(simWindows(t, 5, 100, nil))
+	rng := rand.New(rand.NewPCG(5, 6))
+	good := make([][]float64, 100)
+	for i := range good {
+		good[i] = make([]float64, 12)
+		for j := range good[i] {
+			good[i][j] = rng.NormFloat64()
+		}
+	}
 	for name, tc := range map[string]struct {
 		cfg  Config
 		rows [][]float64

@@ -97,10 +97,12 @@ func (s *source) check() error {
 	return nil
 }
 
-// item is one window with the labels of the capture it came from.
+// item is one window with the labels of the capture it came from, or
+// (from a sensor) its start in data time since the first sample.
 type item struct {
 	train.Window
 	labels []string
+	offset time.Duration
 }
 
 // read returns the windows of in (its Channels filled in from the source
@@ -216,8 +218,8 @@ func (s *source) readSensor(ctx context.Context, in *bundle.Input) ([]item, stri
 		if s.until != 0 && w.End.Sub(first) > s.until {
 			break
 		}
-		if w.Start.Sub(first) >= s.after {
-			out = append(out, item{Window: *w})
+		if off := w.Start.Sub(first); off >= s.after {
+			out = append(out, item{Window: *w, offset: off})
 		}
 	}
 	h := sha256.New()
@@ -365,6 +367,9 @@ func trainBaseline(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if err != nil {
 		return err
 	}
+	if len(items) == 0 {
+		return fmt.Errorf("no windows to train on: no data labelled %q, or every recording is shorter than the %s window", *label, *window)
+	}
 	rows := make([][]float64, len(items))
 	for i, it := range items {
 		rows[i] = it.Features
@@ -482,16 +487,12 @@ func trainEvaluate(ctx context.Context, args []string, stdout, stderr io.Writer)
 	}
 	var rows [][]float64
 	var positive []bool
-	var origin time.Time
-	if len(items) > 0 {
-		origin = items[0].Start
-	}
 	for _, it := range items {
 		if src.captures != "" {
 			rows, positive = append(rows, it.Features), append(positive, slices.ContainsFunc(it.labels, func(l string) bool { return l != *healthyLabel }))
 			continue
 		}
-		start, end := it.Start.Sub(origin), it.End.Sub(origin)
+		start, end := it.offset, it.offset+it.End.Sub(it.Start)
 		switch {
 		case faulty.contains(start, end):
 			rows, positive = append(rows, it.Features), append(positive, true)
