@@ -11,6 +11,7 @@ import (
 	"github.com/axle-edge/axle/models"
 	"github.com/axle-edge/axle/models/preprocess"
 	"github.com/axle-edge/axle/models/tflite"
+	"github.com/axle-edge/axle/models/train/pca"
 	"github.com/axle-edge/axle/sensors"
 	"github.com/axle-edge/axle/sensors/sim"
 )
@@ -68,7 +69,7 @@ func windows(t *testing.T, seed uint64, n int, faults []sim.Fault) (got, want []
 	}
 	vec := make([]float32, w.Len())
 	s := sensors.Sample{Values: make([]float64, len(names))}
-	mean, std, basis := reference(t, m)
+	ref := reference(t, m)
 	for len(got) < n {
 		if err := machine.Read(context.Background(), &s); err != nil {
 			t.Fatal(err)
@@ -88,27 +89,23 @@ func windows(t *testing.T, seed uint64, n int, faults []sim.Fault) (got, want []
 		for i, v := range vec {
 			x[i] = float64(v)
 		}
-		want = append(want, Score(x, mean, std, basis))
+		want = append(want, ref.Score(x))
 	}
 	return got, want
 }
 
 // reference refits the recipe to get the float64 parameters.
-func reference(t *testing.T, _ models.Model) (mean, std []float64, basis [][]float64) {
+func reference(t *testing.T, _ models.Model) *pca.Model {
 	t.Helper()
 	train, err := healthyFeatures(DefaultRecipe, DefaultRecipe.Seed)
 	if err != nil {
 		t.Fatal(err)
 	}
-	mean, std = columnStats(train)
-	z := make([][]float64, len(train))
-	for i, row := range train {
-		z[i] = make([]float64, len(row))
-		for j := range row {
-			z[i][j] = (row[j] - mean[j]) / std[j]
-		}
+	fit, err := pca.Fit(train, DefaultRecipe.Components)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return mean, std, principalComponents(covariance(z), DefaultRecipe.Components)
+	return fit
 }
 
 func TestInterpreterMatchesReferenceAndFaultAlarms(t *testing.T) {

@@ -8,10 +8,8 @@ import (
 	"slices"
 	"time"
 
-	"github.com/axle-edge/axle/models"
-	"github.com/axle-edge/axle/models/build"
 	"github.com/axle-edge/axle/models/preprocess"
-	"github.com/axle-edge/axle/models/tflite/ops"
+	"github.com/axle-edge/axle/models/train/pca"
 	"github.com/axle-edge/axle/sensors"
 	"github.com/axle-edge/axle/sensors/sim"
 )
@@ -71,18 +69,11 @@ func Generate(r Recipe) (model, meta []byte, err error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	n := len(train[0])
-	mean, std := columnStats(train)
-	z := make([][]float64, len(train))
-	for i, row := range train {
-		z[i] = make([]float64, n)
-		for j := range row {
-			z[i][j] = (row[j] - mean[j]) / std[j]
-		}
+	fit, err := pca.Fit(train, r.Components)
+	if err != nil {
+		return nil, nil, fmt.Errorf("demomodel: %w", err)
 	}
-	basis := principalComponents(covariance(z), r.Components)
-
-	model, err = buildGraph(mean, std, basis)
+	model, err = fit.Graph("axle demo pump anomaly model: PCA reconstruction error of window features")
 	if err != nil {
 		return nil, nil, err
 	}
@@ -92,7 +83,7 @@ func Generate(r Recipe) (model, meta []byte, err error) {
 	}
 	scores := make([]float64, len(hold))
 	for i, row := range hold {
-		scores[i] = Score(row, mean, std, basis)
+		scores[i] = fit.Score(row)
 	}
 	slices.Sort(scores)
 	p99 := scores[len(scores)*99/100]
@@ -169,211 +160,4 @@ func healthyFeatures(r Recipe, seed uint64) ([][]float64, error) {
 		out = append(out, row)
 	}
 	return out, nil
-}
-
-func columnStats(rows [][]float64) (mean, std []float64) {
-	n := len(rows[0])
-	mean, std = make([]float64, n), make([]float64, n)
-	for _, r := range rows {
-		for j, v := range r {
-			mean[j] += v
-		}
-	}
-	for j := range mean {
-		mean[j] /= float64(len(rows))
-	}
-	for _, r := range rows {
-		for j, v := range r {
-			d := v - mean[j]
-			std[j] += d * d
-		}
-	}
-	for j := range std {
-		std[j] = math.Sqrt(std[j] / float64(len(rows)-1))
-		if std[j] < 1e-9 {
-			std[j] = 1 // a constant feature carries no information; keep it finite
-		}
-	}
-	return mean, std
-}
-
-func covariance(z [][]float64) [][]float64 {
-	n := len(z[0])
-	c := make([][]float64, n)
-	for i := range c {
-		c[i] = make([]float64, n)
-	}
-	for _, r := range z {
-		for i := range n {
-			for j := range n {
-				c[i][j] += r[i] * r[j]
-			}
-		}
-	}
-	for i := range c {
-		for j := range c[i] {
-			c[i][j] /= float64(len(z) - 1)
-		}
-	}
-	return c
-}
-
-// principalComponents returns the k eigenvectors of the symmetric matrix a
-// with the largest eigenvalues (cyclic Jacobi rotations), each with its
-// largest-magnitude element made positive so the result is canonical.
-func principalComponents(a [][]float64, k int) [][]float64 {
-	n := len(a)
-	m := make([][]float64, n)
-	v := make([][]float64, n)
-	for i := range n {
-		m[i] = slices.Clone(a[i])
-		v[i] = make([]float64, n)
-		v[i][i] = 1
-	}
-	for sweep := 0; sweep < 100; sweep++ {
-		off := 0.0
-		for i := range n {
-			for j := i + 1; j < n; j++ {
-				off += m[i][j] * m[i][j]
-			}
-		}
-		if off < 1e-22 {
-			break
-		}
-		for p := range n {
-			for q := p + 1; q < n; q++ {
-				if math.Abs(m[p][q]) < 1e-300 {
-					continue
-				}
-				theta := (m[q][q] - m[p][p]) / (2 * m[p][q])
-				t := math.Copysign(1, theta) / (math.Abs(theta) + math.Sqrt(theta*theta+1))
-				c := 1 / math.Sqrt(t*t+1)
-				s := t * c
-				for r := range n {
-					mrp, mrq := m[r][p], m[r][q]
-					m[r][p], m[r][q] = c*mrp-s*mrq, s*mrp+c*mrq
-				}
-				for r := range n {
-					mpr, mqr := m[p][r], m[q][r]
-					m[p][r], m[q][r] = c*mpr-s*mqr, s*mpr+c*mqr
-				}
-				for r := range n {
-					vrp, vrq := v[r][p], v[r][q]
-					v[r][p], v[r][q] = c*vrp-s*vrq, s*vrp+c*vrq
-				}
-			}
-		}
-	}
-	order := make([]int, n)
-	for i := range order {
-		order[i] = i
-	}
-	slices.SortStableFunc(order, func(x, y int) int {
-		switch {
-		case m[x][x] > m[y][y]:
-			return -1
-		case m[x][x] < m[y][y]:
-			return 1
-		}
-		return 0
-	})
-	basis := make([][]float64, k)
-	for c := range k {
-		col := order[c]
-		vec := make([]float64, n)
-		big := 0
-		for r := range n {
-			vec[r] = v[r][col]
-			if math.Abs(vec[r]) > math.Abs(vec[big]) {
-				big = r
-			}
-		}
-		if vec[big] < 0 {
-			for r := range vec {
-				vec[r] = -vec[r]
-			}
-		}
-		basis[c] = vec
-	}
-	return basis
-}
-
-// Score is the model's computation in float64: the mean squared residual
-// of the normalised features after projecting onto the principal subspace.
-func Score(x, mean, std []float64, basis [][]float64) float64 {
-	n := len(x)
-	z := make([]float64, n)
-	for i := range x {
-		z[i] = (x[i] - mean[i]) / std[i]
-	}
-	rec := make([]float64, n)
-	for _, b := range basis {
-		h := 0.0
-		for i := range z {
-			h += b[i] * z[i]
-		}
-		for i := range rec {
-			rec[i] += b[i] * h
-		}
-	}
-	s := 0.0
-	for i := range z {
-		d := z[i] - rec[i]
-		s += d * d
-	}
-	return s / float64(n)
-}
-
-// buildGraph writes the float32 TFLite graph:
-//
-//	features ─SUB mean─MUL 1/std─► z ─FC enc─► h ─FC dec─► r
-//	z ─SUB r─► e ─MUL e─► e² ─MEAN axis 1─► anomaly_score
-func buildGraph(mean, std []float64, basis [][]float64) ([]byte, error) {
-	n, k := len(mean), len(basis)
-	f32 := func(x []float64) []float32 {
-		out := make([]float32, len(x))
-		for i, v := range x {
-			out[i] = float32(v)
-		}
-		return out
-	}
-	inv := make([]float64, n)
-	for i, s := range std {
-		inv[i] = 1 / s
-	}
-	enc := make([]float32, 0, k*n) // [k, n]
-	for _, b := range basis {
-		enc = append(enc, f32(b)...)
-	}
-	dec := make([]float32, 0, n*k) // [n, k]
-	for i := range n {
-		for c := range k {
-			dec = append(dec, float32(basis[c][i]))
-		}
-	}
-	b := build.New()
-	b.SetDescription("axle demo pump anomaly model: PCA reconstruction error of window features")
-	g := b.Subgraph
-	in := g.Input("features", models.Float32, []int{1, n}, nil)
-	cMean := g.Const("feature_mean", models.Float32, []int{n}, f32(mean), nil)
-	cInv := g.Const("feature_inv_std", models.Float32, []int{n}, f32(inv), nil)
-	wEnc := g.Const("encoder", models.Float32, []int{k, n}, enc, nil)
-	wDec := g.Const("decoder", models.Float32, []int{n, k}, dec, nil)
-	axes := g.Const("mean_axes", models.Int32, []int{1}, []int32{1}, nil)
-	centred := g.Tensor("centred", models.Float32, []int{1, n}, nil)
-	z := g.Tensor("normalised", models.Float32, []int{1, n}, nil)
-	h := g.Tensor("code", models.Float32, []int{1, k}, nil)
-	r := g.Tensor("reconstruction", models.Float32, []int{1, n}, nil)
-	e := g.Tensor("residual", models.Float32, []int{1, n}, nil)
-	e2 := g.Tensor("residual_sq", models.Float32, []int{1, n}, nil)
-	score := g.Tensor("anomaly_score", models.Float32, []int{1}, nil)
-	g.Op(ops.OpSub, 1, []int{in, cMean}, []int{centred}, build.Options{Type: build.OptSub})
-	g.Op(ops.OpMul, 1, []int{centred, cInv}, []int{z}, build.Options{Type: build.OptMul})
-	g.Op(ops.OpFullyConnected, 1, []int{z, wEnc, -1}, []int{h}, build.Options{Type: build.OptFullyConnected})
-	g.Op(ops.OpFullyConnected, 1, []int{h, wDec, -1}, []int{r}, build.Options{Type: build.OptFullyConnected})
-	g.Op(ops.OpSub, 1, []int{z, r}, []int{e}, build.Options{Type: build.OptSub})
-	g.Op(ops.OpMul, 1, []int{e, e}, []int{e2}, build.Options{Type: build.OptMul})
-	g.Op(ops.OpMean, 1, []int{e2, axes}, []int{score}, build.Options{Type: build.OptReducer})
-	g.Output(score)
-	return b.Bytes()
 }

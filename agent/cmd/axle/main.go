@@ -40,6 +40,8 @@ Usage:
   axle model publish BUNDLE --broker URL   retained MQTT chunks for model.deploy
   axle model install BUNDLE       hand a bundle to the running agent (offline install)
   axle model history              the model store's audit log
+  axle model train-baseline ... -o OUT.axb   fit the baseline anomaly model on healthy windows
+  axle model evaluate BUNDLE DATA precision, recall, F1 and ROC AUC on labelled windows
   axle keygen [-W] -p KEY.pub -s KEY.key   minisign-compatible signing key pair
   axle cmd sign --key KEY.key CMD.json     sign a fleet command
   axle fleet devices|cmd|deploy|rollout|watch ...   operate a fleet over its MQTT broker
@@ -68,6 +70,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "model":
 		if len(args) > 1 && isOTACommand(args[1]) {
 			return otaCommand(args[1:], stdout, stderr)
+		}
+		if len(args) > 1 && isTrainCommand(args[1]) {
+			return trainCommand(args[1:], stdout, stderr)
 		}
 		if len(args) > 1 && isBundleCommand(args[1]) {
 			return bundleCommand(args[1:], stdout, stderr)
