@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/axle-edge/axle/internal/reexec"
 )
 
 // The crash test re-executes this test binary as the agent; childEnv
@@ -211,7 +213,7 @@ func TestKill9DuringInstallAndActivate(t *testing.T) {
 // after it reported ready and returns the complete lines it wrote.
 func runChild(t *testing.T, env []string, delay time.Duration) (lines []string, stderr string, waitErr error) {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd := reexec.Command("-test.run=^$")
 	cmd.Env = append(os.Environ(), env...)
 	var errBuf bytes.Buffer
 	cmd.Stderr = &errBuf
