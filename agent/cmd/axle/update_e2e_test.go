@@ -109,9 +109,13 @@ update:
 			"minisig": s.sign(t, path, "name:axle version:"+v)}
 	}
 
-	// v1 → v2, confirmed.
-	update("to-v2", "v2", argsFor(builds["v2"], "v2", sign))
+	// v1 → v2, confirmed. The time from command to confirmed is logged
+	// for docs/benchmarks.md (go test -v -run TestSelfUpdateEndToEnd).
+	v2Args := argsFor(builds["v2"], "v2", sign)
+	sent := time.Now()
+	update("to-v2", "v2", v2Args)
 	uplinktest.WaitFor(t, 60*time.Second, "v2 confirmed", func() bool { return back.result("to-v2", fleet.ResultDone) != nil })
+	t.Logf("agent.update v1 -> v2: command to confirmed result in %v (%d-byte binary)", time.Since(sent).Round(time.Millisecond), v2Args["size"])
 	if r := back.result("to-v2", fleet.ResultDone); r.Result["old"] != "v1" || r.Result["new"] != "v2" {
 		t.Errorf("done result %+v, want old v1, new v2", r.Result)
 	}
