@@ -54,6 +54,19 @@ type PackageOptions struct {
 	MTime time.Time
 }
 
+// copyright is the package's /usr/share/doc/axle/copyright (Debian's
+// machine-readable format).
+const copyright = `Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/
+Upstream-Name: axle
+Source: https://github.com/axle-edge/axle
+
+Files: *
+Copyright: 2026 the axle developers
+License: Apache-2.0
+ On Debian systems the full text of the Apache License 2.0 is in
+ /usr/share/common-licenses/Apache-2.0.
+`
+
 var debVersion = regexp.MustCompile(`^[0-9][A-Za-z0-9.+~-]*$`)
 
 // PackageVersion turns a git describe string into a version dpkg and rpm
@@ -90,7 +103,7 @@ func Packages(opts PackageOptions) ([]string, error) {
 		return nil, fmt.Errorf("release: unit: %w", err)
 	}
 	rendered := strings.NewReplacer("@BINDIR@", "/usr/bin", "@SYSCONFDIR@", "/etc").Replace(string(unit))
-	scripts := map[string]string{"axle.service": rendered, "postinst": postinst, "prerm": prerm, "postrm": postrm}
+	scripts := map[string]string{"axle.service": rendered, "postinst": postinst, "prerm": prerm, "postrm": postrm, "copyright": copyright}
 	for name, body := range scripts {
 		if err := os.WriteFile(filepath.Join(work, name), []byte(body), 0o755); err != nil {
 			return nil, err
@@ -145,6 +158,7 @@ func packageInfo(version string, a Arch, opts PackageOptions, work string) *nfpm
 				{Source: a.Binary, Destination: "/usr/bin/axle", FileInfo: fi(0o755)},
 				{Source: filepath.Join(work, "axle.service"), Destination: "/lib/systemd/system/axle.service", FileInfo: fi(0o644)},
 				{Source: opts.Config, Destination: "/etc/axle/axle.yaml", Type: files.TypeConfigNoReplace, FileInfo: fi(0o640)},
+				{Source: filepath.Join(work, "copyright"), Destination: "/usr/share/doc/axle/copyright", FileInfo: fi(0o644)},
 				{Destination: "/etc/axle", Type: files.TypeDir, FileInfo: fi(0o750)},
 				{Destination: "/var/lib/axle", Type: files.TypeDir, FileInfo: fi(0o750)},
 			},

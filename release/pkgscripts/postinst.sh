@@ -3,8 +3,7 @@
 # (the operator configures /etc/axle/axle.yaml first, then starts it).
 set -e
 if ! getent passwd axle >/dev/null 2>&1; then
-  useradd --system --home-dir /var/lib/axle --no-create-home --shell /usr/sbin/nologin axle 2>/dev/null ||
-    adduser --system --home /var/lib/axle --no-create-home --group axle
+  useradd --system --user-group --home-dir /var/lib/axle --no-create-home --shell /usr/sbin/nologin axle
 fi
 getent group axle >/dev/null 2>&1 || groupadd --system axle
 for g in i2c spi gpio dialout; do
