@@ -10,7 +10,6 @@ func TestCommandRunsThisBinary(t *testing.T) {
 	if os.Getenv("REEXEC_CHILD") == "1" {
 		return
 	}
-	t.Setenv(EnvExec, "")
 	cmd := Command("-test.run=^TestChildSays$", "-test.v")
 	cmd.Env = append(os.Environ(), "REEXEC_CHILD=1")
 	out, err := cmd.CombinedOutput()

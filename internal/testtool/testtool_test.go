@@ -2,9 +2,10 @@ package testtool
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
+
+	"github.com/axle-edge/axle/internal/reexec"
 )
 
 func TestFindPrefersGivenPath(t *testing.T) {
@@ -41,7 +42,7 @@ func TestMissingToolFailsUnderCI(t *testing.T) {
 		return
 	}
 	for _, ci := range []string{"", "true"} {
-		cmd := exec.Command(os.Args[0], "-test.run=^TestMissingToolFailsUnderCI$")
+		cmd := reexec.Command("-test.run=^TestMissingToolFailsUnderCI$")
 		cmd.Env = append(os.Environ(), "TESTTOOL_CHILD=1", "CI="+ci)
 		out, err := cmd.CombinedOutput()
 		switch {

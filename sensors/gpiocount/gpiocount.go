@@ -37,6 +37,8 @@ type Config struct {
 	Window       time.Duration // one reading
 	Name         string        // channel name, default "rpm"
 	MaxRPM       float64       // channel range; 0 for none
+	// Now times the edges; nil is time.Now (tests pass a clock of their own).
+	Now func() time.Time
 }
 
 // Counter counts edges on a pin. It implements sensors.Sensor and is used
@@ -66,6 +68,9 @@ func New(pin gpio.PinIn, cfg Config) (*Counter, error) {
 	if cfg.Name == "" {
 		cfg.Name = "rpm"
 	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
 	if err := pin.In(cfg.Pull, cfg.Edge); err != nil {
 		return nil, fmt.Errorf("gpiocount: %s: edge detection: %w", pin, err)
 	}
@@ -84,20 +89,21 @@ func (c *Counter) Read(ctx context.Context, s *sensors.Sample) error {
 	if c.closed {
 		return ErrClosed
 	}
-	start := time.Now()
-	end := start.Add(c.cfg.Window)
+	now := c.cfg.Now()
+	start, end := now, now.Add(c.cfg.Window)
 	var n int
 	var first, last time.Time
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		left := time.Until(end)
+		left := end.Sub(now)
 		if left <= 0 {
 			break
 		}
-		if c.pin.WaitForEdge(min(left, waitSlice)) {
-			now := time.Now()
+		edge := c.pin.WaitForEdge(min(left, waitSlice))
+		now = c.cfg.Now()
+		if edge {
 			if n == 0 {
 				first = now
 			}
@@ -105,8 +111,7 @@ func (c *Counter) Read(ctx context.Context, s *sensors.Sample) error {
 			n++
 		}
 	}
-	elapsed := time.Since(start)
-	rate := float64(n) / elapsed.Seconds()
+	rate := float64(n) / now.Sub(start).Seconds()
 	if span := last.Sub(first); n >= 3 && span >= c.cfg.Window/2 {
 		rate = float64(n-1) / span.Seconds()
 	}
@@ -115,7 +120,7 @@ func (c *Counter) Read(ctx context.Context, s *sensors.Sample) error {
 	}
 	s.Values = s.Values[:1]
 	s.Values[0] = rate / c.cfg.PulsesPerRev * 60
-	s.Time, s.Valid, s.Fault = time.Now(), true, ""
+	s.Time, s.Valid, s.Fault = now, true, ""
 	return nil
 }
 
