@@ -117,6 +117,7 @@ type Agent struct {
 	healthy     atomic.Bool
 
 	metricsLn      net.Listener // local /metrics, nil when metrics.listen is empty
+	api            apiState     // local HTTP API (apisource.go), zero when off
 	pendingAtClose int64        // records left in the outbox at shutdown, for the last log line
 
 	mu         sync.Mutex
@@ -195,6 +196,9 @@ func setup(ctx context.Context, opts Options) (_ *Agent, err error) {
 		return nil, err
 	}
 	if err := a.setupPipelines(ctx); err != nil {
+		return nil, err
+	}
+	if err := a.openAPI(); err != nil {
 		return nil, err
 	}
 
@@ -317,6 +321,8 @@ func (a *Agent) run(ctx context.Context) error {
 		a.log.Info("serving metrics", "addr", a.metricsLn.Addr().String(), "path", "/metrics")
 	}
 
+	a.serveAPI(netCtx, &netWG)
+
 	a.log.Info("axle running", "device", a.cfg.Device, "version", a.opts.Version,
 		"sensors", len(a.pipes), "broker", a.cfg.MQTT.Broker)
 	if a.opts.OnReady != nil {
@@ -421,6 +427,7 @@ func (a *Agent) closeAll() {
 	if a.metricsLn != nil {
 		a.metricsLn.Close()
 	}
+	a.closeAPI()
 	for _, p := range a.pipes {
 		p.close(a)
 	}

@@ -28,6 +28,7 @@ type loadedModel struct {
 	model   models.Model
 	in, out models.TensorInfo
 	input   []float32 // window features, the model's input length
+	data    []byte    // the model's bytes, for Predict's own instance
 
 	// A model from a bundle brings its own preprocessing. spec is the
 	// windowing it needs; win, when set, is a fresh windower for it,
@@ -137,6 +138,7 @@ func (o slotOffer) apply() {
 		r.scorer, r.th = m.scorer, m.th
 	}
 	r.lm = m
+	r.obs.pub.Store(m)
 	st := m.state
 	if st.State == "" {
 		st = slotState{Version: m.cfg.Version, State: fleet.ModelActive}
@@ -183,7 +185,7 @@ func (a *Agent) loadModelData(mc config.Model, data []byte, inputLen int) (*load
 	if mc.Output.Index >= len(m.Outputs()) {
 		return fail(fmt.Errorf("output.index %d: the model has %d outputs", mc.Output.Index, len(m.Outputs())))
 	}
-	lm := &loadedModel{cfg: mc, model: m, in: m.Inputs()[0], out: m.Outputs()[mc.Output.Index]}
+	lm := &loadedModel{cfg: mc, model: m, in: m.Inputs()[0], out: m.Outputs()[mc.Output.Index], data: data}
 	if inputLen != lm.in.Elements() {
 		return fail(fmt.Errorf("%w: the window gives %d values (channels %v, features %v), the model input %q takes %d (shape %v)",
 			preprocess.ErrInputMismatch, inputLen, mc.Channels, mc.Features, lm.in.Name, lm.in.Elements(), lm.in.Shape))
