@@ -126,6 +126,7 @@ type Model struct {
 	Output     Output        `yaml:"output"`
 	Thresholds Thresholds    `yaml:"thresholds"`
 	Threads    int           `yaml:"threads"`
+	Drift      Drift         `yaml:"drift"` // observe.go
 }
 
 // Normalize maps each feature x to (x - mean) / std before the model.
@@ -398,6 +399,9 @@ func (c *Config) validate(file string) error {
 		return e("commands.max_expiry", "%s is not between 1m and 720h", c.Commands.MaxExpiry)
 	}
 	if err := c.API.finish(e); err != nil {
+		return err
+	}
+	if err := c.finishObserve(e); err != nil {
 		return err
 	}
 	if err := c.validateOTA(e); err != nil {
