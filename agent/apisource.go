@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -123,7 +124,7 @@ func (a *Agent) Models() []api.ModelInfo {
 func (a *Agent) Series(since time.Time) []api.Series {
 	var out []api.Series
 	for _, r := range a.runners() {
-		pts, alert, cur := r.obs.series(since)
+		pts, alert, cur, drift := r.obs.series(since)
 		s := api.Series{Model: r.cfg.Name, Version: r.Current().Version, Alert: alert, Points: pts}
 		if lm := r.obs.pub.Load(); lm != nil {
 			s.Warn, s.Alarm = lm.cfg.Thresholds.Warn, lm.cfg.Thresholds.Alarm
@@ -131,6 +132,14 @@ func (a *Agent) Series(since time.Time) []api.Series {
 		if cur != nil {
 			s.LatencyP50 = cur.endToEnd.Quantile(0.5).Seconds()
 			s.LatencyP99 = cur.endToEnd.Quantile(0.99).Seconds()
+		}
+		// Drift is the score's PSI; DriftActive says whether the score or
+		// any input feature has drifted.
+		for _, d := range drift {
+			if d.Stream == "score" {
+				s.Drift = d.PSI
+			}
+			s.DriftActive = s.DriftActive || d.Active
 		}
 		if s.Points == nil {
 			s.Points = []api.Point{}
@@ -151,10 +160,18 @@ func (a *Agent) WriteMetrics(w io.Writer) error {
 		labels string
 		vs     *versionStats
 	}
+	type driftRow struct {
+		labels string
+		d      driftStat
+	}
 	var rows []row
+	var drifts []driftRow
 	for _, r := range a.runners() {
 		for _, vs := range r.obs.allStats() {
 			rows = append(rows, row{monitor.Labels("model", r.cfg.Name, "version", vs.version, "sensor", r.cfg.Sensor), vs})
+			for _, d := range r.obs.driftOf(vs) {
+				drifts = append(drifts, driftRow{monitor.Labels("model", r.cfg.Name, "version", vs.version, "sensor", r.cfg.Sensor, "stream", d.Stream), d})
+			}
 		}
 	}
 	var b strings.Builder
@@ -176,6 +193,23 @@ func (a *Agent) WriteMetrics(w io.Writer) error {
 	hist("axle_model_invoke_duration_seconds", "Model Invoke latency.", func(vs *versionStats) *monitor.Histogram { return &vs.invoke })
 	hist("axle_model_end_to_end_latency_seconds", "Latency from a window's end to its score being durable in the outbox.",
 		func(vs *versionStats) *monitor.Histogram { return &vs.endToEnd })
+	gauge := func(name, help string, v func(driftStat) float64) {
+		fmt.Fprintf(&b, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name)
+		for _, d := range drifts {
+			fmt.Fprintf(&b, "%s%s %s\n", name, d.labels, strconv.FormatFloat(v(d.d), 'g', -1, 64))
+		}
+	}
+	gauge("axle_model_drift_psi", "Population stability index of the stream (score or <channel>.<feature>) over the drift horizon against the bundle's baseline.",
+		func(d driftStat) float64 { return d.PSI })
+	gauge("axle_model_drift_ks", "Kolmogorov-Smirnov distance of the stream over the drift horizon against the bundle's baseline.",
+		func(d driftStat) float64 { return d.KS })
+	gauge("axle_model_drift_active", "1 while the stream is drifted (PSI reached drift.max_psi and has not fallen below drift.clear_psi).",
+		func(d driftStat) float64 {
+			if d.Active {
+				return 1
+			}
+			return 0
+		})
 	_, err := io.WriteString(w, b.String())
 	return err
 }

@@ -273,6 +273,7 @@ func (a *Agent) loadBundle(r *runner, b *bundle.Bundle, fresh bool) (*loadedMode
 		return nil, err
 	}
 	lm.spec, lm.win, lm.th, lm.scorer = spec, win, th, sc
+	lm.baseline = b.Manifest.Baseline
 	return lm, nil
 }
 

@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -32,6 +33,7 @@ type versionStats struct {
 	invoke          monitor.Histogram // Invoke latency
 	endToEnd        monitor.Histogram // window end to durable commit
 	version         string
+	drift           []driftStat // latest drift per stream; under observer.mu
 }
 
 // observer is the monitoring state of one runner. Its methods are safe for
@@ -41,6 +43,10 @@ type observer struct {
 	// its own instance from the same bytes (the slot's instance belongs to
 	// the pipeline goroutine).
 	pub atomic.Pointer[loadedModel]
+
+	// drift measures the model in driftFor; pipeline goroutine only.
+	drift    *driftTracker
+	driftFor *loadedModel
 
 	mu       sync.Mutex
 	versions []*versionStats // oldest first, the current one last
@@ -98,7 +104,7 @@ func (o *observer) scored(vs *versionStats, end time.Time, score float64, alert 
 
 // series is the recorded scores ending after since, with the alert state
 // and the current version's end-to-end latency.
-func (o *observer) series(since time.Time) (pts []api.Point, alert string, cur *versionStats) {
+func (o *observer) series(since time.Time) (pts []api.Point, alert string, cur *versionStats, drift []driftStat) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	for _, p := range o.points {
@@ -108,12 +114,48 @@ func (o *observer) series(since time.Time) (pts []api.Point, alert string, cur *
 	}
 	if n := len(o.versions); n > 0 {
 		cur = o.versions[n-1]
+		drift = cur.drift
 	}
 	alert = o.alert
 	if alert == "" {
 		alert = fleet.AlertOK
 	}
-	return pts, alert, cur
+	return pts, alert, cur, drift
+}
+
+// driftWindow feeds a scored window to the drift tracker of lm (made when
+// lm is new to the slot) and reports drift beginning or ending as events.
+// Pipeline goroutine only.
+func (r *runner) driftWindow(a *Agent, lm *loadedModel, vs *versionStats, end time.Time, score float64) {
+	o := &r.obs
+	if o.driftFor != lm {
+		o.driftFor = lm
+		var err error
+		if o.drift, err = newDriftTracker(lm.cfg, lm.baseline); err != nil {
+			a.log.Warn("model version is not monitored for drift: its baseline is unusable", "model", r.cfg.Name, "version", lm.cfg.Version, "err", err)
+			a.event(fleet.EventModel, "warning", r.cfg.Name, fmt.Sprintf("model %s version %s: no drift monitoring: %v", r.cfg.Name, lm.cfg.Version, err),
+				map[string]any{"model": r.cfg.Name, "version": lm.cfg.Version, "error": err.Error()})
+		}
+	}
+	if o.drift == nil {
+		return
+	}
+	changes := o.drift.add(end, lm.input, score)
+	st := o.drift.stats()
+	o.mu.Lock()
+	vs.drift = st
+	o.mu.Unlock()
+	for _, c := range changes {
+		kind, sev, verb := fleet.EventDrift, "warning", "drifted from its baseline"
+		if !c.raised {
+			kind, sev, verb = fleet.EventDriftClear, "info", "is back near its baseline"
+		}
+		msg := fmt.Sprintf("model %s version %s: %s %s (PSI %.3f, KS %.3f)", r.cfg.Name, lm.cfg.Version, c.stream, verb, c.psi, c.ks)
+		a.log.Info("drift "+map[bool]string{true: "raised", false: "cleared"}[c.raised], "model", r.cfg.Name, "version", lm.cfg.Version,
+			"stream", c.stream, "psi", c.psi, "ks", c.ks)
+		a.event(kind, sev, r.cfg.Name, msg, map[string]any{"model": r.cfg.Name, "version": lm.cfg.Version, "stream": c.stream,
+			"psi": c.psi, "ks": c.ks, "max_psi": lm.cfg.Drift.MaxPSI, "clear_psi": lm.cfg.Drift.ClearPSI})
+	}
 }
 
 // allStats is a copy of the list of observed versions, oldest first.
@@ -121,4 +163,11 @@ func (o *observer) allStats() []*versionStats {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	return append([]*versionStats(nil), o.versions...)
+}
+
+// driftOf is a copy of vs's drift statistics.
+func (o *observer) driftOf(vs *versionStats) []driftStat {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return vs.drift
 }

@@ -513,6 +513,7 @@ func (r *runner) score(ctx context.Context, a *Agent) {
 	}
 	committed = true
 	r.obs.scored(vs, time.Unix(0, end), value, state, took, a.now())
+	r.driftWindow(a, lm, vs, time.Unix(0, end), value)
 	if a.opts.OnScore != nil {
 		a.opts.OnScore(sc)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/axle-edge/axle/agent/probation"
 	"github.com/axle-edge/axle/agent/scoring"
 	"github.com/axle-edge/axle/models"
+	"github.com/axle-edge/axle/models/bundle"
 	"github.com/axle-edge/axle/models/preprocess"
 )
 
@@ -29,6 +30,9 @@ type loadedModel struct {
 	in, out models.TensorInfo
 	input   []float32 // window features, the model's input length
 	data    []byte    // the model's bytes, for Predict's own instance
+	// baseline is the bundle's baseline (nil for a plain model file), for
+	// drift monitoring.
+	baseline *bundle.Baseline
 
 	// A model from a bundle brings its own preprocessing. spec is the
 	// windowing it needs; win, when set, is a fresh windower for it,

@@ -14,7 +14,9 @@ type Drift struct {
 	ClearPSI float64       `yaml:"clear_psi"` // default 0.1
 	Horizon  time.Duration `yaml:"horizon"`   // default 1h
 	// MinWindows is how many windows the horizon must hold before its PSI
-	// counts: a handful of windows says little about a distribution.
+	// counts: a handful of windows says little about a distribution. The
+	// agent raises it to 4(k-1)/max_psi for a baseline of k bins, where the
+	// small-sample bias of PSI stays under a quarter of max_psi.
 	MinWindows int `yaml:"min_windows"` // default 30
 }
 

@@ -1,0 +1,10 @@
+package fleet
+
+// Event kinds of model monitoring.
+const (
+	// EventDrift: a model's score or an input feature drifted from the
+	// bundle's baseline (PSI reached the model's drift.max_psi).
+	EventDrift = "drift"
+	// EventDriftClear: the drift ended (PSI fell below drift.clear_psi).
+	EventDriftClear = "drift_clear"
+)
