@@ -55,7 +55,7 @@ func startAPIAgent(t *testing.T) *apiAgent {
 // waitScores waits until the agent has committed at least n scores.
 func (x *apiAgent) waitScores(t *testing.T, n int) {
 	t.Helper()
-	waitFor(t, 30*time.Second, fmt.Sprintf("%d scores", n), func() bool {
+	uplinktest.WaitFor(t, 30*time.Second, fmt.Sprintf("%d scores", n), func() bool {
 		x.mu.Lock()
 		defer x.mu.Unlock()
 		return len(x.scores) >= n
@@ -70,18 +70,6 @@ func (x *apiAgent) scoreSet() map[float64]bool {
 		m[*s.Score] = true
 	}
 	return m
-}
-
-// waitFor polls cond until it holds or the deadline passes.
-func waitFor(t *testing.T, within time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("no %s within %s", what, within)
-		}
-		time.Sleep(10 * time.Millisecond) // polling interval, not synchronisation
-	}
 }
 
 func get(t *testing.T, url string) (int, []byte) {
@@ -130,7 +118,7 @@ func demoReference(t *testing.T, in []float32) []float32 {
 // scores, and checks each answer against what the agent did.
 func TestAPIOnRunningAgent(t *testing.T) {
 	x := startAPIAgent(t)
-	waitFor(t, 30*time.Second, "ready agent", func() bool { c, _ := get(t, x.base+"/readyz"); return c == http.StatusOK })
+	uplinktest.WaitFor(t, 30*time.Second, "ready agent", func() bool { c, _ := get(t, x.base+"/readyz"); return c == http.StatusOK })
 	x.waitScores(t, 4)
 
 	_, mb := get(t, x.base+"/v1/models")

@@ -1,12 +1,15 @@
 package agent
 
 import (
+	"bytes"
 	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/axle-edge/axle/agent/config"
+	"github.com/axle-edge/axle/agent/fleet"
+	"github.com/axle-edge/axle/agent/uplink/uplinktest"
 	"github.com/axle-edge/axle/models/bundle"
 )
 
@@ -97,5 +100,80 @@ func TestDriftBaselineErrors(t *testing.T) {
 	}
 	if tr, err := newDriftTracker(driftModel(), nil); tr != nil || err != nil {
 		t.Errorf("no baseline: %v %v", tr, err)
+	}
+}
+
+// withBaseline returns the signed bundle raw with base as its manifest's
+// baseline, re-signed with rg's key.
+func (rg *otaRig) withBaseline(raw []byte, base *bundle.Baseline) []byte {
+	t := rg.t
+	t.Helper()
+	b, err := bundle.Open(bytes.NewReader(raw), int64(len(raw)), bundle.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := *b.Manifest
+	m.Baseline = base
+	var files []bundle.File
+	for _, name := range []string{m.Model, "tv0.bin"} {
+		data, err := b.ReadMember(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, bundle.File{Name: name, Data: data})
+	}
+	var buf bytes.Buffer
+	if _, err := bundle.Pack(&buf, &m, files[0], files[1:]...); err != nil {
+		t.Fatal(err)
+	}
+	nb, err := bundle.Open(bytes.NewReader(buf.Bytes()), int64(buf.Len()), bundle.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := nb.Sign(rg.sk); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if _, err := nb.WriteTo(&out); err != nil {
+		t.Fatal(err)
+	}
+	return out.Bytes()
+}
+
+// TestDriftEventFromRunningAgent deploys a bundle whose score baseline
+// lies far above what the healthy pump scores: the agent reports a drift
+// event over MQTT and shows the drift in its metrics.
+func TestDriftEventFromRunningAgent(t *testing.T) {
+	t.Parallel()
+	rg := newOTARig(t, "drift-pump")
+	rg.bundleOnly = true
+	h := rg.start()
+	base := &bundle.Baseline{Score: &bundle.Distribution{Histogram: &bundle.Histogram{Edges: []float64{100, 150, 200}, Counts: []int64{50, 50}}}}
+	rg.spoolWrite("a", rg.withBaseline(rg.makeBundle(bundleOpts{version: "1.0.0", hop: 100 * time.Millisecond}), base))
+	rg.waitState("1.0.0", fleet.ModelActive)
+	var ev fleet.Event
+	uplinktest.WaitFor(t, 30*time.Second, "a drift event", func() bool {
+		rg.backend.col.mu.Lock()
+		defer rg.backend.col.mu.Unlock()
+		for _, e := range rg.backend.col.events {
+			if e.Kind == fleet.EventDrift {
+				ev = e
+				return true
+			}
+		}
+		return false
+	})
+	if ev.Source != "pump" || ev.Data["stream"] != "score" || ev.Data["version"] != "1.0.0" || ev.Data["psi"].(float64) < 0.25 {
+		t.Errorf("drift event: %+v", ev)
+	}
+	var met strings.Builder
+	if err := h.a.WriteMetrics(&met); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(met.String(), `axle_model_drift_active{model="pump",version="1.0.0",sensor="pump",stream="score"} 1`) {
+		t.Errorf("metrics do not show the drift:\n%s", met.String())
+	}
+	if s := h.a.Series(time.Time{}); len(s) != 1 || !s[0].DriftActive || s[0].Drift < 0.25 {
+		t.Errorf("series: %+v", s)
 	}
 }
