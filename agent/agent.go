@@ -117,7 +117,7 @@ type Agent struct {
 	healthy     atomic.Bool
 
 	metricsLn      net.Listener // local /metrics, nil when metrics.listen is empty
-	api            apiState     // local HTTP API (apisource.go), zero when off
+	observe        observeState // local HTTP API and ground truth (apisource.go, feedback.go)
 	pendingAtClose int64        // records left in the outbox at shutdown, for the last log line
 
 	mu         sync.Mutex
@@ -198,7 +198,7 @@ func setup(ctx context.Context, opts Options) (_ *Agent, err error) {
 	if err := a.setupPipelines(ctx); err != nil {
 		return nil, err
 	}
-	if err := a.openAPI(); err != nil {
+	if err := a.openObserve(); err != nil {
 		return nil, err
 	}
 
@@ -427,7 +427,7 @@ func (a *Agent) closeAll() {
 	if a.metricsLn != nil {
 		a.metricsLn.Close()
 	}
-	a.closeAPI()
+	a.closeObserve()
 	for _, p := range a.pipes {
 		p.close(a)
 	}

@@ -20,15 +20,27 @@ import (
 // The agent is the local API's Source (package agent/api): this file
 // answers its questions from the running pipelines.
 
-// apiState is the API listener opened at setup and its server.
-type apiState struct {
-	ln  net.Listener
-	srv *api.Server
+// observeState is the API listener opened at setup, its server, and the
+// ground-truth label store.
+type observeState struct {
+	ln     net.Listener
+	srv    *api.Server
+	labels *labelStore
 }
 
-// openAPI opens the API's listener when the config enables it, so that a
-// taken port fails setup rather than going unnoticed.
-func (a *Agent) openAPI() error {
+// openObserve opens the label store and, when the config enables the API,
+// its listener, so that a taken port fails setup rather than going
+// unnoticed.
+func (a *Agent) openObserve() error {
+	var names []string
+	for _, m := range a.cfg.Models {
+		names = append(names, m.Name)
+	}
+	ls, err := openLabelStore(a.cfg.StateDir, names, a.now)
+	if err != nil {
+		return err
+	}
+	a.observe.labels = ls
 	c := a.cfg.API
 	if !c.Enabled() {
 		return nil
@@ -49,31 +61,37 @@ func (a *Agent) openAPI() error {
 	if err != nil {
 		return fmt.Errorf("agent: api: %w", err)
 	}
-	a.api = apiState{ln: ln, srv: srv}
+	a.observe.ln, a.observe.srv = ln, srv
 	return nil
 }
 
 // serveAPI serves the API on wg until ctx ends.
 func (a *Agent) serveAPI(ctx context.Context, wg *sync.WaitGroup) {
-	if a.api.srv == nil {
+	if a.observe.srv == nil {
 		return
 	}
 	wg.Go(func() {
-		if err := a.api.srv.Serve(ctx, a.api.ln); err != nil {
+		if err := a.observe.srv.Serve(ctx, a.observe.ln); err != nil {
 			a.log.Error("local API stopped", "err", err)
 		}
 	})
-	a.log.Info("serving the local API", "addr", a.api.ln.Addr().String())
+	a.log.Info("serving the local API", "addr", a.observe.ln.Addr().String())
 }
 
-// closeAPI closes the listener (Serve may not have run) and the models
-// Predict loaded; called once nothing serves requests any more.
-func (a *Agent) closeAPI() {
-	if a.api.ln != nil {
-		a.api.ln.Close()
+// closeObserve closes the listener (Serve may not have run), the models
+// Predict loaded and the label store; called once nothing serves requests
+// or handles commands any more.
+func (a *Agent) closeObserve() {
+	if a.observe.ln != nil {
+		a.observe.ln.Close()
 	}
 	for _, r := range a.runners() {
 		r.pred.close()
+	}
+	if a.observe.labels != nil {
+		if err := a.observe.labels.close(); err != nil {
+			a.log.Error("closing feedback.db", "err", err)
+		}
 	}
 }
 
@@ -210,6 +228,7 @@ func (a *Agent) WriteMetrics(w io.Writer) error {
 			}
 			return 0
 		})
+	a.writeFeedbackMetrics(&b)
 	_, err := io.WriteString(w, b.String())
 	return err
 }

@@ -47,7 +47,7 @@ func startAPIAgent(t *testing.T) *apiAgent {
 		x.scores = append(x.scores, s)
 		x.mu.Unlock()
 	}})
-	x.base = "http://" + x.h.a.api.ln.Addr().String()
+	x.base = "http://" + x.h.a.observe.ln.Addr().String()
 	x.h.start(t)
 	return x
 }

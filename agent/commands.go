@@ -131,6 +131,8 @@ func (a *Agent) handleCommand(ctx context.Context, topic string, payload []byte)
 		a.handleDeploy(ctx, cmd)
 	case fleet.VerbModelRollback, fleet.VerbModelPromote:
 		a.handleModelControl(ctx, cmd)
+	case fleet.VerbFeedback:
+		a.result(ctx, a.handleFeedback(cmd))
 	default:
 		a.result(ctx, fleet.Result{ID: cmd.ID, Status: fleet.ResultRejected,
 			Error: errors.New("verb " + cmd.Verb + " is not supported by this agent version").Error()})

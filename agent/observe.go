@@ -48,6 +48,8 @@ type observer struct {
 	drift    *driftTracker
 	driftFor *loadedModel
 
+	memory windowMemory // recent windows, for feedback
+
 	mu       sync.Mutex
 	versions []*versionStats // oldest first, the current one last
 	points   []api.Point     // oldest first, one per seriesBucket

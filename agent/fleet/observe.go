@@ -8,3 +8,7 @@ const (
 	// EventDriftClear: the drift ended (PSI fell below drift.clear_psi).
 	EventDriftClear = "drift_clear"
 )
+
+// VerbFeedback attaches ground-truth labels to past windows of a model
+// (args: model, label "positive" or "negative", and seq or from/to).
+const VerbFeedback = "feedback"
