@@ -321,7 +321,7 @@ func (a *Agent) run(ctx context.Context) error {
 		a.log.Info("serving metrics", "addr", a.metricsLn.Addr().String(), "path", "/metrics")
 	}
 
-	a.serveAPI(netCtx, &netWG)
+	a.startObserve(netCtx, &netWG)
 
 	a.log.Info("axle running", "device", a.cfg.Device, "version", a.opts.Version,
 		"sensors", len(a.pipes), "broker", a.cfg.MQTT.Broker)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/axle-edge/axle/agent/api"
+	"github.com/axle-edge/axle/agent/capture"
 	"github.com/axle-edge/axle/agent/fleet"
 	"github.com/axle-edge/axle/agent/monitor"
 	"github.com/axle-edge/axle/models"
@@ -26,6 +27,10 @@ type observeState struct {
 	ln     net.Listener
 	srv    *api.Server
 	labels *labelStore
+	// caps and capQ are the capture store and its write queue (captures.go);
+	// nil when captures are off.
+	caps *capture.Store
+	capQ *capture.Queue
 }
 
 // openObserve opens the label store and, when the config enables the API,
@@ -41,6 +46,9 @@ func (a *Agent) openObserve() error {
 		return err
 	}
 	a.observe.labels = ls
+	if err := a.openCaptures(); err != nil {
+		return err
+	}
 	c := a.cfg.API
 	if !c.Enabled() {
 		return nil
@@ -65,8 +73,12 @@ func (a *Agent) openObserve() error {
 	return nil
 }
 
-// serveAPI serves the API on wg until ctx ends.
-func (a *Agent) serveAPI(ctx context.Context, wg *sync.WaitGroup) {
+// startObserve runs the capture writer and serves the API on wg until ctx
+// ends.
+func (a *Agent) startObserve(ctx context.Context, wg *sync.WaitGroup) {
+	if q := a.observe.capQ; q != nil {
+		wg.Go(func() { q.Run(ctx, a.observe.caps, a.captureDone) })
+	}
 	if a.observe.srv == nil {
 		return
 	}

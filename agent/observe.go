@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/axle-edge/axle/agent/api"
+	"github.com/axle-edge/axle/agent/capture"
 	"github.com/axle-edge/axle/agent/fleet"
 	"github.com/axle-edge/axle/agent/monitor"
 )
@@ -48,7 +49,8 @@ type observer struct {
 	drift    *driftTracker
 	driftFor *loadedModel
 
-	memory windowMemory // recent windows, for feedback
+	memory  windowMemory     // recent windows, for feedback
+	sampler *capture.Sampler // the sample capture trigger; nil: off
 
 	mu       sync.Mutex
 	versions []*versionStats // oldest first, the current one last
@@ -128,7 +130,7 @@ func (o *observer) series(since time.Time) (pts []api.Point, alert string, cur *
 // driftWindow feeds a scored window to the drift tracker of lm (made when
 // lm is new to the slot) and reports drift beginning or ending as events.
 // Pipeline goroutine only.
-func (r *runner) driftWindow(a *Agent, lm *loadedModel, vs *versionStats, end time.Time, score float64) {
+func (r *runner) driftWindow(a *Agent, lm *loadedModel, vs *versionStats, end time.Time, score float64) (raised bool) {
 	o := &r.obs
 	if o.driftFor != lm {
 		o.driftFor = lm
@@ -140,7 +142,7 @@ func (r *runner) driftWindow(a *Agent, lm *loadedModel, vs *versionStats, end ti
 		}
 	}
 	if o.drift == nil {
-		return
+		return false
 	}
 	changes := o.drift.add(end, lm.input, score)
 	st := o.drift.stats()
@@ -148,6 +150,7 @@ func (r *runner) driftWindow(a *Agent, lm *loadedModel, vs *versionStats, end ti
 	vs.drift = st
 	o.mu.Unlock()
 	for _, c := range changes {
+		raised = raised || c.raised
 		kind, sev, verb := fleet.EventDrift, "warning", "drifted from its baseline"
 		if !c.raised {
 			kind, sev, verb = fleet.EventDriftClear, "info", "is back near its baseline"
@@ -158,6 +161,7 @@ func (r *runner) driftWindow(a *Agent, lm *loadedModel, vs *versionStats, end ti
 		a.event(kind, sev, r.cfg.Name, msg, map[string]any{"model": r.cfg.Name, "version": lm.cfg.Version, "stream": c.stream,
 			"psi": c.psi, "ks": c.ks, "max_psi": lm.cfg.Drift.MaxPSI, "clear_psi": lm.cfg.Drift.ClearPSI})
 	}
+	return raised
 }
 
 // allStats is a copy of the list of observed versions, oldest first.

@@ -513,7 +513,8 @@ func (r *runner) score(ctx context.Context, a *Agent) {
 	}
 	committed = true
 	r.obs.scored(vs, time.Unix(0, end), value, state, took, a.now())
-	r.driftWindow(a, lm, vs, time.Unix(0, end), value)
+	drifted := r.driftWindow(a, lm, vs, time.Unix(0, end), value)
+	r.captureWindow(a, lm, start, end, value, state, changed, drifted)
 	r.obs.memory.add(scoredWindow{seq: recs[0].Seq, end: end, version: lm.cfg.Version, predicted: alarmed(lm.cfg.Thresholds, value)})
 	if a.opts.OnScore != nil {
 		a.opts.OnScore(sc)

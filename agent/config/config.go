@@ -35,6 +35,7 @@ type Config struct {
 	Metrics  Metrics  `yaml:"metrics"`
 	Commands Commands `yaml:"commands"`
 	API      API      `yaml:"api"`
+	Captures Captures `yaml:"captures"` // observe.go
 	// Model deployment and command signing (see ota.go).
 	Trust       Trust       `yaml:"trust"`
 	ModelsStore ModelsStore `yaml:"models_store"`

@@ -37,3 +37,23 @@ func TestDriftErrorsNameKey(t *testing.T) {
 		}
 	}
 }
+
+func TestCapturesSection(t *testing.T) {
+	c, err := Parse("axle.yaml", []byte(good+"captures: {budget: 64MiB, quotas: {sample: 8MiB}, sample_rate: 0.01, uncertain_band: 0.5}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cp := c.Captures; !cp.Enabled() || cp.Budget != 64<<20 || cp.Quotas["sample"] != 8<<20 || cp.SampleRate != 0.01 || cp.UncertainBand != 0.5 {
+		t.Errorf("captures: %+v", cp)
+	}
+	for _, tc := range []struct{ yaml, want string }{
+		{"captures: {budget: 1MiB, quotas: {often: 1KiB}}\n", `captures.quotas: "often" is not a trigger`},
+		{"captures: {budget: 1MiB, quotas: {alert: 2MiB}}\n", "captures.quotas.alert: 2097152 is not above 0 and at most the budget"},
+		{"captures: {budget: 1MiB, sample_rate: 2}\n", "captures.sample_rate: 2 is not between 0 and 1"},
+		{"captures: {budget: 1MiB, uncertain_band: -1}\n", "captures.uncertain_band: -1"},
+	} {
+		if _, err := Parse("axle.yaml", []byte(good+tc.yaml)); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: got %v, want %q", tc.yaml, err, tc.want)
+		}
+	}
+}
