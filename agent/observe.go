@@ -51,6 +51,10 @@ type observer struct {
 
 	memory  windowMemory     // recent windows, for feedback
 	sampler *capture.Sampler // the sample capture trigger; nil: off
+	// cmdUntil (unix ns) and cmdRaw are the capture command's deadline
+	// and mode, set by the command goroutine.
+	cmdUntil atomic.Int64
+	cmdRaw   atomic.Bool
 
 	mu       sync.Mutex
 	versions []*versionStats // oldest first, the current one last

@@ -7,8 +7,14 @@ const (
 	EventDrift = "drift"
 	// EventDriftClear: the drift ended (PSI fell below drift.clear_psi).
 	EventDriftClear = "drift_clear"
+	// EventCaptureUpload: progress of a capture.upload.
+	EventCaptureUpload = "capture_upload"
 )
 
 // VerbFeedback attaches ground-truth labels to past windows of a model
 // (args: model, label "positive" or "negative", and seq or from/to).
 const VerbFeedback = "feedback"
+
+// VerbCaptureUpload publishes a stored capture as an artifact (args: id,
+// chunk_size); the result carries its sha256 and size.
+const VerbCaptureUpload = "capture.upload"
