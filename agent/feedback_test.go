@@ -2,10 +2,12 @@ package agent
 
 import (
 	"fmt"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/axle-edge/axle/agent/config"
 	"github.com/axle-edge/axle/agent/fleet"
 	"github.com/axle-edge/axle/agent/uplink/uplinktest"
 	"github.com/axle-edge/axle/models/demomodel"
@@ -129,4 +131,42 @@ func TestConfusionScores(t *testing.T) {
 	if p, r, f := (confusion{TN: 4}).scores(); p != 0 || r != 0 || f != 0 {
 		t.Errorf("no positives: %v %v %v", p, r, f)
 	}
+}
+
+// FuzzFeedbackArgs feeds arbitrary args to the feedback command's decoder
+// and validation against a model with remembered windows: never a panic,
+// and an accepted command labels only windows the agent remembers.
+func FuzzFeedbackArgs(f *testing.F) {
+	f.Add([]byte(`{"model":"pump","label":"positive","seq":[1,2,99]}`))
+	f.Add([]byte(`{"model":"pump","label":"negative","from":"1970-01-01T00:00:01Z","to":"1970-01-01T00:00:05Z"}`))
+	f.Add([]byte(`{"model":"pump","label":"positive","seq":[1],"from":"1970-01-01T00:00:01Z"}`))
+	f.Add([]byte(`{"model":"fan","label":"maybe"}`))
+	f.Add([]byte(`[]`))
+	ls, err := openLabelStore(f.TempDir(), []string{"pump"}, time.Now)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(func() { ls.close() })
+	r := &runner{cfg: config.Model{Name: "pump"}}
+	for i := range 10 {
+		r.obs.memory.add(scoredWindow{seq: uint64(i + 1), end: int64(i+1) * int64(time.Second), version: "1", predicted: i%3 == 0})
+	}
+	a := &Agent{pipes: []*pipeline{{runners: []*runner{r}}}, log: slog.New(slog.DiscardHandler), now: time.Now}
+	a.observe.labels = ls
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		var args feedbackArgs
+		if decodeArgs(raw, &args) != nil {
+			return
+		}
+		res, err := a.feedback(args)
+		if err != nil {
+			if err.Error() == "" {
+				t.Fatal("empty error")
+			}
+			return
+		}
+		if n := res["labelled"].(int); n < 0 || n > 10 {
+			t.Fatalf("labelled %d of 10 remembered windows", n)
+		}
+	})
 }
