@@ -119,6 +119,7 @@ type Agent struct {
 	healthy     atomic.Bool
 
 	metricsLn      net.Listener // local /metrics, nil when metrics.listen is empty
+	observe        observeState // local HTTP API and ground truth (apisource.go, feedback.go)
 	pendingAtClose int64        // records left in the outbox at shutdown, for the last log line
 
 	mu         sync.Mutex
@@ -200,6 +201,9 @@ func setup(ctx context.Context, opts Options) (_ *Agent, err error) {
 		return nil, err
 	}
 	if err := a.setupPipelines(ctx); err != nil {
+		return nil, err
+	}
+	if err := a.openObserve(); err != nil {
 		return nil, err
 	}
 
@@ -326,6 +330,8 @@ func (a *Agent) run(ctx context.Context) error {
 		a.log.Info("serving metrics", "addr", a.metricsLn.Addr().String(), "path", "/metrics")
 	}
 
+	a.startObserve(netCtx, &netWG)
+
 	a.log.Info("axle running", "device", a.cfg.Device, "version", a.opts.Version,
 		"sensors", len(a.pipes), "broker", a.cfg.MQTT.Broker)
 	if a.opts.OnReady != nil {
@@ -430,6 +436,7 @@ func (a *Agent) closeAll() {
 	if a.metricsLn != nil {
 		a.metricsLn.Close()
 	}
+	a.closeObserve()
 	for _, p := range a.pipes {
 		p.close(a)
 	}

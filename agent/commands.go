@@ -133,6 +133,12 @@ func (a *Agent) handleCommand(ctx context.Context, topic string, payload []byte)
 		a.handleModelControl(ctx, cmd)
 	case fleet.VerbAgentUpdate, VerbAgentRollback:
 		a.submitUpdate(ctx, cmd)
+	case fleet.VerbFeedback:
+		a.result(ctx, a.handleFeedback(cmd))
+	case fleet.VerbCapture:
+		a.result(ctx, a.handleCapture(cmd))
+	case fleet.VerbCaptureUpload:
+		a.handleCaptureUpload(ctx, cmd)
 	default:
 		a.result(ctx, fleet.Result{ID: cmd.ID, Status: fleet.ResultRejected,
 			Error: errors.New("verb " + cmd.Verb + " is not supported by this agent version").Error()})

@@ -157,6 +157,7 @@ func (a *Agent) startFromStore(ctx context.Context, r *runner) (ok bool, err err
 	}
 	// Setup runs before the pipeline goroutine: apply directly.
 	r.win, r.lm = lm.win, lm
+	r.obs.pub.Store(lm)
 	r.spec.Store(&lm.spec)
 	r.scorer, r.th = lm.scorer, lm.th
 	r.fromStore.Store(true)
@@ -272,6 +273,7 @@ func (a *Agent) loadBundle(r *runner, b *bundle.Bundle, fresh bool) (*loadedMode
 		return nil, err
 	}
 	lm.spec, lm.win, lm.th, lm.scorer = spec, win, th, sc
+	lm.baseline = b.Manifest.Baseline
 	return lm, nil
 }
 

@@ -104,6 +104,9 @@ type runner struct {
 	verdicts chan verdictMsg
 	// deploying is the deployment in progress, for the status.
 	deploying atomic.Pointer[fleet.DeploymentStatus]
+
+	obs  observer  // monitoring for the API and metrics (observe.go)
+	pred predictor // Predict's own instance of the model (apisource.go)
 }
 
 func (a *Agent) setupPipelines(ctx context.Context) error {
@@ -159,6 +162,7 @@ func (a *Agent) setupPipelines(ctx context.Context) error {
 				continue
 			}
 			r.slot.state.Store(&slotState{Version: mc.Version, State: fleet.ModelActive})
+			r.obs.pub.Store(r.lm)
 			a.log.Info("model loaded", "model", mc.Name, "version", mc.Version, "sensor", sc.Name,
 				"runtime", a.opts.Runtime.Name(), "window", mc.Window, "hop", mc.Hop, "inputs", r.win.Len())
 		}
@@ -433,6 +437,12 @@ func (p *pipeline) processLoop(ctx context.Context, a *Agent) {
 func (r *runner) score(ctx context.Context, a *Agent) {
 	lm := r.lm
 	start, end := r.win.Span()
+	vs, committed := r.obs.stats(lm.cfg.Version), false
+	defer func() {
+		if !committed {
+			vs.dropped.Add(1)
+		}
+	}()
 	if err := r.win.Compute(lm.input); err != nil {
 		a.log.Error("features failed", "model", r.cfg.Name, "err", err)
 		r.observe(probation.Window{End: time.Unix(0, end), Err: err})
@@ -501,6 +511,11 @@ func (r *runner) score(ctx context.Context, a *Agent) {
 	if err := a.commit(ctx, recs); err != nil {
 		return
 	}
+	committed = true
+	r.obs.scored(vs, time.Unix(0, end), value, state, took, a.now())
+	drifted := r.driftWindow(a, lm, vs, time.Unix(0, end), value)
+	r.captureWindow(a, lm, start, end, value, state, changed, drifted)
+	r.obs.memory.add(scoredWindow{seq: recs[0].Seq, end: end, version: lm.cfg.Version, predicted: alarmed(lm.cfg.Thresholds, value)})
 	if a.opts.OnScore != nil {
 		a.opts.OnScore(sc)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/axle-edge/axle/agent/probation"
 	"github.com/axle-edge/axle/agent/scoring"
 	"github.com/axle-edge/axle/models"
+	"github.com/axle-edge/axle/models/bundle"
 	"github.com/axle-edge/axle/models/preprocess"
 )
 
@@ -28,6 +29,10 @@ type loadedModel struct {
 	model   models.Model
 	in, out models.TensorInfo
 	input   []float32 // window features, the model's input length
+	data    []byte    // the model's bytes, for Predict's own instance
+	// baseline is the bundle's baseline (nil for a plain model file), for
+	// drift monitoring.
+	baseline *bundle.Baseline
 
 	// A model from a bundle brings its own preprocessing. spec is the
 	// windowing it needs; win, when set, is a fresh windower for it,
@@ -137,6 +142,7 @@ func (o slotOffer) apply() {
 		r.scorer, r.th = m.scorer, m.th
 	}
 	r.lm = m
+	r.obs.pub.Store(m)
 	st := m.state
 	if st.State == "" {
 		st = slotState{Version: m.cfg.Version, State: fleet.ModelActive}
@@ -183,7 +189,7 @@ func (a *Agent) loadModelData(mc config.Model, data []byte, inputLen int) (*load
 	if mc.Output.Index >= len(m.Outputs()) {
 		return fail(fmt.Errorf("output.index %d: the model has %d outputs", mc.Output.Index, len(m.Outputs())))
 	}
-	lm := &loadedModel{cfg: mc, model: m, in: m.Inputs()[0], out: m.Outputs()[mc.Output.Index]}
+	lm := &loadedModel{cfg: mc, model: m, in: m.Inputs()[0], out: m.Outputs()[mc.Output.Index], data: data}
 	if inputLen != lm.in.Elements() {
 		return fail(fmt.Errorf("%w: the window gives %d values (channels %v, features %v), the model input %q takes %d (shape %v)",
 			preprocess.ErrInputMismatch, inputLen, mc.Channels, mc.Features, lm.in.Name, lm.in.Elements(), lm.in.Shape))

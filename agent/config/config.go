@@ -36,6 +36,7 @@ type Config struct {
 	Commands Commands `yaml:"commands"`
 	API      API      `yaml:"api"`
 	Update   Update   `yaml:"update"`
+	Captures Captures `yaml:"captures"` // observe.go
 	// Model deployment and command signing (see ota.go).
 	Trust       Trust       `yaml:"trust"`
 	ModelsStore ModelsStore `yaml:"models_store"`
@@ -127,6 +128,7 @@ type Model struct {
 	Output     Output        `yaml:"output"`
 	Thresholds Thresholds    `yaml:"thresholds"`
 	Threads    int           `yaml:"threads"`
+	Drift      Drift         `yaml:"drift"` // observe.go
 }
 
 // Normalize maps each feature x to (x - mean) / std before the model.
@@ -400,6 +402,9 @@ func (c *Config) validate(file string) error {
 		return e("commands.max_expiry", "%s is not between 1m and 720h", c.Commands.MaxExpiry)
 	}
 	if err := c.API.finish(e); err != nil {
+		return err
+	}
+	if err := c.finishObserve(e); err != nil {
 		return err
 	}
 	if err := c.validateOTA(e); err != nil {
