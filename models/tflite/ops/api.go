@@ -249,5 +249,6 @@ func Builtins() *Resolver {
 	addSequence(r)
 	addSignal(r)
 	addDetection(r)
+	addFloor(r)
 	return r
 }
