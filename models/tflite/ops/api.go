@@ -250,5 +250,6 @@ func Builtins() *Resolver {
 	addSignal(r)
 	addDetection(r)
 	addFloor(r)
+	addSpaceBatch(r)
 	return r
 }
