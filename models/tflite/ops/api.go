@@ -251,5 +251,6 @@ func Builtins() *Resolver {
 	addDetection(r)
 	addFloor(r)
 	addSpaceBatch(r)
+	addGatherScatterND(r)
 	return r
 }
