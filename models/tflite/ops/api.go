@@ -252,5 +252,6 @@ func Builtins() *Resolver {
 	addFloor(r)
 	addSpaceBatch(r)
 	addGatherScatterND(r)
+	addBroadcast(r)
 	return r
 }
