@@ -253,5 +253,6 @@ func Builtins() *Resolver {
 	addSpaceBatch(r)
 	addGatherScatterND(r)
 	addBroadcast(r)
+	addSelect(r)
 	return r
 }
