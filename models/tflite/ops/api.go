@@ -254,5 +254,8 @@ func Builtins() *Resolver {
 	addGatherScatterND(r)
 	addBroadcast(r)
 	addSelect(r)
+	addCumsum(r)
+	addReverse(r)
+	addOneHot(r)
 	return r
 }
