@@ -257,5 +257,6 @@ func Builtins() *Resolver {
 	addCumsum(r)
 	addReverse(r)
 	addOneHot(r)
+	addDepthSpace(r)
 	return r
 }
