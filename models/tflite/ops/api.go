@@ -258,5 +258,8 @@ func Builtins() *Resolver {
 	addReverse(r)
 	addOneHot(r)
 	addDepthSpace(r)
+	addMath(r)
+	addLogical(r)
+	addAddN(r)
 	return r
 }
