@@ -104,6 +104,13 @@ func hostileModels() []struct {
 			b.Op(ops.OpMean, 1, []int{x, axes}, []int{out}, build.Options{Type: build.OptReducer})
 			b.Output(out)
 		}},
+		{"rfft2d scratch", "RFFT2D", func(b *build.Builder) {
+			x := b.Input("x", models.Float32, []int{1, 1}, nil)
+			fl := b.Const("fft_length", models.Int32, []int{2}, []int32{1024, 1024}, nil)
+			out := b.Tensor("out", models.Complex64, []int{1}, nil)
+			b.Op(ops.OpRfft2d, 1, []int{x, fl}, []int{out}, build.Options{})
+			b.Output(out)
+		}},
 		// The kernels below keep no tables sized by shapes: a hostile shape
 		// must reach the arena's limit without Prepare allocating it.
 		{"floor_div broadcast arena", "", func(b *build.Builder) {

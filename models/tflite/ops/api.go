@@ -261,5 +261,6 @@ func Builtins() *Resolver {
 	addMath(r)
 	addLogical(r)
 	addAddN(r)
+	addComplex(r)
 	return r
 }
