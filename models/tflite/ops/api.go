@@ -262,5 +262,7 @@ func Builtins() *Resolver {
 	addLogical(r)
 	addAddN(r)
 	addComplex(r)
+	addRange(r)
+	addDynamicUpdateSlice(r)
 	return r
 }
