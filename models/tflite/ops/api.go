@@ -264,5 +264,6 @@ func Builtins() *Resolver {
 	addComplex(r)
 	addRange(r)
 	addDynamicUpdateSlice(r)
+	addTopK(r)
 	return r
 }
