@@ -104,6 +104,53 @@ func hostileModels() []struct {
 			b.Op(ops.OpMean, 1, []int{x, axes}, []int{out}, build.Options{Type: build.OptReducer})
 			b.Output(out)
 		}},
+		{"rfft2d scratch", "RFFT2D", func(b *build.Builder) {
+			x := b.Input("x", models.Float32, []int{1, 1}, nil)
+			fl := b.Const("fft_length", models.Int32, []int{2}, []int32{1024, 1024}, nil)
+			out := b.Tensor("out", models.Complex64, []int{1}, nil)
+			b.Op(ops.OpRfft2d, 1, []int{x, fl}, []int{out}, build.Options{})
+			b.Output(out)
+		}},
+		// The kernels below keep no tables sized by shapes: a hostile shape
+		// must reach the arena's limit without Prepare allocating it.
+		{"floor_div broadcast arena", "", func(b *build.Builder) {
+			x := b.Input("x", models.Int32, []int{huge, 1}, nil)
+			y := b.Input("y", models.Int32, []int{1, huge}, nil)
+			out := b.Tensor("out", models.Int32, []int{1}, nil)
+			b.Op(ops.OpFloorDiv, 1, []int{x, y}, []int{out}, build.Options{})
+			b.Output(out)
+		}},
+		{"space_to_batch_nd arena", "", func(b *build.Builder) {
+			x := b.Input("x", models.Float32, []int{1, 2, 2, 1}, nil)
+			block := b.Const("block", models.Int32, []int{2}, []int32{1, 1}, nil)
+			pads := b.Const("pads", models.Int32, []int{2, 2}, []int32{0, huge, 0, 0}, nil)
+			out := b.Tensor("out", models.Float32, []int{1}, nil)
+			b.Op(ops.OpSpaceToBatchNd, 1, []int{x, block, pads}, []int{out}, build.Options{})
+			b.Output(out)
+		}},
+		{"batch_to_space_nd arena", "", func(b *build.Builder) {
+			x := b.Input("x", models.Float32, []int{huge, 1, 1, 1}, nil)
+			block := b.Const("block", models.Int32, []int{2}, []int32{2, 2}, nil)
+			crops := b.Const("crops", models.Int32, []int{2, 2}, []int32{0, 0, 0, 0}, nil)
+			out := b.Tensor("out", models.Float32, []int{1}, nil)
+			b.Op(ops.OpBatchToSpaceNd, 1, []int{x, block, crops}, []int{out}, build.Options{})
+			b.Output(out)
+		}},
+		{"gather_nd arena", "", func(b *build.Builder) {
+			p := b.Input("p", models.Float32, []int{2, huge}, nil)
+			idx := b.Input("idx", models.Int32, []int{4, 1}, nil)
+			out := b.Tensor("out", models.Float32, []int{1}, nil)
+			b.Op(ops.OpGatherNd, 1, []int{p, idx}, []int{out}, build.Options{})
+			b.Output(out)
+		}},
+		{"scatter_nd arena", "", func(b *build.Builder) {
+			idx := b.Input("idx", models.Int32, []int{1, 1}, nil)
+			upd := b.Input("upd", models.Float32, []int{1, 2}, nil)
+			shape := b.Const("shape", models.Int32, []int{2}, []int32{huge, 2}, nil)
+			out := b.Tensor("out", models.Float32, []int{1}, nil)
+			b.Op(ops.OpScatterNd, 1, []int{idx, upd, shape}, []int{out}, build.Options{})
+			b.Output(out)
+		}},
 		{"add arena", "", func(b *build.Builder) {
 			x := b.Input("x", models.Float32, []int{huge, huge}, nil)
 			out := b.Tensor("out", models.Float32, []int{huge, huge}, nil)

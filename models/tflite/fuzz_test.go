@@ -142,7 +142,7 @@ func seedModels(t testing.TB) [][]byte {
 	b.CustomOp("TFLite_Detection_PostProcess", 1, []int{boxes, scores, anchors}, outs, det)
 	b.Output(outs...)
 	add(b)
-	return out
+	return append(out, spaceBatchNDSeeds(t)...)
 }
 
 // conformanceModels returns the distinct model files of the corpus (up to

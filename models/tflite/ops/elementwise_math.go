@@ -1,0 +1,173 @@
+package ops
+
+import (
+	"math"
+
+	"github.com/axle-edge/axle/models"
+)
+
+// Float math without quantized forms: FLOOR, CEIL, ROUND (half to even, as
+// TFLite), SIN, COS, ELU, GELU, SIGN (also int32) and POW (float32 and
+// int32, broadcasting).
+
+func addMath(r *Resolver) {
+	for _, op := range []Op{OpFloor, OpCeil, OpRound, OpSin, OpCos, OpElu} {
+		r.Builtin[op] = &Kernel{MaxVersion: 1, Prepare: mathUnaryPrepare, Eval: mathUnaryEval}
+	}
+	r.Builtin[OpGelu] = &Kernel{MaxVersion: 1, Prepare: mathUnaryPrepare, Eval: mathUnaryEval}
+	r.Builtin[OpSign] = &Kernel{MaxVersion: 2, Prepare: mathUnaryPrepare, Eval: mathUnaryEval}
+	r.Builtin[OpPow] = &Kernel{MaxVersion: 1, Prepare: powPrepare, Eval: powEval}
+}
+
+func mathUnaryPrepare(c Context, n *Node) error {
+	in, out, err := io1(c, n, 1, 1)
+	if err != nil {
+		return err
+	}
+	if in.Type != models.Float32 && !(n.Op == OpSign && in.Type == models.Int32) {
+		return n.Errorf("input type %s is not supported", in.Type)
+	}
+	if _, err := shapeElems(in.Shape, in.Type.Size()); err != nil {
+		return n.Errorf("input: %v", err)
+	}
+	return c.Resize(out, in.Shape)
+}
+
+func mathUnaryEval(c Context, n *Node) error {
+	in, out := c.Input(n, 0), c.Output(n, 0)
+	if err := ewHaveData(n, in, out); err != nil {
+		return err
+	}
+	k := in.NumElements()
+	if in.Type == models.Int32 { // SIGN
+		o := out.I32()[:k]
+		for i, v := range in.I32()[:k] {
+			o[i] = mathSign(v)
+		}
+		return nil
+	}
+	f := mathUnaryFunc(n)
+	o := out.F32()[:k]
+	for i, v := range in.F32()[:k] {
+		o[i] = f(v)
+	}
+	return nil
+}
+
+func mathUnaryFunc(n *Node) func(float32) float32 {
+	switch n.Op {
+	case OpFloor:
+		return func(x float32) float32 { return float32(math.Floor(float64(x))) }
+	case OpCeil:
+		return func(x float32) float32 { return float32(math.Ceil(float64(x))) }
+	case OpRound:
+		return func(x float32) float32 { return float32(math.RoundToEven(float64(x))) }
+	case OpSin:
+		return func(x float32) float32 { return float32(math.Sin(float64(x))) }
+	case OpCos:
+		return func(x float32) float32 { return float32(math.Cos(float64(x))) }
+	case OpElu:
+		return func(x float32) float32 {
+			if x < 0 {
+				return float32(math.Expm1(float64(x)))
+			}
+			return x
+		}
+	case OpGelu:
+		if n.Options.Bool(0, false) { // approximate: the tanh form
+			return func(x float32) float32 {
+				v := float64(x)
+				return float32(0.5 * v * (1 + math.Tanh(math.Sqrt(2/math.Pi)*(v+0.044715*v*v*v))))
+			}
+		}
+		return func(x float32) float32 {
+			v := float64(x)
+			return float32(0.5 * v * (1 + math.Erf(v/math.Sqrt2)))
+		}
+	default: // OpSign
+		return mathSign[float32]
+	}
+}
+
+// mathSign is (0 < x) - (x < 0): NaN gives 0.
+func mathSign[T float32 | int32](x T) T {
+	switch {
+	case x > 0:
+		return 1
+	case x < 0:
+		return -1
+	}
+	return 0
+}
+
+type powState struct {
+	plan  ewPlan
+	shape [ewMaxDims]int
+}
+
+func powPrepare(c Context, n *Node) error {
+	if len(n.Inputs) != 2 || len(n.Outputs) != 1 {
+		return n.Errorf("expects 2 inputs and 1 output, got %d and %d", len(n.Inputs), len(n.Outputs))
+	}
+	a, b, out := c.Input(n, 0), c.Input(n, 1), c.Output(n, 0)
+	if a == nil || b == nil || out == nil {
+		return n.Errorf("missing input or output tensor")
+	}
+	if a.Type != b.Type || (a.Type != models.Float32 && a.Type != models.Int32) {
+		return n.Errorf("inputs must both be float32 or both int32, got %s and %s", a.Type, b.Type)
+	}
+	st, _ := n.State.(*powState)
+	if st == nil {
+		st = &powState{}
+	}
+	shape, err := ewBroadcastShape(n, st.shape[:0], a.Shape, b.Shape)
+	if err != nil {
+		return err
+	}
+	if err := st.plan.plan(n, shape, a.Shape, b.Shape); err != nil {
+		return err
+	}
+	out.Type = a.Type
+	n.State = st
+	return c.Resize(out, shape)
+}
+
+func powEval(c Context, n *Node) error {
+	st, ok := n.State.(*powState)
+	if !ok {
+		return n.Errorf("not prepared")
+	}
+	a, b, out := c.Input(n, 0), c.Input(n, 1), c.Output(n, 0)
+	if err := ewHaveData(n, a, b, out); err != nil {
+		return err
+	}
+	p := &st.plan
+	if a.Type == models.Float32 {
+		floorRows(p, a.F32(), b.F32(), out.F32()[:p.n], func(x, y float32) float32 {
+			return float32(math.Pow(float64(x), float64(y)))
+		})
+		return nil
+	}
+	// TFLite rejects negative int32 exponents rather than truncating.
+	for i, e := range b.I32()[:b.NumElements()] {
+		if e < 0 {
+			return n.Errorf("int32 exponent %d at element %d is negative", e, i)
+		}
+	}
+	floorRows(p, a.I32(), b.I32(), out.I32()[:p.n], powInt)
+	return nil
+}
+
+// powInt is x**e by squaring, wrapping on overflow like the C++ int32
+// arithmetic it mirrors.
+func powInt(x, e int32) int32 {
+	r := int32(1)
+	for e > 0 {
+		if e&1 != 0 {
+			r *= x
+		}
+		x *= x
+		e >>= 1
+	}
+	return r
+}
