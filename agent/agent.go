@@ -465,7 +465,7 @@ func (a *Agent) status(state string) fleet.Status {
 		for _, r := range p.runners {
 			cur := r.Current()
 			s.Models = append(s.Models, fleet.ModelStatus{Name: r.cfg.Name, Version: cur.Version, Previous: cur.Previous,
-				Runtime: a.opts.Runtime.Name(), State: cur.State, Error: cur.Err, Gate: cur.Gate, Deployment: r.deploying.Load()})
+				Runtime: a.opts.Runtime.Name(), State: cur.State, Error: cur.Err, Gate: cur.Gate, Deployment: r.deploying.Load(), Shadow: r.shadowStatus()})
 		}
 	}
 	return s

@@ -129,7 +129,7 @@ func (a *Agent) handleCommand(ctx context.Context, topic string, payload []byte)
 		a.result(ctx, a.handleSimFault(cmd))
 	case fleet.VerbModelDeploy:
 		a.handleDeploy(ctx, cmd)
-	case fleet.VerbModelRollback, fleet.VerbModelPromote:
+	case fleet.VerbModelRollback, fleet.VerbModelPromote, fleet.VerbModelDiscard:
 		a.handleModelControl(ctx, cmd)
 	default:
 		a.result(ctx, fleet.Result{ID: cmd.ID, Status: fleet.ResultRejected,

@@ -104,6 +104,8 @@ type runner struct {
 	verdicts chan verdictMsg
 	// deploying is the deployment in progress, for the status.
 	deploying atomic.Pointer[fleet.DeploymentStatus]
+	// shadow, when set, is a candidate scoring beside lm (shadow.go).
+	shadow atomic.Pointer[shadowRun]
 }
 
 func (a *Agent) setupPipelines(ctx context.Context) error {
@@ -483,6 +485,9 @@ func (r *runner) score(ctx context.Context, a *Agent) {
 	state, changed := r.scorer.Update(value)
 	sc.Alert = state
 	r.observe(probation.Window{End: time.Unix(0, end), Score: value, Outputs: r.outputs, Latency: took, Alert: state != fleet.AlertOK})
+	if sh := r.shadow.Load(); sh != nil {
+		sh.offer(lm.input, start, end, value, state != fleet.AlertOK)
+	}
 	recs := make([]buffer.Record, 0, 2)
 	b, err := json.Marshal(sc)
 	if err != nil {

@@ -113,6 +113,8 @@ type ModelStatus struct {
 	Gate string `json:"gate,omitempty"`
 	// Deployment is a deployment of this model in progress.
 	Deployment *DeploymentStatus `json:"deployment,omitempty"`
+	// Shadow is a candidate version scoring beside this one in shadow mode.
+	Shadow *ShadowStatus `json:"shadow,omitempty"`
 }
 
 // Alert states of a score.
