@@ -331,3 +331,21 @@ func (r *runner) shadowStatus() *fleet.ShadowStatus {
 	}
 	return nil
 }
+
+// shadowMetrics adds r's shadow candidate, if any, to the metrics under
+// prefix pre: live window counts and the last periodic comparison.
+func (r *runner) shadowMetrics(v map[string]float64, pre string) {
+	s := r.shadow.Load()
+	if s == nil {
+		return
+	}
+	v[pre+"shadow_windows_total"] = float64(s.compared.Load())
+	v[pre+"shadow_skipped_total"] = float64(s.skipped.Load())
+	if st := s.last.Load(); st != nil {
+		v[pre+"shadow_agreement"] = st.Agreement
+		v[pre+"shadow_mean_abs_diff"] = st.MeanDiff
+		v[pre+"shadow_p95_abs_diff"] = st.P95Diff
+		v[pre+"shadow_latency_p50_seconds"] = float64(st.P50US) / 1e6
+		v[pre+"shadow_latency_p99_seconds"] = float64(st.P99US) / 1e6
+	}
+}

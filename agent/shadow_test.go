@@ -20,6 +20,8 @@ type shadowFeed struct {
 	mu     sync.Mutex
 	scores []fleet.Score
 	events []fleet.Event
+	// agreementMetric is the last shadow agreement in the metrics (-1: none).
+	agreementMetric float64
 }
 
 func (f *shadowFeed) handle(topic string, payload []byte) {
@@ -30,6 +32,13 @@ func (f *shadowFeed) handle(topic string, payload []byte) {
 		var s fleet.Score
 		if json.Unmarshal(payload, &s) == nil {
 			f.scores = append(f.scores, s)
+		}
+	case strings.HasSuffix(topic, "/metrics"):
+		var m fleet.Metrics
+		if json.Unmarshal(payload, &m) == nil {
+			if v, ok := m.Values["model_pump_shadow_agreement"]; ok {
+				f.agreementMetric = v
+			}
 		}
 	case strings.HasSuffix(topic, "/events"):
 		var e fleet.Event
@@ -46,8 +55,8 @@ func (f *shadowFeed) handle(topic string, payload []byte) {
 func TestShadowDeploy(t *testing.T) {
 	t.Parallel()
 	rg := newOTARig(t, "shadow-pump")
-	var feed shadowFeed
-	uplinktest.NewConsumer(t, rg.url, "shadow-feed", feed.handle, "axle/shadow-pump/shadow/#", "axle/shadow-pump/events")
+	feed := shadowFeed{agreementMetric: -1}
+	uplinktest.NewConsumer(t, rg.url, "shadow-feed", feed.handle, "axle/shadow-pump/shadow/#", "axle/shadow-pump/events", "axle/shadow-pump/metrics")
 	h := setupAgent(t, rg.yaml()+"metrics: {interval: 500ms}\n", Options{OnScore: func(s fleet.Score) {
 		rg.mu.Lock()
 		rg.scores = append(rg.scores, s)
@@ -144,6 +153,12 @@ func TestShadowDeploy(t *testing.T) {
 	if p95 := ev.Data["p95_abs_diff"].(float64); p95 > maxDiff+1e-12 {
 		t.Errorf("reported p95 |diff| %v above the largest difference in the streams %v", p95, maxDiff)
 	}
+
+	uplinktest.WaitFor(t, 10*time.Second, "the shadow agreement in the metrics", func() bool {
+		feed.mu.Lock()
+		defer feed.mu.Unlock()
+		return feed.agreementMetric >= 0 && feed.agreementMetric < 1
+	})
 
 	// Discarded: the champion goes on alone.
 	rg.command("x2", fleet.VerbModelDiscard, map[string]any{"model": "pump"})
