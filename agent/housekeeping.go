@@ -48,7 +48,7 @@ func (a *Agent) housekeeping(ctx context.Context) {
 				lastWD = now
 				sdNotify("WATCHDOG=1")
 			}
-			if iv := a.cfg.Metrics.Interval; iv > 0 && now.Sub(lastMetrics) >= iv {
+			if iv := a.metricsEvery(); iv > 0 && now.Sub(lastMetrics) >= iv {
 				lastMetrics = now
 				a.publishMetrics(ctx)
 			}

@@ -106,6 +106,8 @@ type runner struct {
 	deploying atomic.Pointer[fleet.DeploymentStatus]
 	// shadow, when set, is a candidate scoring beside lm (shadow.go).
 	shadow atomic.Pointer[shadowRun]
+	// thOverride, when set, is config.set's thresholds (configset.go).
+	thOverride atomic.Pointer[scoring.Thresholds]
 }
 
 func (a *Agent) setupPipelines(ctx context.Context) error {
@@ -482,6 +484,7 @@ func (r *runner) score(ctx context.Context, a *Agent) {
 		return
 	}
 	sc.Score = &value
+	r.useThresholds()
 	state, changed := r.scorer.Update(value)
 	sc.Alert = state
 	r.observe(probation.Window{End: time.Unix(0, end), Score: value, Outputs: r.outputs, Latency: took, Alert: state != fleet.AlertOK})

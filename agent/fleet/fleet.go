@@ -86,6 +86,10 @@ type Status struct {
 	// (disk full, I/O error); absent when storage is healthy.
 	Storage string    `json:"storage,omitempty"`
 	TS      time.Time `json:"ts"`
+	// Groups are the device's groups (config, config.set); Backlog the
+	// outbox records waiting to be delivered.
+	Groups  []string `json:"groups,omitempty"`
+	Backlog *int64   `json:"backlog,omitempty"`
 }
 
 // ReasonLost is the Status.Reason of the will: the agent went away without
