@@ -139,6 +139,9 @@ func (a *Agent) runnerNamed(name string) (*runner, error) {
 // its own goroutine: accepted now, one final result later.
 func (a *Agent) handleDeploy(ctx context.Context, cmd fleet.Command) {
 	r, in, err := a.checkDeploy(cmd.Args)
+	if err == nil && !in.shadow && a.joinDeploy(ctx, cmd.ID, r, in.version) {
+		return
+	}
 	if err == nil {
 		var d *deployment
 		if d, err = a.claim(r, in.version); err == nil {
