@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -85,6 +86,10 @@ func TestFleetRolloutAtScale(t *testing.T) {
 	var res finals
 	res.n = map[string]map[string]int{}
 	uplinktest.NewConsumer(t, rg.url, "scale-results", res.handle, "axle/+/result")
+	// Every message through the broker (but the counter's own), for the
+	// benchmark figures in the log.
+	var msgs atomic.Int64
+	uplinktest.NewConsumer(t, rg.url, "scale-count", func(string, []byte) { msgs.Add(1) }, "#")
 
 	info := demomodel.Info()
 	devs := make([]string, n)
@@ -111,7 +116,9 @@ models:
 `, devs[i], t.TempDir(), rg.url, rg.pubKey, rg.pubKey, i+1, info.Window, strings.Join(info.Channels, ", "),
 			strings.Join(info.Features, ", "), info.Warn, info.Alarm)
 		h := setupAgent(t, yaml, Options{})
-		h.a.fetchTune = func(o *artifact.Options) { o.MetaTimeout, o.ChunkTimeout, o.Requests = 10*time.Second, 10*time.Second, 1 }
+		h.a.fetchTune = func(o *artifact.Options) {
+			o.MetaTimeout, o.ChunkTimeout, o.Requests = 10*time.Second, 10*time.Second, 1
+		}
 		h.start(t)
 	}
 
@@ -173,7 +180,7 @@ models:
 	}
 
 	// 1. A good bundle, three waves.
-	began := time.Now()
+	began, msgs0 := time.Now(), msgs.Load()
 	var lines []string
 	good := publish("2.0.0", bundleOpts{})
 	s, err := op.Deploy(ctx, "r-good", good, devs, waves, policy, operator.RolloutOptions{Tick: 100 * time.Millisecond,
@@ -181,7 +188,8 @@ models:
 	if err != nil || s.Phase != rollout.PhaseCompleted {
 		t.Fatalf("good rollout: %v, phase %s %s\n%s", err, s.Phase, s.Reason, strings.Join(lines, "\n"))
 	}
-	t.Logf("good rollout of %d devices in %v:\n%s", n, time.Since(began).Round(time.Millisecond), strings.Join(lines, "\n"))
+	t.Logf("good rollout of %d devices in %v, %d messages through the broker:\n%s", n, time.Since(began).Round(time.Millisecond),
+		msgs.Load()-msgs0, strings.Join(lines, "\n"))
 	oneEach(s, devs)
 	uplinktest.WaitFor(t, 30*time.Second, "every device on 2.0.0", func() bool {
 		return !slices.ContainsFunc(devs, func(d string) bool { return versionOf(d) != "2.0.0" })
