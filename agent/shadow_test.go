@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"fmt"
+
 	"github.com/axle-edge/axle/agent/fleet"
 	"github.com/axle-edge/axle/agent/uplink/uplinktest"
 	"github.com/axle-edge/axle/firmware/artifact"
@@ -204,4 +206,53 @@ func TestShadowDeploy(t *testing.T) {
 	if switches != 2 {
 		t.Errorf("%d version switches, want 2 (1 -> 3.0.0 -> 4.0.0)", switches)
 	}
+}
+
+// BenchmarkShadowCPU measures the process CPU (getrusage) per champion
+// window of a gateway running the demo model at a 10 ms hop, alone and
+// with a demo candidate in shadow (scored, compared and published):
+// cpu-us/window each, and the difference, the cost of shadow mode.
+func BenchmarkShadowCPU(b *testing.B) {
+	const windows = 500
+	rg := newOTARig(b, "shadow-bench")
+	yaml := strings.Replace(rg.yaml(), "hop: 250ms", "hop: 10ms", 1)
+	h := setupAgent(b, yaml, Options{OnScore: func(s fleet.Score) {
+		rg.mu.Lock()
+		rg.scores = append(rg.scores, s)
+		rg.mu.Unlock()
+	}})
+	h.a.fetchTune = func(o *artifact.Options) { o.MetaTimeout, o.ChunkTimeout, o.Requests = 5*time.Second, 5*time.Second, 1 }
+	h.start(b)
+	uplinktest.WaitFor(b, 30*time.Second, "first scores", func() bool { return rg.scoredSince(0, "1") >= 10 })
+	// perWindow is the CPU per window over the next windows windows.
+	perWindow := func() float64 {
+		i0, c0 := rg.nScores(), uplinktest.CPUTime()
+		uplinktest.WaitFor(b, 60*time.Second, "windows", func() bool { return rg.nScores()-i0 >= windows })
+		c1, i1 := uplinktest.CPUTime(), rg.nScores()
+		return float64((c1 - c0).Microseconds()) / float64(i1-i0)
+	}
+	b.ResetTimer()
+	var alone, shadow float64
+	for i := range b.N {
+		alone += perWindow()
+		v := fmt.Sprintf("2.%d.0", i)
+		raw := rg.makeBundle(bundleOpts{version: v, hop: 10 * time.Millisecond})
+		id := "bench-" + v
+		rg.command(id, fleet.VerbModelDeploy, map[string]any{"model": "pump", "version": v, "sha256": rg.publish(raw), "size": len(raw),
+			"source": map[string]any{"kind": "mqtt"}, "mode": "shadow"})
+		if res := rg.final(id); res.Status != fleet.ResultDone {
+			b.Fatalf("shadow deploy: %+v", res)
+		}
+		shadow += perWindow()
+		if st := rg.watch.model("pump").Shadow; st != nil && st.Skipped > 0 {
+			b.Logf("candidate skipped %d windows", st.Skipped)
+		}
+		rg.command("discard-"+v, fleet.VerbModelDiscard, map[string]any{"model": "pump"})
+		if res := rg.final("discard-" + v); res.Status != fleet.ResultDone {
+			b.Fatalf("discard: %+v", res)
+		}
+	}
+	b.ReportMetric(alone/float64(b.N), "cpu-us/window-alone")
+	b.ReportMetric(shadow/float64(b.N), "cpu-us/window-shadow")
+	b.ReportMetric((shadow-alone)/float64(b.N), "cpu-us/window-added")
 }
