@@ -134,7 +134,7 @@ func (a *Agent) startShadow(ctx context.Context, r *runner, d *deployment, lm *l
 	if lm.win != nil {
 		return nil, failAt(stepLoad, errors.New("shadow mode needs the candidate to window like the running version (same channels, window, hop, features and normalisation)"))
 	}
-	s := &shadowRun{lm: lm, version: lm.cfg.Version, audit: audit, crit: crit, period: a.cfg.Metrics.Interval,
+	s := &shadowRun{lm: lm, version: lm.cfg.Version, audit: audit, crit: crit, period: a.metricsEvery(),
 		queue: make(chan *shadowWindow, shadowQueue), free: make(chan *shadowWindow, shadowQueue),
 		ready: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
 	if s.period <= 0 {
