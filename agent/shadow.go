@@ -171,6 +171,7 @@ func (s *shadowRun) run(ctx context.Context, a *Agent, r *runner) {
 	report := func() {
 		st := shadowStatusOf(s.version, cmp.Stats(), s.skipped.Load())
 		s.last.Store(st)
+		a.statusDirty.Store(true) // the status shows the windows compared
 		var data map[string]any
 		if b, err := json.Marshal(st); err == nil && json.Unmarshal(b, &data) == nil {
 			data["model"] = r.cfg.Name

@@ -105,7 +105,7 @@ func TestShadowDeploy(t *testing.T) {
 	if m := rg.watch.model("pump"); m.Version != "1" || m.State != fleet.ModelActive {
 		t.Errorf("champion during shadow: %+v", m)
 	}
-	uplinktest.WaitFor(t, 10*time.Second, "the shadow candidate in the status", func() bool {
+	uplinktest.WaitFor(t, 30*time.Second, "the shadow candidate in the status", func() bool {
 		m := rg.watch.model("pump")
 		return m.Shadow != nil && m.Shadow.Version == "2.0.0" && m.Shadow.Windows > 0
 	})
