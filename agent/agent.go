@@ -130,7 +130,8 @@ type Agent struct {
 	appendErrors atomic.Uint64
 	statusDirty  atomic.Bool
 
-	upd updates // agent.update and agent.rollback jobs (update.go)
+	upd  updates    // agent.update and agent.rollback jobs (update.go)
+	live liveConfig // settings config.set changes (configset.go)
 }
 
 // Run starts the agent and blocks until ctx is cancelled (returns nil) or
@@ -171,6 +172,8 @@ func setup(ctx context.Context, opts Options) (_ *Agent, err error) {
 		a.spoolPoll = time.Second
 	}
 	a.started = a.now()
+	cfg = a.startOverrides(cfg)
+	a.cfg = cfg
 	defer func() {
 		if err != nil {
 			a.closeAll()
@@ -206,6 +209,7 @@ func setup(ctx context.Context, opts Options) (_ *Agent, err error) {
 	if err := a.openObserve(); err != nil {
 		return nil, err
 	}
+	a.initLive()
 
 	password := cfg.MQTT.Password
 	if cfg.MQTT.PasswordFile != "" {
@@ -216,10 +220,9 @@ func setup(ctx context.Context, opts Options) (_ *Agent, err error) {
 		password = string(trimNewline(b))
 	}
 	a.password = password
-	subs := []string{a.topics.Command(), a.topics.AllCommand()}
-	for _, g := range cfg.MQTT.Groups {
-		subs = append(subs, a.topics.GroupCommand(g))
-	}
+	// The file's groups first: SetSubscriptions below then drops from the
+	// broker's session those an override removed.
+	subs := a.subscriptionsFor(opts.Config.MQTT.Groups)
 	// The will is what the broker publishes when the agent vanishes; no
 	// stop reason is set yet, so it reads fleet.ReasonLost.
 	offline, _ := json.Marshal(a.status(fleet.StateOffline))
@@ -243,6 +246,9 @@ func setup(ctx context.Context, opts Options) (_ *Agent, err error) {
 		OnConnEvent: a.logConn,
 	})
 	if err != nil {
+		return nil, fmt.Errorf("agent: %w", err)
+	}
+	if err := a.up.SetSubscriptions(ctx, a.subscriptionsFor(cfg.MQTT.Groups)); err != nil {
 		return nil, fmt.Errorf("agent: %w", err)
 	}
 	if addr := cfg.Metrics.Listen; addr != "" {
@@ -458,7 +464,11 @@ func (a *Agent) closeAll() {
 
 func (a *Agent) status(state string) fleet.Status {
 	s := fleet.Status{V: fleet.Version, Device: a.cfg.Device, State: state, Agent: a.opts.Version,
-		StartedAt: a.started, TS: a.now().UTC()}
+		StartedAt: a.started, TS: a.now().UTC(), Groups: a.currentGroups()}
+	if a.out != nil {
+		n := a.out.Stats().Records
+		s.Backlog = &n
+	}
 	a.mu.Lock()
 	if a.appendErr != nil {
 		s.Storage = a.appendErr.Error()
@@ -481,7 +491,7 @@ func (a *Agent) status(state string) fleet.Status {
 		for _, r := range p.runners {
 			cur := r.Current()
 			s.Models = append(s.Models, fleet.ModelStatus{Name: r.cfg.Name, Version: cur.Version, Previous: cur.Previous,
-				Runtime: a.opts.Runtime.Name(), State: cur.State, Error: cur.Err, Gate: cur.Gate, Deployment: r.deploying.Load()})
+				Runtime: a.opts.Runtime.Name(), State: cur.State, Error: cur.Err, Gate: cur.Gate, Deployment: r.deploying.Load(), Shadow: r.shadowStatus()})
 		}
 	}
 	return s

@@ -60,6 +60,10 @@ func (a *Agent) commandLoop(ctx context.Context) {
 }
 
 func (a *Agent) handleCommand(ctx context.Context, topic string, payload []byte) {
+	if !a.acceptsTopic(topic) {
+		a.log.Info("ignored a command of a group this device has left", "topic", topic)
+		return
+	}
 	cmd, err := fleet.DecodeCommand(payload)
 	if err != nil {
 		a.log.Warn("rejected a malformed command", "topic", topic, "bytes", len(payload), "err", err)
@@ -129,7 +133,9 @@ func (a *Agent) handleCommand(ctx context.Context, topic string, payload []byte)
 		a.result(ctx, a.handleSimFault(cmd))
 	case fleet.VerbModelDeploy:
 		a.handleDeploy(ctx, cmd)
-	case fleet.VerbModelRollback, fleet.VerbModelPromote:
+	case fleet.VerbConfigSet:
+		a.result(ctx, a.handleConfigSet(ctx, cmd))
+	case fleet.VerbModelRollback, fleet.VerbModelPromote, fleet.VerbModelDiscard:
 		a.handleModelControl(ctx, cmd)
 	case fleet.VerbAgentUpdate, VerbAgentRollback:
 		a.submitUpdate(ctx, cmd)

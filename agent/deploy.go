@@ -53,6 +53,8 @@ type deployArgs struct {
 	Source    deploySource   `json:"source"`
 	Probation *probationArgs `json:"probation,omitempty"`
 	Mode      string         `json:"mode,omitempty"`
+	// PromoteAfter: criteria under which a shadow candidate is promoted.
+	PromoteAfter *shadowCriteria `json:"promote_after,omitempty"`
 }
 
 type deploySource struct {
@@ -137,6 +139,9 @@ func (a *Agent) runnerNamed(name string) (*runner, error) {
 // its own goroutine: accepted now, one final result later.
 func (a *Agent) handleDeploy(ctx context.Context, cmd fleet.Command) {
 	r, in, err := a.checkDeploy(cmd.Args)
+	if err == nil && !in.shadow && a.joinDeploy(ctx, cmd.ID, r, in.version) {
+		return
+	}
 	if err == nil {
 		var d *deployment
 		if d, err = a.claim(r, in.version); err == nil {
@@ -181,10 +186,12 @@ func (a *Agent) checkDeploy(raw json.RawMessage) (*runner, deployInput, error) {
 		return nil, deployInput{}, err
 	}
 	switch {
-	case args.Mode == "shadow":
-		return nil, deployInput{}, errors.New("args field \"mode\": shadow deployments are not supported by this agent version")
-	case args.Mode != "":
-		return nil, deployInput{}, fmt.Errorf("args field \"mode\": %q is not supported", args.Mode)
+	case args.Mode != "" && args.Mode != fleet.ModeShadow:
+		return nil, deployInput{}, fmt.Errorf("args field \"mode\": %q is not supported (want %q or none)", args.Mode, fleet.ModeShadow)
+	case args.PromoteAfter != nil && args.Mode != fleet.ModeShadow:
+		return nil, deployInput{}, errors.New("args field \"promote_after\": only for \"mode\": \"shadow\"")
+	case args.PromoteAfter != nil && args.PromoteAfter.validate() != nil:
+		return nil, deployInput{}, args.PromoteAfter.validate()
 	case store.ValidName(args.Version) != nil:
 		return nil, deployInput{}, fmt.Errorf("args field \"version\": %v", store.ValidName(args.Version))
 	case len(args.SHA256) != 64 || strings.ToLower(args.SHA256) != args.SHA256 || !isHex(args.SHA256):
@@ -210,7 +217,8 @@ func (a *Agent) checkDeploy(raw json.RawMessage) (*runner, deployInput, error) {
 	if err != nil {
 		return nil, deployInput{}, err
 	}
-	return r, deployInput{version: args.Version, sha: args.SHA256, size: args.Size, src: &src, probation: pc}, nil
+	return r, deployInput{version: args.Version, sha: args.SHA256, size: args.Size, src: &src, probation: pc,
+		shadow: args.Mode == fleet.ModeShadow, criteria: args.PromoteAfter}, nil
 }
 
 // The deployment journal, <state_dir>/deployments/<id hash>.json, holds
@@ -306,6 +314,10 @@ func (a *Agent) deployResult(ctx context.Context, id string, r *runner, d *deplo
 	}
 	a.result(ctx, fleet.Result{ID: id, Status: fleet.ResultDone, Result: res})
 	a.unjournal(id)
+	if d.shadow != nil {
+		a.watchShadow(ctx, r, d)
+		return
+	}
 	a.watchProbation(ctx, r, d, lm, prev)
 }
 
@@ -326,6 +338,8 @@ type deployInput struct {
 	src       *artifact.Source
 	path      string
 	probation config.Probation
+	shadow    bool            // run beside the champion, not in its place
+	criteria  *shadowCriteria // shadow only: promote by itself when met
 }
 
 // deploy runs every step of a deployment of r. On success the new version
@@ -431,30 +445,22 @@ func (a *Agent) deploy(ctx context.Context, r *runner, d *deployment, in deployI
 	}
 	lm.state = slotState{Version: m.Version, Previous: previous, State: fleet.ModelProbation}
 
-	// A verdict left over from an earlier version would keep this one's
-	// from being delivered.
-	select {
-	case <-r.verdicts:
-	default:
-	}
-	a.setStep(r, d.version, stepSwap, 0)
-	t0 := time.Now()
-	prev, err = r.OfferKeep(ctx, lm)
-	swap := time.Since(t0)
-	if err != nil {
-		lm.close()
-		return nil, nil, nil, failAt(stepSwap, err)
-	}
-	r.fromStore.Store(true)
-	a.setStep(r, d.version, stepActivate, 0)
-	if err := a.store.Activate(ctx, name, m.Version, store.ActivateOptions{Probation: true, Audit: audit}); err != nil && !errors.Is(err, store.ErrPrune) {
-		// Back to what ran before: the store still names it.
-		if prev != nil {
-			if e := r.Offer(ctx, prev); e != nil {
-				prev.close()
-			}
+	if in.shadow {
+		if _, err := a.startShadow(ctx, r, d, lm, audit, in.criteria); err != nil {
+			lm.close()
+			return nil, nil, nil, err
 		}
-		return nil, nil, nil, markFailed(stepActivate, err)
+		res = map[string]any{"model": r.cfg.Name, "version": m.Version, "mode": fleet.ModeShadow, "champion": cur.Version, "key_id": vb.keyID,
+			"self_test":      map[string]any{"vectors": st.Vectors, "max_error": st.MaxError},
+			"latency_p50_us": st.P50.Microseconds(), "latency_p99_us": st.P99.Microseconds()}
+		a.log.Info("model version deployed in shadow", "model", r.cfg.Name, "version", m.Version, "champion", cur.Version, "key_id", vb.keyID)
+		a.event(fleet.EventDeployment, "info", r.cfg.Name, fmt.Sprintf("model %s %s scoring in shadow beside %s", r.cfg.Name, m.Version, cur.Version),
+			map[string]any{"model": r.cfg.Name, "version": m.Version, "step": "shadow", "mode": fleet.ModeShadow, "champion": cur.Version})
+		return res, nil, nil, nil
+	}
+	prev, swap, err := a.swapIn(ctx, r, d, lm, audit)
+	if err != nil {
+		return nil, nil, nil, err
 	}
 	a.statusDirty.Store(true)
 	res = map[string]any{"model": r.cfg.Name, "version": m.Version, "previous": previous, "key_id": vb.keyID,
@@ -469,6 +475,43 @@ func (a *Agent) deploy(ctx context.Context, r *runner, d *deployment, in deployI
 	}
 	a.event(fleet.EventDeployment, "info", r.cfg.Name, fmt.Sprintf("model %s %s deployed (previous %q), on probation", r.cfg.Name, m.Version, previous), ev)
 	return res, lm, prev, nil
+}
+
+// swapIn swaps lm (loaded, self-tested, on probation) into r's slot and
+// activates it in the store; on failure what ran before runs again and lm
+// is closed. prev is the model swapped out, the caller's.
+func (a *Agent) swapIn(ctx context.Context, r *runner, d *deployment, lm *loadedModel, audit store.Audit) (prev *loadedModel, swap time.Duration, err error) {
+	name, version := storeName(r.cfg), lm.cfg.Version
+	// A verdict left over from an earlier version would keep this one's
+	// from being delivered.
+	select {
+	case <-r.verdicts:
+	default:
+	}
+	a.setStep(r, d.version, stepSwap, 0)
+	defer r.deploying.Store(nil)
+	t0 := time.Now()
+	prev, err = r.OfferKeep(ctx, lm)
+	swap = time.Since(t0)
+	if err != nil {
+		lm.close()
+		return nil, 0, failAt(stepSwap, err)
+	}
+	r.fromStore.Store(true)
+	a.setStep(r, d.version, stepActivate, 0)
+	if err := a.store.Activate(ctx, name, version, store.ActivateOptions{Probation: true, Audit: audit}); err != nil && !errors.Is(err, store.ErrPrune) {
+		// Back to what ran before: the store still names it.
+		if prev != nil {
+			if e := r.Offer(ctx, prev); e != nil {
+				prev.close()
+			}
+		}
+		if e := a.store.MarkFailed(ctx, name, version, store.Audit{KeyID: lm.keyID, Reason: stepActivate + ": " + err.Error()}); e != nil {
+			a.log.Error("marking a version failed in the store", "model", name, "version", version, "err", e)
+		}
+		return nil, 0, failAt(stepActivate, err)
+	}
+	return prev, swap, nil
 }
 
 // setStep shows a deployment's step in the status.
@@ -540,6 +583,10 @@ func (a *Agent) handleModelControl(ctx context.Context, cmd fleet.Command) {
 	a.deployMu.Lock()
 	d := a.deployments[r]
 	a.deployMu.Unlock()
+	if cmd.Verb == fleet.VerbModelDiscard && r.shadow.Load() == nil {
+		fail(fleet.ResultRejected, fmt.Errorf("model %s: no version of it runs in shadow", r.cfg.Name))
+		return
+	}
 	if d == nil {
 		if cmd.Verb == fleet.VerbModelPromote {
 			fail(fleet.ResultRejected, fmt.Errorf("model %s: %w", r.cfg.Name, errNoProbation))

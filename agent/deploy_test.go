@@ -152,6 +152,8 @@ type bundleOpts struct {
 	input   *bundle.Input
 	tvInput []byte
 	ops     []string
+	// th replaces the demo's alert thresholds.
+	th *bundle.Thresholds
 }
 
 // makeBundle packs the demo model as model pump, version o.version, with a
@@ -210,6 +212,9 @@ func (rg *otaRig) makeBundle(o bundleOpts) []byte {
 	}
 	if o.input != nil {
 		man.Input = *o.input
+	}
+	if o.th != nil {
+		man.Output.Thresholds = o.th
 	}
 	if o.normStd > 0 {
 		n := len(info.Channels) * len(info.Features)
@@ -351,14 +356,14 @@ func TestModelDeployLifecycle(t *testing.T) {
 
 	// Commands that cannot run are rejected with the reason.
 	zero := strings.Repeat("0", 64)
-	rg.command("x1", fleet.VerbModelDeploy, map[string]any{"model": "pump", "version": "2", "sha256": zero, "size": 10, "source": map[string]any{"kind": "mqtt"}, "mode": "shadow"})
+	rg.command("x1", fleet.VerbModelDeploy, map[string]any{"model": "pump", "version": "2", "sha256": zero, "size": 10, "source": map[string]any{"kind": "mqtt"}, "mode": "canary"})
 	rg.command("x2", fleet.VerbModelDeploy, map[string]any{"model": "fan", "version": "2", "sha256": zero, "size": 10, "source": map[string]any{"kind": "mqtt"}})
 	rg.command("x3", fleet.VerbModelDeploy, map[string]any{"model": "pump", "version": "2", "sha256": "abc", "size": 10, "source": map[string]any{"kind": "mqtt"}})
 	rg.command("x4", fleet.VerbModelDeploy, map[string]any{"model": "pump", "version": "2", "sha256": zero, "size": int64(1) << 40, "source": map[string]any{"kind": "mqtt"}})
 	rg.command("x5", fleet.VerbModelPromote, map[string]any{"model": "pump"})
 	rg.command("x6", fleet.VerbModelRollback, map[string]any{"model": "pump"})
 	for id, want := range map[string]string{
-		"x1": `args field "mode": shadow`, "x2": `args field "model": "fan" is not a configured model`,
+		"x1": `args field "mode": "canary" is not supported`, "x2": `args field "model": "fan" is not a configured model`,
 		"x3": `args field "sha256"`, "x4": "over models_store.max_bundle_bytes", "x5": "no version of this model is on probation",
 	} {
 		if res := rg.final(id); res.Status != fleet.ResultRejected || !strings.Contains(res.Error, want) {

@@ -48,7 +48,7 @@ func (a *Agent) housekeeping(ctx context.Context) {
 				lastWD = now
 				sdNotify("WATCHDOG=1")
 			}
-			if iv := a.cfg.Metrics.Interval; iv > 0 && now.Sub(lastMetrics) >= iv {
+			if iv := a.metricsEvery(); iv > 0 && now.Sub(lastMetrics) >= iv {
 				lastMetrics = now
 				a.publishMetrics(ctx)
 			}
@@ -135,6 +135,7 @@ func (a *Agent) metrics() fleet.Metrics {
 			v[pre+"invoke_p50_seconds"] = r.latency.Quantile(0.5).Seconds()
 			v[pre+"invoke_p99_seconds"] = r.latency.Quantile(0.99).Seconds()
 			v[pre+"invoke_mean_seconds"] = r.latency.Mean().Seconds()
+			r.shadowMetrics(v, pre)
 		}
 	}
 	v["uptime_seconds"] = a.now().Sub(a.started).Seconds()

@@ -107,6 +107,10 @@ type runner struct {
 
 	obs  observer  // monitoring for the API and metrics (observe.go)
 	pred predictor // Predict's own instance of the model (apisource.go)
+	// shadow, when set, is a candidate scoring beside lm (shadow.go).
+	shadow atomic.Pointer[shadowRun]
+	// thOverride, when set, is config.set's thresholds (configset.go).
+	thOverride atomic.Pointer[scoring.Thresholds]
 }
 
 func (a *Agent) setupPipelines(ctx context.Context) error {
@@ -490,9 +494,13 @@ func (r *runner) score(ctx context.Context, a *Agent) {
 		return
 	}
 	sc.Score = &value
+	r.useThresholds()
 	state, changed := r.scorer.Update(value)
 	sc.Alert = state
 	r.observe(probation.Window{End: time.Unix(0, end), Score: value, Outputs: r.outputs, Latency: took, Alert: state != fleet.AlertOK})
+	if sh := r.shadow.Load(); sh != nil {
+		sh.offer(lm.input, start, end, value, state != fleet.AlertOK)
+	}
 	recs := make([]buffer.Record, 0, 2)
 	b, err := json.Marshal(sc)
 	if err != nil {

@@ -105,6 +105,7 @@ func (a *Agent) newProbation(pc config.Probation, m *bundle.Manifest) (*probSpec
 type deployment struct {
 	version string
 	ctl     chan ctlReq // model.promote and model.rollback during probation
+	shadow  *shadowRun  // set while the version runs in shadow (shadow.go)
 }
 
 type ctlReq struct {
@@ -175,6 +176,10 @@ func (a *Agent) watchProbation(ctx context.Context, r *runner, d *deployment, lm
 			}
 			return
 		case c := <-d.ctl:
+			if c.verb == fleet.VerbModelDiscard {
+				c.reply <- ctlReply{err: fmt.Errorf("model %s: version %s is on probation, not in shadow", r.cfg.Name, d.version)}
+				continue
+			}
 			var rep ctlReply
 			if c.verb == fleet.VerbModelPromote {
 				rep.result, rep.err = a.promote(ctx, r, lm, "model.promote")

@@ -71,6 +71,8 @@ type Engine struct {
 
 	running atomic.Bool
 	floor   uint64 // boundary of the previous connection; Run's goroutine only
+	// drainRate, when set, replaces opts.DrainRate (SetDrainRate).
+	drainRate atomic.Pointer[float64]
 
 	mu   sync.Mutex // guards the progress fields below
 	prog progress
@@ -334,7 +336,7 @@ func (s *session) run(ctx context.Context) error {
 		s.rateTimer.Stop()
 	}
 	s.head, s.n, s.failed, s.acks = 0, 0, nil, s.acks[:0]
-	s.limit = newLimiter(e.opts.DrainRate, e.opts.Batch)
+	s.limit = newLimiter(e.drain(), e.opts.Batch)
 	s.conn = e.up.Connection()
 	s.boundary = e.out.Stats().LastSeq
 	floor := e.floor

@@ -86,6 +86,10 @@ type Status struct {
 	// (disk full, I/O error); absent when storage is healthy.
 	Storage string    `json:"storage,omitempty"`
 	TS      time.Time `json:"ts"`
+	// Groups are the device's groups (config, config.set); Backlog the
+	// outbox records waiting to be delivered.
+	Groups  []string `json:"groups,omitempty"`
+	Backlog *int64   `json:"backlog,omitempty"`
 }
 
 // ReasonLost is the Status.Reason of the will: the agent went away without
@@ -113,6 +117,8 @@ type ModelStatus struct {
 	Gate string `json:"gate,omitempty"`
 	// Deployment is a deployment of this model in progress.
 	Deployment *DeploymentStatus `json:"deployment,omitempty"`
+	// Shadow is a candidate version scoring beside this one in shadow mode.
+	Shadow *ShadowStatus `json:"shadow,omitempty"`
 }
 
 // Alert states of a score.

@@ -114,6 +114,8 @@ type Client struct {
 	publishes, acked, failures     atomic.Uint64
 	connects, reconnects, connFail atomic.Uint64
 	received, dropped              atomic.Uint64
+
+	subs subscriptions // see SetSubscriptions
 }
 
 // New validates cfg (errors name the field) and loads the TLS material. It
@@ -559,14 +561,21 @@ func (c *Client) markDown(cn *conn) {
 	}
 }
 
-// subscribe makes the Config.Subscribe subscriptions. refused names filters
+// subscribe makes the subscriptions (Config.Subscribe or the last
+// SetSubscriptions) and drops those given up. refused names filters
 // the broker declined; err means the connection is unusable.
 func (c *Client) subscribe(ctx context.Context, cn *conn) (refused, err error) {
-	if len(c.cfg.Subscribe) == 0 {
+	want, drop := c.subs.current(c.cfg.Subscribe)
+	if len(drop) > 0 {
+		if err := c.unsubscribe(ctx, cn, drop); err != nil {
+			return nil, err
+		}
+	}
+	if len(want) == 0 {
 		return nil, nil
 	}
-	filters := make(map[string]byte, len(c.cfg.Subscribe))
-	for _, f := range c.cfg.Subscribe {
+	filters := make(map[string]byte, len(want))
+	for _, f := range want {
 		filters[f] = 1
 	}
 	tok := cn.cli.SubscribeMultiple(filters, nil)

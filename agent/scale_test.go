@@ -1,0 +1,242 @@
+package agent
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/axle-edge/axle/agent/fleet"
+	"github.com/axle-edge/axle/agent/uplink"
+	"github.com/axle-edge/axle/agent/uplink/uplinktest"
+	"github.com/axle-edge/axle/firmware/artifact"
+	"github.com/axle-edge/axle/fleet/operator"
+	"github.com/axle-edge/axle/fleet/rollout"
+	"github.com/axle-edge/axle/models/demomodel"
+)
+
+// scaleDevices is how many agents TestFleetRolloutAtScale runs:
+// AXLE_SCALE_DEVICES, default 20 (100 is the issue's figure, for a run on
+// a quiet machine: AXLE_SCALE_DEVICES=100).
+func scaleDevices(t *testing.T) int {
+	n := 20
+	if s := os.Getenv("AXLE_SCALE_DEVICES"); s != "" {
+		v, err := strconv.Atoi(s)
+		if err != nil || v < 3 {
+			t.Fatalf("AXLE_SCALE_DEVICES=%q: want a number >= 3", s)
+		}
+		n = v
+	}
+	return n
+}
+
+// finals counts final results per device and command id.
+type finals struct {
+	mu sync.Mutex
+	n  map[string]map[string]int // device -> id -> final results
+}
+
+func (f *finals) handle(topic string, payload []byte) {
+	parts := strings.Split(topic, "/")
+	if len(parts) != 3 || parts[2] != "result" {
+		return
+	}
+	var r fleet.Result
+	if json.Unmarshal(payload, &r) != nil || r.Status == fleet.ResultAccepted {
+		return
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.n[parts[1]] == nil {
+		f.n[parts[1]] = map[string]int{}
+	}
+	f.n[parts[1]][r.ID]++
+}
+
+// of is what device answered, command id -> final results.
+func (f *finals) of(device string) map[string]int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := map[string]int{}
+	for id, n := range f.n[device] {
+		out[id] = n
+	}
+	return out
+}
+
+// N real agents (own state dirs, a slow simulated sensor, the demo model)
+// against one real Mosquitto, driven by fleet/operator: a good bundle
+// reaches all in three waves with one result per device per command; a
+// bundle that turns non-finite is stopped in the first wave, whose devices
+// are back on the good version while no other device got the deploy; an
+// operator killed mid-rollout is resumed by another and the rollout ends.
+func TestFleetRolloutAtScale(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts many agents")
+	}
+	n := scaleDevices(t)
+	rg := newOTARig(t, "scale")
+	var res finals
+	res.n = map[string]map[string]int{}
+	uplinktest.NewConsumer(t, rg.url, "scale-results", res.handle, "axle/+/result")
+	// Every message through the broker (but the counter's own), for the
+	// benchmark figures in the log.
+	var msgs atomic.Int64
+	uplinktest.NewConsumer(t, rg.url, "scale-count", func(string, []byte) { msgs.Add(1) }, "#")
+
+	info := demomodel.Info()
+	devs := make([]string, n)
+	for i := range devs {
+		devs[i] = fmt.Sprintf("gw-%03d", i)
+		yaml := fmt.Sprintf(`device: %s
+state_dir: %q
+mqtt: {broker: %q, groups: [scale]}
+trust: {model_keys: [%q], command_keys: [%q]}
+probation: {duration: 1s, windows: 6}
+metrics: {interval: 1h}
+sensors:
+  - {name: pump, driver: sim, rate: 100, options: {seed: %d, realtime: true}}
+models:
+  - name: pump
+    version: "1"
+    file: builtin:demo
+    sensor: pump
+    window: %s
+    hop: 250ms
+    channels: [%s]
+    features: [%s]
+    thresholds: {warn: %g, alarm: %g, raise: 2, clear: 3}
+`, devs[i], t.TempDir(), rg.url, rg.pubKey, rg.pubKey, i+1, info.Window, strings.Join(info.Channels, ", "),
+			strings.Join(info.Features, ", "), info.Warn, info.Alarm)
+		h := setupAgent(t, yaml, Options{})
+		h.a.fetchTune = func(o *artifact.Options) {
+			o.MetaTimeout, o.ChunkTimeout, o.Requests = 10*time.Second, 10*time.Second, 1
+		}
+		h.start(t)
+	}
+
+	dial := func(id string) *operator.Client {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		c, err := operator.Dial(ctx, operator.Config{MQTT: uplink.Config{Broker: rg.url, ClientID: id,
+			MinBackoff: 20 * time.Millisecond, MaxBackoff: 200 * time.Millisecond}, Key: &rg.sk})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(c.Close)
+		return c
+	}
+	op := dial("scale-op")
+	uplinktest.WaitFor(t, 60*time.Second, "every agent online", func() bool {
+		on := 0
+		for _, s := range op.Statuses() {
+			if s.State == fleet.StateOnline {
+				on++
+			}
+		}
+		return on == n
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	publish := func(version string, o bundleOpts) rollout.Bundle {
+		o.version = version
+		raw := rg.makeBundle(o)
+		return rollout.Bundle{Model: "pump", Version: version, SHA256: rg.publish(raw), Size: int64(len(raw))}
+	}
+	policy := rollout.Policy{MaxFailed: 0, Soak: rollout.Duration(3 * time.Second), ResultTimeout: rollout.Duration(60 * time.Second)}
+	waves := []float64{10, 50, 100}
+	assigned := rollout.Assign(devs, waves)
+	versionOf := func(d string) string {
+		s := op.Statuses()[d]
+		for _, m := range s.Models {
+			if m.Name == "pump" {
+				return m.Version
+			}
+		}
+		return ""
+	}
+	// oneEach checks that every device in ds answered each command of the
+	// rollout once, and no device outside ds answered any.
+	oneEach := func(s *rollout.State, ds []string) {
+		t.Helper()
+		for _, d := range devs {
+			cmd := s.Devices[d].Command
+			got := res.of(d)
+			inside := slices.Contains(ds, d)
+			switch {
+			case inside && (cmd == "" || got[cmd] != 1):
+				t.Errorf("%s: %d final results for command %q (all: %v), want 1", d, got[cmd], cmd, got)
+			case !inside && cmd != "":
+				t.Errorf("%s outside the waves reached was sent %q", d, cmd)
+			}
+		}
+	}
+
+	// 1. A good bundle, three waves.
+	began, msgs0 := time.Now(), msgs.Load()
+	var lines []string
+	good := publish("2.0.0", bundleOpts{})
+	s, err := op.Deploy(ctx, "r-good", good, devs, waves, policy, operator.RolloutOptions{Tick: 100 * time.Millisecond,
+		Progress: func(l string) { lines = append(lines, fmt.Sprintf("%6.1fs %s", time.Since(began).Seconds(), l)) }})
+	if err != nil || s.Phase != rollout.PhaseCompleted {
+		t.Fatalf("good rollout: %v, phase %s %s\n%s", err, s.Phase, s.Reason, strings.Join(lines, "\n"))
+	}
+	t.Logf("good rollout of %d devices in %v, %d messages through the broker:\n%s", n, time.Since(began).Round(time.Millisecond),
+		msgs.Load()-msgs0, strings.Join(lines, "\n"))
+	oneEach(s, devs)
+	uplinktest.WaitFor(t, 30*time.Second, "every device on 2.0.0", func() bool {
+		return !slices.ContainsFunc(devs, func(d string) bool { return versionOf(d) != "2.0.0" })
+	})
+
+	// 2. A bundle whose output turns non-finite: stopped in wave 1.
+	bad := publish("3.0.0", bundleOpts{normStd: 1e-300})
+	s, err = op.Deploy(ctx, "r-bad", bad, devs, waves, policy, operator.RolloutOptions{Tick: 100 * time.Millisecond})
+	if err != nil || s.Phase != rollout.PhaseAborted {
+		t.Fatalf("bad rollout: %v, phase %s %s", err, s.Phase, s.Reason)
+	}
+	t.Logf("bad rollout aborted: %s", s.Reason)
+	for _, d := range devs {
+		if st := s.Devices[d]; !slices.Contains(assigned[0], d) && st.Command != "" {
+			t.Errorf("%s outside wave 1 got %s (%s)", d, st.Command, st.State)
+		}
+	}
+	uplinktest.WaitFor(t, 30*time.Second, "wave 1 back on 2.0.0", func() bool {
+		return !slices.ContainsFunc(devs, func(d string) bool { return versionOf(d) != "2.0.0" })
+	})
+
+	// 3. The operator dies during wave 2; another one resumes.
+	next := publish("4.0.0", bundleOpts{})
+	killCtx, kill := context.WithCancel(ctx)
+	s, err = op.Deploy(killCtx, "r-kill", next, devs, waves, policy, operator.RolloutOptions{Tick: 100 * time.Millisecond,
+		Progress: func(l string) {
+			if strings.Contains(l, "wave 2/3") {
+				kill()
+			}
+		}})
+	kill()
+	if err == nil || s.Phase != rollout.PhaseRunning {
+		t.Fatalf("killed operator: phase %s, err %v", s.Phase, err)
+	}
+	op2 := dial("scale-op2")
+	s, err = op2.Resume(ctx, "r-kill", operator.RolloutOptions{Tick: 100 * time.Millisecond})
+	if err != nil || s.Phase != rollout.PhaseCompleted {
+		var bad []string
+		for d, st := range s.Devices {
+			if st.Error != "" {
+				bad = append(bad, d+": "+string(st.State)+": "+st.Error)
+			}
+		}
+		t.Fatalf("resumed rollout: %v, phase %s %s; %q", err, s.Phase, s.Reason, bad)
+	}
+	oneEach(s, devs)
+	uplinktest.WaitFor(t, 30*time.Second, "every device on 4.0.0", func() bool {
+		return !slices.ContainsFunc(devs, func(d string) bool { return versionOf(d) != "4.0.0" })
+	})
+}
