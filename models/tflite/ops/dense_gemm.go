@@ -11,6 +11,26 @@ package ops
 // contiguous memory. Accumulator types follow TFLite: int32 for 8-bit
 // activations, int64 for 16-bit activations, float32 for float.
 
+// gemmPath names one implementation of the vector kernels below. Which ones
+// exist depends on the architecture and the build (the purego tag leaves
+// only pathGo); bestPath picks from the CPU's features at run time.
+type gemmPath uint8
+
+const (
+	pathGo   gemmPath = iota // portable Go loops, every platform
+	pathAVX2                 // amd64 AVX2 + FMA
+)
+
+func (p gemmPath) String() string {
+	switch p {
+	case pathGo:
+		return "go"
+	case pathAVX2:
+		return "avx2"
+	}
+	return "unknown"
+}
+
 // elem is every element type the shared loops see.
 type elem interface {
 	~int8 | ~uint8 | ~int16 | ~int32 | ~int64 | ~float32
@@ -57,6 +77,136 @@ func gemmRow[A, W, Acc elem](a []A, wp []W, acc []Acc) {
 		}
 		o := acc[4*blk : 4*blk+4 : 4*blk+4]
 		o[0], o[1], o[2], o[3] = s0, s1, s2, s3
+	}
+}
+
+// The int8 x int8 -> int32 path (FULLY_CONNECTED, CONV_2D and their hybrid
+// forms) packs each block of four channels in pairs of depth instead, the
+// layout of the vector multiply-add of pairs (x86 VPMADDWD):
+//
+//	packed[blk][i/2][j][i%2] = filter[4*blk+j][i]   for i < k&^1
+//	packed[blk][k-1][j]      = filter[4*blk+j][k-1] for odd k
+//
+// A block still holds 4*k elements, so block offsets are those of packRows.
+
+// packRowsI8 packs rows int8 filter rows of length k in the pair layout.
+// dst must hold roundUp4(rows)*k elements.
+func packRowsI8(dst, src []int8, rows, k int) {
+	blocks := (rows + 3) / 4
+	for b := 0; b < blocks; b++ {
+		blk := dst[b*4*k : (b+1)*4*k]
+		for j := 0; j < 4; j++ {
+			r := 4*b + j
+			for i := 0; i < k; i++ {
+				var v int8
+				if r < rows {
+					v = src[r*k+i]
+				}
+				blk[i8Index(i, j, k)] = v
+			}
+		}
+	}
+}
+
+// i8Index is the offset of depth i of channel j in a packRowsI8 block.
+func i8Index(i, j, k int) int {
+	if i < k&^1 {
+		return (i&^1)*4 + 2*j + i&1
+	}
+	return 4*i + j
+}
+
+// gemmRowI8 is gemmRow for int8 activations and a packRowsI8 filter, on
+// the fastest kernel this CPU runs.
+func gemmRowI8(a, wp []int8, acc []int32) {
+	gemmRowI8On(bestPath(), a, wp, acc)
+}
+
+// gemmRowI8On is gemmRowI8 on kernel path p. The vector kernels take the
+// depth in whole vector steps; the portable loop finishes the rest.
+func gemmRowI8On(p gemmPath, a, wp []int8, acc []int32) {
+	done := 0
+	if p != pathGo && len(acc) >= 4 {
+		done = gemmI8Vec(p, a, wp, acc)
+	}
+	gemmI8Tail(a, wp, acc, done)
+}
+
+// gemmI8Tail adds the products of depths [from, len(a)) to acc (sets acc
+// when from is 0): the portable kernel of the pair layout.
+func gemmI8Tail(a, wp []int8, acc []int32, from int) {
+	k := len(a)
+	even := k &^ 1
+	for blk := 0; 4*blk+3 < len(acc); blk++ {
+		w := wp[blk*4*k : (blk+1)*4*k]
+		var s0, s1, s2, s3 int32
+		for i := from; i < even; i += 2 {
+			ww := w[4*i : 4*i+8 : 4*i+8]
+			x0, x1 := int32(a[i]), int32(a[i+1])
+			s0 += x0*int32(ww[0]) + x1*int32(ww[1])
+			s1 += x0*int32(ww[2]) + x1*int32(ww[3])
+			s2 += x0*int32(ww[4]) + x1*int32(ww[5])
+			s3 += x0*int32(ww[6]) + x1*int32(ww[7])
+		}
+		if even < k && from <= even {
+			ww := w[4*even : 4*even+4 : 4*even+4]
+			x := int32(a[even])
+			s0 += x * int32(ww[0])
+			s1 += x * int32(ww[1])
+			s2 += x * int32(ww[2])
+			s3 += x * int32(ww[3])
+		}
+		o := acc[4*blk : 4*blk+4 : 4*blk+4]
+		if from == 0 {
+			o[0], o[1], o[2], o[3] = s0, s1, s2, s3
+		} else {
+			o[0] += s0
+			o[1] += s1
+			o[2] += s2
+			o[3] += s3
+		}
+	}
+}
+
+// gemmRowF32 is gemmRow for float32 (packRows layout) on the fastest
+// kernel this CPU runs.
+func gemmRowF32(a, wp, acc []float32) {
+	gemmRowF32On(bestPath(), a, wp, acc)
+}
+
+// gemmRowF32On is gemmRowF32 on kernel path p. Vector kernels sum in a
+// different order than the portable loop (float results differ by rounding
+// only).
+func gemmRowF32On(p gemmPath, a, wp, acc []float32) {
+	if p == pathGo || len(acc) < 4 {
+		gemmRow(a, wp, acc)
+		return
+	}
+	done := gemmF32Vec(p, a, wp, acc)
+	if done == len(a) {
+		return
+	}
+	k := len(a)
+	for blk := 0; 4*blk+3 < len(acc); blk++ {
+		w := wp[blk*4*k : (blk+1)*4*k]
+		var s0, s1, s2, s3 float32
+		for i := done; i < k; i++ {
+			ww := w[4*i : 4*i+4 : 4*i+4]
+			x := a[i]
+			s0 += x * ww[0]
+			s1 += x * ww[1]
+			s2 += x * ww[2]
+			s3 += x * ww[3]
+		}
+		o := acc[4*blk : 4*blk+4 : 4*blk+4]
+		if done == 0 {
+			o[0], o[1], o[2], o[3] = s0, s1, s2, s3
+		} else {
+			o[0] += s0
+			o[1] += s1
+			o[2] += s2
+			o[3] += s3
+		}
 	}
 }
 

@@ -1,0 +1,58 @@
+//go:build !purego
+
+package ops
+
+import "golang.org/x/sys/cpu"
+
+// bestPath is AVX2 when the CPU (and the OS, for the YMM state) supports
+// it together with FMA; x/sys/cpu reads the features once at start-up.
+func bestPath() gemmPath {
+	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
+		return pathAVX2
+	}
+	return pathGo
+}
+
+// gemmPaths lists every kernel path this CPU runs, portable first.
+func gemmPaths() []gemmPath {
+	if bestPath() == pathAVX2 {
+		return []gemmPath{pathGo, pathAVX2}
+	}
+	return []gemmPath{pathGo}
+}
+
+// gemmI8Vec runs the AVX2 kernel over the depth in steps of 16 and
+// returns how far it got. It stores acc (it does not add to it).
+func gemmI8Vec(_ gemmPath, a, wp []int8, acc []int32) int {
+	k, blocks := len(a), len(acc)/4
+	n := k / 16
+	if n == 0 {
+		return 0
+	}
+	_ = wp[blocks*4*k-1] // the assembly does no bounds checks
+	gemmI8AVX2(&a[0], &wp[0], &acc[0], n, k, blocks)
+	return 16 * n
+}
+
+// gemmF32Vec is gemmI8Vec for float32, in steps of 8.
+func gemmF32Vec(_ gemmPath, a, wp, acc []float32) int {
+	k, blocks := len(a), len(acc)/4
+	n := k / 8
+	if n == 0 {
+		return 0
+	}
+	_ = wp[blocks*4*k-1]
+	gemmF32AVX2(&a[0], &wp[0], &acc[0], n, k, blocks)
+	return 8 * n
+}
+
+// gemmI8AVX2 sets acc[4b:4b+4] to the products of a[:16n] with block b of
+// a packRowsI8 filter (blocks of 4k bytes), for b < blocks.
+//
+//go:noescape
+func gemmI8AVX2(a, wp *int8, acc *int32, n, k, blocks int)
+
+// gemmF32AVX2 is gemmI8AVX2 for float32 and the packRows layout, a[:8n].
+//
+//go:noescape
+func gemmF32AVX2(a, wp, acc *float32, n, k, blocks int)

@@ -1,0 +1,139 @@
+//go:build !purego
+
+#include "textflag.h"
+
+// Dword indices for VPERMD/VPERMPS: broadcast element 2p to the low and
+// 2p+1 to the high 128-bit lane (p = 0..3).
+DATA permPairs<>+0x00(SB)/8, $0x0000000000000000
+DATA permPairs<>+0x08(SB)/8, $0x0000000000000000
+DATA permPairs<>+0x10(SB)/8, $0x0000000100000001
+DATA permPairs<>+0x18(SB)/8, $0x0000000100000001
+DATA permPairs<>+0x20(SB)/8, $0x0000000200000002
+DATA permPairs<>+0x28(SB)/8, $0x0000000200000002
+DATA permPairs<>+0x30(SB)/8, $0x0000000300000003
+DATA permPairs<>+0x38(SB)/8, $0x0000000300000003
+DATA permPairs<>+0x40(SB)/8, $0x0000000400000004
+DATA permPairs<>+0x48(SB)/8, $0x0000000400000004
+DATA permPairs<>+0x50(SB)/8, $0x0000000500000005
+DATA permPairs<>+0x58(SB)/8, $0x0000000500000005
+DATA permPairs<>+0x60(SB)/8, $0x0000000600000006
+DATA permPairs<>+0x68(SB)/8, $0x0000000600000006
+DATA permPairs<>+0x70(SB)/8, $0x0000000700000007
+DATA permPairs<>+0x78(SB)/8, $0x0000000700000007
+GLOBL permPairs<>(SB), RODATA|NOPTR, $128
+
+// func gemmI8AVX2(a, wp *int8, acc *int32, n, k, blocks int)
+//
+// Per step of 16 depths: the activations widen to 16 int16 (8 pairs), each
+// pair is broadcast (VPERMD) against 16 widened weights (2 pairs x 4
+// channels) and VPMADDWD adds each pair's two products into an int32 lane.
+// Products of int8 fit int16*int16 -> int32 exactly, so the sums wrap
+// exactly like the portable int32 loop.
+TEXT ·gemmI8AVX2(SB), NOSPLIT, $0-48
+	MOVQ a+0(FP), SI
+	MOVQ wp+8(FP), DI
+	MOVQ acc+16(FP), DX
+	MOVQ n+24(FP), CX
+	MOVQ k+32(FP), R8
+	SHLQ $2, R8                     // bytes per block
+	MOVQ blocks+40(FP), R9
+	VMOVDQU permPairs<>+0x00(SB), Y12
+	VMOVDQU permPairs<>+0x20(SB), Y13
+	VMOVDQU permPairs<>+0x40(SB), Y14
+	VMOVDQU permPairs<>+0x60(SB), Y15
+
+i8block:
+	VPXOR Y0, Y0, Y0
+	VPXOR Y1, Y1, Y1
+	MOVQ  SI, R10
+	MOVQ  DI, R11
+	MOVQ  CX, R12
+
+i8step:
+	VPMOVSXBW (R10), Y2             // a[0:16] as int16
+	VPERMD    Y2, Y12, Y3           // pairs 0 | 1
+	VPMOVSXBW (R11), Y4
+	VPMADDWD  Y4, Y3, Y4
+	VPADDD    Y4, Y0, Y0
+	VPERMD    Y2, Y13, Y5           // pairs 2 | 3
+	VPMOVSXBW 16(R11), Y6
+	VPMADDWD  Y6, Y5, Y6
+	VPADDD    Y6, Y1, Y1
+	VPERMD    Y2, Y14, Y3           // pairs 4 | 5
+	VPMOVSXBW 32(R11), Y4
+	VPMADDWD  Y4, Y3, Y4
+	VPADDD    Y4, Y0, Y0
+	VPERMD    Y2, Y15, Y5           // pairs 6 | 7
+	VPMOVSXBW 48(R11), Y6
+	VPMADDWD  Y6, Y5, Y6
+	VPADDD    Y6, Y1, Y1
+	ADDQ      $16, R10
+	ADDQ      $64, R11
+	DECQ      R12
+	JNZ       i8step
+
+	VPADDD       Y1, Y0, Y0
+	VEXTRACTI128 $1, Y0, X1
+	VPADDD       X1, X0, X0
+	VMOVDQU      X0, (DX)
+	ADDQ         $16, DX
+	ADDQ         R8, DI
+	DECQ         R9
+	JNZ          i8block
+	VZEROUPPER
+	RET
+
+// func gemmF32AVX2(a, wp, acc *float32, n, k, blocks int)
+//
+// Per step of 8 depths: each depth pair is broadcast (VPERMPS) against 8
+// weights (2 depths x 4 channels) and fused-multiply-added into one of
+// four accumulators, summed at the end of the block.
+TEXT ·gemmF32AVX2(SB), NOSPLIT, $0-48
+	MOVQ a+0(FP), SI
+	MOVQ wp+8(FP), DI
+	MOVQ acc+16(FP), DX
+	MOVQ n+24(FP), CX
+	MOVQ k+32(FP), R8
+	SHLQ $4, R8                     // bytes per block
+	MOVQ blocks+40(FP), R9
+	VMOVDQU permPairs<>+0x00(SB), Y12
+	VMOVDQU permPairs<>+0x20(SB), Y13
+	VMOVDQU permPairs<>+0x40(SB), Y14
+	VMOVDQU permPairs<>+0x60(SB), Y15
+
+f32block:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	MOVQ   SI, R10
+	MOVQ   DI, R11
+	MOVQ   CX, R12
+
+f32step:
+	VMOVUPS     (R10), Y4
+	VPERMPS     Y4, Y12, Y5
+	VFMADD231PS (R11), Y5, Y0
+	VPERMPS     Y4, Y13, Y6
+	VFMADD231PS 32(R11), Y6, Y1
+	VPERMPS     Y4, Y14, Y7
+	VFMADD231PS 64(R11), Y7, Y2
+	VPERMPS     Y4, Y15, Y8
+	VFMADD231PS 96(R11), Y8, Y3
+	ADDQ        $32, R10
+	ADDQ        $128, R11
+	DECQ        R12
+	JNZ         f32step
+
+	VADDPS       Y1, Y0, Y0
+	VADDPS       Y3, Y2, Y2
+	VADDPS       Y2, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPS       X1, X0, X0
+	VMOVUPS      X0, (DX)
+	ADDQ         $16, DX
+	ADDQ         R8, DI
+	DECQ         R9
+	JNZ          f32block
+	VZEROUPPER
+	RET

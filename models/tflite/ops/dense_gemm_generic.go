@@ -1,0 +1,16 @@
+//go:build !amd64 || purego
+
+package ops
+
+// Without vector kernels for this architecture (or with the purego tag)
+// every product runs on the portable loops.
+
+func bestPath() gemmPath { return pathGo }
+
+func gemmPaths() []gemmPath { return []gemmPath{pathGo} }
+
+// gemmI8Vec and gemmF32Vec handle no depth here: the portable tail of
+// gemmRowI8On and gemmRowF32On does it all.
+func gemmI8Vec(gemmPath, []int8, []int8, []int32) int { return 0 }
+
+func gemmF32Vec(gemmPath, []float32, []float32, []float32) int { return 0 }

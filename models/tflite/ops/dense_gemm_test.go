@@ -1,0 +1,155 @@
+package ops
+
+import (
+	"math"
+	"math/rand/v2"
+	"strconv"
+	"testing"
+)
+
+// gemmSizes are depths and channel counts around the vector widths (16
+// int8, 8 float32 per step) and the 4-channel blocks, so each kernel meets
+// its tails, plus the shapes of the MLPerf Tiny layers.
+var gemmSizes = [][2]int{ // {k, rows}
+	{1, 1}, {2, 3}, {7, 4}, {8, 5}, {15, 8}, {16, 4}, {17, 7}, {31, 9},
+	{32, 12}, {33, 13}, {47, 2}, {64, 64}, {127, 10}, {128, 8}, {576, 64},
+	{640, 128},
+}
+
+func randGemmSizes(r *rand.Rand) [][2]int {
+	out := append([][2]int(nil), gemmSizes...)
+	for range 40 {
+		out = append(out, [2]int{1 + r.IntN(300), 1 + r.IntN(40)})
+	}
+	return out
+}
+
+// TestGemmRowI8Paths runs the int8 kernel on every path this CPU has
+// against the original interleaved-layout loop: results must be identical.
+func TestGemmRowI8Paths(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for _, sz := range randGemmSizes(r) {
+		k, rows := sz[0], sz[1]
+		filter := make([]int8, rows*k)
+		a := make([]int8, k)
+		for i := range filter {
+			filter[i] = int8(r.IntN(256) - 128)
+		}
+		for i := range a {
+			a[i] = int8(r.IntN(256) - 128)
+		}
+		// Extremes as well: -128*-128 pairs are where 16-bit tricks break.
+		if k > 2 {
+			a[0], a[1], filter[0], filter[1] = -128, -128, -128, -128
+		}
+		n := roundUp4(rows)
+		old := make([]int8, n*k)
+		packRows(old, filter, rows, k)
+		want := make([]int32, n)
+		gemmRow(a, old, want)
+
+		packed := make([]int8, n*k)
+		packRowsI8(packed, filter, rows, k)
+		for _, p := range gemmPaths() {
+			got := make([]int32, n)
+			for i := range got {
+				got[i] = -1 // the kernel must store, not add
+			}
+			gemmRowI8On(p, a, packed, got)
+			for o := 0; o < rows; o++ {
+				if got[o] != want[o] {
+					t.Fatalf("path %v k=%d rows=%d: channel %d = %d, want %d", p, k, rows, o, got[o], want[o])
+				}
+			}
+		}
+	}
+}
+
+// TestGemmRowF32Paths is TestGemmRowI8Paths for float32: the vector paths
+// sum in another order, so results agree to rounding of the sum of
+// absolute products.
+func TestGemmRowF32Paths(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for _, sz := range randGemmSizes(r) {
+		k, rows := sz[0], sz[1]
+		filter := make([]float32, rows*k)
+		a := make([]float32, k)
+		for i := range filter {
+			filter[i] = float32(r.NormFloat64())
+		}
+		for i := range a {
+			a[i] = float32(r.NormFloat64())
+		}
+		n := roundUp4(rows)
+		packed := make([]float32, n*k)
+		packRows(packed, filter, rows, k)
+		for _, p := range gemmPaths() {
+			got := make([]float32, n)
+			for i := range got {
+				got[i] = float32(math.NaN())
+			}
+			gemmRowF32On(p, a, packed, got)
+			for o := 0; o < rows; o++ {
+				var want, mag float64
+				for i := 0; i < k; i++ {
+					v := float64(a[i]) * float64(filter[o*k+i])
+					want += v
+					mag += math.Abs(v)
+				}
+				if d := math.Abs(float64(got[o]) - want); !(d <= 1e-6*mag+1e-30) {
+					t.Fatalf("path %v k=%d rows=%d: channel %d = %v, want %v (|diff| %g, scale %g)", p, k, rows, o, got[o], want, d, mag)
+				}
+			}
+		}
+	}
+}
+
+// TestPackRowsI8Layout checks the pair layout offsets cover every slot of
+// a block once.
+func TestPackRowsI8Layout(t *testing.T) {
+	for k := 1; k < 20; k++ {
+		seen := make([]bool, 4*k)
+		for j := 0; j < 4; j++ {
+			for i := 0; i < k; i++ {
+				o := i8Index(i, j, k)
+				if o < 0 || o >= 4*k || seen[o] {
+					t.Fatalf("k=%d: depth %d channel %d maps to %d (dup or out of range)", k, i, j, o)
+				}
+				seen[o] = true
+			}
+		}
+	}
+}
+
+func benchGemmI8(b *testing.B, p gemmPath, k, rows int) {
+	n := roundUp4(rows)
+	a, packed, acc := make([]int8, k), make([]int8, n*k), make([]int32, n)
+	for i := range packed {
+		packed[i] = int8(i*7 + 3)
+	}
+	b.SetBytes(int64(n * k))
+	for b.Loop() {
+		gemmRowI8On(p, a, packed, acc)
+	}
+}
+
+func benchGemmF32(b *testing.B, p gemmPath, k, rows int) {
+	n := roundUp4(rows)
+	a, packed, acc := make([]float32, k), make([]float32, n*k), make([]float32, n)
+	b.SetBytes(int64(4 * n * k))
+	for b.Loop() {
+		gemmRowF32On(p, a, packed, acc)
+	}
+}
+
+// BenchmarkGemmRow compares the paths on a kws_dscnn-sized row (k=576 =
+// 3x3x64 patch, 64 channels) and a pointwise one (k=64).
+func BenchmarkGemmRow(b *testing.B) {
+	for _, p := range gemmPaths() {
+		for _, sz := range [][2]int{{576, 64}, {64, 64}} {
+			name := p.String() + "/k" + strconv.Itoa(sz[0])
+			b.Run("i8/"+name, func(b *testing.B) { benchGemmI8(b, p, sz[0], sz[1]) })
+			b.Run("f32/"+name, func(b *testing.B) { benchGemmF32(b, p, sz[0], sz[1]) })
+		}
+	}
+}
