@@ -19,6 +19,7 @@ type gemmPath uint8
 const (
 	pathGo   gemmPath = iota // portable Go loops, every platform
 	pathAVX2                 // amd64 AVX2 + FMA
+	pathNEON                 // arm64 Advanced SIMD
 )
 
 func (p gemmPath) String() string {
@@ -27,6 +28,8 @@ func (p gemmPath) String() string {
 		return "go"
 	case pathAVX2:
 		return "avx2"
+	case pathNEON:
+		return "neon"
 	}
 	return "unknown"
 }

@@ -1,0 +1,58 @@
+//go:build !purego
+
+package ops
+
+import "golang.org/x/sys/cpu"
+
+// bestPath is NEON, which every arm64 CPU has (x/sys/cpu still asked, so a
+// CPU that reports otherwise falls back to the portable loops).
+func bestPath() gemmPath {
+	if cpu.ARM64.HasASIMD {
+		return pathNEON
+	}
+	return pathGo
+}
+
+// gemmPaths lists every kernel path this CPU runs, portable first.
+func gemmPaths() []gemmPath {
+	if bestPath() == pathNEON {
+		return []gemmPath{pathGo, pathNEON}
+	}
+	return []gemmPath{pathGo}
+}
+
+// gemmI8Vec runs the NEON kernel over the depth in steps of 16 and returns
+// how far it got. It stores acc (it does not add to it).
+func gemmI8Vec(_ gemmPath, a, wp []int8, acc []int32) int {
+	k, blocks := len(a), len(acc)/4
+	n := k / 16
+	if n == 0 {
+		return 0
+	}
+	_ = wp[blocks*4*k-1] // the assembly does no bounds checks
+	gemmI8NEON(&a[0], &wp[0], &acc[0], n, k, blocks)
+	return 16 * n
+}
+
+// gemmF32Vec is gemmI8Vec for float32, in steps of 4.
+func gemmF32Vec(_ gemmPath, a, wp, acc []float32) int {
+	k, blocks := len(a), len(acc)/4
+	n := k / 4
+	if n == 0 {
+		return 0
+	}
+	_ = wp[blocks*4*k-1]
+	gemmF32NEON(&a[0], &wp[0], &acc[0], n, k, blocks)
+	return 4 * n
+}
+
+// gemmI8NEON sets acc[4b:4b+4] to the products of a[:16n] with block b of
+// a packRowsI8 filter (blocks of 4k bytes), for b < blocks.
+//
+//go:noescape
+func gemmI8NEON(a, wp *int8, acc *int32, n, k, blocks int)
+
+// gemmF32NEON is gemmI8NEON for float32 and the packRows layout, a[:4n].
+//
+//go:noescape
+func gemmF32NEON(a, wp, acc *float32, n, k, blocks int)
