@@ -213,6 +213,40 @@ func gemmRowF32On(p gemmPath, a, wp, acc []float32) {
 	}
 }
 
+// dwMACI8 is DEPTHWISE_CONV_2D's tap: acc[c] += f[c]*(x[c]+xo), on the
+// fastest kernel this CPU runs.
+func dwMACI8(acc []int32, x, f []int8, xo int32) { dwMACI8On(bestPath(), acc, x, f, xo) }
+
+// dwMACI8On is dwMACI8 on kernel path p. The vector kernels multiply in
+// 16 bits, exact while |x+xo| <= 255 (every int8 input offset, -zp in
+// [-127, 128]); other offsets take the portable loop.
+func dwMACI8On(p gemmPath, acc []int32, x, f []int8, xo int32) {
+	done := 0
+	if p != pathGo && xo >= -127 && xo <= 128 {
+		done = dwI8Vec(p, acc, x, f, xo)
+	}
+	acc, f = acc[done:len(x)], f[done:len(x)]
+	for c, v := range x[done:] {
+		acc[c] += int32(f[c]) * (int32(v) + xo)
+	}
+}
+
+// dwMACF32 is dwMACI8 for float32.
+func dwMACF32(acc, x, f []float32, xo float32) { dwMACF32On(bestPath(), acc, x, f, xo) }
+
+// dwMACF32On is dwMACF32 on kernel path p (vector paths fuse the multiply
+// and add, a rounding difference only).
+func dwMACF32On(p gemmPath, acc, x, f []float32, xo float32) {
+	done := 0
+	if p != pathGo {
+		done = dwF32Vec(p, acc, x, f, xo)
+	}
+	acc, f = acc[done:len(x)], f[done:len(x)]
+	for c, v := range x[done:] {
+		acc[c] += f[c] * (v + xo)
+	}
+}
+
 // rowSums returns the sum of each of rows filter rows of length k, widened
 // to int32 (the zero-point corrections of the integer kernels).
 func rowSums[W elem](dst []int32, src []W, rows, k int) {

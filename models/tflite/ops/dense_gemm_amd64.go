@@ -56,3 +56,36 @@ func gemmI8AVX2(a, wp *int8, acc *int32, n, k, blocks int)
 //
 //go:noescape
 func gemmF32AVX2(a, wp, acc *float32, n, k, blocks int)
+
+// dwI8Vec runs the AVX2 depthwise tap over the channels in steps of 16 and
+// returns how far it got (len(acc) and len(f) are at least len(x)).
+func dwI8Vec(_ gemmPath, acc []int32, x, f []int8, xo int32) int {
+	n := len(x) / 16
+	if n == 0 {
+		return 0
+	}
+	_, _ = acc[16*n-1], f[16*n-1]
+	dwI8AVX2(&acc[0], &x[0], &f[0], n, xo)
+	return 16 * n
+}
+
+// dwF32Vec is dwI8Vec for float32, in steps of 8.
+func dwF32Vec(_ gemmPath, acc, x, f []float32, xo float32) int {
+	n := len(x) / 8
+	if n == 0 {
+		return 0
+	}
+	_, _ = acc[8*n-1], f[8*n-1]
+	dwF32AVX2(&acc[0], &x[0], &f[0], n, xo)
+	return 8 * n
+}
+
+// dwI8AVX2 adds f[c]*(x[c]+xo) to acc[c] for c < 16n; |x+xo| <= 255.
+//
+//go:noescape
+func dwI8AVX2(acc *int32, x, f *int8, n int, xo int32)
+
+// dwF32AVX2 adds f[c]*(x[c]+xo) to acc[c] for c < 8n.
+//
+//go:noescape
+func dwF32AVX2(acc, x, f *float32, n int, xo float32)

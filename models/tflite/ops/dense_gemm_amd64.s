@@ -137,3 +137,57 @@ f32step:
 	JNZ          f32block
 	VZEROUPPER
 	RET
+
+// func dwI8AVX2(acc *int32, x, f *int8, n int, xo int32)
+//
+// 16 channels per step: x+xo and f widen to int16, and their product is
+// exact in 16 bits (|x+xo| <= 255, |f| <= 128), then widens to int32.
+TEXT ·dwI8AVX2(SB), NOSPLIT, $0-36
+	MOVQ         acc+0(FP), DI
+	MOVQ         x+8(FP), SI
+	MOVQ         f+16(FP), DX
+	MOVQ         n+24(FP), CX
+	MOVL         xo+32(FP), AX
+	VMOVD        AX, X15
+	VPBROADCASTW X15, Y15
+
+dwi8step:
+	VPMOVSXBW    (SI), Y0
+	VPADDW       Y15, Y0, Y0
+	VPMOVSXBW    (DX), Y1
+	VPMULLW      Y1, Y0, Y0
+	VEXTRACTI128 $1, Y0, X1
+	VPMOVSXWD    X0, Y0
+	VPMOVSXWD    X1, Y1
+	VPADDD       (DI), Y0, Y0
+	VPADDD       32(DI), Y1, Y1
+	VMOVDQU      Y0, (DI)
+	VMOVDQU      Y1, 32(DI)
+	ADDQ         $16, SI
+	ADDQ         $16, DX
+	ADDQ         $64, DI
+	DECQ         CX
+	JNZ          dwi8step
+	VZEROUPPER
+	RET
+
+// func dwF32AVX2(acc, x, f *float32, n int, xo float32)
+TEXT ·dwF32AVX2(SB), NOSPLIT, $0-36
+	MOVQ         acc+0(FP), DI
+	MOVQ         x+8(FP), SI
+	MOVQ         f+16(FP), DX
+	MOVQ         n+24(FP), CX
+	VBROADCASTSS xo+32(FP), Y15
+
+dwf32step:
+	VADDPS      (SI), Y15, Y0
+	VMOVUPS     (DI), Y1
+	VFMADD231PS (DX), Y0, Y1
+	VMOVUPS     Y1, (DI)
+	ADDQ        $32, SI
+	ADDQ        $32, DX
+	ADDQ        $32, DI
+	DECQ        CX
+	JNZ         dwf32step
+	VZEROUPPER
+	RET

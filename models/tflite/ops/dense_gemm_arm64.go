@@ -56,3 +56,36 @@ func gemmI8NEON(a, wp *int8, acc *int32, n, k, blocks int)
 //
 //go:noescape
 func gemmF32NEON(a, wp, acc *float32, n, k, blocks int)
+
+// dwI8Vec runs the NEON depthwise tap over the channels in steps of 16 and
+// returns how far it got (len(acc) and len(f) are at least len(x)).
+func dwI8Vec(_ gemmPath, acc []int32, x, f []int8, xo int32) int {
+	n := len(x) / 16
+	if n == 0 {
+		return 0
+	}
+	_, _ = acc[16*n-1], f[16*n-1]
+	dwI8NEON(&acc[0], &x[0], &f[0], n, xo)
+	return 16 * n
+}
+
+// dwF32Vec is dwI8Vec for float32, in steps of 4.
+func dwF32Vec(_ gemmPath, acc, x, f []float32, xo float32) int {
+	n := len(x) / 4
+	if n == 0 {
+		return 0
+	}
+	_, _ = acc[4*n-1], f[4*n-1]
+	dwF32NEON(&acc[0], &x[0], &f[0], n, xo)
+	return 4 * n
+}
+
+// dwI8NEON adds f[c]*(x[c]+xo) to acc[c] for c < 16n; x+xo fits int16.
+//
+//go:noescape
+func dwI8NEON(acc *int32, x, f *int8, n int, xo int32)
+
+// dwF32NEON adds f[c]*(x[c]+xo) to acc[c] for c < 4n.
+//
+//go:noescape
+func dwF32NEON(acc, x, f *float32, n int, xo float32)

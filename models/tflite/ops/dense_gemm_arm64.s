@@ -116,3 +116,54 @@ f32step:
 	SUBS   $1, R5, R5
 	BNE    f32block
 	RET
+
+// func dwI8NEON(acc *int32, x, f *int8, n int, xo int32)
+//
+// 16 channels per step: x+xo (int16) times f (int16) accumulates exactly
+// into the int32 accumulators with SMLAL/SMLAL2.
+TEXT ·dwI8NEON(SB), NOSPLIT, $0-36
+	MOVD acc+0(FP), R0
+	MOVD x+8(FP), R1
+	MOVD f+16(FP), R2
+	MOVD n+24(FP), R3
+	MOVW xo+32(FP), R4
+	VDUP R4, V7.H8
+
+dwi8step:
+	VLD1.P 16(R1), [V0.B16]
+	VLD1.P 16(R2), [V1.B16]
+	VLD1   (R0), [V16.S4, V17.S4, V18.S4, V19.S4]
+	WORD $0x0F08A402 // SXTL V2.8H, V0.8B
+	WORD $0x4F08A403 // SXTL2 V3.8H, V0.16B
+	VADD V7.H8, V2.H8, V2.H8
+	VADD V7.H8, V3.H8, V3.H8
+	WORD $0x0F08A424 // SXTL V4.8H, V1.8B
+	WORD $0x4F08A425 // SXTL2 V5.8H, V1.16B
+	WORD $0x0E648050 // SMLAL V16.4S, V2.4H, V4.4H
+	WORD $0x4E648051 // SMLAL2 V17.4S, V2.8H, V4.8H
+	WORD $0x0E658072 // SMLAL V18.4S, V3.4H, V5.4H
+	WORD $0x4E658073 // SMLAL2 V19.4S, V3.8H, V5.8H
+	VST1.P [V16.S4, V17.S4, V18.S4, V19.S4], 64(R0)
+	SUBS   $1, R3, R3
+	BNE    dwi8step
+	RET
+
+// func dwF32NEON(acc, x, f *float32, n int, xo float32)
+TEXT ·dwF32NEON(SB), NOSPLIT, $0-36
+	MOVD  acc+0(FP), R0
+	MOVD  x+8(FP), R1
+	MOVD  f+16(FP), R2
+	MOVD  n+24(FP), R3
+	FMOVS xo+32(FP), F7
+	VDUP  V7.S[0], V7.S4
+
+dwf32step:
+	VLD1.P 16(R1), [V0.S4]
+	VLD1.P 16(R2), [V1.S4]
+	VLD1   (R0), [V2.S4]
+	WORD $0x4E27D400 // FADD V0.4S, V0.4S, V7.4S
+	VFMLA  V1.S4, V0.S4, V2.S4  // V2 += V0*V1
+	VST1.P [V2.S4], 16(R0)
+	SUBS   $1, R3, R3
+	BNE    dwf32step
+	RET

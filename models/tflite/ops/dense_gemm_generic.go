@@ -9,8 +9,12 @@ func bestPath() gemmPath { return pathGo }
 
 func gemmPaths() []gemmPath { return []gemmPath{pathGo} }
 
-// gemmI8Vec and gemmF32Vec handle no depth here: the portable tail of
-// gemmRowI8On and gemmRowF32On does it all.
+// The *Vec kernels handle nothing here: the portable loops of their
+// callers do it all.
 func gemmI8Vec(gemmPath, []int8, []int8, []int32) int { return 0 }
 
 func gemmF32Vec(gemmPath, []float32, []float32, []float32) int { return 0 }
+
+func dwI8Vec(gemmPath, []int32, []int8, []int8, int32) int { return 0 }
+
+func dwF32Vec(gemmPath, []float32, []float32, []float32, float32) int { return 0 }

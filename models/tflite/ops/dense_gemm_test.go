@@ -153,3 +153,51 @@ func BenchmarkGemmRow(b *testing.B) {
 		}
 	}
 }
+
+// TestDwMACPaths runs the depthwise tap on every path against the
+// portable one, over channel counts with tails and every int8 input
+// offset the kernels accept at their extremes.
+func TestDwMACPaths(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for _, n := range []int{1, 3, 8, 15, 16, 17, 31, 32, 33, 64, 100, 257} {
+		for _, xo := range []int32{-127, 0, 37, 128, -128, 300} {
+			x, f := make([]int8, n), make([]int8, n)
+			base := make([]int32, n)
+			for i := range x {
+				x[i], f[i] = int8(r.IntN(256)-128), int8(r.IntN(256)-128)
+				base[i] = r.Int32() >> 4
+			}
+			x[0], f[0] = -128, -128
+			if n > 1 {
+				x[1], f[1] = 127, -128
+			}
+			want := append([]int32(nil), base...)
+			dwMACI8On(pathGo, want, x, f, xo)
+			for _, p := range gemmPaths() {
+				got := append([]int32(nil), base...)
+				dwMACI8On(p, got, x, f, xo)
+				for c := range got {
+					if got[c] != want[c] {
+						t.Fatalf("path %v n=%d xo=%d: channel %d = %d, want %d", p, n, xo, c, got[c], want[c])
+					}
+				}
+			}
+
+			xf, ff, bf := make([]float32, n), make([]float32, n), make([]float32, n)
+			for i := range xf {
+				xf[i], ff[i], bf[i] = float32(r.NormFloat64()), float32(r.NormFloat64()), float32(r.NormFloat64())
+			}
+			for _, p := range gemmPaths() {
+				got := append([]float32(nil), bf...)
+				dwMACF32On(p, got, xf, ff, float32(xo)/64)
+				for c := range got {
+					want := float64(bf[c]) + float64(ff[c])*(float64(xf[c])+float64(xo)/64)
+					mag := math.Abs(float64(bf[c])) + math.Abs(float64(ff[c])*(float64(xf[c])+float64(xo)/64))
+					if d := math.Abs(float64(got[c]) - want); d > 1e-6*mag {
+						t.Fatalf("path %v n=%d: channel %d = %v, want %v", p, n, c, got[c], want)
+					}
+				}
+			}
+		}
+	}
+}
