@@ -201,3 +201,34 @@ func TestDwMACPaths(t *testing.T) {
 		}
 	}
 }
+
+// TestRequantize32Exact holds the branch-free requantization to the
+// reference MultiplyByQuantizedMultiplier bit for bit, on random values and
+// the edges (zero, ±1, the int32 extremes, every shift TFLite produces).
+func TestRequantize32Exact(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	xs := []int32{0, 1, -1, 2, -2, 3, -3, math.MaxInt32, math.MinInt32, math.MinInt32 + 1, 1 << 30, -1 << 30, 12345, -12345}
+	qs := []int32{0, 1, math.MaxInt32, math.MinInt32, 1 << 30, 1<<30 + 1, 1518500250, 2147483000}
+	for range 200 {
+		xs = append(xs, int32(r.Uint32()), int32(r.Uint32())>>r.IntN(31))
+		qs = append(qs, int32(1<<30+r.IntN(1<<30)))
+	}
+	n := len(xs) * len(qs)
+	acc, add, mult := make([]int32, n), make([]int32, n), make([]int32, n)
+	shifts, got := make([]int, n), make([]int32, n)
+	for shift := -31; shift <= 30; shift++ {
+		for i := range n {
+			// Split x between acc and add: their sum wraps like the kernels'.
+			x := xs[i%len(xs)]
+			acc[i] = int32(r.Uint32())
+			add[i] = x - acc[i]
+			mult[i], shifts[i] = qs[i/len(xs)], shift
+		}
+		requantize32(got, acc, add, mult, shifts, 0, math.MinInt32, math.MaxInt32)
+		for i := range n {
+			if want := MultiplyByQuantizedMultiplier(xs[i%len(xs)], mult[i], shift); got[i] != want {
+				t.Fatalf("x=%d q=%d shift=%d: %d, want %d", xs[i%len(xs)], mult[i], shift, got[i], want)
+			}
+		}
+	}
+}
