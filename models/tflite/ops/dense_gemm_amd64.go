@@ -21,17 +21,17 @@ func gemmPaths() []gemmPath {
 	return []gemmPath{pathGo}
 }
 
-// gemmI8Vec runs the AVX2 kernel over the depth in steps of 16 and
-// returns how far it got. It stores acc (it does not add to it).
+// gemmI8Vec runs the AVX2 kernel over the depth in steps of 16 and a
+// last step of 8, and returns how far it got. It stores acc (it does not
+// add to it).
 func gemmI8Vec(_ gemmPath, a, wp []int8, acc []int32) int {
 	k, blocks := len(a), len(acc)/4
-	n := k / 16
-	if n == 0 {
+	if k < 8 {
 		return 0
 	}
 	_ = wp[blocks*4*k-1] // the assembly does no bounds checks
-	gemmI8AVX2(&a[0], &wp[0], &acc[0], n, k, blocks)
-	return 16 * n
+	gemmI8AVX2(&a[0], &wp[0], &acc[0], k/16, k, blocks)
+	return k &^ 7
 }
 
 // gemmF32Vec is gemmI8Vec for float32, in steps of 8.
@@ -46,8 +46,8 @@ func gemmF32Vec(_ gemmPath, a, wp, acc []float32) int {
 	return 8 * n
 }
 
-// gemmI8AVX2 sets acc[4b:4b+4] to the products of a[:16n] with block b of
-// a packRowsI8 filter (blocks of 4k bytes), for b < blocks.
+// gemmI8AVX2 sets acc[4b:4b+4] to the products of a[:k&^7] (n = k/16)
+// with block b of a packRowsI8 filter (blocks of 4k bytes), b < blocks.
 //
 //go:noescape
 func gemmI8AVX2(a, wp *int8, acc *int32, n, k, blocks int)

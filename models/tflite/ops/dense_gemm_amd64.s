@@ -28,13 +28,15 @@ GLOBL permPairs<>(SB), RODATA|NOPTR, $128
 // pair is broadcast (VPERMD) against 16 widened weights (2 pairs x 4
 // channels) and VPMADDWD adds each pair's two products into an int32 lane.
 // Products of int8 fit int16*int16 -> int32 exactly, so the sums wrap
-// exactly like the portable int32 loop.
+// exactly like the portable int32 loop. Two blocks share each broadcast;
+// a last half step takes depths 16n..16n+7 when k&8 is set.
 TEXT ·gemmI8AVX2(SB), NOSPLIT, $0-48
 	MOVQ a+0(FP), SI
 	MOVQ wp+8(FP), DI
 	MOVQ acc+16(FP), DX
 	MOVQ n+24(FP), CX
-	MOVQ k+32(FP), R8
+	MOVQ k+32(FP), R14
+	MOVQ R14, R8
 	SHLQ $2, R8                     // bytes per block
 	MOVQ blocks+40(FP), R9
 	VMOVDQU permPairs<>+0x00(SB), Y12
@@ -42,44 +44,143 @@ TEXT ·gemmI8AVX2(SB), NOSPLIT, $0-48
 	VMOVDQU permPairs<>+0x40(SB), Y14
 	VMOVDQU permPairs<>+0x60(SB), Y15
 
-i8block:
+i8pair:
+	CMPQ  R9, $2
+	JLT   i8single
+	VPXOR Y0, Y0, Y0
+	VPXOR Y1, Y1, Y1
+	VPXOR Y8, Y8, Y8
+	VPXOR Y9, Y9, Y9
+	MOVQ  SI, R10
+	MOVQ  DI, R11
+	LEAQ  (DI)(R8*1), R13           // the second block
+	MOVQ  CX, R12
+	TESTQ R12, R12
+	JZ    i8pairhalf
+
+i8pairstep:
+	VPMOVSXBW (R10), Y2             // a[0:16] as int16
+	VPERMD    Y2, Y12, Y3
+	VPMOVSXBW 0(R11), Y4
+	VPMADDWD  Y4, Y3, Y4
+	VPADDD    Y4, Y0, Y0
+	VPMOVSXBW 0(R13), Y4
+	VPMADDWD  Y4, Y3, Y4
+	VPADDD    Y4, Y8, Y8
+	VPERMD    Y2, Y13, Y3
+	VPMOVSXBW 16(R11), Y4
+	VPMADDWD  Y4, Y3, Y4
+	VPADDD    Y4, Y1, Y1
+	VPMOVSXBW 16(R13), Y4
+	VPMADDWD  Y4, Y3, Y4
+	VPADDD    Y4, Y9, Y9
+	VPERMD    Y2, Y14, Y3
+	VPMOVSXBW 32(R11), Y4
+	VPMADDWD  Y4, Y3, Y4
+	VPADDD    Y4, Y0, Y0
+	VPMOVSXBW 32(R13), Y4
+	VPMADDWD  Y4, Y3, Y4
+	VPADDD    Y4, Y8, Y8
+	VPERMD    Y2, Y15, Y3
+	VPMOVSXBW 48(R11), Y4
+	VPMADDWD  Y4, Y3, Y4
+	VPADDD    Y4, Y1, Y1
+	VPMOVSXBW 48(R13), Y4
+	VPMADDWD  Y4, Y3, Y4
+	VPADDD    Y4, Y9, Y9
+	ADDQ      $16, R10
+	ADDQ      $64, R11
+	ADDQ      $64, R13
+	DECQ      R12
+	JNZ       i8pairstep
+
+i8pairhalf:
+	TESTQ     $8, R14
+	JZ        i8pairdone
+	VPMOVSXBW (R10), X2             // a[0:8] as int16
+	VPERMD    Y2, Y12, Y3
+	VPMOVSXBW 0(R11), Y4
+	VPMADDWD  Y4, Y3, Y4
+	VPADDD    Y4, Y0, Y0
+	VPMOVSXBW 0(R13), Y4
+	VPMADDWD  Y4, Y3, Y4
+	VPADDD    Y4, Y8, Y8
+	VPERMD    Y2, Y13, Y3
+	VPMOVSXBW 16(R11), Y4
+	VPMADDWD  Y4, Y3, Y4
+	VPADDD    Y4, Y1, Y1
+	VPMOVSXBW 16(R13), Y4
+	VPMADDWD  Y4, Y3, Y4
+	VPADDD    Y4, Y9, Y9
+
+i8pairdone:
+	VPADDD       Y1, Y0, Y0
+	VEXTRACTI128 $1, Y0, X1
+	VPADDD       X1, X0, X0
+	VMOVDQU      X0, (DX)
+	VPADDD       Y9, Y8, Y8
+	VEXTRACTI128 $1, Y8, X9
+	VPADDD       X9, X8, X8
+	VMOVDQU      X8, 16(DX)
+	ADDQ         $32, DX
+	LEAQ         (DI)(R8*2), DI
+	SUBQ         $2, R9
+	JMP          i8pair
+
+i8single:
+	TESTQ R9, R9
+	JZ    i8done
 	VPXOR Y0, Y0, Y0
 	VPXOR Y1, Y1, Y1
 	MOVQ  SI, R10
 	MOVQ  DI, R11
 	MOVQ  CX, R12
+	TESTQ R12, R12
+	JZ    i8singlehalf
 
-i8step:
-	VPMOVSXBW (R10), Y2             // a[0:16] as int16
-	VPERMD    Y2, Y12, Y3           // pairs 0 | 1
-	VPMOVSXBW (R11), Y4
+i8singlestep:
+	VPMOVSXBW (R10), Y2
+	VPERMD    Y2, Y12, Y3
+	VPMOVSXBW 0(R11), Y4
 	VPMADDWD  Y4, Y3, Y4
 	VPADDD    Y4, Y0, Y0
-	VPERMD    Y2, Y13, Y5           // pairs 2 | 3
-	VPMOVSXBW 16(R11), Y6
-	VPMADDWD  Y6, Y5, Y6
-	VPADDD    Y6, Y1, Y1
-	VPERMD    Y2, Y14, Y3           // pairs 4 | 5
+	VPERMD    Y2, Y13, Y3
+	VPMOVSXBW 16(R11), Y4
+	VPMADDWD  Y4, Y3, Y4
+	VPADDD    Y4, Y1, Y1
+	VPERMD    Y2, Y14, Y3
 	VPMOVSXBW 32(R11), Y4
 	VPMADDWD  Y4, Y3, Y4
 	VPADDD    Y4, Y0, Y0
-	VPERMD    Y2, Y15, Y5           // pairs 6 | 7
-	VPMOVSXBW 48(R11), Y6
-	VPMADDWD  Y6, Y5, Y6
-	VPADDD    Y6, Y1, Y1
+	VPERMD    Y2, Y15, Y3
+	VPMOVSXBW 48(R11), Y4
+	VPMADDWD  Y4, Y3, Y4
+	VPADDD    Y4, Y1, Y1
 	ADDQ      $16, R10
 	ADDQ      $64, R11
 	DECQ      R12
-	JNZ       i8step
+	JNZ       i8singlestep
 
+i8singlehalf:
+	TESTQ     $8, R14
+	JZ        i8singledone
+	VPMOVSXBW (R10), X2
+	VPERMD    Y2, Y12, Y3
+	VPMOVSXBW 0(R11), Y4
+	VPMADDWD  Y4, Y3, Y4
+	VPADDD    Y4, Y0, Y0
+	VPERMD    Y2, Y13, Y3
+	VPMOVSXBW 16(R11), Y4
+	VPMADDWD  Y4, Y3, Y4
+	VPADDD    Y4, Y1, Y1
+
+i8singledone:
 	VPADDD       Y1, Y0, Y0
 	VEXTRACTI128 $1, Y0, X1
 	VPADDD       X1, X0, X0
 	VMOVDQU      X0, (DX)
-	ADDQ         $16, DX
-	ADDQ         R8, DI
-	DECQ         R9
-	JNZ          i8block
+
+i8done:
 	VZEROUPPER
 	RET
 
