@@ -268,10 +268,24 @@ func rowSums[W elem](dst []int32, src []W, rows, k int) {
 // arithmetic, the same bits without the call and the mispredictions that
 // made it a third of Invoke once the dot products were vectorized. (int32
 // outputs are for the test against the reference.)
+//
+// acc is scratch: the vector kernels leave their results in it.
 func requantize32[T ~int8 | ~uint8 | ~int16 | ~int32](out []T, acc, add []int32, mult []int32, shift []int, zp, lo, hi int32) {
+	requantize32On(bestPath(), out, acc, add, mult, shift, zp, lo, hi)
+}
+
+// requantize32On is requantize32 on kernel path p.
+func requantize32On[T ~int8 | ~uint8 | ~int16 | ~int32](p gemmPath, out []T, acc, add []int32, mult []int32, shift []int, zp, lo, hi int32) {
 	n := len(out)
 	acc, add, mult, shift = acc[:n], add[:n], mult[:n], shift[:n]
-	for i := range out {
+	done := 0
+	if p != pathGo {
+		done = requantVec(p, acc, add, mult, shift, zp, lo, hi)
+		for i, v := range acc[:done] {
+			out[i] = T(v)
+		}
+	}
+	for i := done; i < n; i++ {
 		s := shift[i]
 		x := (acc[i] + add[i]) << uint(max(s, 0)) // x * 2^left, wrapping as the reference
 		q := mult[i]

@@ -89,3 +89,19 @@ func dwI8AVX2(acc *int32, x, f *int8, n int, xo int32)
 //
 //go:noescape
 func dwF32AVX2(acc, x, f *float32, n int, xo float32)
+
+// requantVec runs requantize32's arithmetic on 8 channels per AVX2 step,
+// leaving the clamped results in acc[:8*steps], and returns how many
+// channels it did.
+func requantVec(_ gemmPath, acc, add, mult []int32, shift []int, zp, lo, hi int32) int {
+	n := len(acc) / 8
+	if n == 0 {
+		return 0
+	}
+	_, _, _ = add[8*n-1], mult[8*n-1], shift[8*n-1]
+	requantAVX2(&acc[0], &add[0], &mult[0], &shift[0], n, zp, lo, hi)
+	return 8 * n
+}
+
+//go:noescape
+func requantAVX2(acc, add, mult *int32, shift *int, n int, zp, lo, hi int32)

@@ -292,3 +292,86 @@ dwf32step:
 	JNZ         dwf32step
 	VZEROUPPER
 	RET
+
+DATA requantK<>+0x00(SB)/8, $0x0000000040000000 // 2^30 per int64 lane
+DATA requantK<>+0x08(SB)/4, $0x00000001         // int32 1
+DATA requantK<>+0x0c(SB)/4, $0x80000000         // int32 min
+GLOBL requantK<>(SB), RODATA|NOPTR, $16
+
+// func requantAVX2(acc, add, mult *int32, shift *int, n int, zp, lo, hi int32)
+//
+// requantize32 on 8 channels per step (n steps), the result clamped into
+// acc. The doubling high multiply is (x*q + 2^30) >> 31 on 64-bit
+// products (equal to the reference's sign-dependent nudge followed by a
+// truncating division, for every sign), its one saturating case is
+// patched, and the rounding shift is the branch-free form of
+// requantize32.
+TEXT ·requantAVX2(SB), NOSPLIT, $0-52
+	MOVQ         acc+0(FP), DI
+	MOVQ         add+8(FP), SI
+	MOVQ         mult+16(FP), DX
+	MOVQ         shift+24(FP), R8
+	MOVQ         n+32(FP), CX
+	MOVL         zp+40(FP), AX
+	VMOVD        AX, X13
+	VPBROADCASTD X13, Y13
+	MOVL         lo+44(FP), AX
+	VMOVD        AX, X14
+	VPBROADCASTD X14, Y14
+	MOVL         hi+48(FP), AX
+	VMOVD        AX, X15
+	VPBROADCASTD X15, Y15
+	VPBROADCASTQ requantK<>+0x00(SB), Y12
+	VPBROADCASTD requantK<>+0x08(SB), Y11
+	VPBROADCASTD requantK<>+0x0c(SB), Y10
+	VPXOR        Y9, Y9, Y9
+
+rqstep:
+	VMOVDQU  (DI), Y0
+	VPADDD   (SI), Y0, Y0           // x = acc + add
+	VMOVDQU  (R8), Y1               // shifts 0..3 (int64)
+	VMOVDQU  32(R8), Y2             // shifts 4..7
+	VSHUFPS  $0x88, Y2, Y1, Y1      // low dwords: s0 s1 s4 s5 | s2 s3 s6 s7
+	VPERMQ   $0xD8, Y1, Y1          // s0 .. s7
+	VPMAXSD  Y9, Y1, Y3             // left = max(s, 0)
+	VPSUBD   Y1, Y9, Y4
+	VPMAXSD  Y9, Y4, Y4             // right = max(-s, 0)
+	VPSLLVD  Y3, Y0, Y0             // x << left (0 from 32 on, as Go)
+
+	VMOVDQU  (DX), Y5               // q
+	VPMULDQ  Y5, Y0, Y6             // even lanes: x*q as int64
+	VPSRLQ   $32, Y0, Y7
+	VPSRLQ   $32, Y5, Y8
+	VPMULDQ  Y8, Y7, Y7             // odd lanes
+	VPADDQ   Y12, Y6, Y6
+	VPADDQ   Y12, Y7, Y7
+	VPSRLQ   $31, Y6, Y6            // bits 31..62 into the low dword
+	VPSLLQ   $1, Y7, Y7             // bits 31..62 into the high dword
+	VPBLENDD $0xAA, Y7, Y6, Y6      // h
+	VPCMPEQD Y10, Y0, Y7
+	VPCMPEQD Y10, Y5, Y8
+	VPAND    Y8, Y7, Y7
+	VPADDD   Y7, Y6, Y6             // x == q == MinInt32: MinInt32-1 = MaxInt32
+
+	VPSLLVD  Y4, Y11, Y8
+	VPSUBD   Y11, Y8, Y8            // mask = 1<<right - 1
+	VPAND    Y8, Y6, Y3             // rem
+	VPSRAD   $1, Y8, Y8
+	VPSRLD   $31, Y6, Y5
+	VPADDD   Y5, Y8, Y8             // threshold
+	VPSUBD   Y3, Y8, Y8
+	VPSRLD   $31, Y8, Y8            // 1 when rem > threshold
+	VPSRAVD  Y4, Y6, Y6             // h >> right
+	VPADDD   Y8, Y6, Y6
+	VPADDD   Y13, Y6, Y6            // + zp
+	VPMAXSD  Y14, Y6, Y6
+	VPMINSD  Y15, Y6, Y6
+	VMOVDQU  Y6, (DI)
+	ADDQ     $32, DI
+	ADDQ     $32, SI
+	ADDQ     $32, DX
+	ADDQ     $64, R8
+	DECQ     CX
+	JNZ      rqstep
+	VZEROUPPER
+	RET

@@ -207,9 +207,9 @@ func TestDwMACPaths(t *testing.T) {
 // the edges (zero, ±1, the int32 extremes, every shift TFLite produces).
 func TestRequantize32Exact(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 8))
-	xs := []int32{0, 1, -1, 2, -2, 3, -3, math.MaxInt32, math.MinInt32, math.MinInt32 + 1, 1 << 30, -1 << 30, 12345, -12345}
+	xs := []int32{0, 1, -1, 2, -2, 3, -3, math.MaxInt32, math.MinInt32, math.MinInt32 + 1, 1 << 30, -1 << 30, 12345, -12345, 7} // 15: n is not a multiple of 8
 	qs := []int32{0, 1, math.MaxInt32, math.MinInt32, 1 << 30, 1<<30 + 1, 1518500250, 2147483000}
-	for range 200 {
+	for range 100 {
 		xs = append(xs, int32(r.Uint32()), int32(r.Uint32())>>r.IntN(31))
 		qs = append(qs, int32(1<<30+r.IntN(1<<30)))
 	}
@@ -224,10 +224,23 @@ func TestRequantize32Exact(t *testing.T) {
 			add[i] = x - acc[i]
 			mult[i], shifts[i] = qs[i/len(xs)], shift
 		}
-		requantize32(got, acc, add, mult, shifts, 0, math.MinInt32, math.MaxInt32)
-		for i := range n {
-			if want := MultiplyByQuantizedMultiplier(xs[i%len(xs)], mult[i], shift); got[i] != want {
-				t.Fatalf("x=%d q=%d shift=%d: %d, want %d", xs[i%len(xs)], mult[i], shift, got[i], want)
+		for _, p := range gemmPaths() {
+			scratch := append([]int32(nil), acc...)
+			requantize32On(p, got, scratch, add, mult, shifts, 0, math.MinInt32, math.MaxInt32)
+			for i := range n {
+				if want := MultiplyByQuantizedMultiplier(xs[i%len(xs)], mult[i], shift); got[i] != want {
+					t.Fatalf("path %v x=%d q=%d shift=%d: %d, want %d", p, xs[i%len(xs)], mult[i], shift, got[i], want)
+				}
+			}
+			// And through a narrow output with zero point and clamp.
+			out8 := make([]int8, n)
+			copy(scratch, acc)
+			requantize32On(p, out8, scratch, add, mult, shifts, -3, -100, 90)
+			for i := range n {
+				want := min(max(MultiplyByQuantizedMultiplier(xs[i%len(xs)], mult[i], shift)-3, -100), 90)
+				if int32(out8[i]) != want {
+					t.Fatalf("path %v int8 x=%d q=%d shift=%d: %d, want %d", p, xs[i%len(xs)], mult[i], shift, out8[i], want)
+				}
 			}
 		}
 	}
