@@ -141,6 +141,9 @@ func gemmRowI8On(p gemmPath, a, wp []int8, acc []int32) {
 // when from is 0): the portable kernel of the pair layout.
 func gemmI8Tail(a, wp []int8, acc []int32, from int) {
 	k := len(a)
+	if from == k && k > 0 {
+		return // the vector kernel did it all
+	}
 	even := k &^ 1
 	for blk := 0; 4*blk+3 < len(acc); blk++ {
 		w := wp[blk*4*k : (blk+1)*4*k]
