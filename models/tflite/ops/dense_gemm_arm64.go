@@ -90,6 +90,18 @@ func dwI8NEON(acc *int32, x, f *int8, n int, xo int32)
 //go:noescape
 func dwF32NEON(acc, x, f *float32, n int, xo float32)
 
-// requantVec has no NEON form yet: requantize32's portable loop does all
-// channels on arm64.
-func requantVec(gemmPath, []int32, []int32, []int32, []int, int32, int32, int32) int { return 0 }
+// requantVec runs requantize32's arithmetic on 4 channels per NEON step,
+// leaving the clamped results in acc[:4*steps], and returns how many
+// channels it did.
+func requantVec(_ gemmPath, acc, add, mult []int32, shift []int, zp, lo, hi int32) int {
+	n := len(acc) / 4
+	if n == 0 {
+		return 0
+	}
+	_, _, _ = add[4*n-1], mult[4*n-1], shift[4*n-1]
+	requantNEON(&acc[0], &add[0], &mult[0], &shift[0], n, zp, lo, hi)
+	return 4 * n
+}
+
+//go:noescape
+func requantNEON(acc, add, mult *int32, shift *int, n int, zp, lo, hi int32)

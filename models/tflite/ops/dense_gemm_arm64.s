@@ -167,3 +167,57 @@ dwf32step:
 	SUBS   $1, R3, R3
 	BNE    dwf32step
 	RET
+
+// func requantNEON(acc, add, mult *int32, shift *int, n int, zp, lo, hi int32)
+//
+// requantize32 on 4 channels per step (n steps), the result clamped into
+// acc. SQRDMULH is exactly the reference's doubling high multiply
+// ((x*q + 2^30) >> 31, saturating only at MinInt32*MinInt32), SSHL by a
+// negative count is the arithmetic right shift, and the rounding is the
+// branch-free form of requantize32.
+TEXT ·requantNEON(SB), NOSPLIT, $0-52
+	MOVD acc+0(FP), R0
+	MOVD add+8(FP), R1
+	MOVD mult+16(FP), R2
+	MOVD shift+24(FP), R3
+	MOVD n+32(FP), R4
+	MOVW zp+40(FP), R5
+	VDUP R5, V29.S4
+	MOVW lo+44(FP), R5
+	VDUP R5, V28.S4
+	MOVW hi+48(FP), R5
+	VDUP R5, V27.S4
+	MOVW $1, R5
+	VDUP R5, V30.S4
+	VEOR V31.B16, V31.B16, V31.B16
+
+rqstep:
+	VLD1   (R0), [V0.S4]
+	VLD1.P 16(R1), [V1.S4]
+	VADD   V1.S4, V0.S4, V0.S4     // x = acc + add
+	VLD1.P 16(R2), [V2.S4]         // q
+	VLD1.P 32(R3), [V3.D2, V4.D2]  // shifts (int64)
+	WORD $0x0EA12865 // XTN V5.2S, V3.2D
+	WORD $0x4EA12885 // XTN2 V5.4S, V4.2D
+	WORD $0x4EBF64A6 // SMAX V6.4S, V5.4S, V31.4S (left)
+	WORD $0x4EBF6CA7 // SMIN V7.4S, V5.4S, V31.4S (-right)
+	WORD $0x4EA64400 // SSHL V0.4S, V0.4S, V6.4S
+	WORD $0x6EA2B400 // SQRDMULH V0.4S, V0.4S, V2.4S (h)
+	VSUB V7.S4, V31.S4, V8.S4      // right
+	WORD $0x6EA847C9 // USHL V9.4S, V30.4S, V8.4S (1<<right)
+	VSUB V30.S4, V9.S4, V9.S4      // mask
+	VAND V9.B16, V0.B16, V10.B16   // rem
+	WORD $0x4F3F0529 // SSHR V9.4S, V9.4S, #1
+	WORD $0x6F21040B // USHR V11.4S, V0.4S, #31
+	VADD V11.S4, V9.S4, V9.S4      // threshold
+	VSUB V10.S4, V9.S4, V9.S4
+	WORD $0x6F210529 // USHR V9.4S, V9.4S, #31 (1 when rem > threshold)
+	WORD $0x4EA74400 // SSHL V0.4S, V0.4S, V7.4S (h >> right)
+	VADD V9.S4, V0.S4, V0.S4
+	VADD V29.S4, V0.S4, V0.S4      // + zp
+	WORD $0x4EBC6400 // SMAX V0.4S, V0.4S, V28.4S
+	WORD $0x4EBB6C00 // SMIN V0.4S, V0.4S, V27.4S
+	VST1.P [V0.S4], 16(R0)
+	SUBS   $1, R4, R4
+	BNE    rqstep
+	RET
