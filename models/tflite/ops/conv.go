@@ -450,8 +450,10 @@ func (st *convState) pack(filter *Tensor) {
 					blk[base+4*i+o%4] -= zf
 				}
 			}
-		default:
+		case convInt16, convInt16Acc32:
 			packRows(st.wI8[dst:dst+st.block], filter.I8()[lo:hi], fpg, k)
+		default:
+			packRowsI8(st.wI8[dst:dst+st.block], filter.I8()[lo:hi], fpg, k)
 		}
 	}
 	// Padding is filled with the input zero point, so every patch element
@@ -588,7 +590,7 @@ func (st *convState) rows(t, r0, r1 int) {
 				case convFloat:
 					p := patch(st, st.in.F32(), st.patchF32[t], 0, b, oy, ox, grp)
 					acc := st.accF32[t]
-					gemmRow(p, st.wF32[wlo:whi], acc)
+					gemmRowF32(p, st.wF32[wlo:whi], acc)
 					var bias []float32
 					if st.biasF != nil {
 						bias = st.biasF[ch : ch+fpg]
@@ -597,7 +599,7 @@ func (st *convState) rows(t, r0, r1 int) {
 				case convInt8:
 					p := patch(st, st.in.I8(), st.patchI8[t], int8(st.inZP), b, oy, ox, grp)
 					acc := st.accI32[t]
-					gemmRow(p, st.wI8[wlo:whi], acc)
+					gemmRowI8(p, st.wI8[wlo:whi], acc)
 					requantize32(st.out.I8()[pix+ch:pix+ch+fpg], acc, st.add[ch:], st.mult[ch:], st.shift[ch:], st.outZP, st.qLo, st.qHi)
 				case convUint8:
 					p := patch(st, st.in.U8(), st.patchU8[t], uint8(st.inZP), b, oy, ox, grp)
@@ -624,7 +626,7 @@ func (st *convState) rows(t, r0, r1 int) {
 					zp := st.zp[b]
 					p := patch(st, st.qIn, st.patchI8[t], int8(zp), b, oy, ox, grp)
 					acc := st.accI32[t]
-					gemmRow(p, st.wI8[wlo:whi], acc)
+					gemmRowI8(p, st.wI8[wlo:whi], acc)
 					st.hybridOut(st.out.F32()[pix+ch:pix+ch+fpg], acc, b, ch)
 				}
 			}

@@ -302,23 +302,23 @@ func (st *dwState) rows(t, r0, r1 int) {
 			switch st.kind {
 			case dwFloat:
 				acc := st.accF32[t]
-				dwPixel(g, st.mult, st.in.F32(), st.filter.F32(), acc, 0, b, oy, ox)
+				dwPixel(g, st.mult, st.in.F32(), st.filter.F32(), acc, 0, b, oy, ox, dwMACF32)
 				biasActF32(st.out.F32()[pix:pix+g.outC], acc, st.biasF, st.fLo, st.fHi)
 			case dwInt8:
 				acc := st.accI32[t]
-				dwPixel(g, st.mult, st.in.I8(), st.filter.I8(), acc, -st.inZP, b, oy, ox)
+				dwPixel(g, st.mult, st.in.I8(), st.filter.I8(), acc, -st.inZP, b, oy, ox, dwMACI8)
 				requantize32(st.out.I8()[pix:pix+g.outC], acc, st.biasI32, st.omult, st.oshift, st.outZP, st.qLo, st.qHi)
 			case dwUint8:
 				acc := st.accI32[t]
-				dwPixel(g, st.mult, st.in.U8(), st.wU8, acc, -st.inZP, b, oy, ox)
+				dwPixel(g, st.mult, st.in.U8(), st.wU8, acc, -st.inZP, b, oy, ox, nil)
 				requantize32(st.out.U8()[pix:pix+g.outC], acc, st.biasI32, st.omult, st.oshift, st.outZP, st.qLo, st.qHi)
 			case dwInt16:
 				acc := st.accI64[t]
-				dwPixel(g, st.mult, st.in.I16(), st.filter.I8(), acc, 0, b, oy, ox)
+				dwPixel(g, st.mult, st.in.I16(), st.filter.I8(), acc, 0, b, oy, ox, nil)
 				requantize64(st.out.I16()[pix:pix+g.outC], acc, st.bias64, st.omult, st.oshift, st.qLo, st.qHi)
 			case dwHybrid:
 				acc := st.accI32[t]
-				dwPixel(g, st.mult, st.qIn, st.filter.I8(), acc, -st.zp[b], b, oy, ox)
+				dwPixel(g, st.mult, st.qIn, st.filter.I8(), acc, -st.zp[b], b, oy, ox, dwMACI8)
 				out := st.out.F32()[pix : pix+g.outC]
 				sf := st.scale[b]
 				for oc := range out {
@@ -338,8 +338,10 @@ func (st *dwState) rows(t, r0, r1 int) {
 }
 
 // dwPixel accumulates sum w*(x+xo) over the window taps inside the image
-// for every output channel of pixel (b, oy, ox).
-func dwPixel[A, W, Acc elem](g *convGeom, m int, in []A, w []W, acc []Acc, xo Acc, b, oy, ox int) {
+// for every output channel of pixel (b, oy, ox). With a depth multiplier of
+// 1 each tap is one multiply-accumulate over the channels, done by mac when
+// the element types have a vector kernel (dense_gemm.go).
+func dwPixel[A, W, Acc elem](g *convGeom, m int, in []A, w []W, acc []Acc, xo Acc, b, oy, ox int, mac func([]Acc, []A, []W, Acc)) {
 	clear(acc)
 	iy0, ix0 := oy*g.sH-g.padH, ox*g.sW-g.padW
 	for ky := 0; ky < g.fH; ky++ {
@@ -355,6 +357,10 @@ func dwPixel[A, W, Acc elem](g *convGeom, m int, in []A, w []W, acc []Acc, xo Ac
 			o := ((b*g.inH+iy)*g.inW + ix) * g.inC
 			x := in[o : o+g.inC]
 			f := w[(ky*g.fW+kx)*g.outC : (ky*g.fW+kx+1)*g.outC]
+			if m == 1 && mac != nil {
+				mac(acc[:len(x)], x, f[:len(x)], xo)
+				continue
+			}
 			if m == 1 {
 				f = f[:len(x)]
 				a := acc[:len(x)]

@@ -309,7 +309,7 @@ func (st *fcState) pack(filter *Tensor) {
 		packRows(st.wF32, filter.F32()[:u*k], u, k)
 	case fcInt8:
 		w := filter.I8()[:u*k]
-		packRows(st.wI8, w, u, k)
+		packRowsI8(st.wI8, w, u, k)
 		rowSums(st.corr, w, u, k)
 		for o := range st.corr {
 			st.corr[o] *= -st.inZP
@@ -317,7 +317,7 @@ func (st *fcState) pack(filter *Tensor) {
 	case fcHybrid:
 		// TFLite reads 8-bit hybrid weights as int8 whatever their type.
 		w := view[int8](filter.Data)[:u*k]
-		packRows(st.wI8, w, u, k)
+		packRowsI8(st.wI8, w, u, k)
 		rowSums(st.rowSum, w, u, k)
 	case fcInt8W16:
 		zw := int16(st.filterZP)
@@ -479,7 +479,7 @@ func (st *fcState) compute(t, b0, b1, k0, k1 int) {
 		switch st.kind {
 		case fcFloat:
 			acc := st.accF32[t][4*k0 : 4*k1]
-			gemmRow(st.in.F32()[b*k:(b+1)*k], st.wF32[wlo:whi], acc)
+			gemmRowF32(st.in.F32()[b*k:(b+1)*k], st.wF32[wlo:whi], acc)
 			var bias []float32
 			if st.biasF != nil {
 				bias = st.biasF[c0:c1]
@@ -487,7 +487,7 @@ func (st *fcState) compute(t, b0, b1, k0, k1 int) {
 			biasActF32(st.out.F32()[o:o+c1-c0], acc, bias, st.fLo, st.fHi)
 		case fcInt8:
 			acc := st.accI32[t][4*k0 : 4*k1]
-			gemmRow(st.in.I8()[b*k:(b+1)*k], st.wI8[wlo:whi], acc)
+			gemmRowI8(st.in.I8()[b*k:(b+1)*k], st.wI8[wlo:whi], acc)
 			requantize32(st.out.I8()[o:o+c1-c0], acc, st.add[c0:], st.mult[c0:], st.shift[c0:], st.outZP, st.qLo, st.qHi)
 		case fcInt8W16:
 			acc := st.accI32[t][4*k0 : 4*k1]
@@ -514,7 +514,7 @@ func (st *fcState) compute(t, b0, b1, k0, k1 int) {
 			requantize32(st.out.I16()[o:o+c1-c0], a32, st.add[c0:], st.mult[c0:], st.shift[c0:], 0, st.qLo, st.qHi)
 		case fcHybrid:
 			acc := st.accI32[t][4*k0 : 4*k1]
-			gemmRow(st.qIn[b*k:(b+1)*k], st.wI8[wlo:whi], acc)
+			gemmRowI8(st.qIn[b*k:(b+1)*k], st.wI8[wlo:whi], acc)
 			st.hybridOut(st.out.F32()[o:o+c1-c0], acc, b, c0)
 		}
 	}

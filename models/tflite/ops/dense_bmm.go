@@ -422,7 +422,7 @@ func bmmEval(c Context, n *Node) error {
 			o := (ob*m + i) * nc
 			switch st.kind {
 			case bmmFloat:
-				gemmRow(view[float32](lData)[row*k:(row+1)*k], st.wF32[w0:w1], st.accF)
+				gemmRowF32(view[float32](lData)[row*k:(row+1)*k], st.wF32[w0:w1], st.accF)
 				copy(out.F32()[o:o+nc], st.accF)
 			case bmmInt8:
 				gemmRow(view[int8](lData)[row*k:(row+1)*k], st.wI16[w0:w1], st.accI)

@@ -1,5 +1,7 @@
 package ops
 
+import "math"
+
 // The inner loops shared by FULLY_CONNECTED and CONV_2D: a row of
 // activations (one FC batch row or one conv im2col patch) against all filter
 // rows, with the filter packed in Prepare into blocks of four output
@@ -10,6 +12,29 @@ package ops
 // so one pass over the activation row feeds four accumulators from
 // contiguous memory. Accumulator types follow TFLite: int32 for 8-bit
 // activations, int64 for 16-bit activations, float32 for float.
+
+// gemmPath names one implementation of the vector kernels below. Which ones
+// exist depends on the architecture and the build (the purego tag leaves
+// only pathGo); bestPath picks from the CPU's features at run time.
+type gemmPath uint8
+
+const (
+	pathGo   gemmPath = iota // portable Go loops, every platform
+	pathAVX2                 // amd64 AVX2 + FMA
+	pathNEON                 // arm64 Advanced SIMD
+)
+
+func (p gemmPath) String() string {
+	switch p {
+	case pathGo:
+		return "go"
+	case pathAVX2:
+		return "avx2"
+	case pathNEON:
+		return "neon"
+	}
+	return "unknown"
+}
 
 // elem is every element type the shared loops see.
 type elem interface {
@@ -60,6 +85,173 @@ func gemmRow[A, W, Acc elem](a []A, wp []W, acc []Acc) {
 	}
 }
 
+// The int8 x int8 -> int32 path (FULLY_CONNECTED, CONV_2D and their hybrid
+// forms) packs each block of four channels in pairs of depth instead, the
+// layout of the vector multiply-add of pairs (x86 VPMADDWD):
+//
+//	packed[blk][i/2][j][i%2] = filter[4*blk+j][i]   for i < k&^1
+//	packed[blk][k-1][j]      = filter[4*blk+j][k-1] for odd k
+//
+// A block still holds 4*k elements, so block offsets are those of packRows.
+
+// packRowsI8 packs rows int8 filter rows of length k in the pair layout.
+// dst must hold roundUp4(rows)*k elements.
+func packRowsI8(dst, src []int8, rows, k int) {
+	blocks := (rows + 3) / 4
+	for b := 0; b < blocks; b++ {
+		blk := dst[b*4*k : (b+1)*4*k]
+		for j := 0; j < 4; j++ {
+			r := 4*b + j
+			for i := 0; i < k; i++ {
+				var v int8
+				if r < rows {
+					v = src[r*k+i]
+				}
+				blk[i8Index(i, j, k)] = v
+			}
+		}
+	}
+}
+
+// i8Index is the offset of depth i of channel j in a packRowsI8 block.
+func i8Index(i, j, k int) int {
+	if i < k&^1 {
+		return (i&^1)*4 + 2*j + i&1
+	}
+	return 4*i + j
+}
+
+// gemmRowI8 is gemmRow for int8 activations and a packRowsI8 filter, on
+// the fastest kernel this CPU runs.
+func gemmRowI8(a, wp []int8, acc []int32) {
+	gemmRowI8On(bestPath(), a, wp, acc)
+}
+
+// gemmRowI8On is gemmRowI8 on kernel path p. The vector kernels take the
+// depth in whole vector steps; the portable loop finishes the rest.
+func gemmRowI8On(p gemmPath, a, wp []int8, acc []int32) {
+	done := 0
+	if p != pathGo && len(acc) >= 4 {
+		done = gemmI8Vec(p, a, wp, acc)
+	}
+	gemmI8Tail(a, wp, acc, done)
+}
+
+// gemmI8Tail adds the products of depths [from, len(a)) to acc (sets acc
+// when from is 0): the portable kernel of the pair layout.
+func gemmI8Tail(a, wp []int8, acc []int32, from int) {
+	k := len(a)
+	if from == k && k > 0 {
+		return // the vector kernel did it all
+	}
+	even := k &^ 1
+	for blk := 0; 4*blk+3 < len(acc); blk++ {
+		w := wp[blk*4*k : (blk+1)*4*k]
+		var s0, s1, s2, s3 int32
+		for i := from; i < even; i += 2 {
+			ww := w[4*i : 4*i+8 : 4*i+8]
+			x0, x1 := int32(a[i]), int32(a[i+1])
+			s0 += x0*int32(ww[0]) + x1*int32(ww[1])
+			s1 += x0*int32(ww[2]) + x1*int32(ww[3])
+			s2 += x0*int32(ww[4]) + x1*int32(ww[5])
+			s3 += x0*int32(ww[6]) + x1*int32(ww[7])
+		}
+		if even < k && from <= even {
+			ww := w[4*even : 4*even+4 : 4*even+4]
+			x := int32(a[even])
+			s0 += x * int32(ww[0])
+			s1 += x * int32(ww[1])
+			s2 += x * int32(ww[2])
+			s3 += x * int32(ww[3])
+		}
+		o := acc[4*blk : 4*blk+4 : 4*blk+4]
+		if from == 0 {
+			o[0], o[1], o[2], o[3] = s0, s1, s2, s3
+		} else {
+			o[0] += s0
+			o[1] += s1
+			o[2] += s2
+			o[3] += s3
+		}
+	}
+}
+
+// gemmRowF32 is gemmRow for float32 (packRows layout) on the fastest
+// kernel this CPU runs.
+func gemmRowF32(a, wp, acc []float32) {
+	gemmRowF32On(bestPath(), a, wp, acc)
+}
+
+// gemmRowF32On is gemmRowF32 on kernel path p. Vector kernels sum in a
+// different order than the portable loop (float results differ by rounding
+// only).
+func gemmRowF32On(p gemmPath, a, wp, acc []float32) {
+	if p == pathGo || len(acc) < 4 {
+		gemmRow(a, wp, acc)
+		return
+	}
+	done := gemmF32Vec(p, a, wp, acc)
+	if done == len(a) {
+		return
+	}
+	k := len(a)
+	for blk := 0; 4*blk+3 < len(acc); blk++ {
+		w := wp[blk*4*k : (blk+1)*4*k]
+		var s0, s1, s2, s3 float32
+		for i := done; i < k; i++ {
+			ww := w[4*i : 4*i+4 : 4*i+4]
+			x := a[i]
+			s0 += x * ww[0]
+			s1 += x * ww[1]
+			s2 += x * ww[2]
+			s3 += x * ww[3]
+		}
+		o := acc[4*blk : 4*blk+4 : 4*blk+4]
+		if done == 0 {
+			o[0], o[1], o[2], o[3] = s0, s1, s2, s3
+		} else {
+			o[0] += s0
+			o[1] += s1
+			o[2] += s2
+			o[3] += s3
+		}
+	}
+}
+
+// dwMACI8 is DEPTHWISE_CONV_2D's tap: acc[c] += f[c]*(x[c]+xo), on the
+// fastest kernel this CPU runs.
+func dwMACI8(acc []int32, x, f []int8, xo int32) { dwMACI8On(bestPath(), acc, x, f, xo) }
+
+// dwMACI8On is dwMACI8 on kernel path p. The vector kernels multiply in
+// 16 bits, exact while |x+xo| <= 255 (every int8 input offset, -zp in
+// [-127, 128]); other offsets take the portable loop.
+func dwMACI8On(p gemmPath, acc []int32, x, f []int8, xo int32) {
+	done := 0
+	if p != pathGo && xo >= -127 && xo <= 128 {
+		done = dwI8Vec(p, acc, x, f, xo)
+	}
+	acc, f = acc[done:len(x)], f[done:len(x)]
+	for c, v := range x[done:] {
+		acc[c] += int32(f[c]) * (int32(v) + xo)
+	}
+}
+
+// dwMACF32 is dwMACI8 for float32.
+func dwMACF32(acc, x, f []float32, xo float32) { dwMACF32On(bestPath(), acc, x, f, xo) }
+
+// dwMACF32On is dwMACF32 on kernel path p (vector paths fuse the multiply
+// and add, a rounding difference only).
+func dwMACF32On(p gemmPath, acc, x, f []float32, xo float32) {
+	done := 0
+	if p != pathGo {
+		done = dwF32Vec(p, acc, x, f, xo)
+	}
+	acc, f = acc[done:len(x)], f[done:len(x)]
+	for c, v := range x[done:] {
+		acc[c] += f[c] * (v + xo)
+	}
+}
+
 // rowSums returns the sum of each of rows filter rows of length k, widened
 // to int32 (the zero-point corrections of the integer kernels).
 func rowSums[W elem](dst []int32, src []W, rows, k int) {
@@ -73,12 +265,48 @@ func rowSums[W elem](dst []int32, src []W, rows, k int) {
 }
 
 // requantize32 scales int32 accumulators (bias and zero-point corrections
-// in add) to a quantized output, as TFLite's per-channel integer kernels.
-func requantize32[T ~int8 | ~uint8 | ~int16](out []T, acc, add []int32, mult []int32, shift []int, zp, lo, hi int32) {
+// in add) to a quantized output, as TFLite's per-channel integer kernels:
+// MultiplyByQuantizedMultiplier written out here with its data-dependent
+// branches (the sign of the product, the rounding of the shift) turned into
+// arithmetic, the same bits without the call and the mispredictions that
+// made it a third of Invoke once the dot products were vectorized. (int32
+// outputs are for the test against the reference.)
+//
+// acc is scratch: the vector kernels leave their results in it.
+func requantize32[T ~int8 | ~uint8 | ~int16 | ~int32](out []T, acc, add []int32, mult []int32, shift []int, zp, lo, hi int32) {
+	requantize32On(bestPath(), out, acc, add, mult, shift, zp, lo, hi)
+}
+
+// requantize32On is requantize32 on kernel path p.
+func requantize32On[T ~int8 | ~uint8 | ~int16 | ~int32](p gemmPath, out []T, acc, add []int32, mult []int32, shift []int, zp, lo, hi int32) {
 	n := len(out)
 	acc, add, mult, shift = acc[:n], add[:n], mult[:n], shift[:n]
-	for i := range out {
-		v := MultiplyByQuantizedMultiplier(acc[i]+add[i], mult[i], shift[i]) + zp
+	done := 0
+	if p != pathGo {
+		done = requantVec(p, acc, add, mult, shift, zp, lo, hi)
+		for i, v := range acc[:done] {
+			out[i] = T(v)
+		}
+	}
+	for i := done; i < n; i++ {
+		s := shift[i]
+		x := (acc[i] + add[i]) << uint(max(s, 0)) // x * 2^left, wrapping as the reference
+		q := mult[i]
+		var h int32
+		if x == q && x == math.MinInt32 { // the one saturating product
+			h = math.MaxInt32
+		} else {
+			ab := int64(x) * int64(q)
+			// +2^30, or 1-2^30 for a negative product; then / 2^31
+			// truncating (the compiler makes the division shifts).
+			h = int32((ab + int64(1<<30) - (ab>>63)&(1<<31-1)) / (1 << 31))
+		}
+		// h / 2^right rounded half away from zero; threshold-rem cannot
+		// overflow, both are in [0, 2^31).
+		right := uint(max(-s, 0))
+		mask := int32(1)<<right - 1
+		threshold := mask>>1 + int32(uint32(h)>>31)
+		v := h>>right + int32(uint32(threshold-h&mask)>>31) + zp
 		out[i] = T(min(max(v, lo), hi))
 	}
 }

@@ -1,0 +1,107 @@
+//go:build !purego
+
+package ops
+
+import "golang.org/x/sys/cpu"
+
+// bestPath is AVX2 when the CPU (and the OS, for the YMM state) supports
+// it together with FMA; x/sys/cpu reads the features once at start-up.
+func bestPath() gemmPath {
+	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
+		return pathAVX2
+	}
+	return pathGo
+}
+
+// gemmPaths lists every kernel path this CPU runs, portable first.
+func gemmPaths() []gemmPath {
+	if bestPath() == pathAVX2 {
+		return []gemmPath{pathGo, pathAVX2}
+	}
+	return []gemmPath{pathGo}
+}
+
+// gemmI8Vec runs the AVX2 kernel over the depth in steps of 16 and a
+// last step of 8, and returns how far it got. It stores acc (it does not
+// add to it).
+func gemmI8Vec(_ gemmPath, a, wp []int8, acc []int32) int {
+	k, blocks := len(a), len(acc)/4
+	if k < 8 {
+		return 0
+	}
+	_ = wp[blocks*4*k-1] // the assembly does no bounds checks
+	gemmI8AVX2(&a[0], &wp[0], &acc[0], k/16, k, blocks)
+	return k &^ 7
+}
+
+// gemmF32Vec is gemmI8Vec for float32, in steps of 8.
+func gemmF32Vec(_ gemmPath, a, wp, acc []float32) int {
+	k, blocks := len(a), len(acc)/4
+	n := k / 8
+	if n == 0 {
+		return 0
+	}
+	_ = wp[blocks*4*k-1]
+	gemmF32AVX2(&a[0], &wp[0], &acc[0], n, k, blocks)
+	return 8 * n
+}
+
+// gemmI8AVX2 sets acc[4b:4b+4] to the products of a[:k&^7] (n = k/16)
+// with block b of a packRowsI8 filter (blocks of 4k bytes), b < blocks.
+//
+//go:noescape
+func gemmI8AVX2(a, wp *int8, acc *int32, n, k, blocks int)
+
+// gemmF32AVX2 is gemmI8AVX2 for float32 and the packRows layout, a[:8n].
+//
+//go:noescape
+func gemmF32AVX2(a, wp, acc *float32, n, k, blocks int)
+
+// dwI8Vec runs the AVX2 depthwise tap over the channels in steps of 16 and
+// returns how far it got (len(acc) and len(f) are at least len(x)).
+func dwI8Vec(_ gemmPath, acc []int32, x, f []int8, xo int32) int {
+	n := len(x) / 16
+	if n == 0 {
+		return 0
+	}
+	_, _ = acc[16*n-1], f[16*n-1]
+	dwI8AVX2(&acc[0], &x[0], &f[0], n, xo)
+	return 16 * n
+}
+
+// dwF32Vec is dwI8Vec for float32, in steps of 8.
+func dwF32Vec(_ gemmPath, acc, x, f []float32, xo float32) int {
+	n := len(x) / 8
+	if n == 0 {
+		return 0
+	}
+	_, _ = acc[8*n-1], f[8*n-1]
+	dwF32AVX2(&acc[0], &x[0], &f[0], n, xo)
+	return 8 * n
+}
+
+// dwI8AVX2 adds f[c]*(x[c]+xo) to acc[c] for c < 16n; |x+xo| <= 255.
+//
+//go:noescape
+func dwI8AVX2(acc *int32, x, f *int8, n int, xo int32)
+
+// dwF32AVX2 adds f[c]*(x[c]+xo) to acc[c] for c < 8n.
+//
+//go:noescape
+func dwF32AVX2(acc, x, f *float32, n int, xo float32)
+
+// requantVec runs requantize32's arithmetic on 8 channels per AVX2 step,
+// leaving the clamped results in acc[:8*steps], and returns how many
+// channels it did.
+func requantVec(_ gemmPath, acc, add, mult []int32, shift []int, zp, lo, hi int32) int {
+	n := len(acc) / 8
+	if n == 0 {
+		return 0
+	}
+	_, _, _ = add[8*n-1], mult[8*n-1], shift[8*n-1]
+	requantAVX2(&acc[0], &add[0], &mult[0], &shift[0], n, zp, lo, hi)
+	return 8 * n
+}
+
+//go:noescape
+func requantAVX2(acc, add, mult *int32, shift *int, n int, zp, lo, hi int32)

@@ -1,0 +1,107 @@
+//go:build !purego
+
+package ops
+
+import "golang.org/x/sys/cpu"
+
+// bestPath is NEON, which every arm64 CPU has (x/sys/cpu still asked, so a
+// CPU that reports otherwise falls back to the portable loops).
+func bestPath() gemmPath {
+	if cpu.ARM64.HasASIMD {
+		return pathNEON
+	}
+	return pathGo
+}
+
+// gemmPaths lists every kernel path this CPU runs, portable first.
+func gemmPaths() []gemmPath {
+	if bestPath() == pathNEON {
+		return []gemmPath{pathGo, pathNEON}
+	}
+	return []gemmPath{pathGo}
+}
+
+// gemmI8Vec runs the NEON kernel over the depth in steps of 16 and returns
+// how far it got. It stores acc (it does not add to it).
+func gemmI8Vec(_ gemmPath, a, wp []int8, acc []int32) int {
+	k, blocks := len(a), len(acc)/4
+	n := k / 16
+	if n == 0 {
+		return 0
+	}
+	_ = wp[blocks*4*k-1] // the assembly does no bounds checks
+	gemmI8NEON(&a[0], &wp[0], &acc[0], n, k, blocks)
+	return 16 * n
+}
+
+// gemmF32Vec is gemmI8Vec for float32, in steps of 4.
+func gemmF32Vec(_ gemmPath, a, wp, acc []float32) int {
+	k, blocks := len(a), len(acc)/4
+	n := k / 4
+	if n == 0 {
+		return 0
+	}
+	_ = wp[blocks*4*k-1]
+	gemmF32NEON(&a[0], &wp[0], &acc[0], n, k, blocks)
+	return 4 * n
+}
+
+// gemmI8NEON sets acc[4b:4b+4] to the products of a[:16n] with block b of
+// a packRowsI8 filter (blocks of 4k bytes), for b < blocks.
+//
+//go:noescape
+func gemmI8NEON(a, wp *int8, acc *int32, n, k, blocks int)
+
+// gemmF32NEON is gemmI8NEON for float32 and the packRows layout, a[:4n].
+//
+//go:noescape
+func gemmF32NEON(a, wp, acc *float32, n, k, blocks int)
+
+// dwI8Vec runs the NEON depthwise tap over the channels in steps of 16 and
+// returns how far it got (len(acc) and len(f) are at least len(x)).
+func dwI8Vec(_ gemmPath, acc []int32, x, f []int8, xo int32) int {
+	n := len(x) / 16
+	if n == 0 {
+		return 0
+	}
+	_, _ = acc[16*n-1], f[16*n-1]
+	dwI8NEON(&acc[0], &x[0], &f[0], n, xo)
+	return 16 * n
+}
+
+// dwF32Vec is dwI8Vec for float32, in steps of 4.
+func dwF32Vec(_ gemmPath, acc, x, f []float32, xo float32) int {
+	n := len(x) / 4
+	if n == 0 {
+		return 0
+	}
+	_, _ = acc[4*n-1], f[4*n-1]
+	dwF32NEON(&acc[0], &x[0], &f[0], n, xo)
+	return 4 * n
+}
+
+// dwI8NEON adds f[c]*(x[c]+xo) to acc[c] for c < 16n; x+xo fits int16.
+//
+//go:noescape
+func dwI8NEON(acc *int32, x, f *int8, n int, xo int32)
+
+// dwF32NEON adds f[c]*(x[c]+xo) to acc[c] for c < 4n.
+//
+//go:noescape
+func dwF32NEON(acc, x, f *float32, n int, xo float32)
+
+// requantVec runs requantize32's arithmetic on 4 channels per NEON step,
+// leaving the clamped results in acc[:4*steps], and returns how many
+// channels it did.
+func requantVec(_ gemmPath, acc, add, mult []int32, shift []int, zp, lo, hi int32) int {
+	n := len(acc) / 4
+	if n == 0 {
+		return 0
+	}
+	_, _, _ = add[4*n-1], mult[4*n-1], shift[4*n-1]
+	requantNEON(&acc[0], &add[0], &mult[0], &shift[0], n, zp, lo, hi)
+	return 4 * n
+}
+
+//go:noescape
+func requantNEON(acc, add, mult *int32, shift *int, n int, zp, lo, hi int32)
