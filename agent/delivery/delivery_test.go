@@ -23,6 +23,9 @@ func TestDeliversLiveInOrderAndWakesOnNotify(t *testing.T) {
 			t.Fatalf("seq %d sent live was marked historical", a.seq)
 		}
 	}
+	// The consumer can see the last record before the engine has counted
+	// its PUBACK: wait for the count, then check the rest.
+	uplinktest.WaitFor(t, wait, "120 records acked", func() bool { p := r.eng.Progress(); return p.Sent >= 120 && p.Acked >= 120 })
 	p := r.eng.Progress()
 	if p.Sent < 120 || p.Acked < 120 || p.Historical != 0 || p.Backlog != 0 || p.Draining {
 		t.Fatalf("progress %+v, want 120 sent and acked live, nothing waiting", p)
