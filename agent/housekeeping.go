@@ -120,12 +120,20 @@ func (a *Agent) publishMetrics(ctx context.Context) {
 }
 
 // metrics is the self-metrics snapshot published on the metrics topic:
-// the local /metrics values plus the per-model monitoring figures, which
-// /metrics carries as labelled series instead (WriteMetrics).
+// the local /metrics values plus the per-model monitoring figures and the
+// per-channel quality share since start, which /metrics carries as
+// labelled series instead (WriteMetrics).
 func (a *Agent) metrics() fleet.Metrics {
 	m := a.selfMetrics()
 	for _, r := range a.runners() {
 		a.monitorValues(m.Values, r)
+	}
+	for _, p := range a.pipes {
+		for _, q := range p.checker.Quality() {
+			if sh, ok := q.Share(); ok {
+				m.Values["sensor_"+p.spec.Name+"_"+q.Channel+"_quality_share"] = sh
+			}
+		}
 	}
 	return m
 }
