@@ -366,3 +366,9 @@ func (a *Agent) Predict(ctx context.Context, model string, instances [][]float32
 	}
 	return preds, nil
 }
+
+// The agent serves feedback and captures through the API too.
+var (
+	_ api.FeedbackSource = (*Agent)(nil)
+	_ api.CaptureSource  = (*Agent)(nil)
+)
