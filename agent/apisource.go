@@ -16,6 +16,7 @@ import (
 	"github.com/axle-edge/axle/agent/monitor"
 	"github.com/axle-edge/axle/models"
 	"github.com/axle-edge/axle/models/preprocess"
+	"github.com/axle-edge/axle/sensors/quality"
 )
 
 // The agent is the local API's Source (package agent/api): this file
@@ -241,8 +242,37 @@ func (a *Agent) WriteMetrics(w io.Writer) error {
 			return 0
 		})
 	a.writeFeedbackMetrics(&b)
+	a.writeQualityMetrics(&b)
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// writeQualityMetrics writes per sensor channel the samples that passed and
+// failed the quality checks since start, and the share that passed.
+func (a *Agent) writeQualityMetrics(b *strings.Builder) {
+	type row struct {
+		sensor string
+		q      quality.ChannelQuality
+	}
+	var rows []row
+	for _, p := range a.pipes {
+		for _, q := range p.checker.Quality() {
+			rows = append(rows, row{p.spec.Name, q})
+		}
+	}
+	const n = "axle_sensor_quality_samples_total"
+	fmt.Fprintf(b, "# HELP %s Samples checked per channel since start, by result of the quality checks (range, NaN/Inf, stuck, driver flag).\n# TYPE %s counter\n", n, n)
+	for _, rw := range rows {
+		fmt.Fprintf(b, "%s%s %d\n", n, monitor.Labels("sensor", rw.sensor, "channel", rw.q.Channel, "result", "passed"), rw.q.Passed)
+		fmt.Fprintf(b, "%s%s %d\n", n, monitor.Labels("sensor", rw.sensor, "channel", rw.q.Channel, "result", "failed"), rw.q.Checked-rw.q.Passed)
+	}
+	const sh = "axle_sensor_quality_share"
+	fmt.Fprintf(b, "# HELP %s Share of the channel's samples since start that passed the quality checks.\n# TYPE %s gauge\n", sh, sh)
+	for _, rw := range rows {
+		if v, ok := rw.q.Share(); ok {
+			fmt.Fprintf(b, "%s%s %s\n", sh, monitor.Labels("sensor", rw.sensor, "channel", rw.q.Channel), strconv.FormatFloat(v, 'g', -1, 64))
+		}
+	}
 }
 
 // predictor is the model instance Predict runs for one slot, loaded from
@@ -336,3 +366,9 @@ func (a *Agent) Predict(ctx context.Context, model string, instances [][]float32
 	}
 	return preds, nil
 }
+
+// The agent serves feedback and captures through the API too.
+var (
+	_ api.FeedbackSource = (*Agent)(nil)
+	_ api.CaptureSource  = (*Agent)(nil)
+)

@@ -2,11 +2,15 @@ package agent
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"math"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"time"
 
+	"github.com/axle-edge/axle/agent/api"
 	"github.com/axle-edge/axle/agent/capture"
 	"github.com/axle-edge/axle/agent/fleet"
 	"github.com/axle-edge/axle/firmware/artifact"
@@ -222,4 +226,52 @@ func (a *Agent) handleCaptureUpload(ctx context.Context, cmd fleet.Command) {
 		a.result(ctx, fleet.Result{ID: cmd.ID, Status: fleet.ResultDone, Result: map[string]any{
 			"id": args.ID, "sha256": meta.SHA256, "size": meta.Size, "chunks": meta.Chunks, "chunk_size": meta.ChunkSize}})
 	})
+}
+
+// Captures implements api.CaptureSource: the metadata of the stored
+// captures matching f.
+func (a *Agent) Captures(f api.CaptureFilter) ([]api.CaptureInfo, error) {
+	if a.observe.caps == nil {
+		return nil, fmt.Errorf("agent: captures are off on this device (set captures.budget): %w", api.ErrNotFound)
+	}
+	if f.Trigger != "" && !capture.Trigger(f.Trigger).Valid() {
+		return nil, fmt.Errorf("agent: captures: %w: query \"trigger\": %q is not one of %v", api.ErrBadInput, f.Trigger, capture.Triggers())
+	}
+	list := a.observe.caps.List(capture.Filter{Trigger: capture.Trigger(f.Trigger), Model: f.Model, From: f.From, To: f.To})
+	out := make([]api.CaptureInfo, len(list))
+	for i, in := range list {
+		out[i] = api.CaptureInfo{ID: in.ID, Trigger: string(in.Trigger), Start: in.Start, End: in.End, Sensor: in.Sensor,
+			Model: in.Model, ModelVersion: in.ModelVersion, Labels: in.Labels, Channels: in.Channels, SampleRate: in.SampleRate,
+			Samples: in.Samples, Features: in.NumFeatures, Size: in.Size}
+		if !math.IsNaN(in.Score) {
+			out[i].Score = &in.Score
+		}
+	}
+	return out, nil
+}
+
+// captureFile is an open capture file for the API.
+type captureFile struct{ *capture.Upload }
+
+func (f captureFile) Size() int64 { return f.Meta().Size }
+
+// OpenCapture implements api.CaptureSource: capture id's file, checked
+// against its checksum while it is opened.
+func (a *Agent) OpenCapture(id string) (api.CaptureFile, error) {
+	if a.observe.caps == nil {
+		return nil, fmt.Errorf("agent: captures are off on this device (set captures.budget): %w", api.ErrNotFound)
+	}
+	// A string that is not a capture id (12 or more digits, as the store
+	// names them) names no capture: 404, like an id the store does not hold.
+	if seq, err := strconv.ParseUint(id, 10, 64); err != nil || fmt.Sprintf("%012d", seq) != id {
+		return nil, fmt.Errorf("agent: capture %q: %w", id, api.ErrNotFound)
+	}
+	up, err := a.observe.caps.Chunks(id, artifact.MaxChunkSize)
+	switch {
+	case errors.Is(err, capture.ErrNotFound):
+		return nil, fmt.Errorf("agent: %w: %w", api.ErrNotFound, err)
+	case err != nil:
+		return nil, fmt.Errorf("agent: %w", err)
+	}
+	return captureFile{up}, nil
 }

@@ -3,7 +3,10 @@ package agent
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/axle-edge/axle/agent/api"
 	"github.com/axle-edge/axle/agent/capture"
 	"github.com/axle-edge/axle/agent/fleet"
 	"github.com/axle-edge/axle/agent/uplink/uplinktest"
@@ -24,7 +28,12 @@ import (
 func TestCapturesFromRunningAgent(t *testing.T) {
 	t.Parallel()
 	b := uplinktest.StartBroker(t, uplinktest.BrokerOptions{})
-	yml := pumpYAML(t, "cap-dev", "tcp://"+b.Addr(), "") + "captures: {budget: 1MiB, quotas: {uncertain: 200KiB}, uncertain_band: 1e9}\n"
+	tokFile := filepath.Join(t.TempDir(), "api.token")
+	if err := os.WriteFile(tokFile, []byte("cap-token\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	yml := pumpYAML(t, "cap-dev", "tcp://"+b.Addr(), "") + "captures: {budget: 1MiB, quotas: {uncertain: 200KiB}, uncertain_band: 1e9}\n" +
+		fmt.Sprintf("api: {listen: \"127.0.0.1:0\", token_file: %q}\n", tokFile)
 	var mu sync.Mutex
 	scores := map[float64]bool{}
 	h := setupAgent(t, yml, Options{OnScore: func(s fleet.Score) {
@@ -62,6 +71,79 @@ func TestCapturesFromRunningAgent(t *testing.T) {
 	}
 	if fmt.Sprint(c.Channels) != fmt.Sprint(info.Channels) || c.SampleRate != info.Rate || !c.End.After(c.Start) {
 		t.Errorf("capture info: %+v", c.Info)
+	}
+
+	// The local API lists the captures and serves their files; the newest
+	// listed one may be dropped for the quota before it is fetched, so
+	// list and fetch again until a fetch finds its capture.
+	base := "http://" + h.a.observe.ln.Addr().String()
+	call := func(method, path, token, body string) (int, []byte) {
+		t.Helper()
+		req, err := http.NewRequest(method, base+path, strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatalf("%s %s: %v", method, path, err)
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp.StatusCode, b
+	}
+	var got *capture.Capture
+	var entry api.CaptureInfo
+	uplinktest.WaitFor(t, 10*time.Second, "a listed capture fetched through the API", func() bool {
+		code, body := call("GET", "/v1/captures?model=good&trigger=uncertain&from="+c.Start.Add(-time.Hour).Format(time.RFC3339Nano), "cap-token", "")
+		var l struct{ Captures []api.CaptureInfo }
+		if code != http.StatusOK || json.Unmarshal(body, &l) != nil || len(l.Captures) == 0 {
+			t.Fatalf("list: %d %s", code, body)
+		}
+		for _, e := range l.Captures {
+			if e.Model != "good" || e.Trigger != "uncertain" || e.Score == nil || e.Size <= 0 {
+				t.Fatalf("listed capture %+v does not match the filter or lacks its score or size", e)
+			}
+		}
+		entry = l.Captures[len(l.Captures)-1]
+		code, body = call("GET", "/v1/captures/"+entry.ID, "cap-token", "")
+		if code == http.StatusNotFound {
+			return false
+		}
+		if code != http.StatusOK || int64(len(body)) != entry.Size {
+			t.Fatalf("capture %s: %d, %d bytes, listed size %d", entry.ID, code, len(body), entry.Size)
+		}
+		if got, err = capture.Decode(body); err != nil {
+			t.Fatalf("capture %s from the API: %v", entry.ID, err)
+		}
+		return true
+	})
+	if got.ID != entry.ID || got.Score != *entry.Score || len(got.Window) != len(info.Channels) {
+		t.Errorf("capture from the API %+v, listed %+v", got.Info, entry)
+	}
+	if code, body := call("GET", "/v1/captures/"+entry.ID, "", ""); code != http.StatusUnauthorized {
+		t.Errorf("capture without the token: %d %s", code, body)
+	}
+	if code, body := call("GET", "/v1/captures/12", "cap-token", ""); code != http.StatusNotFound {
+		t.Errorf("capture with a malformed id: %d %s", code, body)
+	}
+
+	// Feedback through the API labels the captured window as the command
+	// would and answers the command's result.
+	at := got.End.Format(time.RFC3339Nano)
+	code, body := call("POST", "/v1/feedback", "cap-token", `{"model":"good","label":"positive","from":"`+at+`","to":"`+at+`"}`)
+	var res map[string]any
+	if code != http.StatusOK || json.Unmarshal(body, &res) != nil || res["labelled"] != 1.0 || res["versions"] == nil {
+		t.Errorf("feedback: %d %s", code, body)
+	}
+	if code, body := call("POST", "/v1/feedback", "cap-token", `{"model":"good","label":"maybe","seq":[1]}`); code != http.StatusBadRequest ||
+		!strings.Contains(string(body), `args field \"label\": \"maybe\"`) {
+		t.Errorf("bad feedback: %d %s", code, body)
 	}
 }
 

@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"context"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -13,6 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/axle-edge/axle/agent/api"
 	"github.com/axle-edge/axle/agent/config"
 	"github.com/axle-edge/axle/agent/fleet"
 	"github.com/axle-edge/axle/agent/monitor"
@@ -249,6 +251,23 @@ func (a *Agent) handleFeedback(cmd fleet.Command) fleet.Result {
 }
 
 var errFeedbackStore = errors.New("storing labels failed")
+
+// Feedback implements api.FeedbackSource: POST /v1/feedback takes the
+// feedback command's args and answers its result.
+func (a *Agent) Feedback(_ context.Context, args []byte) (map[string]any, error) {
+	var fa feedbackArgs
+	if err := decodeArgs(args, &fa); err != nil {
+		return nil, fmt.Errorf("agent: feedback: %w: %w", api.ErrBadInput, err)
+	}
+	res, err := a.feedback(fa)
+	switch {
+	case errors.Is(err, errFeedbackStore):
+		return nil, fmt.Errorf("agent: feedback: %w", err)
+	case err != nil:
+		return nil, fmt.Errorf("agent: feedback: %w: %w", api.ErrBadInput, err)
+	}
+	return res, nil
+}
 
 // feedback validates args, labels the remembered windows they name and
 // returns the counts and the model's quality per version.

@@ -1,9 +1,12 @@
 package agent
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -111,6 +114,40 @@ func TestFeedbackCommand(t *testing.T) {
 		}
 	}
 
+	// The metrics topic carries the same figures for the current version
+	// as flat keys, beside the windows and latency of the slot.
+	var mu sync.Mutex
+	var mqttMet map[string]float64
+	uplinktest.NewConsumer(t, rg.url, "feedback-metrics", func(_ string, payload []byte) {
+		var m fleet.Metrics
+		if json.Unmarshal(payload, &m) == nil {
+			mu.Lock()
+			mqttMet = m.Values
+			mu.Unlock()
+		}
+	}, "axle/feedback-pump/metrics")
+	uplinktest.WaitFor(t, 10*time.Second, "a metrics message", func() bool {
+		h.a.publishMetrics(context.Background())
+		mu.Lock()
+		defer mu.Unlock()
+		return mqttMet != nil
+	})
+	p, r, f1 := want.scores()
+	for k, ok := range map[string]bool{
+		"model_pump_windows_scored_total":          mqttMet["model_pump_windows_scored_total"] >= 8,
+		"model_pump_windows_dropped_total":         mqttMet["model_pump_windows_dropped_total"] == 0,
+		"model_pump_end_to_end_p99_seconds":        mqttMet["model_pump_end_to_end_p99_seconds"] > 0,
+		"model_pump_invoke_p99_seconds":            mqttMet["model_pump_invoke_p99_seconds"] > 0,
+		"model_pump_precision":                     hasKey(mqttMet, "model_pump_precision") && mqttMet["model_pump_precision"] == p,
+		"model_pump_recall":                        hasKey(mqttMet, "model_pump_recall") && mqttMet["model_pump_recall"] == r,
+		"model_pump_f1":                            hasKey(mqttMet, "model_pump_f1") && mqttMet["model_pump_f1"] == f1,
+		"model_pump_feedback_windows (8 labelled)": mqttMet["model_pump_feedback_windows"] == 8,
+	} {
+		if !ok {
+			t.Errorf("metrics message: %s wrong or missing: %v", k, mqttMet)
+		}
+	}
+
 	// The labels persist: a new store on the same file finds the matrix.
 	h.stop(t, fmt.Errorf("test restarts"))
 	ls, err := openLabelStore(rg.stateDir, []string{"pump"}, time.Now)
@@ -169,4 +206,9 @@ func FuzzFeedbackArgs(f *testing.F) {
 			t.Fatalf("labelled %d of 10 remembered windows", n)
 		}
 	})
+}
+
+func hasKey(m map[string]float64, k string) bool {
+	_, ok := m[k]
+	return ok
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"strings"
 	"time"
 
 	"github.com/axle-edge/axle/agent/delivery"
@@ -118,8 +119,61 @@ func (a *Agent) publishMetrics(ctx context.Context) {
 	}
 }
 
-// metrics is the self-metrics snapshot published on the metrics topic.
+// metrics is the self-metrics snapshot published on the metrics topic:
+// the local /metrics values plus the per-model monitoring figures and the
+// per-channel quality share since start, which /metrics carries as
+// labelled series instead (WriteMetrics).
 func (a *Agent) metrics() fleet.Metrics {
+	m := a.selfMetrics()
+	for _, r := range a.runners() {
+		a.monitorValues(m.Values, r)
+	}
+	for _, p := range a.pipes {
+		for _, q := range p.checker.Quality() {
+			if sh, ok := q.Share(); ok {
+				m.Values["sensor_"+p.spec.Name+"_"+q.Channel+"_quality_share"] = sh
+			}
+		}
+	}
+	return m
+}
+
+// monitorValues adds the monitoring figures of r's current model version
+// to v as flat keys model_<name>_...: windows scored and dropped,
+// end-to-end latency quantiles, drift per stream and the quality
+// against ground truth.
+func (a *Agent) monitorValues(v map[string]float64, r *runner) {
+	pre := "model_" + r.cfg.Name + "_"
+	vers := r.obs.allStats()
+	if len(vers) == 0 {
+		return
+	}
+	vs := vers[len(vers)-1]
+	v[pre+"windows_scored_total"] = float64(vs.scored.Load())
+	v[pre+"windows_dropped_total"] = float64(vs.dropped.Load())
+	// Invoke quantiles are model_<name>_invoke_*, from the slot's histogram.
+	v[pre+"end_to_end_p50_seconds"] = vs.endToEnd.Quantile(0.5).Seconds()
+	v[pre+"end_to_end_p99_seconds"] = vs.endToEnd.Quantile(0.99).Seconds()
+	for _, d := range r.obs.driftOf(vs) {
+		s := pre + "drift_" + strings.ReplaceAll(d.Stream, ".", "_") + "_"
+		v[s+"psi"], v[s+"ks"] = d.PSI, d.KS
+		v[s+"active"] = 0
+		if d.Active {
+			v[s+"active"] = 1
+		}
+	}
+	if ls := a.observe.labels; ls != nil {
+		_, m := ls.matricesOf(r.cfg.Name)
+		if c, ok := m[vs.version]; ok {
+			p, rc, f1 := c.scores()
+			v[pre+"precision"], v[pre+"recall"], v[pre+"f1"] = p, rc, f1
+			v[pre+"feedback_windows"] = float64(c.TP + c.FP + c.TN + c.FN)
+		}
+	}
+}
+
+// selfMetrics is the snapshot /metrics shares with the metrics topic.
+func (a *Agent) selfMetrics() fleet.Metrics {
 	v := delivery.Metrics(a.out.Stats(), a.up.Stats(), a.deliver.Progress())
 	v["outbox_append_errors_total"] = float64(a.appendErrors.Load())
 	v["events_dropped_total"] = float64(a.eventsDropped.Load())
@@ -144,7 +198,7 @@ func (a *Agent) metrics() fleet.Metrics {
 
 // snapshot is the local /metrics view: the same values plus histograms.
 func (a *Agent) snapshot() monitor.Snapshot {
-	s := monitor.Snapshot{Values: a.metrics().Values, Histograms: map[string]*monitor.Histogram{}}
+	s := monitor.Snapshot{Values: a.selfMetrics().Values, Histograms: map[string]*monitor.Histogram{}}
 	for _, p := range a.pipes {
 		for _, r := range p.runners {
 			s.Histograms["model_"+r.cfg.Name+"_invoke_seconds"] = &r.latency

@@ -173,6 +173,10 @@ func TestDriftEventFromRunningAgent(t *testing.T) {
 	if !strings.Contains(met.String(), `axle_model_drift_active{model="pump",version="1.0.0",sensor="pump",stream="score"} 1`) {
 		t.Errorf("metrics do not show the drift:\n%s", met.String())
 	}
+	// The metrics topic's snapshot carries it as flat keys.
+	if v := h.a.metrics().Values; v["model_pump_drift_score_active"] != 1 || v["model_pump_drift_score_psi"] < 0.25 || v["model_pump_drift_score_ks"] <= 0 {
+		t.Errorf("metrics message values lack the drift: %v", v)
+	}
 	if s := h.a.Series(time.Time{}); len(s) != 1 || !s[0].DriftActive || s[0].Drift < 0.25 {
 		t.Errorf("series: %+v", s)
 	}

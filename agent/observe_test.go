@@ -1,10 +1,17 @@
 package agent
 
 import (
+	"context"
+	"fmt"
+	"math"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/axle-edge/axle/agent/fleet"
+	"github.com/axle-edge/axle/agent/uplink/uplinktest"
+	"github.com/axle-edge/axle/sensors"
+	"github.com/axle-edge/axle/sensors/sensortest"
 )
 
 // TestSeriesBoundedAndDownsampled records two hours of windows every
@@ -65,5 +72,56 @@ func TestVersionStatsBounded(t *testing.T) {
 	}
 	if len(names) != maxObservedVersions || names[0] != "3" || names[len(names)-1] != "5" {
 		t.Errorf("versions kept: %v", names)
+	}
+}
+
+// TestQualityShareFromRunningAgent runs an agent on a scripted sensor with
+// known bad samples and reads each channel's share of samples that passed
+// the quality checks from the metrics message and from /metrics.
+func TestQualityShareFromRunningAgent(t *testing.T) {
+	t.Parallel()
+	chans := []sensors.Channel{{Name: "a", Min: -1, Max: 1}, {Name: "b"}}
+	var script []sensors.Sample
+	t0 := time.Now()
+	for i := range 10 {
+		s := sensors.Sample{Time: t0.Add(time.Duration(i) * 100 * time.Millisecond), Values: []float64{float64(i) / 20, float64(i)}, Valid: true}
+		switch i {
+		case 3:
+			s.Values[0] = 5 // outside a's range
+		case 4:
+			s.Values[1] = math.NaN()
+		case 6:
+			s.Valid, s.Fault = false, "crc" // the driver's flag fails both
+		case 8:
+			s.Values[0] = -7
+		}
+		script = append(script, s)
+	}
+	drv := map[string]sensors.Opener{"scripted": func(context.Context, sensors.Spec, sensors.Buses) (sensors.Sensor, error) {
+		return sensortest.NewSensor(chans, script...), nil
+	}}
+	h := setupAgent(t, fmt.Sprintf("device: q-dev\nstate_dir: %q\nmqtt: {broker: %q}\nsensors:\n  - {name: q, driver: scripted, rate: 10}\n",
+		t.TempDir(), "tcp://"+testBroker(t)), Options{Drivers: drv})
+	h.start(t)
+	uplinktest.WaitFor(t, 10*time.Second, "the scripted samples checked", func() bool {
+		_, ok := h.a.metrics().Values["sensor_q_b_quality_share"]
+		return ok && h.a.pipes[0].checker.Quality()[1].Checked == 10
+	})
+	v := h.a.metrics().Values
+	if v["sensor_q_a_quality_share"] != 0.7 || v["sensor_q_b_quality_share"] != 0.8 {
+		t.Errorf("quality shares a %v b %v, want 0.7 and 0.8", v["sensor_q_a_quality_share"], v["sensor_q_b_quality_share"])
+	}
+	var met strings.Builder
+	if err := h.a.WriteMetrics(&met); err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range []string{
+		`axle_sensor_quality_share{sensor="q",channel="a"} 0.7` + "\n",
+		`axle_sensor_quality_share{sensor="q",channel="b"} 0.8` + "\n",
+		`axle_sensor_quality_samples_total{sensor="q",channel="a",result="failed"} 3` + "\n",
+	} {
+		if !strings.Contains(met.String(), line) {
+			t.Errorf("/metrics lacks %q:\n%s", line, met.String())
+		}
 	}
 }

@@ -219,6 +219,15 @@ func (s *Server) route(r *http.Request) (string, http.HandlerFunc) {
 		return get("models", s.serveModels)
 	case p == "/v1/series":
 		return get("series", s.serveSeries)
+	case p == "/v1/feedback":
+		if r.Method != http.MethodPost {
+			return "feedback", methodNotAllowed("POST")
+		}
+		return "feedback", s.serveFeedback
+	case p == "/v1/captures":
+		return get("captures", s.serveCaptures)
+	case strings.HasPrefix(p, "/v1/captures/") && len(p) > len("/v1/captures/") && !strings.Contains(p[len("/v1/captures/"):], "/"):
+		return get("capture", s.serveCapture)
 	case strings.HasPrefix(p, "/v1/models/") && strings.HasSuffix(p, ":predict"):
 		if r.Method != http.MethodPost {
 			return "predict", methodNotAllowed("POST")
@@ -342,14 +351,8 @@ func (s *Server) servePredict(w http.ResponseWriter, r *http.Request) {
 			<-s.sem
 		}
 	}()
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.opt.MaxBodyBytes))
-	if err != nil {
-		var mb *http.MaxBytesError
-		if errors.As(err, &mb) {
-			writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("body: larger than %d bytes", mb.Limit))
-			return
-		}
-		writeError(w, http.StatusBadRequest, "body: "+err.Error())
+	body, ok := s.readBody(w, r)
+	if !ok {
 		return
 	}
 	req, err := decodePredict(body)

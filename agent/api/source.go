@@ -73,3 +73,59 @@ type Point struct {
 	T     time.Time `json:"t"`
 	Score float64   `json:"score"`
 }
+
+// FeedbackSource is a Source that takes ground-truth labels: POST
+// /v1/feedback. Without it the endpoint answers 404.
+type FeedbackSource interface {
+	// Feedback applies args, the JSON args of the feedback command, and
+	// returns the command's result. An error wrapping ErrBadInput becomes
+	// 400, ErrUnknownModel 404.
+	Feedback(ctx context.Context, args []byte) (map[string]any, error)
+}
+
+// CaptureSource is a Source with an evidence capture store: GET
+// /v1/captures and /v1/captures/{id}. Without it both answer 404.
+type CaptureSource interface {
+	// Captures lists the captures matching f, oldest first. An error
+	// wrapping ErrBadInput becomes 400, ErrNotFound 404 (captures off).
+	Captures(f CaptureFilter) ([]CaptureInfo, error)
+	// OpenCapture opens capture id's file, checked against its checksum;
+	// the caller closes it. An error wrapping ErrNotFound becomes 404.
+	OpenCapture(id string) (CaptureFile, error)
+}
+
+// ErrNotFound is wrapped by a CaptureSource for a capture it does not hold.
+var ErrNotFound = errors.New("not found")
+
+// CaptureFilter selects captures; zero fields match everything. A capture
+// matches the time range when its window overlaps [From, To].
+type CaptureFilter struct {
+	Trigger  string
+	Model    string
+	From, To time.Time
+}
+
+// CaptureInfo is one capture's metadata in GET /v1/captures.
+type CaptureInfo struct {
+	ID           string    `json:"id"`
+	Trigger      string    `json:"trigger"`
+	Start        time.Time `json:"start"`
+	End          time.Time `json:"end"`
+	Sensor       string    `json:"sensor,omitempty"`
+	Model        string    `json:"model,omitempty"`
+	ModelVersion string    `json:"model_version,omitempty"`
+	Score        *float64  `json:"score,omitempty"` // nil: no score
+	Labels       []string  `json:"labels,omitempty"`
+	Channels     []string  `json:"channels,omitempty"`
+	SampleRate   float64   `json:"sample_rate,omitempty"`
+	Samples      int       `json:"samples"`
+	Features     int       `json:"features"`
+	Size         int64     `json:"size"` // file bytes
+}
+
+// CaptureFile is an open capture file.
+type CaptureFile interface {
+	io.ReaderAt
+	io.Closer
+	Size() int64
+}

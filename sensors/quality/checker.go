@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"sync/atomic"
 	"time"
 
 	"github.com/axle-edge/axle/sensors"
@@ -89,6 +90,32 @@ type channel struct {
 	good       int // consecutive good samples
 	raised     [numChannelReasons]bool
 	fault      [numChannelReasons]string // precomputed Sample.Fault texts
+	// checked and passed count samples since New; published to Checker.tally
+	// once per Check call so the hot loop does no atomic operations.
+	checked, passed int64
+}
+
+// tally is a channel's published counts, read by other goroutines.
+type tally struct {
+	checked, passed atomic.Int64
+}
+
+// ChannelQuality is how many samples of a channel were checked since the
+// Checker was made and how many passed: the channel's own checks and the
+// driver's validity flag (a sample the driver marked invalid, or one with
+// the wrong number of values, fails every channel).
+type ChannelQuality struct {
+	Channel         string
+	Checked, Passed int64
+}
+
+// Share is the fraction of checked samples that passed; ok is false before
+// the first sample.
+func (q ChannelQuality) Share() (share float64, ok bool) {
+	if q.Checked == 0 {
+		return 0, false
+	}
+	return float64(q.Passed) / float64(q.Checked), true
 }
 
 const (
@@ -101,9 +128,11 @@ const (
 
 var channelReasons = [numChannelReasons]Reason{NaN, Inf, OutOfRange, Stuck}
 
-// Checker checks the samples of one sensor. It is used by one goroutine.
+// Checker checks the samples of one sensor. It is used by one goroutine,
+// except for Quality, which any goroutine may call.
 type Checker struct {
 	chans      []channel
+	tally      []tally // per channel, as chans
 	clearAfter int
 	good       int // consecutive good samples, for sensor-level faults
 	raised     map[Reason]bool
@@ -162,7 +191,36 @@ func New(chans []sensors.Channel, lim Limits) (*Checker, error) {
 			return nil, fmt.Errorf("quality: limits for unknown channel %q", name)
 		}
 	}
+	c.tally = make([]tally, len(c.chans))
 	return c, nil
+}
+
+// Quality is each channel's checked and passed counts as of the last
+// completed Check, CheckBatch or failed-sample call. It is safe to call
+// from any goroutine.
+func (c *Checker) Quality() []ChannelQuality {
+	out := make([]ChannelQuality, len(c.chans))
+	for i := range c.chans {
+		// passed first: it never exceeds the checked count read after it.
+		p := c.tally[i].passed.Load()
+		out[i] = ChannelQuality{Channel: c.chans[i].name, Checked: c.tally[i].checked.Load(), Passed: p}
+	}
+	return out
+}
+
+// failAll counts n samples that failed every channel.
+func (c *Checker) failAll(n int) {
+	for i := range c.chans {
+		c.chans[i].checked += int64(n)
+	}
+}
+
+// publish makes the channels' counts visible to Quality.
+func (c *Checker) publish() {
+	for i := range c.chans {
+		c.tally[i].checked.Store(c.chans[i].checked)
+		c.tally[i].passed.Store(c.chans[i].passed)
+	}
 }
 
 // Check marks s invalid when a channel fails a check (s.Fault names the
@@ -170,8 +228,10 @@ func New(chans []sensors.Channel, lim Limits) (*Checker, error) {
 // by the next call.
 func (c *Checker) Check(s *sensors.Sample) []Transition {
 	c.out = c.out[:0]
+	defer c.publish()
 	if len(s.Values) != len(c.chans) {
 		c.sensorBad(s.Time, Driver, fmt.Sprintf("%d values for %d channels", len(s.Values), len(c.chans)))
+		c.failAll(1)
 		s.Valid, s.Fault = false, string(Driver)
 		return c.out
 	}
@@ -190,6 +250,7 @@ func (c *Checker) Check(s *sensors.Sample) []Transition {
 // next call.
 func (c *Checker) CheckBatch(b *sensors.Batch) []Transition {
 	c.out = c.out[:0]
+	defer c.publish()
 	if b.Stride != len(c.chans) || len(b.Values) < b.Len()*b.Stride || len(b.Valid) < b.Len() {
 		var at time.Time
 		if b.Len() > 0 {
@@ -197,6 +258,7 @@ func (c *Checker) CheckBatch(b *sensors.Batch) []Transition {
 		}
 		c.sensorBad(at, Driver, fmt.Sprintf("malformed batch: stride %d for %d channels, %d values, %d flags for %d samples",
 			b.Stride, len(c.chans), len(b.Values), len(b.Valid), b.Len()))
+		c.failAll(b.Len())
 		for i := range min(len(b.Valid), b.Len()) {
 			b.Valid[i] = false
 		}
@@ -255,6 +317,7 @@ func (c *Checker) sample(at time.Time, vals []float64, driverOK bool, driverFaul
 	for i := range c.chans {
 		ch := &c.chans[i]
 		v := vals[i]
+		ch.checked++
 		bad := -1
 		switch {
 		case math.IsNaN(v):
@@ -273,6 +336,9 @@ func (c *Checker) sample(at time.Time, vals []float64, driverOK bool, driverFaul
 			bad = rStuck
 		}
 		if bad < 0 {
+			if driverOK {
+				ch.passed++
+			}
 			ch.good++
 			if ch.good == c.clearAfter {
 				c.clearChannel(at, ch)

@@ -19,5 +19,7 @@
 // Backoff computes retry delays for a failing sensor (the agent owns the
 // retry loop, so one failing sensor never stops the others), and Metrics
 // counts what the agent observes per sensor: samples and achieved rate,
-// late reads, dropped samples, read errors and invalid samples.
+// late reads, dropped samples, read errors and invalid samples. The Checker
+// itself counts per channel the samples checked and passed (Quality), which
+// any goroutine may read.
 package quality

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/axle-edge/axle/sensors"
+	"github.com/axle-edge/axle/sensors/sensortest"
 	"github.com/axle-edge/axle/sensors/sim"
 )
 
@@ -294,5 +295,78 @@ func BenchmarkCheckBatch(b *testing.B) {
 			bt.Valid[i] = true
 		}
 		c.CheckBatch(bt)
+	}
+}
+
+// TestChannelQuality reads a scripted sensor with known bad samples and
+// checks each channel's checked and passed counts: a channel's own failure
+// counts against it alone, a driver-invalid or malformed sample against
+// every channel. A concurrent reader sees consistent counts (run -race).
+func TestChannelQuality(t *testing.T) {
+	var script []sensors.Sample
+	for i := range 10 {
+		s := *sample(i, 20+float64(i), float64(i))
+		switch i {
+		case 2:
+			s.Values[0] = math.NaN()
+		case 5:
+			s.Values[0] = 200 // outside temp's [-40, 125]
+		case 7:
+			s.Values[1] = math.Inf(1)
+		case 8:
+			s.Valid, s.Fault = false, "crc"
+		}
+		script = append(script, s)
+	}
+	sen := sensortest.NewSensor(chans, script...)
+	c := mustNew(t, chans, Limits{})
+	if q := c.Quality(); len(q) != 2 || q[0] != (ChannelQuality{Channel: "temp"}) {
+		t.Fatalf("before any sample: %+v", q)
+	} else if _, ok := q[0].Share(); ok {
+		t.Errorf("share before any sample is reported")
+	}
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			for _, q := range c.Quality() {
+				if q.Passed > q.Checked || q.Checked > 11 {
+					t.Errorf("inconsistent counts %+v", q)
+					return
+				}
+			}
+		}
+	})
+	s := sensors.Sample{Values: make([]float64, 2)}
+	for range script {
+		if err := sen.Read(context.Background(), &s); err != nil {
+			t.Fatal(err)
+		}
+		c.Check(&s)
+	}
+	c.Check(&sensors.Sample{Time: t0, Values: []float64{1}, Valid: true}) // one value for two channels
+	close(stop)
+	wg.Wait()
+	want := []ChannelQuality{{Channel: "temp", Checked: 11, Passed: 7}, {Channel: "level", Checked: 11, Passed: 8}}
+	got := c.Quality()
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("quality %+v, want %+v", got, want)
+	}
+	if sh, ok := got[1].Share(); !ok || sh != 8.0/11 {
+		t.Errorf("level share %v %v, want 8/11", sh, ok)
+	}
+
+	// A batch counts per sample the same way; a malformed one fails all.
+	b := &sensors.Batch{Stride: 2, Times: []int64{1, 2, 3}, Values: []float64{1, 1, 2, math.NaN(), 3, 3}, Valid: []bool{true, true, true}}
+	c.CheckBatch(b)
+	c.CheckBatch(&sensors.Batch{Stride: 1, Times: []int64{4, 5}, Values: []float64{1, 2}, Valid: []bool{true, true}})
+	want = []ChannelQuality{{Channel: "temp", Checked: 16, Passed: 10}, {Channel: "level", Checked: 16, Passed: 10}}
+	if got := c.Quality(); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("after batches %+v, want %+v", got, want)
 	}
 }
