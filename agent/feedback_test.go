@@ -132,19 +132,22 @@ func TestFeedbackCommand(t *testing.T) {
 		defer mu.Unlock()
 		return mqttMet != nil
 	})
+	mu.Lock()
+	lastMet := mqttMet // later messages replace the map, never change it
+	mu.Unlock()
 	p, r, f1 := want.scores()
 	for k, ok := range map[string]bool{
-		"model_pump_windows_scored_total":          mqttMet["model_pump_windows_scored_total"] >= 8,
-		"model_pump_windows_dropped_total":         mqttMet["model_pump_windows_dropped_total"] == 0,
-		"model_pump_end_to_end_p99_seconds":        mqttMet["model_pump_end_to_end_p99_seconds"] > 0,
-		"model_pump_invoke_p99_seconds":            mqttMet["model_pump_invoke_p99_seconds"] > 0,
-		"model_pump_precision":                     hasKey(mqttMet, "model_pump_precision") && mqttMet["model_pump_precision"] == p,
-		"model_pump_recall":                        hasKey(mqttMet, "model_pump_recall") && mqttMet["model_pump_recall"] == r,
-		"model_pump_f1":                            hasKey(mqttMet, "model_pump_f1") && mqttMet["model_pump_f1"] == f1,
-		"model_pump_feedback_windows (8 labelled)": mqttMet["model_pump_feedback_windows"] == 8,
+		"model_pump_windows_scored_total":          lastMet["model_pump_windows_scored_total"] >= 8,
+		"model_pump_windows_dropped_total":         lastMet["model_pump_windows_dropped_total"] == 0,
+		"model_pump_end_to_end_p99_seconds":        lastMet["model_pump_end_to_end_p99_seconds"] > 0,
+		"model_pump_invoke_p99_seconds":            lastMet["model_pump_invoke_p99_seconds"] > 0,
+		"model_pump_precision":                     hasKey(lastMet, "model_pump_precision") && lastMet["model_pump_precision"] == p,
+		"model_pump_recall":                        hasKey(lastMet, "model_pump_recall") && lastMet["model_pump_recall"] == r,
+		"model_pump_f1":                            hasKey(lastMet, "model_pump_f1") && lastMet["model_pump_f1"] == f1,
+		"model_pump_feedback_windows (8 labelled)": lastMet["model_pump_feedback_windows"] == 8,
 	} {
 		if !ok {
-			t.Errorf("metrics message: %s wrong or missing: %v", k, mqttMet)
+			t.Errorf("metrics message: %s wrong or missing: %v", k, lastMet)
 		}
 	}
 
