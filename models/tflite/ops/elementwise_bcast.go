@@ -190,3 +190,30 @@ func ewHaveData(n *Node, ts ...*Tensor) error {
 	}
 	return nil
 }
+
+// bcastState is the whole state of a binary elementwise op whose output
+// has its inputs' type and their broadcast shape (FLOOR_DIV, FLOOR_MOD,
+// POW): the shape and the plan that walks it.
+type bcastState struct {
+	plan  ewPlan
+	shape [ewMaxDims]int
+}
+
+// prepareBcast plans the broadcast of a and b into out, which takes a's
+// type, keeping the state across re-prepares.
+func prepareBcast(c Context, n *Node, a, b, out *Tensor) error {
+	st, _ := n.State.(*bcastState)
+	if st == nil {
+		st = &bcastState{}
+	}
+	shape, err := ewBroadcastShape(n, st.shape[:0], a.Shape, b.Shape)
+	if err != nil {
+		return err
+	}
+	if err := st.plan.plan(n, shape, a.Shape, b.Shape); err != nil {
+		return err
+	}
+	out.Type = a.Type
+	n.State = st
+	return c.Resize(out, shape)
+}

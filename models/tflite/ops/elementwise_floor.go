@@ -15,11 +15,6 @@ func addFloor(r *Resolver) {
 	r.Builtin[OpFloorMod] = &Kernel{MaxVersion: 2, Prepare: floorPrepare, Eval: floorEval}
 }
 
-type floorState struct {
-	plan  ewPlan
-	shape [ewMaxDims]int
-}
-
 func floorPrepare(c Context, n *Node) error {
 	if len(n.Inputs) != 2 || len(n.Outputs) != 1 {
 		return n.Errorf("expects 2 inputs and 1 output, got %d and %d", len(n.Inputs), len(n.Outputs))
@@ -40,24 +35,11 @@ func floorPrepare(c Context, n *Node) error {
 	default:
 		return n.Errorf("input type %s is not supported", a.Type)
 	}
-	st, _ := n.State.(*floorState)
-	if st == nil {
-		st = &floorState{}
-	}
-	shape, err := ewBroadcastShape(n, st.shape[:0], a.Shape, b.Shape)
-	if err != nil {
-		return err
-	}
-	if err := st.plan.plan(n, shape, a.Shape, b.Shape); err != nil {
-		return err
-	}
-	out.Type = a.Type
-	n.State = st
-	return c.Resize(out, shape)
+	return prepareBcast(c, n, a, b, out)
 }
 
 func floorEval(c Context, n *Node) error {
-	st, ok := n.State.(*floorState)
+	st, ok := n.State.(*bcastState)
 	if !ok {
 		return n.Errorf("not prepared")
 	}

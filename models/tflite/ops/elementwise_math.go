@@ -100,11 +100,6 @@ func mathSign[T float32 | int32](x T) T {
 	return 0
 }
 
-type powState struct {
-	plan  ewPlan
-	shape [ewMaxDims]int
-}
-
 func powPrepare(c Context, n *Node) error {
 	if len(n.Inputs) != 2 || len(n.Outputs) != 1 {
 		return n.Errorf("expects 2 inputs and 1 output, got %d and %d", len(n.Inputs), len(n.Outputs))
@@ -116,24 +111,11 @@ func powPrepare(c Context, n *Node) error {
 	if a.Type != b.Type || (a.Type != models.Float32 && a.Type != models.Int32) {
 		return n.Errorf("inputs must both be float32 or both int32, got %s and %s", a.Type, b.Type)
 	}
-	st, _ := n.State.(*powState)
-	if st == nil {
-		st = &powState{}
-	}
-	shape, err := ewBroadcastShape(n, st.shape[:0], a.Shape, b.Shape)
-	if err != nil {
-		return err
-	}
-	if err := st.plan.plan(n, shape, a.Shape, b.Shape); err != nil {
-		return err
-	}
-	out.Type = a.Type
-	n.State = st
-	return c.Resize(out, shape)
+	return prepareBcast(c, n, a, b, out)
 }
 
 func powEval(c Context, n *Node) error {
-	st, ok := n.State.(*powState)
+	st, ok := n.State.(*bcastState)
 	if !ok {
 		return n.Errorf("not prepared")
 	}
