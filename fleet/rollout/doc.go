@@ -7,8 +7,14 @@
 //	for each wave:
 //	  pending ─► deploying (model.deploy sent) ─► waiting (results)
 //	          ─► soaking (watch gates, offline, silence) ─► promoted
+//	with Policy.Shadow, the deploy is "mode":"shadow" and between waiting
+//	and soaking:
+//	          ─► shadowing (figures from shadow events, until ShadowUntil)
+//	          ─► promoting (criteria met: model.promote, else
+//	             model.discard and the device counts as failed)
 //	  any time: failed share > MaxFailed, a probation gate, a device lost
-//	          ─► aborting: model.rollback to every device already changed
+//	          ─► aborting: model.rollback to every device already changed,
+//	             model.discard to every device with a candidate in shadow
 //	          ─► aborted
 //	last wave promoted ─► completed
 //

@@ -317,6 +317,10 @@ func FuzzDecode(f *testing.F) {
 	}
 	b, _ := s.Encode()
 	f.Add(b)
+	sh := newShadowState(f, 6)
+	sh.Advance(t0)
+	b, _ = sh.Encode()
+	f.Add(b)
 	f.Add([]byte(`{"v":1}`))
 	f.Add([]byte(`{"v":1,"id":"x","devices":{"a":null},"waves":[{"percent":100,"devices":["a"]}]}`))
 	f.Fuzz(func(t *testing.T, b []byte) {

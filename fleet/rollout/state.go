@@ -8,6 +8,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/axle-edge/axle/agent/fleet"
@@ -30,6 +31,12 @@ const (
 	WavePending   WavePhase = "pending"
 	WaveDeploying WavePhase = "deploying" // model.deploy about to be sent
 	WaveWaiting   WavePhase = "waiting"   // sent, final results awaited
+	// WaveShadowing: the candidate scores in shadow beside the champion
+	// until ShadowUntil while the comparison figures come in.
+	WaveShadowing WavePhase = "shadowing"
+	// WavePromoting: model.promote (criteria met) and model.discard (not
+	// met) sent, their results awaited.
+	WavePromoting WavePhase = "promoting"
 	WaveSoaking   WavePhase = "soaking"
 	WavePromoted  WavePhase = "promoted"
 	WaveAborted   WavePhase = "aborted"
@@ -49,6 +56,12 @@ const (
 	DeviceRollbackSent   DeviceState = "rollback_sent"
 	DeviceRolledBack     DeviceState = "rolled_back"
 	DeviceRollbackFailed DeviceState = "rollback_failed"
+	// Shadow deployments only.
+	DeviceShadow        DeviceState = "shadow" // the candidate scores in shadow
+	DevicePromoteSent   DeviceState = "promote_sent"
+	DeviceDiscardSent   DeviceState = "discard_sent"
+	DeviceDiscarded     DeviceState = "discarded"
+	DeviceDiscardFailed DeviceState = "discard_failed"
 )
 
 // Duration is a time.Duration written as "10m0s" in JSON.
@@ -85,6 +98,62 @@ type Policy struct {
 	// LostAfter, when positive, counts a changed device lost when nothing
 	// was heard from it for this long; an offline status always counts.
 	LostAfter Duration `json:"lost_after,omitempty"`
+	// Shadow, when set, runs each wave's candidate in shadow first and
+	// promotes only the devices whose comparison meets its criteria.
+	Shadow *ShadowPolicy `json:"shadow,omitempty"`
+}
+
+// ShadowPolicy is the shadow phase of every wave: the candidate runs
+// beside the champion for Duration, then a device is promoted when its
+// last reported comparison covers at least MinWindows windows, agrees on
+// the alert state in at least MinAgreement of them and, with MaxP95Diff,
+// has a p95 absolute score difference of at most that and no non-finite
+// candidate score. A device that misses them counts as failed.
+type ShadowPolicy struct {
+	Duration     Duration `json:"duration"`
+	MinWindows   int64    `json:"min_windows"`
+	MinAgreement float64  `json:"min_agreement"`
+	MaxP95Diff   *float64 `json:"max_p95_diff,omitempty"`
+}
+
+// Verdict is why figures f miss the criteria, "" when they meet them.
+func (p *ShadowPolicy) Verdict(f *ShadowFigures) string {
+	switch {
+	case f == nil:
+		return "no shadow comparison reported"
+	case f.Windows < p.MinWindows:
+		return fmt.Sprintf("%d windows compared, want at least %d", f.Windows, p.MinWindows)
+	case f.Agreement < p.MinAgreement:
+		return fmt.Sprintf("agreement %.4f below %.4g", f.Agreement, p.MinAgreement)
+	case p.MaxP95Diff != nil && f.NonFinite > 0:
+		return fmt.Sprintf("%d windows with a non-finite candidate score", f.NonFinite)
+	case p.MaxP95Diff != nil && f.P95Diff > *p.MaxP95Diff:
+		return fmt.Sprintf("p95 |score difference| %.4g above %.4g", f.P95Diff, *p.MaxP95Diff)
+	}
+	return ""
+}
+
+func (p *ShadowPolicy) validate() error {
+	switch {
+	case p.Duration <= 0:
+		return errors.New("field \"policy.shadow.duration\" must be positive")
+	case p.MinWindows < 1:
+		return fmt.Errorf("field \"policy.shadow.min_windows\" is %d, want at least 1", p.MinWindows)
+	case !(p.MinAgreement >= 0 && p.MinAgreement <= 1):
+		return fmt.Errorf("field \"policy.shadow.min_agreement\" is %g, want 0 to 1", p.MinAgreement)
+	case p.MaxP95Diff != nil && !(*p.MaxP95Diff >= 0 && !math.IsInf(*p.MaxP95Diff, 0)):
+		return fmt.Errorf("field \"policy.shadow.max_p95_diff\" is %g, want a finite number >= 0", *p.MaxP95Diff)
+	}
+	return nil
+}
+
+// ShadowFigures is a device's shadow comparison as it last reported it
+// (a shadow event), and the verdict at the end of the shadow phase.
+type ShadowFigures struct {
+	fleet.ShadowStatus
+	At time.Time `json:"at"`
+	// Verdict is "pass" or "fail" once the shadow phase has ended.
+	Verdict string `json:"verdict,omitempty"`
 }
 
 // Wave is one step of the rollout.
@@ -94,6 +163,8 @@ type Wave struct {
 	Phase     WavePhase `json:"phase"`
 	Since     time.Time `json:"since,omitzero"` // when Phase was entered
 	SoakUntil time.Time `json:"soak_until,omitzero"`
+	// ShadowUntil ends the wave's shadow phase (Policy.Shadow).
+	ShadowUntil time.Time `json:"shadow_until,omitzero"`
 }
 
 // Device is one device's part in the rollout.
@@ -106,6 +177,8 @@ type Device struct {
 	Changed  bool      `json:"changed,omitempty"`
 	Error    string    `json:"error,omitempty"`
 	LastSeen time.Time `json:"last_seen,omitzero"`
+	// Shadow is the device's last shadow comparison (Policy.Shadow).
+	Shadow *ShadowFigures `json:"shadow,omitempty"`
 }
 
 // Version of the persisted State.
@@ -134,7 +207,9 @@ type State struct {
 // Action is a command the driver must send now: Verb with the same
 // Command id to each of Devices.
 type Action struct {
-	Verb    string // fleet.VerbModelDeploy or fleet.VerbModelRollback
+	// Verb is fleet.VerbModelDeploy, VerbModelRollback, VerbModelPromote
+	// or VerbModelDiscard.
+	Verb    string
 	Command string
 	Wave    int
 	Devices []string
@@ -143,6 +218,8 @@ type Action struct {
 const (
 	verbDeploy   = fleet.VerbModelDeploy
 	verbRollback = fleet.VerbModelRollback
+	verbPromote  = fleet.VerbModelPromote
+	verbDiscard  = fleet.VerbModelDiscard
 )
 
 // New plans a rollout of b to devices in the cumulative waves (percent).
@@ -196,10 +273,32 @@ func (s *State) Result(device, cmd, status, errText string, now time.Time) bool 
 	d.LastSeen = now.UTC()
 	switch d.State {
 	case DeviceSent:
+		switch {
+		case status != "done":
+			d.State, d.Error = DeviceFailed, status+": "+errText
+		case s.Policy.Shadow != nil:
+			// The candidate scores beside the champion; nothing changed yet.
+			d.State, d.Error = DeviceShadow, ""
+		default:
+			d.State, d.Changed, d.Error = DeviceDone, true, ""
+		}
+	case DevicePromoteSent:
 		if status == "done" {
 			d.State, d.Changed, d.Error = DeviceDone, true, ""
 		} else {
-			d.State, d.Error = DeviceFailed, status+": "+errText
+			d.State, d.Error = DeviceFailed, "promote: "+status+": "+errText
+		}
+	case DeviceDiscardSent:
+		switch status {
+		case "done":
+			d.State = DeviceDiscarded
+		case "rejected":
+			// Nothing runs in shadow any more (a restart of the agent ends a
+			// shadow run, or an earlier discard got through): discarded.
+			d.State = DeviceDiscarded
+			d.Error = joinErr(d.Error, "discard: "+errText)
+		default:
+			d.State, d.Error = DeviceDiscardFailed, joinErr(d.Error, "discard: "+status+": "+errText)
 		}
 	case DeviceRollbackSent:
 		if status == "done" {
@@ -212,6 +311,36 @@ func (s *State) Result(device, cmd, status, errText string, now time.Time) bool 
 	}
 	s.touch(now)
 	return true
+}
+
+func joinErr(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a + "; " + b
+}
+
+// ShadowReport records a device's shadow comparison for the bundle's
+// version: from a shadow event (full, the figures are kept) or from its
+// status (only that the candidate runs in shadow, for a lost result).
+func (s *State) ShadowReport(device string, st fleet.ShadowStatus, full bool, now time.Time) bool {
+	d := s.Devices[device]
+	if d == nil || s.Policy.Shadow == nil || st.Version != s.Bundle.Version || s.Done() {
+		return false
+	}
+	changed := false
+	if d.State == DeviceSent || d.State == DeviceNoAnswer {
+		// Its result was lost; an abort under way then discards it.
+		d.State, d.Error, changed = DeviceShadow, "", true
+	}
+	if full && d.State == DeviceShadow && s.Phase == PhaseRunning {
+		d.Shadow = &ShadowFigures{ShadowStatus: st, At: now.UTC()}
+		changed = true
+	}
+	if changed {
+		s.touch(now)
+	}
+	return changed
 }
 
 // Gate records a probation gate tripped on device for version.
@@ -229,7 +358,12 @@ func (s *State) Gate(device, version, gate string, now time.Time) bool {
 // the new version counts as lost.
 func (s *State) Offline(device, reason string, now time.Time) bool {
 	d := s.Devices[device]
-	if d == nil || s.Phase != PhaseRunning || (d.State != DeviceSent && d.State != DeviceDone) {
+	if d == nil || s.Phase != PhaseRunning {
+		return false
+	}
+	switch d.State {
+	case DeviceSent, DeviceDone, DeviceShadow, DevicePromoteSent:
+	default:
 		return false
 	}
 	d.State, d.Error = DeviceLost, "offline: "+reason
@@ -253,7 +387,8 @@ func (s *State) Reported(device, version string, now time.Time) bool {
 		return false
 	}
 	d.Changed = true
-	if d.State == DeviceSent || d.State == DeviceNoAnswer {
+	switch d.State {
+	case DeviceSent, DeviceNoAnswer, DeviceShadow, DevicePromoteSent:
 		d.State, d.Error = DeviceDone, ""
 	}
 	s.touch(now)
@@ -279,7 +414,9 @@ func (s *State) Abort(reason string, now time.Time) bool {
 // device, so a repeat of the same id would get no result.
 func (s *State) Resend(now time.Time) []Action {
 	var out []Action
-	for _, st := range []DeviceState{DeviceSent, DeviceRollbackSent} {
+	verbs := map[DeviceState]string{DeviceSent: verbDeploy, DeviceRollbackSent: verbRollback,
+		DevicePromoteSent: verbPromote, DeviceDiscardSent: verbDiscard}
+	for _, st := range []DeviceState{DeviceSent, DevicePromoteSent, DeviceDiscardSent, DeviceRollbackSent} {
 		for w := range s.Waves {
 			var ds []string
 			for _, id := range s.Waves[w].Devices {
@@ -290,10 +427,7 @@ func (s *State) Resend(now time.Time) []Action {
 			if len(ds) == 0 {
 				continue
 			}
-			verb := verbDeploy
-			if st == DeviceRollbackSent {
-				verb = verbRollback
-			}
+			verb := verbs[st]
 			a := Action{Verb: verb, Command: s.commandID(verb, w, now), Wave: w, Devices: ds}
 			for _, id := range ds {
 				s.Devices[id].Command = a.Command
@@ -308,10 +442,7 @@ func (s *State) Resend(now time.Time) []Action {
 }
 
 func (s *State) commandID(verb string, wave int, now time.Time) string {
-	kind := "deploy"
-	if verb == verbRollback {
-		kind = "rollback"
-	}
+	_, kind, _ := strings.Cut(verb, ".") // model.deploy -> deploy
 	return s.ID + "." + kind + ".w" + strconv.Itoa(wave+1) + "." + strconv.FormatInt(now.UnixMilli(), 36)
 }
 
@@ -375,23 +506,126 @@ func (s *State) advanceWave(now time.Time) []Action {
 				return s.advanceAbort(now)
 			}
 		}
-		w.Phase, w.Since, w.SoakUntil = WaveSoaking, now.UTC(), now.Add(time.Duration(s.Policy.Soak)).UTC()
-		s.touch(now)
-		fallthrough
+		if s.Policy.Shadow != nil {
+			w.Phase, w.Since, w.ShadowUntil = WaveShadowing, now.UTC(), now.Add(time.Duration(s.Policy.Shadow.Duration)).UTC()
+			s.touch(now)
+			return s.advanceShadow(now)
+		}
+		return s.startSoak(now)
+	case WaveShadowing:
+		return s.advanceShadow(now)
+	case WavePromoting:
+		waiting := 0
+		for _, id := range w.Devices {
+			if st := s.Devices[id].State; st == DevicePromoteSent || st == DeviceDiscardSent {
+				waiting++
+			}
+		}
+		if waiting > 0 && now.Before(w.Since.Add(time.Duration(s.Policy.ResultTimeout))) {
+			return nil
+		}
+		if waiting > 0 {
+			timeout := time.Duration(s.Policy.ResultTimeout).String()
+			for _, id := range w.Devices {
+				switch d := s.Devices[id]; d.State {
+				case DevicePromoteSent:
+					d.State, d.Error = DeviceNoAnswer, "no promote result within "+timeout
+				case DeviceDiscardSent:
+					d.State, d.Error = DeviceDiscardFailed, joinErr(d.Error, "no discard result within "+timeout)
+				}
+			}
+			s.touch(now)
+			if reason := s.abortReason(now); reason != "" {
+				s.Abort(reason, now)
+				return s.advanceAbort(now)
+			}
+		}
+		return s.startSoak(now)
 	case WaveSoaking:
-		if now.Before(w.SoakUntil) {
-			return nil
-		}
-		w.Phase, w.Since = WavePromoted, now.UTC()
-		s.touch(now)
-		if s.Wave == len(s.Waves)-1 {
-			s.Phase = PhaseCompleted
-			return nil
-		}
-		s.Wave++
-		return s.advanceWave(now)
+		return s.endSoak(now)
 	}
 	return nil
+}
+
+// advanceShadow ends the current wave's shadow phase at ShadowUntil: each
+// device in shadow gets its verdict from its last figures, then
+// model.promote when it passed and model.discard when it did not (or the
+// rollout aborts on the failed share).
+func (s *State) advanceShadow(now time.Time) []Action {
+	w := &s.Waves[s.Wave]
+	if now.Before(w.ShadowUntil) {
+		return nil
+	}
+	for _, id := range w.Devices {
+		d := s.Devices[id]
+		if d.State != DeviceShadow {
+			continue
+		}
+		why := s.Policy.Shadow.Verdict(d.Shadow)
+		if d.Shadow == nil {
+			d.Shadow = &ShadowFigures{ShadowStatus: fleet.ShadowStatus{Version: s.Bundle.Version}}
+		}
+		d.Shadow.Verdict = "pass"
+		if why != "" {
+			d.Shadow.Verdict, d.Error = "fail", "shadow criteria not met: "+why
+		}
+	}
+	w.Phase, w.Since = WavePromoting, now.UTC()
+	s.touch(now)
+	if reason := s.abortReason(now); reason != "" {
+		s.Abort(reason, now)
+		return s.advanceAbort(now)
+	}
+	promote := Action{Verb: verbPromote, Command: s.commandID(verbPromote, s.Wave, now), Wave: s.Wave}
+	discard := Action{Verb: verbDiscard, Command: s.commandID(verbDiscard, s.Wave, now), Wave: s.Wave}
+	for _, id := range w.Devices {
+		d := s.Devices[id]
+		if d.State != DeviceShadow {
+			continue
+		}
+		if d.Shadow.Verdict == "pass" {
+			d.State, d.Command = DevicePromoteSent, promote.Command
+			promote.Devices = append(promote.Devices, id)
+		} else {
+			d.State, d.Command = DeviceDiscardSent, discard.Command
+			discard.Devices = append(discard.Devices, id)
+		}
+	}
+	var out []Action
+	for _, a := range []Action{discard, promote} {
+		if len(a.Devices) > 0 {
+			out = append(out, a)
+		}
+	}
+	if len(out) > 0 {
+		return out
+	}
+	return s.advanceWave(now)
+}
+
+// startSoak starts the current wave's soak once its devices have changed.
+func (s *State) startSoak(now time.Time) []Action {
+	w := &s.Waves[s.Wave]
+	w.Phase, w.Since, w.SoakUntil = WaveSoaking, now.UTC(), now.Add(time.Duration(s.Policy.Soak)).UTC()
+	s.touch(now)
+	return s.endSoak(now)
+}
+
+// endSoak promotes the current wave at the end of its soak and starts the
+// next one.
+func (s *State) endSoak(now time.Time) []Action {
+	w := &s.Waves[s.Wave]
+	if now.Before(w.SoakUntil) {
+		return nil
+	}
+	w.Phase, w.Since = WavePromoted, now.UTC()
+	s.touch(now)
+	if s.Wave == len(s.Waves)-1 {
+		s.Phase = PhaseCompleted
+		return nil
+	}
+	s.Wave++
+	return s.advanceWave(now)
 }
 
 // abortReason checks the abort criteria over the waves deployed so far.
@@ -404,7 +638,7 @@ func (s *State) abortReason(now time.Time) string {
 				return fmt.Sprintf("device %s: %s", id, d.Error)
 			case d.State == DeviceLost:
 				return fmt.Sprintf("device %s lost: %s", id, d.Error)
-			case s.Policy.LostAfter > 0 && d.State == DeviceDone && !d.LastSeen.IsZero() &&
+			case s.Policy.LostAfter > 0 && (d.State == DeviceDone || d.State == DeviceShadow) && !d.LastSeen.IsZero() &&
 				now.Sub(d.LastSeen) > time.Duration(s.Policy.LostAfter):
 				d.State, d.Error = DeviceLost, "nothing heard since "+d.LastSeen.Format(time.RFC3339)
 				return fmt.Sprintf("device %s lost: %s", id, d.Error)
@@ -414,7 +648,8 @@ func (s *State) abortReason(now time.Time) string {
 	w := s.Waves[s.Wave]
 	bad := 0
 	for _, id := range w.Devices {
-		if st := s.Devices[id].State; st == DeviceFailed || st == DeviceNoAnswer {
+		d := s.Devices[id]
+		if d.State == DeviceFailed || d.State == DeviceNoAnswer || (d.Shadow != nil && d.Shadow.Verdict == "fail") {
 			bad++
 		}
 	}
@@ -426,36 +661,48 @@ func (s *State) abortReason(now time.Time) string {
 }
 
 func (s *State) advanceAbort(now time.Time) []Action {
-	var a *Action
+	rollback := Action{Verb: verbRollback, Command: s.commandID(verbRollback, s.Wave, now), Wave: s.Wave}
+	discard := Action{Verb: verbDiscard, Command: s.commandID(verbDiscard, s.Wave, now), Wave: s.Wave}
 	waiting := 0
 	for _, id := range s.sortedDevices() {
 		d := s.Devices[id]
-		if d.Changed && (d.State == DeviceDone || d.State == DeviceLost || d.State == DeviceNoAnswer || d.State == DeviceSent) {
-			if a == nil {
-				a = &Action{Verb: verbRollback, Command: s.commandID(verbRollback, s.Wave, now), Wave: s.Wave}
-			}
-			d.State, d.Command = DeviceRollbackSent, a.Command
-			a.Devices = append(a.Devices, id)
+		switch {
+		case d.Changed && (d.State == DeviceDone || d.State == DeviceLost || d.State == DeviceNoAnswer || d.State == DeviceSent):
+			d.State, d.Command = DeviceRollbackSent, rollback.Command
+			rollback.Devices = append(rollback.Devices, id)
+		case d.State == DeviceShadow:
+			d.State, d.Command = DeviceDiscardSent, discard.Command
+			discard.Devices = append(discard.Devices, id)
 		}
-		// A deploy still unanswered may yet change the device: wait for
-		// it too, and roll it back if it does.
-		if d.State == DeviceRollbackSent || d.State == DeviceSent {
+		// A deploy or promote still unanswered may yet change the device:
+		// wait for it too, and roll it back (or discard) if it does.
+		switch d.State {
+		case DeviceRollbackSent, DeviceSent, DevicePromoteSent, DeviceDiscardSent:
 			waiting++
 		}
 	}
-	if a != nil {
+	var out []Action
+	for _, a := range []Action{discard, rollback} {
+		if len(a.Devices) > 0 {
+			out = append(out, a)
+		}
+	}
+	if len(out) > 0 {
 		s.touch(now)
-		return []Action{*a}
+		return out
 	}
 	if waiting > 0 && now.Before(s.AbortedAt.Add(time.Duration(s.Policy.ResultTimeout))) {
 		return nil
 	}
+	timeout := time.Duration(s.Policy.ResultTimeout).String()
 	for _, d := range s.Devices {
 		switch d.State {
 		case DeviceRollbackSent:
-			d.State, d.Error = DeviceRollbackFailed, "no rollback result within "+time.Duration(s.Policy.ResultTimeout).String()
-		case DeviceSent:
-			d.State, d.Error = DeviceNoAnswer, "no result within "+time.Duration(s.Policy.ResultTimeout).String()
+			d.State, d.Error = DeviceRollbackFailed, "no rollback result within "+timeout
+		case DeviceSent, DevicePromoteSent:
+			d.State, d.Error = DeviceNoAnswer, "no result within "+timeout
+		case DeviceDiscardSent:
+			d.State, d.Error = DeviceDiscardFailed, joinErr(d.Error, "no discard result within "+timeout)
 		}
 	}
 	s.Phase = PhaseAborted
@@ -481,8 +728,10 @@ func (s *State) Deadline() time.Time {
 	case PhaseRunning:
 		w := s.Waves[s.Wave]
 		switch w.Phase {
-		case WaveWaiting:
+		case WaveWaiting, WavePromoting:
 			return w.Since.Add(time.Duration(s.Policy.ResultTimeout))
+		case WaveShadowing:
+			return w.ShadowUntil
 		case WaveSoaking:
 			return w.SoakUntil
 		}
@@ -549,6 +798,11 @@ func (s *State) Validate() error {
 	if s.Policy.Soak < 0 || s.Policy.ResultTimeout <= 0 || s.Policy.LostAfter < 0 {
 		return bad("field \"policy\": soak and lost_after must not be negative, result_timeout must be positive")
 	}
+	if s.Policy.Shadow != nil {
+		if err := s.Policy.Shadow.validate(); err != nil {
+			return bad("%v", err)
+		}
+	}
 	ws := make([]float64, len(s.Waves))
 	for i, w := range s.Waves {
 		ws[i] = w.Percent
@@ -562,7 +816,7 @@ func (s *State) Validate() error {
 	seen := 0
 	for i, w := range s.Waves {
 		switch w.Phase {
-		case WavePending, WaveDeploying, WaveWaiting, WaveSoaking, WavePromoted, WaveAborted:
+		case WavePending, WaveDeploying, WaveWaiting, WaveShadowing, WavePromoting, WaveSoaking, WavePromoted, WaveAborted:
 		default:
 			return bad("field \"waves[%d].phase\": unknown phase %q", i, w.Phase)
 		}
@@ -580,7 +834,8 @@ func (s *State) Validate() error {
 	for id, d := range s.Devices {
 		switch d.State {
 		case DevicePending, DeviceSent, DeviceDone, DeviceFailed, DeviceNoAnswer, DeviceGate, DeviceLost,
-			DeviceRollbackSent, DeviceRolledBack, DeviceRollbackFailed:
+			DeviceRollbackSent, DeviceRolledBack, DeviceRollbackFailed,
+			DeviceShadow, DevicePromoteSent, DeviceDiscardSent, DeviceDiscarded, DeviceDiscardFailed:
 		default:
 			return bad("field \"devices.%s.state\": unknown state %q", id, d.State)
 		}
