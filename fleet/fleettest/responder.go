@@ -7,6 +7,7 @@
 package fleettest
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -33,6 +34,10 @@ type Answer struct {
 	Gate string
 	// Twice sends the final result a second time (at-least-once delivery).
 	Twice bool
+	// Shadow, when set with Status done, puts a candidate in shadow: the
+	// status shows it and a shadow event carries these figures. It stays
+	// until an answer with a Version or a model.discard.
+	Shadow *fleet.ShadowStatus
 }
 
 // Script decides the answer of r to cmd; nil answers done to everything.
@@ -61,6 +66,7 @@ type Responder struct {
 
 	mu      sync.Mutex
 	version string
+	shadow  *fleet.ShadowStatus
 	got     []Received
 }
 
@@ -176,14 +182,14 @@ func (r *Responder) Verbs() map[string]int {
 
 func (r *Responder) status() []byte {
 	r.mu.Lock()
-	v := r.version
+	v, sh := r.version, r.shadow
 	r.mu.Unlock()
 	b, _ := json.Marshal(struct {
 		fleet.Status
 		Groups  []string `json:"groups,omitempty"`
 		Backlog int64    `json:"backlog"`
 	}{fleet.Status{V: 1, Device: r.ID, State: fleet.StateOnline, Agent: "v-test",
-		Models: []fleet.ModelStatus{{Name: r.Model, Version: v, Runtime: "tflite-go", State: fleet.ModelActive}}, TS: time.Now().UTC()}, r.Groups, 0})
+		Models: []fleet.ModelStatus{{Name: r.Model, Version: v, Runtime: "tflite-go", State: fleet.ModelActive, Shadow: sh}}, TS: time.Now().UTC()}, r.Groups, 0})
 	return b
 }
 
@@ -235,13 +241,24 @@ func (r *Responder) handle(ctx context.Context, top fleet.Topics, raw []byte) {
 	}
 	r.publish(ctx, top.Result(), false, fleet.Result{V: 1, ID: cmd.ID, Status: fleet.ResultAccepted, TS: time.Now().UTC()})
 	old := r.Version()
-	if a.Status == fleet.ResultDone && a.Version != "" {
-		r.setVersion(ctx, top, a.Version)
+	if a.Status == fleet.ResultDone && (a.Version != "" || a.Shadow != nil || cmd.Verb == fleet.VerbModelDiscard) {
+		r.mu.Lock()
+		r.shadow = a.Shadow
+		r.mu.Unlock()
+		r.setVersion(ctx, top, cmp.Or(a.Version, old))
 	}
 	res := fleet.Result{V: 1, ID: cmd.ID, Status: a.Status, Error: a.Error, Result: map[string]any{"device": r.ID}, TS: time.Now().UTC()}
 	r.publish(ctx, top.Result(), false, res)
 	if a.Twice {
 		r.publish(ctx, top.Result(), false, res)
+	}
+	if a.Status == fleet.ResultDone && a.Shadow != nil {
+		data := map[string]any{}
+		b, _ := json.Marshal(a.Shadow)
+		_ = json.Unmarshal(b, &data)
+		data["model"] = r.Model
+		r.publish(ctx, top.Events(), false, fleet.Event{V: 1, TS: time.Now().UTC(), Kind: fleet.EventShadow, Severity: "info",
+			Message: fmt.Sprintf("model %s shadow %s: %d windows", r.Model, a.Shadow.Version, a.Shadow.Windows), Data: data})
 	}
 	if a.Gate != "" {
 		r.setVersion(ctx, top, old)

@@ -119,11 +119,33 @@ func applyStatus(s *rollout.State, dev string, st fleet.Status, now time.Time) b
 		return s.Offline(dev, st.Reason, now)
 	}
 	for _, m := range st.Models {
-		if m.Name == s.Bundle.Model && m.Version == s.Bundle.Version && m.State != fleet.ModelFailed && m.State != "rolled_back" {
+		if m.Name != s.Bundle.Model {
+			continue
+		}
+		if m.Version == s.Bundle.Version && m.State != fleet.ModelFailed && m.State != "rolled_back" {
 			return s.Reported(dev, m.Version, now)
+		}
+		if m.Shadow != nil {
+			return s.ShadowReport(dev, *m.Shadow, false, now)
 		}
 	}
 	return false
+}
+
+// shadowEvent is the comparison in a shadow event for s's model, if any.
+func shadowEvent(s *rollout.State, e fleet.Event) (fleet.ShadowStatus, bool) {
+	var st fleet.ShadowStatus
+	if e.Kind != fleet.EventShadow || s.Policy.Shadow == nil {
+		return st, false
+	}
+	if model, _ := e.Data["model"].(string); model != s.Bundle.Model {
+		return st, false
+	}
+	b, err := json.Marshal(e.Data)
+	if err != nil || json.Unmarshal(b, &st) != nil {
+		return st, false
+	}
+	return st, true
 }
 
 // drive runs s to its end; first are commands to send before anything
@@ -165,7 +187,13 @@ func (c *Client) drive(ctx context.Context, s *rollout.State, first []rollout.Ac
 			}
 		case "events":
 			var e fleet.Event
-			if len(m.Payload) <= MaxStatusBytes && json.Unmarshal(m.Payload, &e) == nil && e.Kind == fleet.EventDeployment {
+			if len(m.Payload) > MaxStatusBytes || json.Unmarshal(m.Payload, &e) != nil {
+				break
+			}
+			if st, ok := shadowEvent(s, e); ok {
+				changed = s.ShadowReport(m.Device, st, true, m.At)
+			}
+			if e.Kind == fleet.EventDeployment {
 				gate, _ := e.Data["gate"].(string)
 				model, _ := e.Data["model"].(string)
 				version, _ := e.Data["version"].(string)
@@ -205,6 +233,9 @@ func (c *Client) drive(ctx context.Context, s *rollout.State, first []rollout.Ac
 				"size": s.Bundle.Size, "source": map[string]string{"kind": "mqtt"}}
 			if len(o.Probation) > 0 {
 				d["probation"] = o.Probation
+			}
+			if s.Policy.Shadow != nil {
+				d["mode"] = fleet.ModeShadow
 			}
 			args = d
 		default:
@@ -285,10 +316,34 @@ func progressLine(s *rollout.State) string {
 	}
 	w := s.Waves[s.Wave]
 	extra := ""
-	if w.Phase == rollout.WaveSoaking {
+	switch w.Phase {
+	case rollout.WaveSoaking:
 		extra = " until " + w.SoakUntil.Format(time.TimeOnly)
+	case rollout.WaveShadowing:
+		extra = " until " + w.ShadowUntil.Format(time.TimeOnly) + shadowSummary(s, w.Devices)
 	}
 	return fmt.Sprintf("wave %d/%d (%g%%, %d devices) %s%s: %s", s.Wave+1, len(s.Waves), w.Percent, len(w.Devices), w.Phase, extra, counts(s, s.Wave))
+}
+
+// shadowSummary is ", figures from 3/4 devices: agreement >= 0.97, p95
+// |diff| <= 0.012, windows >= 240": the worst of the figures so far.
+func shadowSummary(s *rollout.State, devices []string) string {
+	n, minAgree, maxP95, minWin := 0, 1.0, 0.0, int64(-1)
+	for _, id := range devices {
+		f := s.Devices[id].Shadow
+		if f == nil {
+			continue
+		}
+		n++
+		minAgree, maxP95 = min(minAgree, f.Agreement), max(maxP95, f.P95Diff)
+		if minWin < 0 || f.Windows < minWin {
+			minWin = f.Windows
+		}
+	}
+	if n == 0 {
+		return ", no figures yet"
+	}
+	return fmt.Sprintf(", figures from %d/%d devices: agreement >= %.3f, p95 |diff| <= %.3g, windows >= %d", n, len(devices), minAgree, maxP95, minWin)
 }
 
 // counts is "done 3, sent 1" for wave w, or for all devices when w < 0.
