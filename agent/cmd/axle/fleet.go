@@ -10,8 +10,10 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"math"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -32,7 +34,9 @@ const fleetUsage = `Usage: axle fleet SUBCOMMAND [connection flags] ...
   cmd (DEVICE... | --group G | --all) VERB [ARGS-JSON]
                                                    send a signed command, one result per device
   deploy BUNDLE (--group G | --all) [--waves 5%,25%,100%] [--soak 10m] [--max-failed 2%]
+         [--shadow 30m [--min-agreement 0.95] [--max-p95-diff X] [--min-windows 100]]
                                                    publish the bundle if absent, roll it out in waves
+                                                   (with --shadow each wave scores in shadow first)
   rollout status|resume|abort ID                   a rollout kept on the broker
   watch [--group G]                                live scores, alerts and events
 
@@ -334,7 +338,7 @@ type rolloutFlags struct {
 }
 
 func fleetDeploy(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs, fc := fleetFlags("deploy", "deploy BUNDLE (--group G | --all) [--waves 5%,25%,100%] [--soak 10m] [--max-failed 2%]", stderr)
+	fs, fc := fleetFlags("deploy", "deploy BUNDLE (--group G | --all) [--waves 5%,25%,100%] [--soak 10m] [--max-failed 2%] [--shadow 30m ...]", stderr)
 	group := fs.String("group", "", "roll out to this group")
 	all := fs.Bool("all", false, "roll out to every device with a status that is not offline")
 	id := fs.String("id", "", "rollout id (default <model>-<version>-<UTC time>)")
@@ -346,6 +350,10 @@ func fleetDeploy(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		lostAfter:     fs.Duration("lost-after", 0, "count a changed device lost after this long without a message (0: only an offline status counts)"),
 		tick:          fs.Duration("tick", time.Second, "how often deadlines and silence are checked"),
 	}
+	shadow := fs.Duration("shadow", 0, "run each wave's candidate in shadow beside the champion for this long, then promote the devices that meet the criteria (0: no shadow phase)")
+	minAgreement := fs.Float64("min-agreement", 0.95, "with --shadow: least share of windows where candidate and champion agree on the alert state")
+	maxP95 := fs.String("max-p95-diff", "", "with --shadow: largest p95 absolute score difference, and no non-finite candidate score (default: not checked)")
+	minWindows := fs.Int64("min-windows", 100, "with --shadow: least windows compared on a device")
 	timeout := fs.Duration("timeout", 3*time.Second, "how long group members may take to answer the membership ping")
 	pos, err := parseFleet(fs, fc, args)
 	if err != nil {
@@ -353,6 +361,25 @@ func fleetDeploy(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	if len(pos) != 1 {
 		return modelUsageError{"give exactly one BUNDLE"}
+	}
+	var sp *rollout.ShadowPolicy
+	if *shadow > 0 {
+		sp = &rollout.ShadowPolicy{Duration: rollout.Duration(*shadow), MinWindows: *minWindows, MinAgreement: *minAgreement}
+		if *maxP95 != "" {
+			v, err := strconv.ParseFloat(*maxP95, 64)
+			if err != nil || !(v >= 0) || math.IsInf(v, 0) {
+				return modelUsageError{fmt.Sprintf("--max-p95-diff %q: want a finite number >= 0", *maxP95)}
+			}
+			sp.MaxP95Diff = &v
+		}
+		if *minWindows < 1 {
+			return modelUsageError{fmt.Sprintf("--min-windows %d: want at least 1", *minWindows)}
+		}
+		if !(*minAgreement >= 0 && *minAgreement <= 1) {
+			return modelUsageError{fmt.Sprintf("--min-agreement %g: want 0 to 1", *minAgreement)}
+		}
+	} else if *shadow < 0 {
+		return modelUsageError{"--shadow must not be negative"}
 	}
 	if (*group == "") == !*all {
 		return modelUsageError{"give --group G or --all"}
@@ -417,7 +444,11 @@ func fleetDeploy(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		fmt.Fprintf(stdout, "the broker holds %s %s already (sha256 %s)\n", bd.Model, bd.Version, sum)
 	}
 	fmt.Fprintf(stdout, "rollout %s: %s %s to %d devices in waves %s (resume with: axle fleet rollout resume %s)\n", *id, bd.Model, bd.Version, len(devices), *rf.waves, *id)
-	p := rollout.Policy{MaxFailed: maxFailed / 100, Soak: rollout.Duration(*rf.soak), ResultTimeout: rollout.Duration(*rf.resultTimeout), LostAfter: rollout.Duration(*rf.lostAfter)}
+	p := rollout.Policy{MaxFailed: maxFailed / 100, Soak: rollout.Duration(*rf.soak), ResultTimeout: rollout.Duration(*rf.resultTimeout),
+		LostAfter: rollout.Duration(*rf.lostAfter), Shadow: sp}
+	if sp != nil {
+		fmt.Fprintf(stdout, "each wave scores in shadow for %v first; promoted when %s\n", *shadow, criteriaText(sp))
+	}
 	s, err := c.Deploy(ctx, *id, bd, devices, waves, p, progressTo(stdout, *rf.tick))
 	return rolloutEnd(s, err)
 }
@@ -491,8 +522,20 @@ func fleetRollout(ctx context.Context, verb string, args []string, stdout, stder
 	}
 }
 
+// criteriaText says when a shadow candidate is promoted.
+func criteriaText(sp *rollout.ShadowPolicy) string {
+	t := fmt.Sprintf("at least %d windows compared with agreement >= %g", sp.MinWindows, sp.MinAgreement)
+	if sp.MaxP95Diff != nil {
+		t += fmt.Sprintf(", p95 |score difference| <= %g and no non-finite score", *sp.MaxP95Diff)
+	}
+	return t
+}
+
 func printRollout(w io.Writer, s *rollout.State) {
 	fmt.Fprintf(w, "rollout %s: %s %s (sha256 %s, %d bytes)\n", s.ID, s.Bundle.Model, s.Bundle.Version, s.Bundle.SHA256, s.Bundle.Size)
+	if sp := s.Policy.Shadow; sp != nil {
+		fmt.Fprintf(w, "shadow %v per wave, promoted when %s\n", time.Duration(sp.Duration), criteriaText(sp))
+	}
 	fmt.Fprintf(w, "phase %s, started %s, updated %s\n", s.Phase, s.StartedAt.Local().Format(time.DateTime), s.UpdatedAt.Local().Format(time.DateTime))
 	if s.Reason != "" {
 		fmt.Fprintf(w, "reason: %s\n", s.Reason)
@@ -513,6 +556,27 @@ func printRollout(w io.Writer, s *rollout.State) {
 			fmt.Fprintf(w, "  %s (wave %d) %s: %s\n", id, d.Wave+1, d.State, d.Error)
 		}
 	}
+	if s.Policy.Shadow == nil {
+		return
+	}
+	// The figures of the current wave's devices (and of every device that
+	// failed the criteria, listed above).
+	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	header := false
+	for _, id := range slices.Sorted(maps.Keys(s.Devices)) {
+		d := s.Devices[id]
+		if d.Shadow == nil || (d.Wave != s.Wave && d.Shadow.Verdict != "fail") {
+			continue
+		}
+		if !header {
+			fmt.Fprintln(tw, "DEVICE\tWAVE\tWINDOWS\tAGREEMENT\tMEAN |DIFF|\tP95 |DIFF|\tNON-FINITE\tVERDICT\tREPORTED")
+			header = true
+		}
+		f := d.Shadow
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%.4f\t%.4g\t%.4g\t%d\t%s\t%s\n", id, d.Wave+1, f.Windows, f.Agreement, f.MeanDiff, f.P95Diff,
+			f.NonFinite, dash(f.Verdict), f.At.Local().Format(time.TimeOnly))
+	}
+	tw.Flush()
 }
 
 func fleetWatch(ctx context.Context, args []string, stdout, stderr io.Writer) error {
