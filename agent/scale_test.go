@@ -86,6 +86,9 @@ func TestFleetRolloutAtScale(t *testing.T) {
 		t.Skip("starts many agents")
 	}
 	n := scaleDevices(t)
+	start := time.Now()
+	mark := func(what string) { t.Logf("%6.1fs %s", time.Since(start).Seconds(), what) }
+	defer mark("end")
 	rg := newOTARig(t, "scale")
 	var res finals
 	res.n = map[string]map[string]int{}
@@ -147,6 +150,7 @@ models:
 		}
 		return on == n
 	})
+	mark("every agent online")
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	publish := func(version string, o bundleOpts) rollout.Bundle {
@@ -154,7 +158,11 @@ models:
 		raw := rg.makeBundle(o)
 		return rollout.Bundle{Model: "pump", Version: version, SHA256: rg.publish(raw), Size: int64(len(raw))}
 	}
-	policy := rollout.Policy{MaxFailed: 0, Soak: rollout.Duration(3 * time.Second), ResultTimeout: rollout.Duration(60 * time.Second)}
+	policy := rollout.Policy{MaxFailed: 0, Soak: rollout.Duration(1500 * time.Millisecond), ResultTimeout: rollout.Duration(60 * time.Second)}
+	// The bad bundle's wave soaks longer: its gate must be heard before
+	// wave 2 would start, whatever the load.
+	badPolicy := policy
+	badPolicy.Soak = rollout.Duration(3 * time.Second)
 	waves := []float64{10, 50, 100}
 	assigned := rollout.Assign(devs, waves)
 	versionOf := func(d string) string {
@@ -199,9 +207,10 @@ models:
 		return !slices.ContainsFunc(devs, func(d string) bool { return versionOf(d) != "2.0.0" })
 	})
 
+	mark("good rollout checked")
 	// 2. A bundle whose output turns non-finite: stopped in wave 1.
 	bad := publish("3.0.0", bundleOpts{normStd: 1e-300})
-	s, err = op.Deploy(ctx, "r-bad", bad, devs, waves, policy, operator.RolloutOptions{Tick: 100 * time.Millisecond})
+	s, err = op.Deploy(ctx, "r-bad", bad, devs, waves, badPolicy, operator.RolloutOptions{Tick: 100 * time.Millisecond})
 	if err != nil || s.Phase != rollout.PhaseAborted {
 		t.Fatalf("bad rollout: %v, phase %s %s", err, s.Phase, s.Reason)
 	}
@@ -215,6 +224,7 @@ models:
 		return !slices.ContainsFunc(devs, func(d string) bool { return versionOf(d) != "2.0.0" })
 	})
 
+	mark("bad rollout checked")
 	// 3. The operator dies during wave 2; another one resumes.
 	next := publish("4.0.0", bundleOpts{})
 	killCtx, kill := context.WithCancel(ctx)
@@ -244,6 +254,7 @@ models:
 		return !slices.ContainsFunc(devs, func(d string) bool { return versionOf(d) != "4.0.0" })
 	})
 
+	mark("resumed rollout checked")
 	// 4. A shadow rollout of a retrained candidate: its figures as the
 	// agents report them match what both score streams say.
 	out, err := op.Command(ctx, operator.Target{All: true}, "config.set", json.RawMessage(`{"key":"metrics.interval","value":"1s"}`), 30*time.Second)
@@ -258,6 +269,7 @@ models:
 	streams := newScoreStreams()
 	uplinktest.NewConsumer(t, rg.url, "scale-streams", streams.handle, "axle/+/scores/pump", "axle/+/shadow/pump")
 	cand := publish("5.0.0", retrainedCandidate(t, streams, devs))
+	mark("candidate retrained and published")
 	maxP95 := 1e6 // checks that no candidate score is non-finite
 	shadowPolicy := policy
 	shadowPolicy.Shadow = &rollout.ShadowPolicy{Duration: rollout.Duration(4 * time.Second), MinWindows: 8, MaxP95Diff: &maxP95}
