@@ -30,7 +30,8 @@ type Config struct {
 	// CommandTTL is how long a command stays valid (expires_at); default
 	// 1h, and agents refuse more than their commands.max_expiry (24h).
 	CommandTTL time.Duration
-	// Scores also subscribes to scores and metrics, for Watch.
+	// Scores also subscribes to scores, shadow candidates' scores and
+	// metrics, for watching.
 	Scores bool
 	// Now is the clock; default time.Now.
 	Now func() time.Time
@@ -50,9 +51,9 @@ type DeviceStatus struct {
 
 // Msg is one message from the fleet, by kind.
 type Msg struct {
-	Kind     string // "status", "result", "events", "scores", "metrics", "rollout", "probe"
+	Kind     string // "status", "result", "events", "scores", "shadow", "metrics", "rollout", "probe"
 	Device   string // device id, or rollout id for Kind "rollout"
-	Sub      string // model for scores
+	Sub      string // model for scores and shadow
 	Topic    string
 	Payload  []byte
 	Retained bool
@@ -99,7 +100,7 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 		statuses: map[string]DeviceStatus{}, rollouts: map[string][]byte{}, lastSeen: map[string]time.Time{}, listeners: map[int]func(Msg){}}
 	m.Subscribe = append(slices.Clone(m.Subscribe), p+"/+/status", p+"/+/result", p+"/+/events", p+"/rollouts/+", c.probe)
 	if cfg.Scores {
-		m.Subscribe = append(m.Subscribe, p+"/+/scores/+", p+"/+/metrics")
+		m.Subscribe = append(m.Subscribe, p+"/+/scores/+", p+"/+/shadow/+", p+"/+/metrics")
 	}
 	if m.MessageBuffer == 0 {
 		// Retained statuses of a large fleet arrive in one burst at SUBACK.
@@ -167,8 +168,8 @@ func (c *Client) parse(topic string) (kind, id, sub string, ok bool) {
 		return "rollout", parts[1], "", true
 	case len(parts) == 2 && (parts[1] == "status" || parts[1] == "result" || parts[1] == "events" || parts[1] == "metrics"):
 		return parts[1], parts[0], "", true
-	case len(parts) == 3 && parts[1] == "scores":
-		return "scores", parts[0], parts[2], true
+	case len(parts) == 3 && (parts[1] == "scores" || parts[1] == "shadow"):
+		return parts[1], parts[0], parts[2], true
 	}
 	return "", "", "", false
 }

@@ -255,6 +255,9 @@ func fleetDevices(ctx context.Context, args []string, stdout, stderr io.Writer) 
 			if m.State != "" {
 				x += " (" + m.State + ")"
 			}
+			if sh := m.Shadow; sh != nil {
+				x += fmt.Sprintf(" [shadow %s: %d windows, agreement %.3f]", sh.Version, sh.Windows, sh.Agreement)
+			}
 			models = append(models, x)
 		}
 		backlog := "-"
@@ -633,7 +636,7 @@ func fleetWatch(ctx context.Context, args []string, stdout, stderr io.Writer) er
 func watchLine(m operator.Msg) string {
 	ts := m.At.Local().Format(time.TimeOnly)
 	switch m.Kind {
-	case "scores":
+	case "scores", "shadow":
 		var s fleet.Score
 		if json.Unmarshal(m.Payload, &s) != nil {
 			return ""
@@ -645,6 +648,10 @@ func watchLine(m operator.Msg) string {
 		mark := ""
 		if s.Alert != "" && s.Alert != fleet.AlertOK {
 			mark = "  ALERT " + strings.ToUpper(s.Alert)
+		}
+		if m.Kind == "shadow" {
+			// A candidate in shadow raises no alert: say what it would do.
+			return fmt.Sprintf("%s %s shadow %s %s %s%s", ts, m.Device, s.Model, s.Version, val, strings.Replace(mark, "ALERT", "would alert", 1))
 		}
 		return fmt.Sprintf("%s %s score %s %s %s%s", ts, m.Device, s.Model, s.Version, val, mark)
 	case "events":

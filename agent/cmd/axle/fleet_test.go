@@ -172,6 +172,7 @@ func TestWatchLines(t *testing.T) {
 		{"scores", `{"v":1,"model":"kws","version":"1","label":"yes","alert":"ok"}`, "08:30:00 pump-07 score kws 1 yes"},
 		{"events", `{"v":1,"kind":"sensor_fault","severity":"warning","message":"i2c timeout"}`, "08:30:00 pump-07 event sensor_fault warning: i2c timeout"},
 		{"status", `{"v":1,"device":"pump-07","state":"offline","reason":"lost"}`, "08:30:00 pump-07 status offline lost"},
+		{"shadow", `{"v":1,"model":"pump-anomaly","version":"3","score":7.25,"alert":"warn"}`, "08:30:00 pump-07 shadow pump-anomaly 3 7.25  would alert WARN"},
 		{"scores", `{not json`, ""},
 		{"metrics", `{"v":1}`, ""},
 	} {
