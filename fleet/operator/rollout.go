@@ -89,10 +89,22 @@ func (c *Client) Resume(ctx context.Context, id string, o RolloutOptions) (*roll
 		return s, nil
 	}
 	now := c.cfg.Now()
+	deploying := map[string]bool{}
 	for dev, st := range c.Statuses() {
 		applyStatus(s, dev, st.Status, now)
+		deploying[dev] = deployingVersion(st.Status, s.Bundle)
 	}
-	return c.drive(ctx, s, s.Resend(now), o)
+	return c.drive(ctx, s, s.ResendExcept(now, deploying), o)
+}
+
+// deployingVersion says whether st shows b's deployment in progress.
+func deployingVersion(st fleet.Status, b rollout.Bundle) bool {
+	for _, m := range st.Models {
+		if m.Name == b.Model && m.Deployment != nil && m.Deployment.Version == b.Version {
+			return true
+		}
+	}
+	return false
 }
 
 // Abort stops rollout id and rolls back the devices it changed.
@@ -105,10 +117,12 @@ func (c *Client) Abort(ctx context.Context, id, reason string, o RolloutOptions)
 		return s, fmt.Errorf("operator: rollout %s is %s already", id, s.Phase)
 	}
 	now := c.cfg.Now()
+	deploying := map[string]bool{}
 	for dev, st := range c.Statuses() {
 		applyStatus(s, dev, st.Status, now)
+		deploying[dev] = deployingVersion(st.Status, s.Bundle)
 	}
-	resend := s.Resend(now) // rollbacks of an abort under way
+	resend := s.ResendExcept(now, deploying) // commands of an abort under way
 	s.Abort(reason, now)
 	return c.drive(ctx, s, resend, o)
 }

@@ -286,3 +286,19 @@ func TestShadowDiscardAnswers(t *testing.T) {
 		t.Fatalf("phase %s", s.Phase)
 	}
 }
+
+// A resumed driver leaves alone a device whose status shows the
+// deployment still in progress: no second deploy (the agent would refuse
+// it), and the first one's result, under the kept id, still counts.
+func TestResendSkipsDeploymentsInProgress(t *testing.T) {
+	s := newShadowState(t, 20)
+	a := s.Advance(t0)[0]
+	busy, other := a.Devices[0], a.Devices[1]
+	acts := s.ResendExcept(t0.Add(time.Minute), map[string]bool{busy: true})
+	if len(acts) != 1 || !slices.Equal(acts[0].Devices, []string{other}) || acts[0].Command == a.Command {
+		t.Fatalf("resend: %+v, want a fresh deploy to %s only", acts, other)
+	}
+	if !s.Result(busy, a.Command, "done", "", t0.Add(2*time.Minute)) || s.Devices[busy].State != DeviceShadow {
+		t.Fatalf("the first deploy's result: %+v", s.Devices[busy])
+	}
+}

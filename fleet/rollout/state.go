@@ -412,7 +412,13 @@ func (s *State) Abort(reason string, now time.Time) bool {
 // fresh command id, for a driver that lost track of what reached the
 // devices (a resumed rollout): commands are deduplicated by id on the
 // device, so a repeat of the same id would get no result.
-func (s *State) Resend(now time.Time) []Action {
+func (s *State) Resend(now time.Time) []Action { return s.ResendExcept(now, nil) }
+
+// ResendExcept is Resend but for the deploys to the devices in deploying,
+// which report the deployment of this version still in progress: a second
+// deploy would be refused while the first one's result, under the id the
+// state keeps, is still to come.
+func (s *State) ResendExcept(now time.Time, deploying map[string]bool) []Action {
 	var out []Action
 	verbs := map[DeviceState]string{DeviceSent: verbDeploy, DeviceRollbackSent: verbRollback,
 		DevicePromoteSent: verbPromote, DeviceDiscardSent: verbDiscard}
@@ -420,7 +426,7 @@ func (s *State) Resend(now time.Time) []Action {
 		for w := range s.Waves {
 			var ds []string
 			for _, id := range s.Waves[w].Devices {
-				if s.Devices[id].State == st {
+				if s.Devices[id].State == st && !(st == DeviceSent && deploying[id]) {
 					ds = append(ds, id)
 				}
 			}
