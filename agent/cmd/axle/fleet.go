@@ -453,7 +453,7 @@ func fleetDeploy(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		fmt.Fprintf(stdout, "each wave scores in shadow for %v first; promoted when %s\n", *shadow, criteriaText(sp))
 	}
 	s, err := c.Deploy(ctx, *id, bd, devices, waves, p, progressTo(stdout, *rf.tick))
-	return rolloutEnd(s, err)
+	return rolloutEnd(stdout, s, err)
 }
 
 func sanitizeID(s string) string {
@@ -471,11 +471,14 @@ func progressTo(w io.Writer, tick time.Duration) operator.RolloutOptions {
 	}}
 }
 
-// rolloutEnd turns the end of a rollout into the command's error.
-func rolloutEnd(s *rollout.State, err error) error {
+// rolloutEnd names the devices left behind and turns the end of a
+// rollout into the command's error: aborted is an error, completed is not,
+// even with failures the policy allowed.
+func rolloutEnd(w io.Writer, s *rollout.State, err error) error {
 	if err != nil {
 		return err
 	}
+	printDeviceErrors(w, s)
 	if s.Phase == rollout.PhaseAborted {
 		return fmt.Errorf("rollout %s aborted: %s", s.ID, s.Reason)
 	}
@@ -514,15 +517,41 @@ func fleetRollout(ctx context.Context, verb string, args []string, stdout, stder
 		return nil
 	case "resume":
 		s, err := c.Resume(ctx, id, progressTo(stdout, *tick))
-		return rolloutEnd(s, err)
+		return rolloutEnd(stdout, s, err)
 	default:
 		s, err := c.Abort(ctx, id, *reason, progressTo(stdout, *tick))
 		if err != nil {
 			return err
 		}
 		printRollout(stdout, s)
+		var stuck []string
+		for _, d := range slices.Sorted(maps.Keys(s.Devices)) {
+			if st := s.Devices[d].State; st == rollout.DeviceRollbackFailed || st == rollout.DeviceDiscardFailed {
+				stuck = append(stuck, d)
+			}
+		}
+		if len(stuck) > 0 {
+			return fmt.Errorf("rollout %s aborted, but %d devices may still run or shadow %s: %s", id, len(stuck), s.Bundle.Version, listFew(stuck))
+		}
 		return nil
 	}
+}
+
+// printDeviceErrors lists the devices with an error, one per line.
+func printDeviceErrors(w io.Writer, s *rollout.State) {
+	for _, id := range slices.Sorted(maps.Keys(s.Devices)) {
+		if d := s.Devices[id]; d.Error != "" {
+			fmt.Fprintf(w, "  %s (wave %d) %s: %s\n", id, d.Wave+1, d.State, d.Error)
+		}
+	}
+}
+
+// listFew joins up to 20 names.
+func listFew(names []string) string {
+	if len(names) <= 20 {
+		return strings.Join(names, " ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(names[:20], " "), len(names)-20)
 }
 
 // criteriaText says when a shadow candidate is promoted.
@@ -554,11 +583,7 @@ func printRollout(w io.Writer, s *rollout.State) {
 		fmt.Fprintf(tw, "%d\t%g%%\t%d\t%s\t%s\n", i+1, wv.Percent, len(wv.Devices), wv.Phase, strings.Join(parts, ", "))
 	}
 	tw.Flush()
-	for _, id := range slices.Sorted(maps.Keys(s.Devices)) {
-		if d := s.Devices[id]; d.Error != "" {
-			fmt.Fprintf(w, "  %s (wave %d) %s: %s\n", id, d.Wave+1, d.State, d.Error)
-		}
-	}
+	printDeviceErrors(w, s)
 	if s.Policy.Shadow == nil {
 		return
 	}

@@ -56,7 +56,8 @@ func TestFleetDeployShadow(t *testing.T) {
 		t.Fatalf("deploy --shadow: %d\n%s%s", code, out, errs)
 	}
 	for _, want := range []string{"each wave scores in shadow for 500ms first; promoted when at least 100 windows compared with agreement >= 0.95, p95 |score difference| <= 0.1",
-		"shadowing until", "sent model.promote to", "sent model.discard to 1 devices: pump-c", "rollout pump-sh completed"} {
+		"shadowing until", "sent model.promote to", "sent model.discard to 1 devices: pump-c", "rollout pump-sh completed",
+		"pump-c (wave "} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
