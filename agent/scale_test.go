@@ -272,7 +272,7 @@ models:
 	mark("candidate retrained and published")
 	maxP95 := 1e6 // checks that no candidate score is non-finite
 	shadowPolicy := policy
-	shadowPolicy.Shadow = &rollout.ShadowPolicy{Duration: rollout.Duration(4 * time.Second), MinWindows: 8, MaxP95Diff: &maxP95}
+	shadowPolicy.Shadow = &rollout.ShadowPolicy{Duration: rollout.Duration(4 * time.Second), MinWindows: 6, MaxP95Diff: &maxP95}
 	began, msgs0, lines = time.Now(), msgs.Load(), nil
 	s, err = op.Deploy(ctx, "r-shadow", cand, devs, []float64{10, 100}, shadowPolicy, operator.RolloutOptions{Tick: 100 * time.Millisecond,
 		Progress: func(l string) { lines = append(lines, fmt.Sprintf("%6.1fs %s", time.Since(began).Seconds(), l)) }})
