@@ -302,3 +302,39 @@ func TestResendSkipsDeploymentsInProgress(t *testing.T) {
 		t.Fatalf("the first deploy's result: %+v", s.Devices[busy])
 	}
 }
+
+// A device whose deploy result never came is counted as not answering; if
+// its status then shows the candidate in shadow after the wave's verdict,
+// the candidate is discarded rather than left running.
+func TestShadowFoundLateIsDiscarded(t *testing.T) {
+	s := newShadowState(t, 20)
+	p := shadowPolicy()
+	p.MaxFailed = 0.5
+	s.Policy = p
+	a := s.Advance(t0)[0]
+	late := a.Devices[0]
+	s.Result(a.Devices[1], a.Command, "done", "", t0)
+	now := t0.Add(time.Minute) // the result timeout
+	if s.Advance(now); s.Devices[late].State != DeviceNoAnswer || s.Waves[0].Phase != WaveShadowing {
+		t.Fatalf("after the result timeout: %s, wave %s", s.Devices[late].State, s.Waves[0].Phase)
+	}
+	s.ShadowReport(a.Devices[1], good(), true, now)
+	now = now.Add(10 * time.Minute)
+	acts := s.Advance(now)
+	if got := verbsOf(acts); !slices.Equal(got, []string{"model.promote:1"}) {
+		t.Fatalf("end of shadow: %v", got)
+	}
+	answer(s, acts[0], "done", now)
+	s.Advance(now)
+	if !s.ShadowReport(late, fleet.ShadowStatus{Version: "2"}, false, now) {
+		t.Fatal("status with the candidate in shadow not taken")
+	}
+	acts = s.Advance(now)
+	if len(acts) != 1 || acts[0].Verb != verbDiscard || !slices.Equal(acts[0].Devices, []string{late}) {
+		t.Fatalf("actions %+v, want a discard to %s", acts, late)
+	}
+	answer(s, acts[0], "done", now)
+	if d := s.Devices[late]; d.State != DeviceDiscarded || d.Shadow.Verdict != "fail" {
+		t.Fatalf("late device: %+v", d)
+	}
+}

@@ -485,6 +485,9 @@ func (s *State) advanceWave(now time.Time) []Action {
 			return []Action{a}
 		}
 	}
+	if a := s.discardLate(now); len(a.Devices) > 0 {
+		return []Action{a}
+	}
 	if reason := s.abortReason(now); reason != "" {
 		s.Abort(reason, now)
 		return s.advanceAbort(now)
@@ -551,6 +554,35 @@ func (s *State) advanceWave(now time.Time) []Action {
 		return s.endSoak(now)
 	}
 	return nil
+}
+
+// discardLate discards the candidates found in shadow (by a status, after
+// the deploy's result timed out) on devices whose wave is past its
+// verdict: nothing would promote or discard them otherwise. They stay
+// counted as failed.
+func (s *State) discardLate(now time.Time) Action {
+	a := Action{Verb: verbDiscard, Command: s.commandID(verbDiscard, s.Wave, now), Wave: s.Wave}
+	for w := 0; w <= s.Wave; w++ {
+		if p := s.Waves[w].Phase; p == WaveWaiting || p == WaveShadowing {
+			continue
+		}
+		for _, id := range s.Waves[w].Devices {
+			d := s.Devices[id]
+			if d.State != DeviceShadow {
+				continue
+			}
+			if d.Shadow == nil {
+				d.Shadow = &ShadowFigures{ShadowStatus: fleet.ShadowStatus{Version: s.Bundle.Version}}
+			}
+			d.Shadow.Verdict = "fail"
+			d.State, d.Command, d.Error = DeviceDiscardSent, a.Command, "in shadow, reported after the wave's verdict"
+			a.Devices = append(a.Devices, id)
+		}
+	}
+	if len(a.Devices) > 0 {
+		s.touch(now)
+	}
+	return a
 }
 
 // advanceShadow ends the current wave's shadow phase at ShadowUntil: each
