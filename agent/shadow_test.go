@@ -2,13 +2,14 @@ package agent
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
-
-	"fmt"
 
 	"github.com/axle-edge/axle/agent/fleet"
 	"github.com/axle-edge/axle/agent/uplink/uplinktest"
@@ -209,11 +210,54 @@ func TestShadowDeploy(t *testing.T) {
 }
 
 // BenchmarkShadowCPU measures the process CPU (getrusage) per champion
-// window of a gateway running the demo model at a 10 ms hop, alone and
-// with a demo candidate in shadow (scored, compared and published):
-// cpu-us/window each, and the difference, the cost of shadow mode.
+// window of a gateway at a 10 ms hop, alone and with a candidate in shadow
+// (scored, compared and published): cpu-us/window each, and the
+// difference, the cost of shadow mode. demo: the demo model beside
+// itself. kws_dscnn (needs AXLE_CONFORMANCE_DIR): MLPerf Tiny's
+// keyword-spotting DS-CNN, the int8 model as champion and the float one as
+// candidate, each fed 490 raw samples of one simulated channel per window.
 func BenchmarkShadowCPU(b *testing.B) {
-	const windows = 500
+	b.Run("demo", func(b *testing.B) {
+		rg := shadowBenchRig(b)
+		benchShadowCPU(b, rg, func(v string) bundleOpts { return bundleOpts{version: v, hop: 10 * time.Millisecond} })
+	})
+	b.Run("kws_dscnn", func(b *testing.B) {
+		dir := os.Getenv("AXLE_CONFORMANCE_DIR")
+		if dir == "" {
+			b.Skip("AXLE_CONFORMANCE_DIR is not set: the keyword-spotting models are in the conformance corpus")
+		}
+		load := func(name string) (model, in []byte) {
+			d := filepath.Join(dir, "mlperf_tiny", name)
+			model, err := os.ReadFile(filepath.Join(d, "model.tflite"))
+			if err == nil {
+				in, err = os.ReadFile(filepath.Join(d, "in0.bin"))
+			}
+			if err != nil {
+				b.Skipf("%s: %v", name, err)
+			}
+			return model, in
+		}
+		i8, i8In := load("kws_dscnn_int8")
+		f32, f32In := load("kws_dscnn_float")
+		info := demomodel.Info()
+		win := bundle.Duration(time.Duration(float64(len(i8In)) / info.Rate * float64(time.Second)))
+		input := &bundle.Input{Channels: info.Channels[:1], Window: win, Hop: bundle.Duration(10 * time.Millisecond)}
+		ops := []string{"CONV_2D", "DEPTHWISE_CONV_2D", "AVERAGE_POOL_2D", "RESHAPE", "FULLY_CONNECTED", "SOFTMAX"}
+		rg := shadowBenchRig(b)
+		champ := rg.makeBundle(bundleOpts{version: "1.1.0", model: i8, input: input, tvInput: i8In, ops: ops})
+		rg.deploy("kws-champion", "1.1.0", rg.publish(champ), len(champ), map[string]any{"duration": "1ms", "windows": 1})
+		if res := rg.final("kws-champion"); res.Status != fleet.ResultDone {
+			b.Fatalf("deploy of the int8 champion: %+v", res)
+		}
+		rg.waitState("1.1.0", fleet.ModelActive)
+		benchShadowCPU(b, rg, func(v string) bundleOpts {
+			return bundleOpts{version: v, model: f32, input: input, tvInput: f32In, ops: ops}
+		})
+	})
+}
+
+// shadowBenchRig is an agent scoring the demo model at a 10 ms hop.
+func shadowBenchRig(b *testing.B) *otaRig {
 	rg := newOTARig(b, "shadow-bench")
 	yaml := strings.Replace(rg.yaml(), "hop: 250ms", "hop: 10ms", 1)
 	h := setupAgent(b, yaml, Options{OnScore: func(s fleet.Score) {
@@ -224,6 +268,13 @@ func BenchmarkShadowCPU(b *testing.B) {
 	h.a.fetchTune = func(o *artifact.Options) { o.MetaTimeout, o.ChunkTimeout, o.Requests = 5*time.Second, 5*time.Second, 1 }
 	h.start(b)
 	uplinktest.WaitFor(b, 30*time.Second, "first scores", func() bool { return rg.scoredSince(0, "1") >= 10 })
+	return rg
+}
+
+// benchShadowCPU measures CPU per window alone, then with candidate(v) in
+// shadow, b.N times.
+func benchShadowCPU(b *testing.B, rg *otaRig, candidate func(version string) bundleOpts) {
+	const windows = 500
 	// perWindow is the CPU per window over the next windows windows.
 	perWindow := func() float64 {
 		i0, c0 := rg.nScores(), uplinktest.CPUTime()
@@ -236,7 +287,7 @@ func BenchmarkShadowCPU(b *testing.B) {
 	for i := range b.N {
 		alone += perWindow()
 		v := fmt.Sprintf("2.%d.0", i)
-		raw := rg.makeBundle(bundleOpts{version: v, hop: 10 * time.Millisecond})
+		raw := rg.makeBundle(candidate(v))
 		id := "bench-" + v
 		rg.command(id, fleet.VerbModelDeploy, map[string]any{"model": "pump", "version": v, "sha256": rg.publish(raw), "size": len(raw),
 			"source": map[string]any{"kind": "mqtt"}, "mode": "shadow"})
