@@ -338,3 +338,25 @@ func TestShadowFoundLateIsDiscarded(t *testing.T) {
 		t.Fatalf("late device: %+v", d)
 	}
 }
+
+// Shadow phases and states need the shadow policy that drives them.
+func TestShadowStatesNeedThePolicy(t *testing.T) {
+	s := newShadowState(t, 20)
+	answer(s, s.Advance(t0)[0], "done", t0)
+	s.Advance(t0)
+	b, err := s.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := strings.Index(string(b), `,"shadow":{"duration"`)
+	j := strings.Index(string(b), `"waves"`)
+	if i < 0 || j < i {
+		t.Fatalf("no shadow policy in %s", b)
+	}
+	// Cut the policy's shadow member, up to the end of the policy object.
+	end := strings.LastIndex(string(b[:j]), "}")
+	noPolicy := string(b[:i]) + string(b[end:])
+	if _, err := Decode([]byte(noPolicy)); err == nil || !strings.Contains(err.Error(), `needs "policy.shadow"`) {
+		t.Fatalf("shadow state without its policy: %v\n%s", err, noPolicy)
+	}
+}

@@ -854,7 +854,11 @@ func (s *State) Validate() error {
 	seen := 0
 	for i, w := range s.Waves {
 		switch w.Phase {
-		case WavePending, WaveDeploying, WaveWaiting, WaveShadowing, WavePromoting, WaveSoaking, WavePromoted, WaveAborted:
+		case WavePending, WaveDeploying, WaveWaiting, WaveSoaking, WavePromoted, WaveAborted:
+		case WaveShadowing, WavePromoting:
+			if s.Policy.Shadow == nil {
+				return bad("field \"waves[%d].phase\": %q needs \"policy.shadow\"", i, w.Phase)
+			}
 		default:
 			return bad("field \"waves[%d].phase\": unknown phase %q", i, w.Phase)
 		}
@@ -872,8 +876,11 @@ func (s *State) Validate() error {
 	for id, d := range s.Devices {
 		switch d.State {
 		case DevicePending, DeviceSent, DeviceDone, DeviceFailed, DeviceNoAnswer, DeviceGate, DeviceLost,
-			DeviceRollbackSent, DeviceRolledBack, DeviceRollbackFailed,
-			DeviceShadow, DevicePromoteSent, DeviceDiscardSent, DeviceDiscarded, DeviceDiscardFailed:
+			DeviceRollbackSent, DeviceRolledBack, DeviceRollbackFailed:
+		case DeviceShadow, DevicePromoteSent, DeviceDiscardSent, DeviceDiscarded, DeviceDiscardFailed:
+			if s.Policy.Shadow == nil {
+				return bad("field \"devices.%s.state\": %q needs \"policy.shadow\"", id, d.State)
+			}
 		default:
 			return bad("field \"devices.%s.state\": unknown state %q", id, d.State)
 		}
