@@ -35,6 +35,10 @@ type RolloutOptions struct {
 	// results alone (a 10,000-device state is about 1.75 MB); commands and
 	// phase changes are published at once. Default 2s.
 	PersistEvery time.Duration
+	// ShadowProgressEvery bounds how often Progress gets a line for new
+	// shadow figures alone; a change of phase or device state is a line at
+	// once. Default 5s.
+	ShadowProgressEvery time.Duration
 }
 
 // RolloutTopic is where the state of rollout id is retained.
@@ -171,6 +175,9 @@ func (c *Client) drive(ctx context.Context, s *rollout.State, first []rollout.Ac
 	if o.PersistEvery <= 0 {
 		o.PersistEvery = 2 * time.Second
 	}
+	if o.ShadowProgressEvery <= 0 {
+		o.ShadowProgressEvery = 5 * time.Second
+	}
 	me := newID("driver")
 	s.Driver = me
 	var (
@@ -188,6 +195,8 @@ func (c *Client) drive(ctx context.Context, s *rollout.State, first []rollout.Ac
 		pubAt    time.Time // when it was published
 		lastStep string
 		lastLine string
+		lastKey  string    // lastLine without the shadow figures
+		lineAt   time.Time // when lastLine was printed
 	)
 	stop := c.listen(func(m Msg) {
 		mu.Lock()
@@ -284,6 +293,7 @@ func (c *Client) drive(ctx context.Context, s *rollout.State, first []rollout.Ac
 			payload, err = s.Encode()
 		}
 		line := progressLine(s)
+		key := progressKey(s)
 		done, deadline := s.Done(), s.Deadline()
 		mu.Unlock()
 		if err != nil {
@@ -304,7 +314,10 @@ func (c *Client) drive(ctx context.Context, s *rollout.State, first []rollout.Ac
 				o.Progress(fmt.Sprintf("wave %d/%d: sent %s to %d devices: %s", a.Wave+1, len(s.Waves), a.Verb, len(a.Devices), listSome(a.Devices, 10)))
 			}
 		}
-		if o.Progress != nil && line != lastLine {
+		// New shadow figures alone (every device, every metrics interval)
+		// refresh the line at most every ShadowProgressEvery.
+		if o.Progress != nil && line != lastLine && (key != lastKey || time.Since(lineAt) >= o.ShadowProgressEvery) {
+			lastKey, lineAt = key, time.Now()
 			o.Progress(line)
 			lastLine = line
 		}
@@ -337,6 +350,22 @@ func progressLine(s *rollout.State) string {
 		extra = " until " + w.ShadowUntil.Format(time.TimeOnly) + shadowSummary(s, w.Devices)
 	}
 	return fmt.Sprintf("wave %d/%d (%g%%, %d devices) %s%s: %s", s.Wave+1, len(s.Waves), w.Percent, len(w.Devices), w.Phase, extra, counts(s, s.Wave))
+}
+
+// progressKey is the progress line without the shadow figures but with
+// how many devices have them.
+func progressKey(s *rollout.State) string {
+	w := s.Waves[s.Wave]
+	if s.Phase != rollout.PhaseRunning || w.Phase != rollout.WaveShadowing {
+		return progressLine(s)
+	}
+	n := 0
+	for _, id := range w.Devices {
+		if s.Devices[id].Shadow != nil {
+			n++
+		}
+	}
+	return fmt.Sprint(s.Phase, s.Wave, w.Phase, n, counts(s, s.Wave))
 }
 
 // shadowSummary is ", figures from 3/4 devices: agreement >= 0.97, p95
