@@ -360,3 +360,20 @@ func TestShadowStatesNeedThePolicy(t *testing.T) {
 		t.Fatalf("shadow state without its policy: %v\n%s", err, noPolicy)
 	}
 }
+
+// A device lost while its candidate is in shadow aborts the rollout and
+// is sent model.discard with the others (queued for it by the broker).
+func TestShadowLostDeviceIsDiscarded(t *testing.T) {
+	s := newShadowState(t, 20)
+	a := s.Advance(t0)[0]
+	answer(s, a, "done", t0)
+	s.Advance(t0)
+	lost := a.Devices[1]
+	if !s.Offline(lost, "lost", t0) {
+		t.Fatal("offline status not taken")
+	}
+	acts := s.Advance(t0)
+	if s.Phase != PhaseAborting || len(acts) != 1 || acts[0].Verb != verbDiscard || !slices.Contains(acts[0].Devices, lost) || len(acts[0].Devices) != 2 {
+		t.Fatalf("phase %s, actions %+v: want both devices of wave 1 discarded", s.Phase, acts)
+	}
+}

@@ -366,6 +366,10 @@ func (s *State) Offline(device, reason string, now time.Time) bool {
 	default:
 		return false
 	}
+	if (d.State == DeviceShadow || d.State == DevicePromoteSent) && d.Shadow == nil {
+		// Marks a candidate that may still be in shadow, for the abort.
+		d.Shadow = &ShadowFigures{ShadowStatus: fleet.ShadowStatus{Version: s.Bundle.Version}}
+	}
 	d.State, d.Error = DeviceLost, "offline: "+reason
 	s.touch(now)
 	return true
@@ -708,7 +712,8 @@ func (s *State) advanceAbort(now time.Time) []Action {
 		case d.Changed && (d.State == DeviceDone || d.State == DeviceLost || d.State == DeviceNoAnswer || d.State == DeviceSent):
 			d.State, d.Command = DeviceRollbackSent, rollback.Command
 			rollback.Devices = append(rollback.Devices, id)
-		case d.State == DeviceShadow:
+		case d.State == DeviceShadow || (d.State == DeviceLost && !d.Changed && d.Shadow != nil):
+			// A lost device gets it when it is back (its session keeps it).
 			d.State, d.Command = DeviceDiscardSent, discard.Command
 			discard.Devices = append(discard.Devices, id)
 		}
