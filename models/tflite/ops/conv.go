@@ -66,8 +66,8 @@ type convGeom struct {
 	padH, padW             int
 }
 
-// convWindows reads padding, strides and dilations from options (slots as in
-// Conv2DOptions / DepthwiseConv2DOptions) and solves both dimensions.
+// solve computes output size and padding of both dimensions from the
+// strides and dilations in g and the padding option.
 func (g *convGeom) solve(n *Node, padding uint8) error {
 	h := window{in: g.inH, filter: g.fH, stride: g.sH, dilation: g.dH}
 	w := window{in: g.inW, filter: g.fW, stride: g.sW, dilation: g.dW}
@@ -165,12 +165,13 @@ func convPrepare(c Context, n *Node) error {
 		st.run = st.parallelRows
 		n.State = st
 	}
+	o := n.Opts.(*Conv2DOptions)
 	g := &st.g
 	*g = convGeom{
 		batches: in.Shape[0], inH: in.Shape[1], inW: in.Shape[2], inC: in.Shape[3],
 		fH: filter.Shape[1], fW: filter.Shape[2], outC: filter.Shape[0],
-		sW: int(n.Options.Int32(1, 0)), sH: int(n.Options.Int32(2, 0)),
-		dW: int(n.Options.Int32(4, 1)), dH: int(n.Options.Int32(5, 1)),
+		sW: int(o.StrideW), sH: int(o.StrideH),
+		dW: int(o.DilationWFactor), dH: int(o.DilationHFactor),
 	}
 	st.fC = filter.Shape[3]
 	if g.inH <= 0 || g.inW <= 0 || g.inC <= 0 || g.batches < 0 {
@@ -187,11 +188,11 @@ func convPrepare(c Context, n *Node) error {
 		return n.Errorf("%d output channels do not split into %d groups", g.outC, st.groups)
 	}
 	st.fpg = g.outC / st.groups
-	act, err := readActivation(n, 3)
+	act, err := readActivation(n, o.FusedActivationFunction)
 	if err != nil {
 		return err
 	}
-	if err := g.solve(n, n.Options.Uint8(0, 0)); err != nil {
+	if err := g.solve(n, uint8(o.Padding)); err != nil {
 		return err
 	}
 	var ok bool
@@ -311,7 +312,7 @@ func (st *convState) prepareTypes(c Context, n *Node, in, filter, bias, out *Ten
 		if st.mult, st.shift, err = perChannelMultipliers(c, n, inScale, outScale, fs); err != nil {
 			return err
 		}
-		acc32, err := int16Acc32(n, bias, 6)
+		acc32, err := int16Acc32(n, bias, n.Opts.(*Conv2DOptions).QuantizedBiasType)
 		if err != nil {
 			return err
 		}
@@ -328,9 +329,8 @@ func (st *convState) prepareTypes(c Context, n *Node, in, filter, bias, out *Ten
 
 // int16Acc32 decides between TFLite's two int16x8 accumulators: int32 when
 // the bias is int32 (or, without bias, when quantized_bias_type says INT32),
-// int64 otherwise. slot is the quantized_bias_type option slot.
-func int16Acc32(n *Node, bias *Tensor, slot int) (bool, error) {
-	qbt := n.Options.Int8(slot, schemaFloat32)
+// int64 otherwise. qbt is the quantized_bias_type option.
+func int16Acc32(n *Node, bias *Tensor, qbt int8) (bool, error) {
 	if qbt != schemaFloat32 && qbt != schemaInt32 && qbt != schemaInt64 {
 		return false, n.Errorf("quantized_bias_type %d must be INT32 or INT64", qbt)
 	}

@@ -69,12 +69,13 @@ func dwPrepare(c Context, n *Node) error {
 		st.run = st.parallelRows
 		n.State = st
 	}
+	o := n.Opts.(*DepthwiseConv2DOptions)
 	g := &st.g
 	*g = convGeom{
 		batches: in.Shape[0], inH: in.Shape[1], inW: in.Shape[2], inC: in.Shape[3],
 		fH: filter.Shape[1], fW: filter.Shape[2], outC: filter.Shape[3],
-		sW: int(n.Options.Int32(1, 0)), sH: int(n.Options.Int32(2, 0)),
-		dW: int(n.Options.Int32(5, 1)), dH: int(n.Options.Int32(6, 1)),
+		sW: int(o.StrideW), sH: int(o.StrideH),
+		dW: int(o.DilationWFactor), dH: int(o.DilationHFactor),
 	}
 	if g.inH <= 0 || g.inW <= 0 || g.inC <= 0 || g.batches < 0 {
 		return n.Errorf("input shape %v must have positive height, width and depth", in.Shape)
@@ -88,11 +89,11 @@ func dwPrepare(c Context, n *Node) error {
 	// The depth_multiplier option is redundant; TFLite derives it from the
 	// shapes as done here.
 	st.mult = g.outC / g.inC
-	act, err := readActivation(n, 4)
+	act, err := readActivation(n, o.FusedActivationFunction)
 	if err != nil {
 		return err
 	}
-	if err := g.solve(n, n.Options.Uint8(0, 0)); err != nil {
+	if err := g.solve(n, uint8(o.Padding)); err != nil {
 		return err
 	}
 	if _, ok := mulChecked(g.fH, g.fW, g.outC); !ok {

@@ -75,13 +75,14 @@ func tconvPrepare(c Context, n *Node) error {
 		st.run = st.parallelRows
 		n.State = st
 	}
+	o := n.Opts.(*TransposeConvOptions)
 	g := &st.g
 	*g = convGeom{
 		batches: in.Shape[0], inH: in.Shape[1], inW: in.Shape[2], inC: in.Shape[3],
 		outC: w.Shape[0], fH: w.Shape[1], fW: w.Shape[2],
-		sW: int(n.Options.Int32(1, 0)), sH: int(n.Options.Int32(2, 0)), dH: 1, dW: 1,
+		sW: int(o.StrideW), sH: int(o.StrideH), dH: 1, dW: 1,
 	}
-	st.padding = n.Options.Uint8(0, 0)
+	st.padding = uint8(o.Padding)
 	if g.inH <= 0 || g.inW <= 0 || g.inC <= 0 || g.batches < 0 {
 		return n.Errorf("input shape %v must have positive height, width and depth", in.Shape)
 	}
@@ -103,7 +104,7 @@ func tconvPrepare(c Context, n *Node) error {
 	if out.Type != in.Type {
 		return n.Errorf("output type %s differs from input type %s", out.Type, in.Type)
 	}
-	act, err := readActivation(n, 3)
+	act, err := readActivation(n, o.FusedActivationFunction)
 	if err != nil {
 		return err
 	}
@@ -201,7 +202,7 @@ func (st *tconvState) prepareTypes(c Context, n *Node, w, in, bias, out *Tensor,
 		// TFLite Micro widens an int16 bias to int64.
 		return checkShift64(n, st.shift)
 	}
-	acc32, err := int16Acc32(n, bias, 4)
+	acc32, err := int16Acc32(n, bias, n.Opts.(*TransposeConvOptions).QuantizedBiasType)
 	if err != nil {
 		return err
 	}

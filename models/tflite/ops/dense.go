@@ -81,7 +81,8 @@ func fcPrepare(c Context, n *Node) error {
 	if in == nil || filter == nil || out == nil {
 		return n.Errorf("input, filter and output tensors are required")
 	}
-	if wf := n.Options.Uint8(1, 0); wf != 0 {
+	o := n.Opts.(*FullyConnectedOptions)
+	if wf := uint8(o.WeightsFormat); wf != 0 {
 		return n.Errorf("weights format %d is not supported (only DEFAULT)", wf)
 	}
 	if filter.Dims() != 2 {
@@ -107,7 +108,7 @@ func fcPrepare(c Context, n *Node) error {
 	if _, ok := mulChecked(st.units, st.k); !ok {
 		return n.Errorf("filter shape %v is too large", filter.Shape)
 	}
-	st.keepDims = n.Options.Bool(2, false)
+	st.keepDims = o.KeepNumDims
 	if st.k > 0 {
 		st.batches = size / st.k
 	} else {
@@ -129,12 +130,12 @@ func fcPrepare(c Context, n *Node) error {
 	if bias != nil && bias.NumElements() != st.units {
 		return n.Errorf("bias has %d elements for %d units", bias.NumElements(), st.units)
 	}
-	act, err := readActivation(n, 0)
+	act, err := readActivation(n, o.FusedActivationFunction)
 	if err != nil {
 		return err
 	}
 	st.act = act
-	st.asymInput = n.Options.Bool(3, false)
+	st.asymInput = o.AsymmetricQuantizeInputs
 	if err := st.prepareTypes(c, n, in, filter, bias, out); err != nil {
 		return err
 	}
@@ -240,7 +241,7 @@ func (st *fcState) prepareTypes(c Context, n *Node, in, filter, bias, out *Tenso
 		if inZP != 0 || outZP != 0 {
 			return n.Errorf("int16 input and output need zero point 0, got %d and %d", inZP, outZP)
 		}
-		acc32, err := int16Acc32(n, bias, 4)
+		acc32, err := int16Acc32(n, bias, n.Opts.(*FullyConnectedOptions).QuantizedBiasType)
 		if err != nil {
 			return err
 		}

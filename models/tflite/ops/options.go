@@ -124,3 +124,23 @@ func optString(t flatbuf.Table, slot int, d optDecoder, name string) (string, er
 	}
 	return string(v.Bytes()), nil
 }
+
+// fusedActivation is the fused_activation_function of the node's options,
+// ActNone for options without one.
+func fusedActivation(n *Node) Activation {
+	if o, ok := n.Opts.(interface{ FusedActivation() Activation }); ok {
+		return o.FusedActivation()
+	}
+	return ActNone
+}
+
+// potScaleInt16 is pot_scale_int16 of ADD and SUB (true in the schema).
+func potScaleInt16(n *Node) bool {
+	switch o := n.Opts.(type) {
+	case *AddOptions:
+		return o.PotScaleInt16
+	case *SubOptions:
+		return o.PotScaleInt16
+	}
+	return false
+}

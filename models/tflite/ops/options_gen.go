@@ -15,6 +15,9 @@ type Conv2DOptions struct {
 	QuantizedBiasType       int8       // quantized_bias_type
 }
 
+// FusedActivation lets kernels shared by several operators read the fused activation.
+func (o *Conv2DOptions) FusedActivation() Activation { return o.FusedActivationFunction }
+
 // DepthwiseConv2DOptions is the schema table DepthwiseConv2DOptions; a field absent from the model holds its schema default.
 type DepthwiseConv2DOptions struct {
 	Padding                 int8       // padding
@@ -25,6 +28,9 @@ type DepthwiseConv2DOptions struct {
 	DilationWFactor         int32      // dilation_w_factor
 	DilationHFactor         int32      // dilation_h_factor
 }
+
+// FusedActivation lets kernels shared by several operators read the fused activation.
+func (o *DepthwiseConv2DOptions) FusedActivation() Activation { return o.FusedActivationFunction }
 
 // ConcatEmbeddingsOptions is the schema table ConcatEmbeddingsOptions; a field absent from the model holds its schema default.
 type ConcatEmbeddingsOptions struct {
@@ -48,6 +54,9 @@ type Pool2DOptions struct {
 	FusedActivationFunction Activation // fused_activation_function
 }
 
+// FusedActivation lets kernels shared by several operators read the fused activation.
+func (o *Pool2DOptions) FusedActivation() Activation { return o.FusedActivationFunction }
+
 // SVDFOptions is the schema table SVDFOptions; a field absent from the model holds its schema default.
 type SVDFOptions struct {
 	Rank                     int32      // rank
@@ -55,11 +64,17 @@ type SVDFOptions struct {
 	AsymmetricQuantizeInputs bool       // asymmetric_quantize_inputs
 }
 
+// FusedActivation lets kernels shared by several operators read the fused activation.
+func (o *SVDFOptions) FusedActivation() Activation { return o.FusedActivationFunction }
+
 // RNNOptions is the schema table RNNOptions; a field absent from the model holds its schema default.
 type RNNOptions struct {
 	FusedActivationFunction  Activation // fused_activation_function
 	AsymmetricQuantizeInputs bool       // asymmetric_quantize_inputs
 }
+
+// FusedActivation lets kernels shared by several operators read the fused activation.
+func (o *RNNOptions) FusedActivation() Activation { return o.FusedActivationFunction }
 
 // FullyConnectedOptions is the schema table FullyConnectedOptions; a field absent from the model holds its schema default.
 type FullyConnectedOptions struct {
@@ -69,6 +84,9 @@ type FullyConnectedOptions struct {
 	AsymmetricQuantizeInputs bool       // asymmetric_quantize_inputs
 	QuantizedBiasType        int8       // quantized_bias_type
 }
+
+// FusedActivation lets kernels shared by several operators read the fused activation.
+func (o *FullyConnectedOptions) FusedActivation() Activation { return o.FusedActivationFunction }
 
 // SoftmaxOptions is the schema table SoftmaxOptions; a field absent from the model holds its schema default.
 type SoftmaxOptions struct {
@@ -81,16 +99,25 @@ type ConcatenationOptions struct {
 	FusedActivationFunction Activation // fused_activation_function
 }
 
+// FusedActivation lets kernels shared by several operators read the fused activation.
+func (o *ConcatenationOptions) FusedActivation() Activation { return o.FusedActivationFunction }
+
 // AddOptions is the schema table AddOptions; a field absent from the model holds its schema default.
 type AddOptions struct {
 	FusedActivationFunction Activation // fused_activation_function
 	PotScaleInt16           bool       // pot_scale_int16
 }
 
+// FusedActivation lets kernels shared by several operators read the fused activation.
+func (o *AddOptions) FusedActivation() Activation { return o.FusedActivationFunction }
+
 // L2NormOptions is the schema table L2NormOptions; a field absent from the model holds its schema default.
 type L2NormOptions struct {
 	FusedActivationFunction Activation // fused_activation_function
 }
+
+// FusedActivation lets kernels shared by several operators read the fused activation.
+func (o *L2NormOptions) FusedActivation() Activation { return o.FusedActivationFunction }
 
 // LocalResponseNormalizationOptions is the schema table LocalResponseNormalizationOptions; a field absent from the model holds its schema default.
 type LocalResponseNormalizationOptions struct {
@@ -108,6 +135,9 @@ type LSTMOptions struct {
 	KernelType               int8       // kernel_type
 	AsymmetricQuantizeInputs bool       // asymmetric_quantize_inputs
 }
+
+// FusedActivation lets kernels shared by several operators read the fused activation.
+func (o *LSTMOptions) FusedActivation() Activation { return o.FusedActivationFunction }
 
 // ResizeBilinearOptions is the schema table ResizeBilinearOptions; a field absent from the model holds its schema default.
 type ResizeBilinearOptions struct {
@@ -147,6 +177,9 @@ type MulOptions struct {
 	FusedActivationFunction Activation // fused_activation_function
 }
 
+// FusedActivation lets kernels shared by several operators read the fused activation.
+func (o *MulOptions) FusedActivation() Activation { return o.FusedActivationFunction }
+
 // PadOptions is the schema table PadOptions; a field absent from the model holds its schema default.
 type PadOptions struct {
 }
@@ -180,10 +213,16 @@ type SubOptions struct {
 	PotScaleInt16           bool       // pot_scale_int16
 }
 
+// FusedActivation lets kernels shared by several operators read the fused activation.
+func (o *SubOptions) FusedActivation() Activation { return o.FusedActivationFunction }
+
 // DivOptions is the schema table DivOptions; a field absent from the model holds its schema default.
 type DivOptions struct {
 	FusedActivationFunction Activation // fused_activation_function
 }
+
+// FusedActivation lets kernels shared by several operators read the fused activation.
+func (o *DivOptions) FusedActivation() Activation { return o.FusedActivationFunction }
 
 // SqueezeOptions is the schema table SqueezeOptions; a field absent from the model holds its schema default.
 type SqueezeOptions struct {
@@ -196,6 +235,9 @@ type SequenceRNNOptions struct {
 	FusedActivationFunction  Activation // fused_activation_function
 	AsymmetricQuantizeInputs bool       // asymmetric_quantize_inputs
 }
+
+// FusedActivation lets kernels shared by several operators read the fused activation.
+func (o *SequenceRNNOptions) FusedActivation() Activation { return o.FusedActivationFunction }
 
 // StridedSliceOptions is the schema table StridedSliceOptions; a field absent from the model holds its schema default.
 type StridedSliceOptions struct {
@@ -283,6 +325,9 @@ type TransposeConvOptions struct {
 	FusedActivationFunction Activation // fused_activation_function
 	QuantizedBiasType       int8       // quantized_bias_type
 }
+
+// FusedActivation lets kernels shared by several operators read the fused activation.
+func (o *TransposeConvOptions) FusedActivation() Activation { return o.FusedActivationFunction }
 
 // SparseToDenseOptions is the schema table SparseToDenseOptions; a field absent from the model holds its schema default.
 type SparseToDenseOptions struct {
@@ -382,12 +427,22 @@ type BidirectionalSequenceLSTMOptions struct {
 	AsymmetricQuantizeInputs bool       // asymmetric_quantize_inputs
 }
 
+// FusedActivation lets kernels shared by several operators read the fused activation.
+func (o *BidirectionalSequenceLSTMOptions) FusedActivation() Activation {
+	return o.FusedActivationFunction
+}
+
 // BidirectionalSequenceRNNOptions is the schema table BidirectionalSequenceRNNOptions; a field absent from the model holds its schema default.
 type BidirectionalSequenceRNNOptions struct {
 	TimeMajor                bool       // time_major
 	FusedActivationFunction  Activation // fused_activation_function
 	MergeOutputs             bool       // merge_outputs
 	AsymmetricQuantizeInputs bool       // asymmetric_quantize_inputs
+}
+
+// FusedActivation lets kernels shared by several operators read the fused activation.
+func (o *BidirectionalSequenceRNNOptions) FusedActivation() Activation {
+	return o.FusedActivationFunction
 }
 
 // UnidirectionalSequenceLSTMOptions is the schema table UnidirectionalSequenceLSTMOptions; a field absent from the model holds its schema default.
@@ -398,6 +453,11 @@ type UnidirectionalSequenceLSTMOptions struct {
 	TimeMajor                bool       // time_major
 	AsymmetricQuantizeInputs bool       // asymmetric_quantize_inputs
 	DiagonalRecurrentTensors bool       // diagonal_recurrent_tensors
+}
+
+// FusedActivation lets kernels shared by several operators read the fused activation.
+func (o *UnidirectionalSequenceLSTMOptions) FusedActivation() Activation {
+	return o.FusedActivationFunction
 }
 
 // FloorModOptions is the schema table FloorModOptions; a field absent from the model holds its schema default.
@@ -566,6 +626,9 @@ type Conv3DOptions struct {
 	DilationWFactor         int32      // dilation_w_factor
 	DilationHFactor         int32      // dilation_h_factor
 }
+
+// FusedActivation lets kernels shared by several operators read the fused activation.
+func (o *Conv3DOptions) FusedActivation() Activation { return o.FusedActivationFunction }
 
 // HashtableOptions is the schema table HashtableOptions; a field absent from the model holds its schema default.
 type HashtableOptions struct {

@@ -423,8 +423,7 @@ func ewCheckedLog2(x float64) (int, bool) {
 
 // ewActivation reads a fused activation option and checks that the
 // clamp-based kernels can apply it.
-func ewActivation(n *Node, slot int) (Activation, error) {
-	a := Activation(n.Options.Uint8(slot, 0))
+func ewActivation(n *Node, a Activation) (Activation, error) {
 	if !a.Supported() {
 		name := map[Activation]string{ActTanh: "TANH", ActSignBit: "SIGN_BIT"}[a]
 		if name == "" {

@@ -248,6 +248,11 @@ func optsFile(ops []entry, opts []optType, enums map[string]enumInfo) ([]byte, e
 			fmt.Fprintf(&b, "\t%s %s // %s\n", goField(f.Name), typ, f.Name)
 		}
 		b.WriteString("}\n\n")
+		for _, f := range o.Fields {
+			if f.Name == "fused_activation_function" && !f.Deprecated {
+				fmt.Fprintf(&b, "// FusedActivation lets kernels shared by several operators read the fused activation.\nfunc (o *%s) FusedActivation() Activation { return o.FusedActivationFunction }\n\n", o.Name)
+			}
+		}
 	}
 	for _, o := range opts {
 		fmt.Fprintf(&b, "func decode%s(t flatbuf.Table, d optDecoder) (any, error) {\n", o.Name)
