@@ -245,84 +245,27 @@ func (st *convState) prepareTypes(c Context, n *Node, in, filter, bias, out *Ten
 			return st.prepareHybrid(c, n, filter)
 		}
 		return n.Errorf("float input with a %s filter is not supported", filter.Type)
-	case models.Int8, models.UInt8, models.Int16:
-	default:
-		return n.Errorf("input type %s is not supported", in.Type)
 	}
-	inScale, inZP, err := tensorScale(n, "input", in)
+	q, err := prepareQuant(c, n, quantSpec{
+		what: "convolution", filter: "filter", channels: g.outC, uint8: true, symmetric: true,
+		qbt: n.Opts.(*Conv2DOptions).QuantizedBiasType,
+	}, in, filter, bias, out, act)
 	if err != nil {
 		return err
 	}
-	outScale, outZP, err := tensorScale(n, "output", out)
-	if err != nil {
-		return err
+	st.inZP, st.outZP, st.qLo, st.qHi, st.mult, st.shift = q.inZP, q.outZP, q.qLo, q.qHi, q.mult, q.shift
+	switch q.path {
+	case qInt8:
+		st.kind = convInt8
+	case qUint8:
+		st.kind = convUint8
+	case qInt16Acc64:
+		st.kind = convInt16
+	case qInt16Acc32:
+		st.kind = convInt16Acc32
 	}
-	fs, err := filterScales(c, n, filter, 0, g.outC)
-	if err != nil {
-		return err
-	}
-	st.inZP, st.outZP = inZP, outZP
-	st.qLo, st.qHi = quantActRange(act, out, outScale, outZP)
 	if err := allocAll(c, slot(&st.corr, g.outC), slot(&st.add, g.outC)); err != nil {
 		return n.Errorf("%v", err)
-	}
-	switch in.Type {
-	case models.Int8:
-		if filter.Type != models.Int8 {
-			return n.Errorf("int8 input needs an int8 filter, got %s", filter.Type)
-		}
-		if err := zeroFilterZeroPoints(n, filter); err != nil {
-			return err
-		}
-		if bias != nil && bias.Type != models.Int32 {
-			return n.Errorf("int8 convolution needs an int32 bias, got %s", bias.Type)
-		}
-		st.kind = convInt8
-		if st.mult, st.shift, err = perChannelMultipliers(c, n, inScale, outScale, fs); err != nil {
-			return err
-		}
-	case models.UInt8:
-		if filter.Type != models.UInt8 {
-			return n.Errorf("uint8 input needs a uint8 filter, got %s", filter.Type)
-		}
-		if filter.Quant.PerChannel() {
-			return n.Errorf("uint8 convolution does not support per-channel filter scales")
-		}
-		if bias != nil && bias.Type != models.Int32 {
-			return n.Errorf("uint8 convolution needs an int32 bias, got %s", bias.Type)
-		}
-		st.kind = convUint8
-		m, s := productMultiplier(inScale, fs[0], outScale)
-		if err := allocAll(c, slot(&st.mult, g.outC), slot(&st.shift, g.outC)); err != nil {
-			return n.Errorf("%v", err)
-		}
-		for i := range st.mult {
-			st.mult[i], st.shift[i] = m, s
-		}
-	case models.Int16:
-		if filter.Type != models.Int8 {
-			return n.Errorf("int16 input needs an int8 filter, got %s", filter.Type)
-		}
-		if err := zeroFilterZeroPoints(n, filter); err != nil {
-			return err
-		}
-		if inZP != 0 || outZP != 0 {
-			return n.Errorf("int16 input and output need zero point 0, got %d and %d", inZP, outZP)
-		}
-		if st.mult, st.shift, err = perChannelMultipliers(c, n, inScale, outScale, fs); err != nil {
-			return err
-		}
-		acc32, err := int16Acc32(n, bias, n.Opts.(*Conv2DOptions).QuantizedBiasType)
-		if err != nil {
-			return err
-		}
-		st.kind = convInt16Acc32
-		if !acc32 {
-			st.kind = convInt16
-			if err := checkShift64(n, st.shift); err != nil {
-				return err
-			}
-		}
 	}
 	return nil
 }

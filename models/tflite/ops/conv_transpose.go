@@ -164,53 +164,24 @@ func (st *tconvState) prepareTypes(c Context, n *Node, w, in, bias, out *Tensor,
 		}
 		return n.Errorf("float input with %s weights is not supported", w.Type)
 	}
-	if in.Type != models.Int8 && in.Type != models.Int16 {
-		return n.Errorf("input type %s is not supported", in.Type)
-	}
-	if w.Type != models.Int8 {
-		return n.Errorf("%s input needs int8 weights, got %s", in.Type, w.Type)
-	}
-	inScale, inZP, err := tensorScale(n, "input", in)
+	q, err := prepareQuant(c, n, quantSpec{
+		what: "transpose convolution", filter: "weights", channels: g.outC,
+		int16Bias: int16BiasOptionOrInt16, qbt: n.Opts.(*TransposeConvOptions).QuantizedBiasType,
+	}, in, w, bias, out, act)
 	if err != nil {
 		return err
 	}
-	outScale, outZP, err := tensorScale(n, "output", out)
-	if err != nil {
-		return err
-	}
-	fs, err := filterScales(c, n, w, 0, g.outC)
-	if err != nil {
-		return err
-	}
-	st.inZP, st.outZP = inZP, outZP
-	st.qLo, st.qHi = quantActRange(act, out, outScale, outZP)
-	if st.mult, st.shift, err = perChannelMultipliers(c, n, inScale, outScale, fs); err != nil {
-		return err
-	}
-	if in.Type == models.Int8 {
-		if bias != nil && bias.Type != models.Int32 {
-			return n.Errorf("int8 transpose convolution needs an int32 bias, got %s", bias.Type)
-		}
+	st.inZP, st.outZP, st.qLo, st.qHi, st.mult, st.shift = q.inZP, q.outZP, q.qLo, q.qHi, q.mult, q.shift
+	// Without a uint8 path there is no qUint8.
+	switch q.path {
+	case qInt8:
 		st.kind = tconvInt8
-		return nil
-	}
-	if inZP != 0 || outZP != 0 {
-		return n.Errorf("int16 input and output need zero point 0, got %d and %d", inZP, outZP)
-	}
-	st.kind = tconvInt16
-	if bias != nil && bias.Type == models.Int16 {
-		// TFLite Micro widens an int16 bias to int64.
-		return checkShift64(n, st.shift)
-	}
-	acc32, err := int16Acc32(n, bias, n.Opts.(*TransposeConvOptions).QuantizedBiasType)
-	if err != nil {
-		return err
-	}
-	if acc32 {
+	case qInt16Acc64:
+		st.kind = tconvInt16
+	case qInt16Acc32:
 		st.kind = tconvInt16Acc32
-		return nil
 	}
-	return checkShift64(n, st.shift)
+	return nil
 }
 
 // resize sets the output shape from the output_shape tensor and solves the
