@@ -248,7 +248,7 @@ func (st *convState) prepareTypes(c Context, n *Node, in, filter, bias, out *Ten
 	}
 	q, err := prepareQuant(c, n, quantSpec{
 		what: "convolution", filter: "filter", channels: g.outC, uint8: true, symmetric: true,
-		qbt: n.Opts.(*Conv2DOptions).QuantizedBiasType,
+		int16Bias: int16BiasOption, qbt: n.Opts.(*Conv2DOptions).QuantizedBiasType,
 	}, in, filter, bias, out, act)
 	if err != nil {
 		return err

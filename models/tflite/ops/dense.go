@@ -188,7 +188,8 @@ func (st *fcState) prepareTypes(c Context, n *Node, in, filter, bias, out *Tenso
 	}
 	q, err := prepareQuant(c, n, quantSpec{
 		what: "fully connected", filter: "filter", channels: st.units, uint8: true,
-		int16Filter: true, productPerTensor: true, qbt: n.Opts.(*FullyConnectedOptions).QuantizedBiasType,
+		int16Filter: true, productPerTensor: true,
+		int16Bias: int16BiasOption, qbt: n.Opts.(*FullyConnectedOptions).QuantizedBiasType,
 	}, in, filter, bias, out, st.act)
 	if err != nil {
 		return err

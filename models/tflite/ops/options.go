@@ -93,18 +93,6 @@ func optInt32s(t flatbuf.Table, slot int, d optDecoder, name string) ([]int32, e
 	return out, nil
 }
 
-func optInt64s(t flatbuf.Table, slot int, d optDecoder, name string) ([]int64, error) {
-	v, err := optVector(t, slot, 8, d, name)
-	if err != nil || !v.Present() {
-		return nil, err
-	}
-	out := make([]int64, v.Len())
-	for i := range out {
-		out[i] = v.Int64(i)
-	}
-	return out, nil
-}
-
 func optFloat32s(t flatbuf.Table, slot int, d optDecoder, name string) ([]float32, error) {
 	v, err := optVector(t, slot, 4, d, name)
 	if err != nil || !v.Present() {

@@ -98,7 +98,6 @@ var scalars = map[string]scalar{
 // decoding helper (hand-written in models/tflite/ops/options.go).
 var vectors = map[string]scalar{
 	"int": {"[]int32", "optInt32s"}, "int32": {"[]int32", "optInt32s"},
-	"long": {"[]int64", "optInt64s"}, "int64": {"[]int64", "optInt64s"},
 	"float": {"[]float32", "optFloat32s"}, "float32": {"[]float32", "optFloat32s"},
 }
 
