@@ -188,7 +188,7 @@ func convPrepare(c Context, n *Node) error {
 		return n.Errorf("%d output channels do not split into %d groups", g.outC, st.groups)
 	}
 	st.fpg = g.outC / st.groups
-	act, err := readActivation(n, o.FusedActivationFunction)
+	act, err := checkActivation(n, o.FusedActivationFunction)
 	if err != nil {
 		return err
 	}
@@ -270,10 +270,10 @@ func (st *convState) prepareTypes(c Context, n *Node, in, filter, bias, out *Ten
 	return nil
 }
 
-// int16Acc32 decides between TFLite's two int16x8 accumulators: int32 when
+// acc32For16x8 decides between TFLite's two int16x8 accumulators: int32 when
 // the bias is int32 (or, without bias, when quantized_bias_type says INT32),
 // int64 otherwise. qbt is the quantized_bias_type option.
-func int16Acc32(n *Node, bias *Tensor, qbt int8) (bool, error) {
+func acc32For16x8(n *Node, bias *Tensor, qbt int8) (bool, error) {
 	if qbt != schemaFloat32 && qbt != schemaInt32 && qbt != schemaInt64 {
 		return false, n.Errorf("quantized_bias_type %d must be INT32 or INT64", qbt)
 	}

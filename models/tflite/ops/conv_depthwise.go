@@ -89,7 +89,7 @@ func dwPrepare(c Context, n *Node) error {
 	// The depth_multiplier option is redundant; TFLite derives it from the
 	// shapes as done here.
 	st.mult = g.outC / g.inC
-	act, err := readActivation(n, o.FusedActivationFunction)
+	act, err := checkActivation(n, o.FusedActivationFunction)
 	if err != nil {
 		return err
 	}

@@ -104,7 +104,7 @@ func tconvPrepare(c Context, n *Node) error {
 	if out.Type != in.Type {
 		return n.Errorf("output type %s differs from input type %s", out.Type, in.Type)
 	}
-	act, err := readActivation(n, o.FusedActivationFunction)
+	act, err := checkActivation(n, o.FusedActivationFunction)
 	if err != nil {
 		return err
 	}

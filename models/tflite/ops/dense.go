@@ -130,7 +130,7 @@ func fcPrepare(c Context, n *Node) error {
 	if bias != nil && bias.NumElements() != st.units {
 		return n.Errorf("bias has %d elements for %d units", bias.NumElements(), st.units)
 	}
-	act, err := readActivation(n, o.FusedActivationFunction)
+	act, err := checkActivation(n, o.FusedActivationFunction)
 	if err != nil {
 		return err
 	}

@@ -91,7 +91,7 @@ func ewBinaryPrepare(c Context, n *Node) error {
 	}
 	act := ActNone
 	if n.Op == OpAdd || n.Op == OpSub || n.Op == OpMul || n.Op == OpDiv {
-		if act, err = ewActivation(n, fusedActivation(n)); err != nil {
+		if act, err = checkEwActivation(n, fusedActivation(n)); err != nil {
 			return err
 		}
 	}

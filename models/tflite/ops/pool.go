@@ -65,7 +65,7 @@ func poolPrepare(c Context, n *Node) error {
 	if _, ok := mulChecked(g.batches, g.inH, g.inW, g.inC); !ok {
 		return n.Errorf("input shape %v is too large", in.Shape)
 	}
-	act, err := readActivation(n, o.FusedActivationFunction)
+	act, err := checkActivation(n, o.FusedActivationFunction)
 	if err != nil {
 		return err
 	}

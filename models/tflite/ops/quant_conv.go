@@ -23,7 +23,7 @@ type int16Bias uint8
 
 const (
 	// int16BiasOption: from the bias type, or without bias from the
-	// quantized_bias_type option (int16Acc32).
+	// quantized_bias_type option (acc32For16x8).
 	int16BiasOption int16Bias = iota
 	// int16BiasInt64: the bias must be int64, accumulators are 64-bit.
 	int16BiasInt64
@@ -151,7 +151,7 @@ func prepareQuant(c Context, n *Node, qs quantSpec, in, filter, bias, out *Tenso
 		}
 	case qs.int16Bias == int16BiasOptionOrInt16 && bias != nil && bias.Type == models.Int16:
 	default:
-		if acc32, err = int16Acc32(n, bias, qs.qbt); err != nil {
+		if acc32, err = acc32For16x8(n, bias, qs.qbt); err != nil {
 			return p, err
 		}
 	}

@@ -131,7 +131,7 @@ func lstmCheck(c Context, n *Node, s *lstmShape) error {
 		act, s.cellClip, s.projClip = o.FusedActivationFunction, o.CellClip, o.ProjClip
 		s.timeMajor = o.TimeMajor
 	}
-	act, err := readActivation(n, act)
+	act, err := checkActivation(n, act)
 	if err != nil {
 		return err
 	}

@@ -49,7 +49,7 @@ func svdfPrepare(c Context, n *Node) error {
 	}
 	o := n.Opts.(*SVDFOptions)
 	s := &svdfKernel{rank: int(o.Rank)}
-	act, err := readActivation(n, o.FusedActivationFunction)
+	act, err := checkActivation(n, o.FusedActivationFunction)
 	if err != nil {
 		return err
 	}
