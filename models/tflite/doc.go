@@ -7,7 +7,8 @@
 //	subgraphs ─ tensors (shape, dtype, quantization, constant data in place
 //	   │         when 16-byte aligned, else copied; variables get own memory)
 //	   │      └ nodes (operator code + version → ops.Resolver kernel, or a
-//	   ▼         load error naming op, version and node)
+//	   │         load error naming op, version and node; builtin options
+//	   ▼         decoded into the operator's typed struct, ops.DecodeOptions)
 //	Prepare: each kernel validates and sets output shapes (nodes fed by
 //	   │     dynamic tensors are deferred to Invoke); its tables, scratch
 //	   │     and packed weights come from Context.Alloc/Reserve, charged

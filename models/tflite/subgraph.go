@@ -168,6 +168,11 @@ func (s *subgraph) readNode(p *parsed, ov flatbuf.Vector, i int) error {
 	if n.Options, err = t.Table(flatbuf.OperatorBuiltinOptions); err != nil {
 		return fmt.Errorf("%s builtin options: %w", n.Name(), err)
 	}
+	n.OptsPresent = n.Options.Present()
+	typ := t.Uint8(flatbuf.OperatorBuiltinOptionsType, 0)
+	if n.Opts, err = ops.DecodeOptions(n.Op, typ, n.Options, b.charge); err != nil {
+		return fmt.Errorf("%s: %w", n.Name(), err)
+	}
 	if !n.Options.Present() {
 		if n.Options, err = t.Table(flatbuf.OperatorBuiltinOptions2); err != nil {
 			return fmt.Errorf("%s builtin options 2: %w", n.Name(), err)

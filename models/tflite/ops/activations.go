@@ -369,7 +369,7 @@ func actLeakyPrepare(c Context, n *Node) error {
 	if err != nil {
 		return err
 	}
-	st := &actLeaky{alpha: n.Options.Float32(0, 0)}
+	st := &actLeaky{alpha: n.Opts.(*LeakyReluOptions).Alpha}
 	n.State = st
 	if in.Type == models.Float32 {
 		return nil

@@ -59,7 +59,7 @@ func actSoftmaxPrepare(c Context, n *Node) error {
 	st := &actSoftmax{beta: 1}
 	if n.Op == OpSoftmax {
 		// TFLite reads beta 0 when the options table is missing.
-		st.beta = n.Options.Float32(0, 0)
+		st.beta = n.Opts.(*SoftmaxOptions).Beta
 		if b := float64(st.beta); math.IsNaN(b) || math.IsInf(b, 0) {
 			return n.Errorf("beta %g is not finite", b)
 		}
@@ -329,7 +329,7 @@ func actL2Prepare(c Context, n *Node) error {
 	if _, _, err := actRows(n, in); err != nil {
 		return err
 	}
-	if a := Activation(n.Options.Uint8(0, 0)); a != ActNone {
+	if a := fusedActivation(n); a != ActNone {
 		return n.Errorf("fused activation %d is not supported", a)
 	}
 	st := &actL2{}

@@ -114,8 +114,19 @@ type Node struct {
 	Outputs       []int
 	Intermediates []int
 
-	// Options is the builtin options table (absent: every field reads as its
-	// schema default). Field slots are the schema field order, from 0.
+	// Opts is the builtin options table decoded at load into the typed
+	// struct of the operator (*Conv2DOptions for CONV_2D, *Pool2DOptions
+	// for MAX_POOL_2D, ...; OptionsType names it), holding the schema
+	// defaults when the model has no table; nil for operators without
+	// options. A table of another type than the operator's fails the load.
+	Opts any
+	// OptsPresent tells whether the model carried the options table, for
+	// the few kernels whose behaviour without one differs from the schema
+	// defaults (TFLite's zeroed parameters).
+	OptsPresent bool
+	// Options is the raw builtin options table (builtin_options, or
+	// builtin_options_2 when that is absent). Kernels read Opts; this stays
+	// for kernels not converted yet. Field slots are the schema field order.
 	Options flatbuf.Table
 	// CustomOptions is the raw custom_options bytes (FlexBuffers for the
 	// ops TFLite ships).

@@ -156,7 +156,8 @@ type whileState struct {
 }
 
 func whilePrepare(c Context, n *Node) error {
-	ci, bi := n.Options.Int32(0, 0), n.Options.Int32(1, 0)
+	o := n.Opts.(*WhileOptions)
+	ci, bi := o.CondSubgraphIndex, o.BodySubgraphIndex
 	if ci == bi {
 		return n.Errorf("cond and body are the same subgraph %d", ci)
 	}
@@ -259,8 +260,10 @@ func ifPrepare(c Context, n *Node) error {
 	}
 	ins, outs := nodeTensors(c, n, false, 1), nodeTensors(c, n, true, 0)
 	var branches [2]Subgraph
+	o := n.Opts.(*IfOptions)
+	idx := [2]int32{o.ThenSubgraphIndex, o.ElseSubgraphIndex}
 	for b, what := range []string{"then", "else"} {
-		sg, err := subgraphAt(c, n, n.Options.Int32(b, 0), what)
+		sg, err := subgraphAt(c, n, idx[b], what)
 		if err != nil {
 			return err
 		}
@@ -334,7 +337,7 @@ func callOncePrepare(c Context, n *Node) error {
 	if len(n.Inputs) != 0 || len(n.Outputs) != 0 {
 		return n.Errorf("has %d inputs and %d outputs, want none", len(n.Inputs), len(n.Outputs))
 	}
-	idx := n.Options.Int32(0, 0)
+	idx := n.Opts.(*CallOnceOptions).InitSubgraphIndex
 	sg, err := subgraphAt(c, n, idx, "init")
 	if err != nil {
 		return err
@@ -418,14 +421,8 @@ func varHandlePrepare(c Context, n *Node) error {
 	if out == nil || (out.Type != models.Resource && out.Type != models.Int32) {
 		return n.Errorf("output must be a resource tensor")
 	}
-	container, err := n.Options.String(0)
-	if err != nil {
-		return n.Errorf("options container: %v", err)
-	}
-	name, err := n.Options.String(1)
-	if err != nil {
-		return n.Errorf("options shared_name: %v", err)
-	}
+	o := n.Opts.(*VarHandleOptions)
+	container, name := o.Container, o.SharedName
 	vars := c.Variables()
 	if vars == nil {
 		return n.Errorf("the runtime has no variables")

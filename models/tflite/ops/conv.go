@@ -66,8 +66,8 @@ type convGeom struct {
 	padH, padW             int
 }
 
-// convWindows reads padding, strides and dilations from options (slots as in
-// Conv2DOptions / DepthwiseConv2DOptions) and solves both dimensions.
+// solve computes output size and padding of both dimensions from the
+// strides and dilations in g and the padding option.
 func (g *convGeom) solve(n *Node, padding uint8) error {
 	h := window{in: g.inH, filter: g.fH, stride: g.sH, dilation: g.dH}
 	w := window{in: g.inW, filter: g.fW, stride: g.sW, dilation: g.dW}
@@ -165,12 +165,13 @@ func convPrepare(c Context, n *Node) error {
 		st.run = st.parallelRows
 		n.State = st
 	}
+	o := n.Opts.(*Conv2DOptions)
 	g := &st.g
 	*g = convGeom{
 		batches: in.Shape[0], inH: in.Shape[1], inW: in.Shape[2], inC: in.Shape[3],
 		fH: filter.Shape[1], fW: filter.Shape[2], outC: filter.Shape[0],
-		sW: int(n.Options.Int32(1, 0)), sH: int(n.Options.Int32(2, 0)),
-		dW: int(n.Options.Int32(4, 1)), dH: int(n.Options.Int32(5, 1)),
+		sW: int(o.StrideW), sH: int(o.StrideH),
+		dW: int(o.DilationWFactor), dH: int(o.DilationHFactor),
 	}
 	st.fC = filter.Shape[3]
 	if g.inH <= 0 || g.inW <= 0 || g.inC <= 0 || g.batches < 0 {
@@ -187,11 +188,11 @@ func convPrepare(c Context, n *Node) error {
 		return n.Errorf("%d output channels do not split into %d groups", g.outC, st.groups)
 	}
 	st.fpg = g.outC / st.groups
-	act, err := readActivation(n, 3)
+	act, err := checkActivation(n, o.FusedActivationFunction)
 	if err != nil {
 		return err
 	}
-	if err := g.solve(n, n.Options.Uint8(0, 0)); err != nil {
+	if err := g.solve(n, uint8(o.Padding)); err != nil {
 		return err
 	}
 	var ok bool
@@ -244,93 +245,35 @@ func (st *convState) prepareTypes(c Context, n *Node, in, filter, bias, out *Ten
 			return st.prepareHybrid(c, n, filter)
 		}
 		return n.Errorf("float input with a %s filter is not supported", filter.Type)
-	case models.Int8, models.UInt8, models.Int16:
-	default:
-		return n.Errorf("input type %s is not supported", in.Type)
 	}
-	inScale, inZP, err := tensorScale(n, "input", in)
+	q, err := prepareQuant(c, n, quantSpec{
+		what: "convolution", filter: "filter", channels: g.outC, uint8: true, symmetric: true,
+		int16Bias: int16BiasOption, qbt: n.Opts.(*Conv2DOptions).QuantizedBiasType,
+	}, in, filter, bias, out, act)
 	if err != nil {
 		return err
 	}
-	outScale, outZP, err := tensorScale(n, "output", out)
-	if err != nil {
-		return err
+	st.inZP, st.outZP, st.qLo, st.qHi, st.mult, st.shift = q.inZP, q.outZP, q.qLo, q.qHi, q.mult, q.shift
+	switch q.path {
+	case qInt8:
+		st.kind = convInt8
+	case qUint8:
+		st.kind = convUint8
+	case qInt16Acc64:
+		st.kind = convInt16
+	case qInt16Acc32:
+		st.kind = convInt16Acc32
 	}
-	fs, err := filterScales(c, n, filter, 0, g.outC)
-	if err != nil {
-		return err
-	}
-	st.inZP, st.outZP = inZP, outZP
-	st.qLo, st.qHi = quantActRange(act, out, outScale, outZP)
 	if err := allocAll(c, slot(&st.corr, g.outC), slot(&st.add, g.outC)); err != nil {
 		return n.Errorf("%v", err)
-	}
-	switch in.Type {
-	case models.Int8:
-		if filter.Type != models.Int8 {
-			return n.Errorf("int8 input needs an int8 filter, got %s", filter.Type)
-		}
-		if err := zeroFilterZeroPoints(n, filter); err != nil {
-			return err
-		}
-		if bias != nil && bias.Type != models.Int32 {
-			return n.Errorf("int8 convolution needs an int32 bias, got %s", bias.Type)
-		}
-		st.kind = convInt8
-		if st.mult, st.shift, err = perChannelMultipliers(c, n, inScale, outScale, fs); err != nil {
-			return err
-		}
-	case models.UInt8:
-		if filter.Type != models.UInt8 {
-			return n.Errorf("uint8 input needs a uint8 filter, got %s", filter.Type)
-		}
-		if filter.Quant.PerChannel() {
-			return n.Errorf("uint8 convolution does not support per-channel filter scales")
-		}
-		if bias != nil && bias.Type != models.Int32 {
-			return n.Errorf("uint8 convolution needs an int32 bias, got %s", bias.Type)
-		}
-		st.kind = convUint8
-		m, s := productMultiplier(inScale, fs[0], outScale)
-		if err := allocAll(c, slot(&st.mult, g.outC), slot(&st.shift, g.outC)); err != nil {
-			return n.Errorf("%v", err)
-		}
-		for i := range st.mult {
-			st.mult[i], st.shift[i] = m, s
-		}
-	case models.Int16:
-		if filter.Type != models.Int8 {
-			return n.Errorf("int16 input needs an int8 filter, got %s", filter.Type)
-		}
-		if err := zeroFilterZeroPoints(n, filter); err != nil {
-			return err
-		}
-		if inZP != 0 || outZP != 0 {
-			return n.Errorf("int16 input and output need zero point 0, got %d and %d", inZP, outZP)
-		}
-		if st.mult, st.shift, err = perChannelMultipliers(c, n, inScale, outScale, fs); err != nil {
-			return err
-		}
-		acc32, err := int16Acc32(n, bias, 6)
-		if err != nil {
-			return err
-		}
-		st.kind = convInt16Acc32
-		if !acc32 {
-			st.kind = convInt16
-			if err := checkShift64(n, st.shift); err != nil {
-				return err
-			}
-		}
 	}
 	return nil
 }
 
-// int16Acc32 decides between TFLite's two int16x8 accumulators: int32 when
+// acc32For16x8 decides between TFLite's two int16x8 accumulators: int32 when
 // the bias is int32 (or, without bias, when quantized_bias_type says INT32),
-// int64 otherwise. slot is the quantized_bias_type option slot.
-func int16Acc32(n *Node, bias *Tensor, slot int) (bool, error) {
-	qbt := n.Options.Int8(slot, schemaFloat32)
+// int64 otherwise. qbt is the quantized_bias_type option.
+func acc32For16x8(n *Node, bias *Tensor, qbt int8) (bool, error) {
 	if qbt != schemaFloat32 && qbt != schemaInt32 && qbt != schemaInt64 {
 		return false, n.Errorf("quantized_bias_type %d must be INT32 or INT64", qbt)
 	}

@@ -69,12 +69,13 @@ func dwPrepare(c Context, n *Node) error {
 		st.run = st.parallelRows
 		n.State = st
 	}
+	o := n.Opts.(*DepthwiseConv2DOptions)
 	g := &st.g
 	*g = convGeom{
 		batches: in.Shape[0], inH: in.Shape[1], inW: in.Shape[2], inC: in.Shape[3],
 		fH: filter.Shape[1], fW: filter.Shape[2], outC: filter.Shape[3],
-		sW: int(n.Options.Int32(1, 0)), sH: int(n.Options.Int32(2, 0)),
-		dW: int(n.Options.Int32(5, 1)), dH: int(n.Options.Int32(6, 1)),
+		sW: int(o.StrideW), sH: int(o.StrideH),
+		dW: int(o.DilationWFactor), dH: int(o.DilationHFactor),
 	}
 	if g.inH <= 0 || g.inW <= 0 || g.inC <= 0 || g.batches < 0 {
 		return n.Errorf("input shape %v must have positive height, width and depth", in.Shape)
@@ -88,11 +89,11 @@ func dwPrepare(c Context, n *Node) error {
 	// The depth_multiplier option is redundant; TFLite derives it from the
 	// shapes as done here.
 	st.mult = g.outC / g.inC
-	act, err := readActivation(n, 4)
+	act, err := checkActivation(n, o.FusedActivationFunction)
 	if err != nil {
 		return err
 	}
-	if err := g.solve(n, n.Options.Uint8(0, 0)); err != nil {
+	if err := g.solve(n, uint8(o.Padding)); err != nil {
 		return err
 	}
 	if _, ok := mulChecked(g.fH, g.fW, g.outC); !ok {
@@ -160,70 +161,22 @@ func (st *dwState) prepareTypes(c Context, n *Node, in, filter, bias, out *Tenso
 		}
 		return n.Errorf("float input with a %s filter is not supported", filter.Type)
 	}
-	if !isQuantType(in.Type) {
-		return n.Errorf("input type %s is not supported", in.Type)
-	}
-	inScale, inZP, err := tensorScale(n, "input", in)
+	q, err := prepareQuant(c, n, quantSpec{
+		what: "depthwise convolution", filter: "filter", filterAxis: 3, channels: g.outC, uint8: true,
+		int16Bias: int16BiasInt64,
+	}, in, filter, bias, out, act)
 	if err != nil {
 		return err
 	}
-	outScale, outZP, err := tensorScale(n, "output", out)
-	if err != nil {
-		return err
-	}
-	fs, err := filterScales(c, n, filter, 3, g.outC)
-	if err != nil {
-		return err
-	}
-	st.inZP, st.outZP = inZP, outZP
-	st.qLo, st.qHi = quantActRange(act, out, outScale, outZP)
-	switch in.Type {
-	case models.Int8:
-		if filter.Type != models.Int8 {
-			return n.Errorf("int8 input needs an int8 filter, got %s", filter.Type)
-		}
-		if bias != nil && bias.Type != models.Int32 {
-			return n.Errorf("int8 depthwise convolution needs an int32 bias, got %s", bias.Type)
-		}
+	st.inZP, st.outZP, st.qLo, st.qHi, st.omult, st.oshift = q.inZP, q.outZP, q.qLo, q.qHi, q.mult, q.shift
+	// int16BiasInt64 never takes 32-bit accumulators.
+	switch q.path {
+	case qInt8:
 		st.kind = dwInt8
-		if st.omult, st.oshift, err = perChannelMultipliers(c, n, inScale, outScale, fs); err != nil {
-			return err
-		}
-	case models.UInt8:
-		if filter.Type != models.UInt8 {
-			return n.Errorf("uint8 input needs a uint8 filter, got %s", filter.Type)
-		}
-		if filter.Quant.PerChannel() {
-			return n.Errorf("uint8 depthwise convolution does not support per-channel filter scales")
-		}
-		if bias != nil && bias.Type != models.Int32 {
-			return n.Errorf("uint8 depthwise convolution needs an int32 bias, got %s", bias.Type)
-		}
+	case qUint8:
 		st.kind = dwUint8
-		m, s := productMultiplier(inScale, fs[0], outScale)
-		if err := allocAll(c, slot(&st.omult, g.outC), slot(&st.oshift, g.outC)); err != nil {
-			return n.Errorf("%v", err)
-		}
-		for i := range st.omult {
-			st.omult[i], st.oshift[i] = m, s
-		}
-	case models.Int16:
-		if filter.Type != models.Int8 {
-			return n.Errorf("int16 input needs an int8 filter, got %s", filter.Type)
-		}
-		if inZP != 0 || outZP != 0 {
-			return n.Errorf("int16 input and output need zero point 0, got %d and %d", inZP, outZP)
-		}
-		if bias != nil && bias.Type != models.Int64 {
-			return n.Errorf("int16 depthwise convolution needs an int64 bias, got %s", bias.Type)
-		}
+	case qInt16Acc64:
 		st.kind = dwInt16
-		if st.omult, st.oshift, err = perChannelMultipliers(c, n, inScale, outScale, fs); err != nil {
-			return err
-		}
-		if err := checkShift64(n, st.oshift); err != nil {
-			return err
-		}
 	}
 	return nil
 }

@@ -75,13 +75,14 @@ func tconvPrepare(c Context, n *Node) error {
 		st.run = st.parallelRows
 		n.State = st
 	}
+	o := n.Opts.(*TransposeConvOptions)
 	g := &st.g
 	*g = convGeom{
 		batches: in.Shape[0], inH: in.Shape[1], inW: in.Shape[2], inC: in.Shape[3],
 		outC: w.Shape[0], fH: w.Shape[1], fW: w.Shape[2],
-		sW: int(n.Options.Int32(1, 0)), sH: int(n.Options.Int32(2, 0)), dH: 1, dW: 1,
+		sW: int(o.StrideW), sH: int(o.StrideH), dH: 1, dW: 1,
 	}
-	st.padding = n.Options.Uint8(0, 0)
+	st.padding = uint8(o.Padding)
 	if g.inH <= 0 || g.inW <= 0 || g.inC <= 0 || g.batches < 0 {
 		return n.Errorf("input shape %v must have positive height, width and depth", in.Shape)
 	}
@@ -103,7 +104,7 @@ func tconvPrepare(c Context, n *Node) error {
 	if out.Type != in.Type {
 		return n.Errorf("output type %s differs from input type %s", out.Type, in.Type)
 	}
-	act, err := readActivation(n, 3)
+	act, err := checkActivation(n, o.FusedActivationFunction)
 	if err != nil {
 		return err
 	}
@@ -163,53 +164,24 @@ func (st *tconvState) prepareTypes(c Context, n *Node, w, in, bias, out *Tensor,
 		}
 		return n.Errorf("float input with %s weights is not supported", w.Type)
 	}
-	if in.Type != models.Int8 && in.Type != models.Int16 {
-		return n.Errorf("input type %s is not supported", in.Type)
-	}
-	if w.Type != models.Int8 {
-		return n.Errorf("%s input needs int8 weights, got %s", in.Type, w.Type)
-	}
-	inScale, inZP, err := tensorScale(n, "input", in)
+	q, err := prepareQuant(c, n, quantSpec{
+		what: "transpose convolution", filter: "weights", channels: g.outC,
+		int16Bias: int16BiasOptionOrInt16, qbt: n.Opts.(*TransposeConvOptions).QuantizedBiasType,
+	}, in, w, bias, out, act)
 	if err != nil {
 		return err
 	}
-	outScale, outZP, err := tensorScale(n, "output", out)
-	if err != nil {
-		return err
-	}
-	fs, err := filterScales(c, n, w, 0, g.outC)
-	if err != nil {
-		return err
-	}
-	st.inZP, st.outZP = inZP, outZP
-	st.qLo, st.qHi = quantActRange(act, out, outScale, outZP)
-	if st.mult, st.shift, err = perChannelMultipliers(c, n, inScale, outScale, fs); err != nil {
-		return err
-	}
-	if in.Type == models.Int8 {
-		if bias != nil && bias.Type != models.Int32 {
-			return n.Errorf("int8 transpose convolution needs an int32 bias, got %s", bias.Type)
-		}
+	st.inZP, st.outZP, st.qLo, st.qHi, st.mult, st.shift = q.inZP, q.outZP, q.qLo, q.qHi, q.mult, q.shift
+	// Without a uint8 path there is no qUint8.
+	switch q.path {
+	case qInt8:
 		st.kind = tconvInt8
-		return nil
-	}
-	if inZP != 0 || outZP != 0 {
-		return n.Errorf("int16 input and output need zero point 0, got %d and %d", inZP, outZP)
-	}
-	st.kind = tconvInt16
-	if bias != nil && bias.Type == models.Int16 {
-		// TFLite Micro widens an int16 bias to int64.
-		return checkShift64(n, st.shift)
-	}
-	acc32, err := int16Acc32(n, bias, 4)
-	if err != nil {
-		return err
-	}
-	if acc32 {
+	case qInt16Acc64:
+		st.kind = tconvInt16
+	case qInt16Acc32:
 		st.kind = tconvInt16Acc32
-		return nil
 	}
-	return checkShift64(n, st.shift)
+	return nil
 }
 
 // resize sets the output shape from the output_shape tensor and solves the

@@ -81,7 +81,8 @@ func fcPrepare(c Context, n *Node) error {
 	if in == nil || filter == nil || out == nil {
 		return n.Errorf("input, filter and output tensors are required")
 	}
-	if wf := n.Options.Uint8(1, 0); wf != 0 {
+	o := n.Opts.(*FullyConnectedOptions)
+	if wf := uint8(o.WeightsFormat); wf != 0 {
 		return n.Errorf("weights format %d is not supported (only DEFAULT)", wf)
 	}
 	if filter.Dims() != 2 {
@@ -107,7 +108,7 @@ func fcPrepare(c Context, n *Node) error {
 	if _, ok := mulChecked(st.units, st.k); !ok {
 		return n.Errorf("filter shape %v is too large", filter.Shape)
 	}
-	st.keepDims = n.Options.Bool(2, false)
+	st.keepDims = o.KeepNumDims
 	if st.k > 0 {
 		st.batches = size / st.k
 	} else {
@@ -129,12 +130,12 @@ func fcPrepare(c Context, n *Node) error {
 	if bias != nil && bias.NumElements() != st.units {
 		return n.Errorf("bias has %d elements for %d units", bias.NumElements(), st.units)
 	}
-	act, err := readActivation(n, 0)
+	act, err := checkActivation(n, o.FusedActivationFunction)
 	if err != nil {
 		return err
 	}
 	st.act = act
-	st.asymInput = n.Options.Bool(3, false)
+	st.asymInput = o.AsymmetricQuantizeInputs
 	if err := st.prepareTypes(c, n, in, filter, bias, out); err != nil {
 		return err
 	}
@@ -185,72 +186,29 @@ func (st *fcState) prepareTypes(c Context, n *Node, in, filter, bias, out *Tenso
 	if out.Type != in.Type {
 		return n.Errorf("%s input needs a %s output, got %s", in.Type, in.Type, out.Type)
 	}
-	inScale, inZP, err := tensorScale(n, "input", in)
+	q, err := prepareQuant(c, n, quantSpec{
+		what: "fully connected", filter: "filter", channels: st.units, uint8: true,
+		int16Filter: true, productPerTensor: true,
+		int16Bias: int16BiasOption, qbt: n.Opts.(*FullyConnectedOptions).QuantizedBiasType,
+	}, in, filter, bias, out, st.act)
 	if err != nil {
 		return err
 	}
-	outScale, outZP, err := tensorScale(n, "output", out)
-	if err != nil {
-		return err
-	}
-	fs, err := filterScales(c, n, filter, 0, st.units)
-	if err != nil {
-		return err
-	}
-	perChannel := filter.Quant.PerChannel()
-	st.inZP, st.outZP, st.filterZP = inZP, outZP, filter.ZeroPoint()
-	if perChannel {
-		// TFLite's per-channel kernels assume symmetric weights.
-		st.filterZP = 0
-		if st.mult, st.shift, err = perChannelMultipliers(c, n, inScale, outScale, fs); err != nil {
-			return err
-		}
-	} else {
-		m, s := productMultiplier(inScale, fs[0], outScale)
-		if err := allocAll(c, slot(&st.mult, st.units), slot(&st.shift, st.units)); err != nil {
-			return n.Errorf("%v", err)
-		}
-		for i := range st.mult {
-			st.mult[i], st.shift[i] = m, s
-		}
-	}
-	st.qLo, st.qHi = quantActRange(st.act, out, outScale, outZP)
+	st.inZP, st.outZP, st.filterZP = q.inZP, q.outZP, q.filterZP
+	st.qLo, st.qHi, st.mult, st.shift = q.qLo, q.qHi, q.mult, q.shift
 	if err := allocAll(c, slot(&st.corr, st.units), slot(&st.add, st.units)); err != nil {
 		return n.Errorf("%v", err)
 	}
-	switch in.Type {
-	case models.Int8, models.UInt8:
-		if filter.Type != in.Type {
-			return n.Errorf("%s input needs a %s filter, got %s", in.Type, in.Type, filter.Type)
-		}
-		if perChannel && in.Type == models.UInt8 {
-			return n.Errorf("uint8 fully connected does not support per-channel filter scales")
-		}
-		if bias != nil && bias.Type != models.Int32 {
-			return n.Errorf("%s fully connected needs an int32 bias, got %s", in.Type, bias.Type)
-		}
+	switch q.path {
+	case qInt8, qUint8:
 		st.kind = fcInt8
-		if in.Type == models.UInt8 || st.filterZP != 0 {
+		if q.path == qUint8 || st.filterZP != 0 {
 			st.kind = fcInt8W16
 		}
-	case models.Int16:
-		if filter.Type != models.Int8 && filter.Type != models.Int16 {
-			return n.Errorf("int16 input needs an int8 or int16 filter, got %s", filter.Type)
-		}
-		if inZP != 0 || outZP != 0 {
-			return n.Errorf("int16 input and output need zero point 0, got %d and %d", inZP, outZP)
-		}
-		acc32, err := int16Acc32(n, bias, 4)
-		if err != nil {
-			return err
-		}
-		// An int16 filter always accumulates in 64 bits in TFLite.
+	case qInt16Acc32:
+		st.kind = fcInt16Acc32
+	case qInt16Acc64:
 		st.kind = fcInt16
-		if acc32 && filter.Type == models.Int8 {
-			st.kind = fcInt16Acc32
-		} else if err := checkShift64(n, st.shift); err != nil {
-			return err
-		}
 	}
 	return nil
 }

@@ -69,7 +69,8 @@ func bmmPrepare(c Context, n *Node) error {
 		st = &bmmState{}
 		n.State = st
 	}
-	st.adjX, st.adjY, st.asym = n.Options.Bool(0, false), n.Options.Bool(1, false), n.Options.Bool(2, false)
+	o := n.Opts.(*BatchMatMulOptions)
+	st.adjX, st.adjY, st.asym = o.AdjX, o.AdjY, o.AsymmetricQuantizeInputs
 	rank := max(lr, rr)
 	ls, rs := extend(l.Shape, rank), extend(r.Shape, rank)
 	for _, d := range append(append([]int(nil), l.Shape...), r.Shape...) {

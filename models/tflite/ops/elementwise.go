@@ -91,7 +91,7 @@ func ewBinaryPrepare(c Context, n *Node) error {
 	}
 	act := ActNone
 	if n.Op == OpAdd || n.Op == OpSub || n.Op == OpMul || n.Op == OpDiv {
-		if act, err = ewActivation(n, 0); err != nil {
+		if act, err = checkEwActivation(n, fusedActivation(n)); err != nil {
 			return err
 		}
 	}
@@ -168,7 +168,7 @@ func (st *ewBinary) prepareType(n *Node, a, b, out *Tensor, act Activation) erro
 			}
 			// pot_scale_int16 defaults to true in the schema, but TFLite
 			// reads false when the options table is missing altogether.
-			pot := n.Options.Present() && n.Options.Bool(1, true)
+			pot := n.OptsPresent && potScaleInt16(n)
 			if pot {
 				l1, ok1 := ewCheckedLog2(q1.scale)
 				l2, ok2 := ewCheckedLog2(q2.scale)

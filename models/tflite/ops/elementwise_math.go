@@ -74,7 +74,7 @@ func mathUnaryFunc(n *Node) func(float32) float32 {
 			return x
 		}
 	case OpGelu:
-		if n.Options.Bool(0, false) { // approximate: the tanh form
+		if n.Opts.(*GeluOptions).Approximate { // approximate: the tanh form
 			return func(x float32) float32 {
 				v := float64(x)
 				return float32(0.5 * v * (1 + math.Tanh(math.Sqrt(2/math.Pi)*(v+0.044715*v*v*v))))

@@ -50,11 +50,12 @@ func poolPrepare(c Context, n *Node) error {
 		n.State = st
 	}
 	st.avg = n.Op == OpAveragePool2d
+	o := n.Opts.(*Pool2DOptions)
 	g := &st.g
 	*g = convGeom{
 		batches: in.Shape[0], inH: in.Shape[1], inW: in.Shape[2], inC: in.Shape[3],
-		sW: int(n.Options.Int32(1, 0)), sH: int(n.Options.Int32(2, 0)),
-		fW: int(n.Options.Int32(3, 0)), fH: int(n.Options.Int32(4, 0)),
+		sW: int(o.StrideW), sH: int(o.StrideH),
+		fW: int(o.FilterWidth), fH: int(o.FilterHeight),
 		dH: 1, dW: 1,
 	}
 	g.outC = g.inC
@@ -64,11 +65,11 @@ func poolPrepare(c Context, n *Node) error {
 	if _, ok := mulChecked(g.batches, g.inH, g.inW, g.inC); !ok {
 		return n.Errorf("input shape %v is too large", in.Shape)
 	}
-	act, err := readActivation(n, 5)
+	act, err := checkActivation(n, o.FusedActivationFunction)
 	if err != nil {
 		return err
 	}
-	if err := g.solve(n, n.Options.Uint8(0, 0)); err != nil {
+	if err := g.solve(n, uint8(o.Padding)); err != nil {
 		return err
 	}
 	st.fLo, st.fHi = act.FloatRange()

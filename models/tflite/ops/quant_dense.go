@@ -113,10 +113,8 @@ func productMultiplier(inScale, fScale, outScale float64) (int32, int) {
 	return QuantizeMultiplier(p / outScale)
 }
 
-// readActivation reads a fused activation option and rejects values outside
-// the schema enum.
-func readActivation(n *Node, slot int) (Activation, error) {
-	a := Activation(n.Options.Uint8(slot, 0))
+// checkActivation checks a fused activation option against the schema enum.
+func checkActivation(n *Node, a Activation) (Activation, error) {
 	if a > ActSignBit {
 		return 0, n.Errorf("fused activation %d is not a valid ActivationFunctionType", a)
 	}

@@ -421,10 +421,9 @@ func ewCheckedLog2(x float64) (int, bool) {
 	return int(r), math.Abs(l-r) < 1e-3
 }
 
-// ewActivation reads a fused activation option and checks that the
-// clamp-based kernels can apply it.
-func ewActivation(n *Node, slot int) (Activation, error) {
-	a := Activation(n.Options.Uint8(slot, 0))
+// checkEwActivation checks that the fused activation option is one the
+// clamp-based kernels can apply.
+func checkEwActivation(n *Node, a Activation) (Activation, error) {
 	if !a.Supported() {
 		name := map[Activation]string{ActTanh: "TANH", ActSignBit: "SIGN_BIT"}[a]
 		if name == "" {

@@ -149,7 +149,7 @@ func (st *reduceState) plan1(c Context, n *Node, in, axis, out *Tensor, prepare 
 			p.axes = append(p.axes, v)
 		}
 	}
-	keep := n.Options.Bool(0, false)
+	keep := n.Opts.(*ReducerOptions).KeepDims
 	p.shape = p.shape[:0]
 	reducedDim := func(d int) bool {
 		for _, a := range p.axes {

@@ -37,7 +37,13 @@ func argPrepare(c Context, n *Node) error {
 	}
 	// output_type defaults to FLOAT32 in the schema, which TFLite rejects;
 	// an absent or default value defers to the output tensor's type.
-	ot := n.Options.Int8(0, schemaFloat32)
+	var ot int8
+	switch o := n.Opts.(type) {
+	case *ArgMaxOptions:
+		ot = o.OutputType
+	case *ArgMinOptions:
+		ot = o.OutputType
+	}
 	switch {
 	case out.Type != models.Int32 && out.Type != models.Int64:
 		return n.Errorf("output type %s must be int32 or int64", out.Type)

@@ -71,7 +71,8 @@ func cumsumEval(c Context, n *Node) error {
 	if err := ewHaveData(n, in, out); err != nil {
 		return err
 	}
-	exclusive, reverse := n.Options.Bool(0, false), n.Options.Bool(1, false)
+	o := n.Opts.(*CumsumOptions)
+	exclusive, reverse := o.Exclusive, o.Reverse
 	total := outer * dim * inner
 	switch in.Type {
 	case models.Float32:

@@ -120,26 +120,27 @@ func lstmCheck(c Context, n *Node, s *lstmShape) error {
 	if len(n.Outputs) != 1 || c.Output(n, 0) == nil {
 		return n.Errorf("has %d outputs, want 1", len(n.Outputs))
 	}
-	// Options: both option tables start with activation, cell_clip,
-	// proj_clip; then LSTMOptions has kernel_type and the sequence variant
-	// has time_major, asymmetric_quantize_inputs, diagonal_recurrent_tensors.
-	act, err := readActivation(n, 0)
+	var act Activation
+	switch o := n.Opts.(type) {
+	case *LSTMOptions:
+		if o.KernelType != 0 {
+			return n.Errorf("kernel_type %d (BASIC) is not supported; only the FULL kernel is", o.KernelType)
+		}
+		act, s.cellClip, s.projClip = o.FusedActivationFunction, o.CellClip, o.ProjClip
+	case *UnidirectionalSequenceLSTMOptions:
+		act, s.cellClip, s.projClip = o.FusedActivationFunction, o.CellClip, o.ProjClip
+		s.timeMajor = o.TimeMajor
+	}
+	act, err := checkActivation(n, act)
 	if err != nil {
 		return err
 	}
 	s.act = act
-	s.cellClip = n.Options.Float32(1, 0)
-	s.projClip = n.Options.Float32(2, 0)
 	if !(s.cellClip >= 0) || math.IsInf(float64(s.cellClip), 0) {
 		return n.Errorf("cell_clip %g must be a finite value >= 0", s.cellClip)
 	}
 	if !(s.projClip >= 0) || math.IsInf(float64(s.projClip), 0) {
 		return n.Errorf("proj_clip %g must be a finite value >= 0", s.projClip)
-	}
-	if s.seq {
-		s.timeMajor = n.Options.Bool(3, false)
-	} else if k := n.Options.Uint8(3, 0); k != 0 {
-		return n.Errorf("kernel_type %d (BASIC) is not supported; only the FULL kernel is", k)
 	}
 
 	in := c.Input(n, lstmIn)

@@ -47,8 +47,9 @@ func svdfPrepare(c Context, n *Node) error {
 	if in == nil || wf == nil || wt == nil || state == nil || out == nil {
 		return n.Errorf("input, feature weights, time weights, state and output are required")
 	}
-	s := &svdfKernel{rank: int(n.Options.Int32(0, 0))}
-	act, err := readActivation(n, 1)
+	o := n.Opts.(*SVDFOptions)
+	s := &svdfKernel{rank: int(o.Rank)}
+	act, err := checkActivation(n, o.FusedActivationFunction)
 	if err != nil {
 		return err
 	}

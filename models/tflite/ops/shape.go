@@ -95,10 +95,7 @@ func reshapeTarget(c Context, n *Node, atEval bool) (target []int, dynamic bool,
 		}
 		return target, false, nil
 	}
-	target, err = optionInts(n, 0, "new_shape")
-	if err != nil {
-		return nil, false, n.Errorf("%v", err)
-	}
+	target = widenInts(n.Opts.(*ReshapeOptions).NewShape)
 	if len(target) == 1 && target[0] == 0 {
 		// Old converters wrote [0] for a scalar.
 		target = target[:0]
@@ -176,10 +173,7 @@ func squeezePrepare(c Context, n *Node) error {
 	if err != nil {
 		return err
 	}
-	dims, err := optionInts(n, 0, "squeeze_dims")
-	if err != nil {
-		return n.Errorf("%v", err)
-	}
+	dims := widenInts(n.Opts.(*SqueezeOptions).SqueezeDims)
 	rank := in.Dims()
 	if rank > maxRank {
 		return n.Errorf("input has %d dimensions, at most %d are supported", rank, maxRank)

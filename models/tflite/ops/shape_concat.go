@@ -115,17 +115,17 @@ func concatPrepare(c Context, n *Node) error {
 	if len(n.Inputs) < 1 || len(n.Outputs) != 1 {
 		return n.Errorf("has %d inputs and %d outputs, want at least 1 and 1", len(n.Inputs), len(n.Outputs))
 	}
-	axis := int(n.Options.Int32(0, 0))
-	act := Activation(n.Options.Uint8(1, 0))
-	return joinPrepare(c, n, axis, false, act)
+	o := n.Opts.(*ConcatenationOptions)
+	return joinPrepare(c, n, int(o.Axis), false, o.FusedActivationFunction)
 }
 
 func packPrepare(c Context, n *Node) error {
-	count := int(n.Options.Int32(0, 0))
+	o := n.Opts.(*PackOptions)
+	count := int(o.ValuesCount)
 	if len(n.Inputs) < 1 || len(n.Inputs) != count || len(n.Outputs) != 1 {
 		return n.Errorf("has %d inputs and %d outputs, want values_count=%d and 1", len(n.Inputs), len(n.Outputs), count)
 	}
-	return joinPrepare(c, n, int(n.Options.Int32(1, 0)), true, ActNone)
+	return joinPrepare(c, n, int(o.Axis), true, ActNone)
 }
 
 // joinPrepare validates and plans CONCATENATION (stack false) and PACK
@@ -377,11 +377,12 @@ func unpackPrepare(c Context, n *Node) error {
 	if rank < 1 || rank > maxRank {
 		return n.Errorf("input has %d dimensions, want 1 to %d", rank, maxRank)
 	}
-	a, err := normAxis(int(n.Options.Int32(1, 0)), rank, "axis")
+	o := n.Opts.(*UnpackOptions)
+	a, err := normAxis(int(o.Axis), rank, "axis")
 	if err != nil {
 		return n.Errorf("%v", err)
 	}
-	num := int(n.Options.Int32(0, 0))
+	num := int(o.Num)
 	if num != in.Shape[a] || len(n.Outputs) != num {
 		return n.Errorf("num=%d and %d outputs, but input %v has %d slices on axis %d", num, len(n.Outputs), in.Shape, in.Shape[a], a)
 	}

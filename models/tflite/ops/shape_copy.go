@@ -108,17 +108,13 @@ func scalarInt(t *Tensor, what string) (int, error) {
 	return v[0], nil
 }
 
-// optionInts reads a vector of int32 from the options table slot.
-func optionInts(n *Node, slot int, what string) ([]int, error) {
-	v, err := n.Options.Vector(slot, 4)
-	if err != nil {
-		return nil, fmt.Errorf("options %s: %w", what, err)
+// widenInts widens an int32 option vector.
+func widenInts(v []int32) []int {
+	out := make([]int, len(v))
+	for i, x := range v {
+		out[i] = int(x)
 	}
-	out := make([]int, v.Len())
-	for i := range out {
-		out[i] = int(v.Int32(i))
-	}
-	return out, nil
+	return out
 }
 
 // normAxis maps a possibly negative axis into [0, rank).

@@ -39,7 +39,13 @@ func depthSpacePrepare(c Context, n *Node) error {
 	if in.Dims() != 4 {
 		return n.Errorf("input has shape %v, want 4 dimensions (NHWC)", in.Shape)
 	}
-	bs := int(n.Options.Int32(0, 0))
+	var bs int
+	switch o := n.Opts.(type) {
+	case *SpaceToDepthOptions:
+		bs = int(o.BlockSize)
+	case *DepthToSpaceOptions:
+		bs = int(o.BlockSize)
+	}
 	if bs < 1 {
 		return n.Errorf("block_size is %d, must be at least 1", bs)
 	}

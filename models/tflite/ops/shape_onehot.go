@@ -42,12 +42,18 @@ func oneHotPrepare(c Context, n *Node) error {
 	if idx.Dims() >= maxRank {
 		return n.Errorf("indices have %d dimensions, at most %d are supported", idx.Dims(), maxRank-1)
 	}
-	axis := int(n.Options.Int32(0, -1))
+	// Without an options table the axis is the last one (TensorFlow's
+	// default); a table's axis reads as the schema says.
+	axis := -1
+	if n.OptsPresent {
+		axis = int(n.Opts.(*OneHotOptions).Axis)
+	}
+	rawAxis := axis
 	if axis == -1 {
 		axis = idx.Dims()
 	}
 	if axis < 0 || axis > idx.Dims() {
-		return n.Errorf("axis %d is out of range for indices of %d dimensions", n.Options.Int32(0, -1), idx.Dims())
+		return n.Errorf("axis %d is out of range for indices of %d dimensions", rawAxis, idx.Dims())
 	}
 	st := &oneHotState{axis: axis}
 	n.State = st

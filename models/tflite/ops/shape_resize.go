@@ -49,14 +49,16 @@ func resizePrepare(c Context, n *Node, bilinear bool) error {
 	}
 	st := &resizeState{bilinear: bilinear, typ: in.Type, esz: in.Type.Size()}
 	if bilinear {
-		st.align, st.half = n.Options.Bool(2, false), n.Options.Bool(3, false)
+		o := n.Opts.(*ResizeBilinearOptions)
+		st.align, st.half = o.AlignCorners, o.HalfPixelCenters
 		switch in.Type {
 		case models.Float32, models.UInt8, models.Int8, models.Int16:
 		default:
 			return n.Errorf("input type %s is not supported (float32, uint8, int8, int16)", in.Type)
 		}
 	} else {
-		st.align, st.half = n.Options.Bool(0, false), n.Options.Bool(1, false)
+		o := n.Opts.(*ResizeNearestNeighborOptions)
+		st.align, st.half = o.AlignCorners, o.HalfPixelCenters
 	}
 	if bilinear && st.align && st.half {
 		return n.Errorf("align_corners and half_pixel_centers cannot both be set")

@@ -67,14 +67,15 @@ func stridedSlicePrepare(c Context, n *Node) error {
 	if in.Dims() > maxRank {
 		return n.Errorf("input has %d dimensions, at most %d are supported", in.Dims(), maxRank)
 	}
+	o := n.Opts.(*StridedSliceOptions)
 	st := &stridedState{
 		esz:          in.Type.Size(),
-		beginMask:    n.Options.Uint32(0, 0),
-		endMask:      n.Options.Uint32(1, 0),
-		ellipsisMask: n.Options.Uint32(2, 0),
-		newAxisMask:  n.Options.Uint32(3, 0),
-		shrinkMask:   n.Options.Uint32(4, 0),
-		offset:       n.Options.Bool(5, false),
+		beginMask:    uint32(o.BeginMask),
+		endMask:      uint32(o.EndMask),
+		ellipsisMask: uint32(o.EllipsisMask),
+		newAxisMask:  uint32(o.NewAxisMask),
+		shrinkMask:   uint32(o.ShrinkAxisMask),
+		offset:       o.Offset,
 	}
 	n.State = st
 	if !b.Const || !e.Const || !s.Const {

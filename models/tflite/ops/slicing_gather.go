@@ -37,16 +37,17 @@ func gatherPrepare(c Context, n *Node) error {
 	if _, err := shapeElems(idx.Shape, idx.Type.Size()); err != nil {
 		return n.Errorf("indices: %v", err)
 	}
-	axis, err := normAxis(int(n.Options.Int32(0, 0)), in.Dims(), "axis")
+	o := n.Opts.(*GatherOptions)
+	axis, err := normAxis(int(o.Axis), in.Dims(), "axis")
 	if err != nil {
 		return n.Errorf("%v", err)
 	}
-	bd := int(n.Options.Int32(1, 0))
+	bd := int(o.BatchDims)
 	if bd < 0 {
 		bd += idx.Dims()
 	}
 	if bd < 0 || bd > axis || bd > idx.Dims() {
-		return n.Errorf("batch_dims %d is out of range (axis %d, indices rank %d)", n.Options.Int32(1, 0), axis, idx.Dims())
+		return n.Errorf("batch_dims %d is out of range (axis %d, indices rank %d)", o.BatchDims, axis, idx.Dims())
 	}
 	for i := 0; i < bd; i++ {
 		if in.Shape[i] != idx.Shape[i] {

@@ -59,7 +59,7 @@ func mirrorPadPrepare(c Context, n *Node) error {
 		return err
 	}
 	st := &padState{esz: in.Type.Size(), mirror: true}
-	switch mode := n.Options.Uint8(0, 0); mode {
+	switch mode := n.Opts.(*MirrorPadOptions).Mode; mode {
 	case 0:
 		st.offset = 1
 	case 1:

@@ -25,7 +25,13 @@ func splitCommon(c Context, n *Node, v bool) error {
 	if len(n.Inputs) != want {
 		return n.Errorf("has %d inputs, want %d", len(n.Inputs), want)
 	}
-	num := int(n.Options.Int32(0, 0))
+	var num int
+	switch o := n.Opts.(type) {
+	case *SplitOptions:
+		num = int(o.NumSplits)
+	case *SplitVOptions:
+		num = int(o.NumSplits)
+	}
 	if num < 1 || len(n.Outputs) != num {
 		return n.Errorf("num_splits is %d with %d outputs", num, len(n.Outputs))
 	}

@@ -1,0 +1,52 @@
+// Package ops holds the kernels of axle's TFLite interpreter: one Kernel
+// (Prepare, Eval, optional Reset) per builtin operator, listed in Builtins.
+//
+//	load      the model's builtin options are decoded once into the typed
+//	  │       struct of the operator (Node.Opts: *Conv2DOptions, ...;
+//	  │       options_gen.go, generated from schema.fbs); a table of
+//	  │       another type fails the load
+//	  ▼
+//	Prepare   validate types, shapes, quantization and options; set output
+//	  │       shapes (Context.Resize); derive multipliers and tables; pack
+//	  │       constant weights into the layout the inner loop reads; bind
+//	  │       the Parallel callback; everything kept goes in n.State
+//	  ▼
+//	Eval      read inputs, write outputs from n.State: no allocation, no
+//	          blocking, no waiting other than Context.Parallel
+//
+// Prepare may allocate, and everything it keeps counts against the model's
+// memory limit before it exists: plain numbers (multipliers, lookup tables,
+// packed weights, scratch rows) come from Context.Alloc through allocSlice
+// and allocRows; slices holding pointers are made with make after
+// Context.Reserve (makeSlice); the state struct itself is covered by a
+// fixed per-node reserve. Prepare can run again when input shapes change,
+// so it must be idempotent: it reuses n.State and allocates afresh.
+//
+// Eval must not allocate for static shapes (tests of the interpreter and
+// of the kernels check zero allocations per Invoke with
+// testing.AllocsPerRun), must not block, and writes only its outputs,
+// variable tensors and its own state; only Dynamic tensors may be resized.
+// The callback heavy kernels hand to Context.Parallel is a method value
+// stored in their state at Prepare, so calling it makes no closure. Errors
+// name the node (Node.Errorf).
+//
+// n.State belongs to the node's kernel: only its Prepare sets it, only its
+// Eval and Reset read it, and what it points to (including Alloc'ed
+// buffers) lives as long as the model. Kernels read options from the typed
+// Node.Opts, never from raw flatbuffer slots; Node.Options stays only for
+// kernels not yet converted.
+//
+// Weights are packed once. CONV_2D and FULLY_CONNECTED pack a constant
+// filter at Prepare into blocks of four output channels interleaved along
+// depth (dense_gemm.go), so the dot-product loop reads one contiguous
+// stream per four channels; the packed copy belongs to the node's state
+// and is counted in the model's memory. A filter that is not constant is
+// packed at every Eval into the same buffer. The integer paths of these
+// kernels and of DEPTHWISE_CONV_2D and TRANSPOSE_CONV share one
+// quantisation prepare (prepareQuant in quant_conv.go).
+//
+// The inner loops have a portable Go version, always built and tested, and
+// assembly versions (dense_gemm_amd64.s: AVX2; dense_gemm_arm64.s: NEON)
+// chosen once at start-up from the CPU's features (golang.org/x/sys/cpu,
+// bestPath). The purego build tag leaves only the portable loops.
+package ops
