@@ -11,6 +11,8 @@ func addSequence(r *Resolver) {
 	r.Builtin[OpLstm] = &Kernel{MaxVersion: 4, Prepare: lstmPrepare, Eval: lstmEval}
 	r.Builtin[OpUnidirectionalSequenceLstm] = &Kernel{MaxVersion: 4, Prepare: lstmPrepare, Eval: lstmEval}
 	r.Builtin[OpSvdf] = &Kernel{MaxVersion: 4, Prepare: svdfPrepare, Eval: svdfEval}
+	r.Builtin[OpRnn] = &Kernel{MaxVersion: 3, Prepare: rnnPrepare, Eval: rnnEval}
+	r.Builtin[OpUnidirectionalSequenceRnn] = &Kernel{MaxVersion: 3, Prepare: rnnPrepare, Eval: rnnEval}
 }
 
 // Input slots of LSTM and UNIDIRECTIONAL_SEQUENCE_LSTM (the schema's
