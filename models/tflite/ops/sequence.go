@@ -65,8 +65,9 @@ type lstmShape struct {
 // lstmState is the node's kernel state.
 type lstmState struct {
 	lstmShape
-	f *lstmFloat
-	q *lstmInt
+	f  *lstmFloat
+	q  *lstmInt
+	hy *lstmHybrid
 }
 
 func lstmPrepare(c Context, n *Node) error {
@@ -90,9 +91,9 @@ func lstmPrepare(c Context, n *Node) error {
 	case in.Type == models.Int8 && weights == models.Int8:
 		s.q, err = lstmIntPrepare(c, n, &s.lstmShape)
 	case in.Type == models.Float32 && (weights == models.Int8 || weights == models.UInt8):
-		return n.Errorf("hybrid LSTM (float32 input with %s weights) is not supported", weights)
+		s.hy, err = lstmHybridPrepare(c, n, &s.lstmShape)
 	default:
-		return n.Errorf("input is %s and weights are %s; want float32/float32 or int8/int8", in.Type, weights)
+		return n.Errorf("input is %s and weights are %s; want float32/float32, int8/int8 or float32 with int8/uint8 (hybrid)", in.Type, weights)
 	}
 	if err != nil {
 		return err
@@ -106,8 +107,11 @@ func lstmEval(c Context, n *Node) error {
 	if !ok {
 		return n.Errorf("not prepared")
 	}
-	if s.f != nil {
+	switch {
+	case s.f != nil:
 		return lstmFloatEval(c, n, s)
+	case s.hy != nil:
+		return lstmHybridEval(c, n, s)
 	}
 	return lstmIntEval(c, n, s)
 }
