@@ -13,6 +13,7 @@ func addSequence(r *Resolver) {
 	r.Builtin[OpSvdf] = &Kernel{MaxVersion: 4, Prepare: svdfPrepare, Eval: svdfEval}
 	r.Builtin[OpRnn] = &Kernel{MaxVersion: 3, Prepare: rnnPrepare, Eval: rnnEval}
 	r.Builtin[OpUnidirectionalSequenceRnn] = &Kernel{MaxVersion: 3, Prepare: rnnPrepare, Eval: rnnEval}
+	r.Builtin[OpBidirectionalSequenceRnn] = &Kernel{MaxVersion: 3, Prepare: bidiRNNPrepare, Eval: bidiRNNEval}
 }
 
 // Input slots of LSTM and UNIDIRECTIONAL_SEQUENCE_LSTM (the schema's

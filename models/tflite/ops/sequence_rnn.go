@@ -30,23 +30,40 @@ type rnnMat struct {
 	cols   int
 	scale  float32
 	rowSum []int32
+	f      []float32 // bound for one Eval: float weights
+	q      []int8    // or 8-bit weights read as int8
 }
 
-// rnnCell is the per-node state of a recurrent cell.
+// rnnDir is one direction of a recurrent layer: its weights, bias and the
+// quantized copy of its hidden state.
+type rnnDir struct {
+	units        int
+	w, rec, aux  rnnMat // aux.cols is 0 without auxiliary input weights
+	qHid         []int8
+	sumsDone     bool
+	bias, hidden []float32 // bound for one Eval
+	outF         []float32
+	outStride    int
+}
+
+// rnnShared is what the directions of a layer share: options and the
+// per-step quantization scratch.
+type rnnShared struct {
+	act          Activation
+	hybrid, asym bool
+	qIn, qAux    []int8    // hybrid: one step's input and aux rows
+	scale        []float32 // hybrid: per row
+	zp           []int32   // hybrid: per row
+}
+
+// rnnCell is the per-node state of RNN and UNIDIRECTIONAL_SEQUENCE_RNN.
 type rnnCell struct {
-	units, input    int
-	batch, steps    int
-	timeMajor, seq  bool
-	act             Activation
-	hybrid, asym    bool
-	sumsDone        bool
-	w, rec          rnnMat
-	qIn, qHid       []int8    // hybrid: one quantized step (batch rows)
-	scale           []float32 // hybrid: per row
-	zp              []int32   // hybrid: per row
-	wF, rF, biasF   []float32 // bound for one Eval
-	wQ, rQ          []int8
-	hidden, x, outF []float32
+	rnnShared
+	dir            rnnDir
+	input          int
+	batch, steps   int
+	timeMajor, seq bool
+	x              []float32 // bound for one Eval
 }
 
 func rnnPrepare(c Context, n *Node) error {
@@ -70,12 +87,8 @@ func rnnPrepare(c Context, n *Node) error {
 	}
 	s.act, s.asym = act, n.Options.Bool(asymSlot, false)
 	if s.seq {
-		if in.Dims() != 3 {
-			return n.Errorf("input must be 3-D [time, batch, input] or [batch, time, input], has shape %v", in.Shape)
-		}
-		s.steps, s.batch, s.input = in.Shape[0], in.Shape[1], in.Shape[2]
-		if !s.timeMajor {
-			s.steps, s.batch = s.batch, s.steps
+		if s.steps, s.batch, s.input, err = rnnSeqShape(n, in, s.timeMajor); err != nil {
+			return err
 		}
 	} else {
 		if in.Dims() != 2 {
@@ -83,45 +96,81 @@ func rnnPrepare(c Context, n *Node) error {
 		}
 		s.steps, s.batch, s.input = 1, in.Shape[0], in.Shape[1]
 	}
-	if w.Dims() != 2 || rec.Dims() != 2 {
-		return n.Errorf("weights %v and recurrent weights %v must be 2-D", w.Shape, rec.Shape)
-	}
-	s.units = w.Shape[0]
-	if s.units <= 0 || s.input < 0 || s.batch < 0 || s.steps < 0 {
-		return n.Errorf("input %v and weights %v need positive units and non-negative sizes", in.Shape, w.Shape)
-	}
-	if w.Shape[1] != s.input {
-		return n.Errorf("weights %v do not fit input %v (input size %d)", w.Shape, in.Shape, s.input)
-	}
-	if !shapeIs(rec, s.units, s.units) {
-		return n.Errorf("recurrent weights have shape %v, want [%d %d]", rec.Shape, s.units, s.units)
-	}
-	if !shapeIs(bias, s.units) {
-		return n.Errorf("bias has shape %v, want [%d]", bias.Shape, s.units)
-	}
-	if !shapeIs(hidden, s.batch, s.units) || !hidden.Variable {
-		return n.Errorf("hidden state must be a variable tensor of shape [%d %d], has %v", s.batch, s.units, hidden.Shape)
-	}
-	if _, ok := mulChecked(s.batch, s.steps, max(s.input, s.units)); !ok {
-		return n.Errorf("input %v is too large", in.Shape)
-	}
-	if _, ok := mulChecked(s.units, max(s.input, s.units)); !ok {
-		return n.Errorf("weights %v are too large", w.Shape)
+	if err := s.dir.check(n, "", w, rec, bias, hidden, s.batch, s.input); err != nil {
+		return err
 	}
 	if err := s.prepareTypes(c, n, in, w, rec, bias, hidden, out); err != nil {
 		return err
 	}
-	shape := []int{s.batch, s.units}
+	shape := []int{s.batch, s.dir.units}
 	if s.seq {
-		shape = []int{s.batch, s.steps, s.units}
-		if s.timeMajor {
-			shape = []int{s.steps, s.batch, s.units}
-		}
+		shape = rnnSeqOut(s.steps, s.batch, s.dir.units, s.timeMajor)
 	}
 	if err := c.Resize(out, shape); err != nil {
 		return n.Errorf("output: %v", err)
 	}
 	n.State = s
+	return nil
+}
+
+// rnnSeqShape reads time steps, batch and input size of a 3-D sequence.
+func rnnSeqShape(n *Node, in *Tensor, timeMajor bool) (steps, batch, input int, err error) {
+	if in.Dims() != 3 {
+		return 0, 0, 0, n.Errorf("input must be 3-D [time, batch, input] or [batch, time, input], has shape %v", in.Shape)
+	}
+	steps, batch, input = in.Shape[0], in.Shape[1], in.Shape[2]
+	if !timeMajor {
+		steps, batch = batch, steps
+	}
+	if steps < 0 || batch < 0 || input < 0 {
+		return 0, 0, 0, n.Errorf("input shape %v has a negative dimension", in.Shape)
+	}
+	if _, ok := mulChecked(steps, batch, input); !ok {
+		return 0, 0, 0, n.Errorf("input shape %v is too large", in.Shape)
+	}
+	return steps, batch, input, nil
+}
+
+// rnnSeqOut is the shape of a sequence output with units per row.
+func rnnSeqOut(steps, batch, units int, timeMajor bool) []int {
+	if timeMajor {
+		return []int{steps, batch, units}
+	}
+	return []int{batch, steps, units}
+}
+
+// check validates one direction's weights, bias and hidden state (what
+// names the direction in errors) and sets its sizes.
+func (d *rnnDir) check(n *Node, what string, w, rec, bias, hidden *Tensor, batch, input int) error {
+	if w == nil || rec == nil || bias == nil || hidden == nil {
+		return n.Errorf("%sweights, recurrent weights, bias and hidden state are required", what)
+	}
+	if w.Dims() != 2 || rec.Dims() != 2 {
+		return n.Errorf("%sweights %v and recurrent weights %v must be 2-D", what, w.Shape, rec.Shape)
+	}
+	d.units = w.Shape[0]
+	if d.units <= 0 || batch < 0 || input < 0 {
+		return n.Errorf("%sweights %v need a positive number of units", what, w.Shape)
+	}
+	if w.Shape[1] != input {
+		return n.Errorf("%sweights %v do not fit the input size %d", what, w.Shape, input)
+	}
+	if !shapeIs(rec, d.units, d.units) {
+		return n.Errorf("%srecurrent weights have shape %v, want [%d %d]", what, rec.Shape, d.units, d.units)
+	}
+	if !shapeIs(bias, d.units) {
+		return n.Errorf("%sbias has shape %v, want [%d]", what, bias.Shape, d.units)
+	}
+	if !shapeIs(hidden, batch, d.units) || !hidden.Variable {
+		return n.Errorf("%shidden state must be a variable tensor of shape [%d %d], has %v", what, batch, d.units, hidden.Shape)
+	}
+	if _, ok := mulChecked(d.units, max(input, d.units)); !ok {
+		return n.Errorf("%sweights %v are too large", what, w.Shape)
+	}
+	if _, ok := mulChecked(batch, d.units); !ok {
+		return n.Errorf("%shidden state of %d x %d is too large", what, batch, d.units)
+	}
+	d.w.cols, d.rec.cols = input, d.units
 	return nil
 }
 
@@ -131,50 +180,137 @@ func (s *rnnCell) prepareTypes(c Context, n *Node, in, w, rec, bias, hidden, out
 			return n.Errorf("tensor %q is %s; input, bias, hidden state and output must be float32", t.Name, t.Type)
 		}
 	}
-	if w.Type != rec.Type {
-		return n.Errorf("weights (%s) and recurrent weights (%s) must have the same type", w.Type, rec.Type)
-	}
-	switch w.Type {
-	case models.Float32:
-		return nil
-	case models.Int8, models.UInt8:
-	default:
-		return n.Errorf("weights of type %s are not supported (float32, or int8/uint8 for hybrid)", w.Type)
+	hybrid, err := rnnWeightKind(n, w, rec)
+	if err != nil || !hybrid {
+		return err
 	}
 	s.hybrid = true
-	var err error
-	if s.w, err = rnnHybridMat(c, n, "weights", w, s.units, s.input); err != nil {
+	if err := s.dir.prepareHybrid(c, n, "", w, rec, nil, s.batch); err != nil {
 		return err
 	}
-	if s.rec, err = rnnHybridMat(c, n, "recurrent weights", rec, s.units, s.units); err != nil {
-		return err
-	}
-	s.sumsDone = false
 	rows := s.batch
 	if s.seq && !s.timeMajor {
 		rows = min(s.batch, 1) // batch-major sequences run one row per step
 	}
-	return allocAll(c, slot(&s.qIn, rows*s.input), slot(&s.qHid, rows*s.units),
-		slot(&s.scale, rows), slot(&s.zp, rows))
+	return s.allocSteps(c, n, rows, s.input, 0)
+}
+
+// rnnWeightKind checks that the weights are float32 or, for a hybrid cell,
+// both 8-bit, and reports which.
+func rnnWeightKind(n *Node, w, rec *Tensor) (bool, error) {
+	if w.Type != rec.Type {
+		return false, n.Errorf("weights (%s) and recurrent weights (%s) must have the same type", w.Type, rec.Type)
+	}
+	switch w.Type {
+	case models.Float32:
+		return false, nil
+	case models.Int8, models.UInt8:
+		return true, nil
+	}
+	return false, n.Errorf("weights of type %s are not supported (float32, or int8/uint8 for hybrid)", w.Type)
+}
+
+// prepareHybrid reads the scales of a hybrid direction's weights and
+// allocates its row sums and quantized hidden state.
+func (d *rnnDir) prepareHybrid(c Context, n *Node, what string, w, rec, aux *Tensor, batch int) error {
+	var err error
+	if err = rnnHybridMat(c, n, what+"weights", w, d.units, &d.w); err != nil {
+		return err
+	}
+	if err = rnnHybridMat(c, n, what+"recurrent weights", rec, d.units, &d.rec); err != nil {
+		return err
+	}
+	if aux != nil {
+		if err = rnnHybridMat(c, n, what+"aux weights", aux, d.units, &d.aux); err != nil {
+			return err
+		}
+	}
+	d.sumsDone = false
+	if d.qHid, err = allocSlice[int8](c, batch*d.units); err != nil {
+		return n.Errorf("%shidden state scratch: %v", what, err)
+	}
+	return nil
+}
+
+// allocSteps allocates the shared quantization scratch for rows rows.
+func (s *rnnShared) allocSteps(c Context, n *Node, rows, input, auxInput int) error {
+	if err := allocAll(c, slot(&s.qIn, rows*input), slot(&s.qAux, rows*auxInput),
+		slot(&s.scale, rows), slot(&s.zp, rows)); err != nil {
+		return n.Errorf("%v", err)
+	}
+	return nil
 }
 
 // rnnHybridMat checks one 8-bit weight matrix of a hybrid cell. TFLite
 // scales it with one per-tensor scale; per-channel scales, which it would
 // silently ignore, are refused.
-func rnnHybridMat(c Context, n *Node, what string, t *Tensor, rows, cols int) (rnnMat, error) {
-	m := rnnMat{cols: cols}
+func rnnHybridMat(c Context, n *Node, what string, t *Tensor, rows int, m *rnnMat) error {
+	if t.Type != models.Int8 && t.Type != models.UInt8 {
+		return n.Errorf("%s %q are %s; a hybrid cell needs int8 or uint8 weights", what, t.Name, t.Type)
+	}
 	if t.Quant == nil || len(t.Quant.Scale) != 1 {
-		return m, n.Errorf("%s %q (%s) need exactly one quantization scale for a hybrid cell", what, t.Name, t.Type)
+		return n.Errorf("%s %q (%s) need exactly one quantization scale for a hybrid cell", what, t.Name, t.Type)
 	}
 	s, _, err := tensorScale(n, what, t)
 	if err != nil {
-		return m, err
+		return err
 	}
 	m.scale = float32(s)
 	if m.rowSum, err = allocSlice[int32](c, rows); err != nil {
-		return m, n.Errorf("%s row sums: %v", what, err)
+		return n.Errorf("%s row sums: %v", what, err)
 	}
-	return m, nil
+	return nil
+}
+
+// bind points the direction at this Eval's tensors and computes the
+// hybrid row sums on the first run (once, as TFLite does).
+func (d *rnnDir) bind(sh *rnnShared, w, rec, aux, bias, hidden *Tensor) {
+	d.bias, d.hidden = bias.F32(), hidden.F32()
+	for _, m := range []struct {
+		m *rnnMat
+		t *Tensor
+	}{{&d.w, w}, {&d.rec, rec}, {&d.aux, aux}} {
+		m.m.f, m.m.q = nil, nil
+		switch {
+		case m.t == nil:
+		case sh.hybrid:
+			// TFLite reads 8-bit hybrid weights as int8 whatever their type.
+			m.m.q = view[int8](m.t.Data)
+			if sh.asym && !d.sumsDone {
+				rowSums(m.m.rowSum, m.m.q, d.units, m.m.cols)
+			}
+		default:
+			m.m.f = m.t.F32()
+		}
+	}
+	if sh.hybrid && sh.asym {
+		d.sumsDone = true
+	}
+}
+
+// unbind drops the references to this Eval's tensors.
+func (d *rnnDir) unbind() {
+	d.bias, d.hidden, d.outF = nil, nil, nil
+	d.w.f, d.w.q, d.rec.f, d.rec.q, d.aux.f, d.aux.q = nil, nil, nil, nil, nil, nil
+}
+
+// checkData verifies the data sizes of one direction's tensors.
+func (d *rnnDir) checkData(n *Node, w, rec, aux, bias, hidden *Tensor, batch int) error {
+	checks := []struct {
+		what  string
+		t     *Tensor
+		elems int
+	}{{"weights", w, d.units * d.w.cols}, {"recurrent weights", rec, d.units * d.units},
+		{"bias", bias, d.units}, {"hidden state", hidden, batch * d.units}}
+	for _, chk := range checks {
+		if err := checkData(n, chk.what, chk.t, chk.elems); err != nil {
+			return err
+		}
+	}
+	if aux != nil {
+		return checkData(n, "aux weights", aux, d.units*d.aux.cols)
+	}
+	return nil
 }
 
 func rnnEval(c Context, n *Node) error {
@@ -184,76 +320,78 @@ func rnnEval(c Context, n *Node) error {
 	}
 	in, w, rec := c.Input(n, rnnIn), c.Input(n, rnnWeights), c.Input(n, rnnRecWeights)
 	bias, hidden, out := c.Input(n, rnnBias), c.Input(n, rnnHidden), c.Output(n, 0)
+	d := &s.dir
 	rows := s.batch * s.steps
-	for _, chk := range []struct {
-		what  string
-		t     *Tensor
-		elems int
-	}{{"input", in, rows * s.input}, {"weights", w, s.units * s.input}, {"recurrent weights", rec, s.units * s.units},
-		{"bias", bias, s.units}, {"hidden state", hidden, s.batch * s.units}, {"output", out, rows * s.units}} {
-		if err := checkData(n, chk.what, chk.t, chk.elems); err != nil {
-			return err
-		}
+	if err := d.checkData(n, w, rec, nil, bias, hidden, s.batch); err != nil {
+		return err
 	}
-	s.x, s.hidden, s.outF, s.biasF = in.F32(), hidden.F32(), out.F32(), bias.F32()
-	if s.hybrid {
-		// TFLite reads 8-bit hybrid weights as int8 whatever their type.
-		s.wQ, s.rQ = view[int8](w.Data), view[int8](rec.Data)
-		if s.asym && !s.sumsDone {
-			// Computed once, on the first run, as TFLite does.
-			rowSums(s.w.rowSum, s.wQ, s.units, s.input)
-			rowSums(s.rec.rowSum, s.rQ, s.units, s.units)
-			s.sumsDone = true
-		}
-	} else {
-		s.wF, s.rF = w.F32(), rec.F32()
+	if err := checkData(n, "input", in, rows*s.input); err != nil {
+		return err
 	}
-	u, k := s.units, s.input
+	if err := checkData(n, "output", out, rows*d.units); err != nil {
+		return err
+	}
+	d.bind(&s.rnnShared, w, rec, nil, bias, hidden)
+	d.outF, d.outStride = out.F32(), d.units
+	x := in.F32()
+	u, k := d.units, s.input
 	if !s.seq || s.timeMajor {
 		for t := 0; t < s.steps; t++ {
 			o := t * s.batch
-			s.step(s.x[o*k:(o+s.batch)*k], s.hidden, s.outF[o*u:(o+s.batch)*u], s.batch)
+			s.step(d, x[o*k:(o+s.batch)*k], nil, d.hidden, d.outF[o*u:], s.batch)
 		}
 	} else {
 		for b := 0; b < s.batch; b++ {
-			h := s.hidden[b*u : (b+1)*u]
+			h := d.hidden[b*u : (b+1)*u]
 			for t := 0; t < s.steps; t++ {
 				o := b*s.steps + t
-				s.step(s.x[o*k:(o+1)*k], h, s.outF[o*u:(o+1)*u], 1)
+				s.step(d, x[o*k:(o+1)*k], nil, h, d.outF[o*u:], 1)
 			}
 		}
 	}
-	s.x, s.hidden, s.outF, s.biasF, s.wF, s.rF, s.wQ, s.rQ = nil, nil, nil, nil, nil, nil, nil, nil
+	d.unbind()
 	return nil
 }
 
-// step is RnnBatchStep for rows batch rows: x [rows, input], h [rows,
-// units] (read, then overwritten with the new state), out [rows, units].
-func (s *rnnCell) step(x, h, out []float32, rows int) {
-	u := s.units
+// step is TFLite's RnnBatchStep for rows batch rows of direction d: x
+// [rows, input], aux [rows, aux input] or nil, h [rows, units] (read, then
+// overwritten with the new state), out rows d.outStride apart.
+func (sh *rnnShared) step(d *rnnDir, x, aux, h, out []float32, rows int) {
+	u, st := d.units, d.outStride
 	for b := 0; b < rows; b++ {
-		copy(out[b*u:(b+1)*u], s.biasF)
+		copy(out[b*st:b*st+u], d.bias)
 	}
-	if s.hybrid {
-		s.hybridAcc(x, s.wQ, &s.w, s.qIn, out, rows)
-		s.hybridAcc(h, s.rQ, &s.rec, s.qHid, out, rows)
+	useAux := aux != nil && d.aux.cols > 0
+	if sh.hybrid {
+		sh.hybridAcc(x, &d.w, sh.qIn, out, u, st, rows)
+		if useAux {
+			sh.hybridAcc(aux, &d.aux, sh.qAux, out, u, st, rows)
+		}
+		sh.hybridAcc(h, &d.rec, d.qHid, out, u, st, rows)
 	} else {
-		floatAcc(x, s.wF, s.input, out, u, rows)
-		floatAcc(h, s.rF, u, out, u, rows)
+		floatAcc(x, &d.w, out, u, st, rows)
+		if useAux {
+			floatAcc(aux, &d.aux, out, u, st, rows)
+		}
+		floatAcc(h, &d.rec, out, u, st, rows)
 	}
-	for i, v := range out[:rows*u] {
-		out[i] = floatActivation(s.act, v)
+	for b := 0; b < rows; b++ {
+		ob := out[b*st : b*st+u]
+		for i, v := range ob {
+			ob[i] = floatActivation(sh.act, v)
+		}
+		copy(h[b*u:(b+1)*u], ob)
 	}
-	copy(h[:rows*u], out)
 }
 
-// floatAcc adds W·v to every row of out, each dot product summed on its own
+// floatAcc adds m·v to every row of out, each dot product summed on its own
 // and then added, as TFLite's float MatrixBatchVectorMultiplyAccumulate.
-func floatAcc(v, w []float32, cols int, out []float32, units, rows int) {
+func floatAcc(v []float32, m *rnnMat, out []float32, units, stride, rows int) {
+	cols := m.cols
 	for b := 0; b < rows; b++ {
-		vb, ob := v[b*cols:(b+1)*cols], out[b*units:(b+1)*units]
+		vb, ob := v[b*cols:(b+1)*cols], out[b*stride:b*stride+units]
 		for o := range ob {
-			ob[o] += dotF32(vb, w[o*cols:(o+1)*cols])
+			ob[o] += dotF32(vb, m.f[o*cols:(o+1)*cols])
 		}
 	}
 }
@@ -261,30 +399,30 @@ func floatAcc(v, w []float32, cols int, out []float32, units, rows int) {
 // hybridAcc quantizes rows of v into q (one scale and zero point per row)
 // and adds the dequantized int8 products with m to out. Nothing is added
 // when all rows are zero.
-func (s *rnnCell) hybridAcc(v []float32, w []int8, m *rnnMat, q []int8, out []float32, rows int) {
-	cols, u := m.cols, s.units
+func (sh *rnnShared) hybridAcc(v []float32, m *rnnMat, q []int8, out []float32, units, stride, rows int) {
+	cols := m.cols
 	v = v[:rows*cols]
 	if isZeroF32(v) {
 		return
 	}
 	for b := 0; b < rows; b++ {
 		vb, qb := v[b*cols:(b+1)*cols], q[b*cols:(b+1)*cols]
-		if s.asym {
-			s.scale[b], s.zp[b] = asymmetricQuantize(vb, qb)
+		if sh.asym {
+			sh.scale[b], sh.zp[b] = asymmetricQuantize(vb, qb)
 		} else {
-			s.scale[b], s.zp[b] = symmetricQuantize(vb, qb), 0
+			sh.scale[b], sh.zp[b] = symmetricQuantize(vb, qb), 0
 		}
-		s.scale[b] *= m.scale
+		sh.scale[b] *= m.scale
 	}
 	for b := 0; b < rows; b++ {
-		qb, ob := q[b*cols:(b+1)*cols], out[b*u:(b+1)*u]
-		sf, zp := s.scale[b], s.zp[b]
+		qb, ob := q[b*cols:(b+1)*cols], out[b*stride:b*stride+units]
+		sf, zp := sh.scale[b], sh.zp[b]
 		for o := range ob {
 			var dot int32
-			for i, wv := range w[o*cols : (o+1)*cols] {
+			for i, wv := range m.q[o*cols : (o+1)*cols] {
 				dot += int32(wv) * int32(qb[i])
 			}
-			if s.asym {
+			if sh.asym {
 				dot -= m.rowSum[o] * zp
 			}
 			ob[o] += float32(dot) * sf
