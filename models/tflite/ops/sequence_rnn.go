@@ -63,7 +63,6 @@ type rnnCell struct {
 	input          int
 	batch, steps   int
 	timeMajor, seq bool
-	x              []float32 // bound for one Eval
 }
 
 func rnnPrepare(c Context, n *Node) error {
