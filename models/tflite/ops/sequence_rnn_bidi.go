@@ -1,6 +1,10 @@
 package ops
 
-import "github.com/axle-edge/axle/models"
+import (
+	"context"
+
+	"github.com/axle-edge/axle/models"
+)
 
 // BIDIRECTIONAL_SEQUENCE_RNN: a forward cell runs the sequence from the
 // first step to the last and a backward cell from the last to the first,
@@ -213,15 +217,19 @@ func bidiRNNEval(c Context, n *Node) error {
 	if aux != nil {
 		auxF = aux.F32()
 	}
-	s.run(x, auxF)
+	err := s.run(c.Ctx(), x, auxF)
 	s.fw.unbind()
 	s.bw.unbind()
+	if err != nil {
+		return flowErr(n, err, "stopped between hybrid passes")
+	}
 	return nil
 }
 
 // run runs both directions over the sequence (see the file comment for the
-// TFLite behaviours kept here).
-func (s *bidiRNN) run(x, aux []float32) {
+// TFLite behaviours kept here). The hybrid time-major passes grow with the
+// square of the sequence length, so they stop when ctx is cancelled.
+func (s *bidiRNN) run(ctx context.Context, x, aux []float32) error {
 	k, ka := s.input, s.auxInput
 	bwX, stackAux := x, aux
 	if s.nonStacking {
@@ -234,6 +242,9 @@ func (s *bidiRNN) run(x, aux []float32) {
 		}
 		nb := s.batch
 		for range passes {
+			if ctx != nil && ctx.Err() != nil {
+				return ctx.Err()
+			}
 			for t := 0; t < s.steps; t++ {
 				s.step(&s.fw, x[t*nb*k:(t+1)*nb*k], rnnRows(stackAux, t*nb*k, nb*ka), s.fw.hidden, s.fw.outF[t*nb*s.fw.outStride:], nb)
 			}
@@ -241,7 +252,7 @@ func (s *bidiRNN) run(x, aux []float32) {
 				s.step(&s.bw, bwX[t*nb*k:(t+1)*nb*k], rnnRows(stackAux, t*nb*k, nb*ka), s.bw.hidden, s.bw.outF[t*nb*s.bw.outStride:], nb)
 			}
 		}
-		return
+		return nil
 	}
 	for b := 0; b < s.batch; b++ {
 		fh := s.fw.hidden[b*s.fw.units : (b+1)*s.fw.units]
@@ -255,6 +266,7 @@ func (s *bidiRNN) run(x, aux []float32) {
 			s.step(&s.bw, x[r*k:(r+1)*k], rnnRows(stackAux, r*ka, ka), bh, s.bw.outF[r*s.bw.outStride:], 1)
 		}
 	}
+	return nil
 }
 
 // rnnRows is v[off:off+n], or nil without v.

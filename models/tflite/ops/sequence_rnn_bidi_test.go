@@ -2,8 +2,10 @@ package ops_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/axle-edge/axle/models"
@@ -237,4 +239,44 @@ func TestBidirectionalRNNErrors(t *testing.T) {
 	tm := base
 	tm.timeMajor = true
 	expectErr(t, loadErr(t, bidiModel(tm, dir(1, true), dir(2, true))), "BIDIRECTIONAL_SEQUENCE_RNN", "input's shape")
+}
+
+// countdownCtx reports cancellation from its n-th Err call on, so a test can
+// cancel in the middle of a kernel without timing.
+type countdownCtx struct {
+	context.Context
+	n int
+}
+
+func (c *countdownCtx) Err() error {
+	if c.n--; c.n < 0 {
+		return context.Canceled
+	}
+	return nil
+}
+
+// TestBidirectionalRNNHybridCancel: the hybrid time-major kernel repeats
+// the sequence max_time times (as TFLite), so it stops between passes when
+// the Invoke's context is cancelled.
+func TestBidirectionalRNNHybridCancel(t *testing.T) {
+	c := bidiCase{timeMajor: true, hybrid: true, batch: 1, steps: 4, in: 2, fwUnits: 2, bwUnits: 2, act: ops.ActTanh}
+	var dirs [2]bidiDir
+	for k := range dirs {
+		dirs[k].p = randomRNN(rnnCase{in: 2, units: 2}, uint64(k), true)
+	}
+	it := load(t, bidiModel(c, dirs[0], dirs[1]))
+	defer it.Close()
+	for budget := 0; budget < 64; budget++ {
+		err := it.Invoke(&countdownCtx{Context: context.Background(), n: budget})
+		if err == nil {
+			t.Fatalf("budget %d: the run finished before the kernel checked its context", budget)
+		}
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("budget %d: %v, want context.Canceled", budget, err)
+		}
+		if strings.Contains(err.Error(), "hybrid passes") {
+			return // the kernel itself stopped
+		}
+	}
+	t.Fatal("the kernel never stopped between passes")
 }
