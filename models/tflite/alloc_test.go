@@ -151,6 +151,57 @@ func hostileModels() []struct {
 			b.Op(ops.OpScatterNd, 1, []int{idx, upd, shape}, []int{out}, build.Options{})
 			b.Output(out)
 		}},
+		{"rnn hybrid quantized input", "RNN", func(b *build.Builder) {
+			x := b.Input("x", models.Float32, []int{1, huge}, nil)
+			w := b.Input("w", models.Int8, []int{1, huge}, q8)
+			r := b.Input("r", models.Int8, []int{1, 1}, q8)
+			bias := b.Input("bias", models.Float32, []int{1}, nil)
+			h := b.Variable("h", models.Float32, []int{1, 1}, nil, nil)
+			out := b.Tensor("out", models.Float32, []int{1, 1}, nil)
+			b.Op(ops.OpRnn, 1, []int{x, w, r, bias, h}, []int{out}, build.Options{Type: build.OptRNN, Fields: []build.Field{{Slot: 1, Value: true}}})
+			b.Output(out)
+		}},
+		{"bidirectional rnn hybrid scratch", "BIDIRECTIONAL_SEQUENCE_RNN", func(b *build.Builder) {
+			x := b.Input("x", models.Float32, []int{1, 1, huge}, nil)
+			in := []int{x}
+			for i := 0; i < 2; i++ {
+				w := b.Input("w", models.Int8, []int{1, huge}, q8)
+				r := b.Input("r", models.Int8, []int{1, 1}, q8)
+				bias := b.Input("bias", models.Float32, []int{1}, nil)
+				h := b.Variable("h", models.Float32, []int{1, 1}, nil, nil)
+				in = append(in, w, r, bias, h)
+			}
+			in = append(in, -1, -1, -1)
+			out := b.Tensor("out", models.Float32, []int{1, 1, 2}, nil)
+			b.Op(ops.OpBidirectionalSequenceRnn, 1, in, []int{out}, build.Options{Type: build.OptBidirectionalSequenceRNN, Fields: []build.Field{{Slot: 2, Value: true}}})
+			b.Output(out)
+		}},
+		{"svdf hybrid quantized input", "SVDF", func(b *build.Builder) {
+			x := b.Input("x", models.Float32, []int{1, huge}, nil)
+			wf := b.Input("wf", models.Int8, []int{1, huge}, q8)
+			wt := b.Input("wt", models.Int8, []int{1, 1}, q8)
+			state := b.Variable("s", models.Float32, []int{1, 1}, nil, nil)
+			out := b.Tensor("out", models.Float32, []int{1, 1}, nil)
+			b.Op(ops.OpSvdf, 1, []int{x, wf, wt, -1, state}, []int{out}, build.Options{Type: build.OptSVDF, Fields: []build.Field{{Slot: 0, Value: int32(1)}}})
+			b.Output(out)
+		}},
+		{"lstm hybrid quantized input", "LSTM", func(b *build.Builder) {
+			in := make([]int, 24)
+			for i := range in {
+				in[i] = -1
+			}
+			in[0] = b.Input("x", models.Float32, []int{1, huge}, nil)
+			for g := 0; g < 4; g++ {
+				in[1+g] = b.Input("w", models.Int8, []int{1, huge}, q8)
+				in[5+g] = b.Input("r", models.Int8, []int{1, 1}, q8)
+				in[12+g] = b.Input("bias", models.Float32, []int{1}, nil)
+			}
+			in[18] = b.Variable("h", models.Float32, []int{1, 1}, nil, nil)
+			in[19] = b.Variable("c", models.Float32, []int{1, 1}, nil, nil)
+			out := b.Tensor("out", models.Float32, []int{1, 1}, nil)
+			b.Op(ops.OpLstm, 1, in, []int{out}, build.Options{Type: build.OptLSTM})
+			b.Output(out)
+		}},
 		{"add arena", "", func(b *build.Builder) {
 			x := b.Input("x", models.Float32, []int{huge, huge}, nil)
 			out := b.Tensor("out", models.Float32, []int{huge, huge}, nil)

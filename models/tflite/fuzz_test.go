@@ -142,6 +142,7 @@ func seedModels(t testing.TB) [][]byte {
 	b.CustomOp("TFLite_Detection_PostProcess", 1, []int{boxes, scores, anchors}, outs, det)
 	b.Output(outs...)
 	add(b)
+	out = append(out, recurrentSeeds(t)...)
 	return append(out, spaceBatchNDSeeds(t)...)
 }
 

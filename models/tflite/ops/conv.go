@@ -241,7 +241,7 @@ func (st *convState) prepareTypes(c Context, n *Node, in, filter, bias, out *Ten
 		case models.Float32:
 			st.kind = convFloat
 			return nil
-		case models.Int8:
+		case models.Int8, models.UInt8:
 			return st.prepareHybrid(c, n, filter)
 		}
 		return n.Errorf("float input with a %s filter is not supported", filter.Type)
@@ -298,7 +298,13 @@ func acc32For16x8(n *Node, bias *Tensor, qbt int8) (bool, error) {
 // prepareHybrid sets up float activations with int8 weights. TFLite
 // quantizes each batch symmetrically when all filter scales are equal and
 // asymmetrically, with per-channel scales, otherwise (and for groups).
+// uint8 filters (the older converters' hybrid format) hold int8 values:
+// TFLite reads their bytes as int8 with the one per-tensor scale and no
+// zero point, on the symmetric path only.
 func (st *convState) prepareHybrid(c Context, n *Node, filter *Tensor) error {
+	if filter.Type == models.UInt8 && (st.groups != 1 || filter.Quant == nil || len(filter.Quant.Scale) != 1) {
+		return n.Errorf("a uint8 hybrid filter needs one per-tensor scale and no groups")
+	}
 	fs, err := filterScales(c, n, filter, 0, st.g.outC)
 	if err != nil {
 		return err

@@ -33,6 +33,8 @@ type bmmState struct {
 	packed      bool
 	mult        int32
 	shift       int
+	colMult     []int32 // per output column when the rhs is per-channel
+	colShift    []int
 	lZP, outZP  int32
 	rZP         int32
 	fScales     []float32
@@ -250,13 +252,58 @@ func (st *bmmState) prepareTypes(c Context, n *Node, l, r, out *Tensor) error {
 	}
 	st.lZP, st.rZP, st.outZP = lzp, rzp, ozp
 	st.mult, st.shift = productMultiplier(ls, rs, os)
+	if err := st.prepareColumnScales(c, n, r, ls, os); err != nil {
+		return err
+	}
 	if st.kind == bmmInt16 {
 		if lzp != 0 || rzp != 0 || ozp != 0 {
 			return n.Errorf("int16 batch matmul needs zero points 0, got %d, %d and %d", lzp, rzp, ozp)
 		}
+		if st.colShift != nil {
+			return checkShift64(n, st.colShift)
+		}
 		return checkShift64(n, []int{st.shift})
 	}
 	return nil
+}
+
+// prepareColumnScales derives one output multiplier per column when the
+// quantized rhs has per-channel scales along its output columns (what the
+// 16x8 quantizer makes of an einsum's weights); the first scale alone would
+// put every other column off by the ratio of the scales. The multipliers are
+// computed in double precision as for per-channel CONV_2D and
+// FULLY_CONNECTED. Per-channel scales along any other dimension, or with
+// non-zero zero points, are refused.
+func (st *bmmState) prepareColumnScales(c Context, n *Node, r *Tensor, ls, os float64) error {
+	st.colMult, st.colShift = nil, nil
+	q := r.Quant
+	if len(q.Scale) <= 1 {
+		return nil
+	}
+	nd := r.Dims() - 1
+	if st.adjY {
+		nd = r.Dims() - 2
+	}
+	if q.Axis != nd || len(q.Scale) != st.nCols {
+		return n.Errorf("rhs %q has %d scales along dimension %d; per-channel scales must follow its %d output columns (dimension %d)", r.Name, len(q.Scale), q.Axis, st.nCols, nd)
+	}
+	if err := zeroFilterZeroPoints(n, r); err != nil {
+		return err
+	}
+	fs, err := filterScales(c, n, r, nd, st.nCols)
+	if err != nil {
+		return err
+	}
+	st.colMult, st.colShift, err = perChannelMultipliers(c, n, ls, os, fs)
+	return err
+}
+
+// colQuant is the output multiplier and shift of column j.
+func (st *bmmState) colQuant(j int) (int32, int) {
+	if st.colMult != nil {
+		return st.colMult[j], st.colShift[j]
+	}
+	return st.mult, st.shift
 }
 
 func (st *bmmState) alloc(c Context, n *Node, l *Tensor) error {
@@ -429,7 +476,8 @@ func bmmEval(c Context, n *Node) error {
 				gemmRow(view[int8](lData)[row*k:(row+1)*k], st.wI16[w0:w1], st.accI)
 				dst := out.I8()[o : o+nc]
 				for j := range dst {
-					v := MultiplyByQuantizedMultiplier(st.accI[j]+st.corr[rb*nc+j], st.mult, st.shift) + st.outZP
+					m, sh := st.colQuant(j)
+					v := MultiplyByQuantizedMultiplier(st.accI[j]+st.corr[rb*nc+j], m, sh) + st.outZP
 					dst[j] = int8(min(max(v, -128), 127))
 				}
 			case bmmInt8To32:
@@ -439,7 +487,8 @@ func bmmEval(c Context, n *Node) error {
 				gemmRow(view[int16](lData)[row*k:(row+1)*k], st.wI32[w0:w1], st.accL)
 				dst := out.I16()[o : o+nc]
 				for j := range dst {
-					v := mulQuant64(st.accL[j], st.mult, st.shift)
+					m, sh := st.colQuant(j)
+					v := mulQuant64(st.accL[j], m, sh)
 					dst[j] = int16(min(max(v, -32768), 32767))
 				}
 			case bmmHybrid:

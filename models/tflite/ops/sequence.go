@@ -11,6 +11,9 @@ func addSequence(r *Resolver) {
 	r.Builtin[OpLstm] = &Kernel{MaxVersion: 4, Prepare: lstmPrepare, Eval: lstmEval}
 	r.Builtin[OpUnidirectionalSequenceLstm] = &Kernel{MaxVersion: 4, Prepare: lstmPrepare, Eval: lstmEval}
 	r.Builtin[OpSvdf] = &Kernel{MaxVersion: 4, Prepare: svdfPrepare, Eval: svdfEval}
+	r.Builtin[OpRnn] = &Kernel{MaxVersion: 3, Prepare: rnnPrepare, Eval: rnnEval}
+	r.Builtin[OpUnidirectionalSequenceRnn] = &Kernel{MaxVersion: 3, Prepare: rnnPrepare, Eval: rnnEval}
+	r.Builtin[OpBidirectionalSequenceRnn] = &Kernel{MaxVersion: 3, Prepare: bidiRNNPrepare, Eval: bidiRNNEval}
 }
 
 // Input slots of LSTM and UNIDIRECTIONAL_SEQUENCE_LSTM (the schema's
@@ -63,8 +66,9 @@ type lstmShape struct {
 // lstmState is the node's kernel state.
 type lstmState struct {
 	lstmShape
-	f *lstmFloat
-	q *lstmInt
+	f  *lstmFloat
+	q  *lstmInt
+	hy *lstmHybrid
 }
 
 func lstmPrepare(c Context, n *Node) error {
@@ -88,9 +92,9 @@ func lstmPrepare(c Context, n *Node) error {
 	case in.Type == models.Int8 && weights == models.Int8:
 		s.q, err = lstmIntPrepare(c, n, &s.lstmShape)
 	case in.Type == models.Float32 && (weights == models.Int8 || weights == models.UInt8):
-		return n.Errorf("hybrid LSTM (float32 input with %s weights) is not supported", weights)
+		s.hy, err = lstmHybridPrepare(c, n, &s.lstmShape)
 	default:
-		return n.Errorf("input is %s and weights are %s; want float32/float32 or int8/int8", in.Type, weights)
+		return n.Errorf("input is %s and weights are %s; want float32/float32, int8/int8 or float32 with int8/uint8 (hybrid)", in.Type, weights)
 	}
 	if err != nil {
 		return err
@@ -104,8 +108,11 @@ func lstmEval(c Context, n *Node) error {
 	if !ok {
 		return n.Errorf("not prepared")
 	}
-	if s.f != nil {
+	switch {
+	case s.f != nil:
 		return lstmFloatEval(c, n, s)
+	case s.hy != nil:
+		return lstmHybridEval(c, n, s)
 	}
 	return lstmIntEval(c, n, s)
 }

@@ -31,6 +31,10 @@ type svdfKernel struct {
 	act                                        Activation
 	scratch                                    []byte // batch*filters accumulators
 
+	// hybrid (sequence_svdf_hybrid.go)
+	hybrid, asym bool
+	hy           svdfHybridState
+
 	// integer
 	scale1A, scale2A     int32
 	scale1B, scale2B     int
@@ -98,8 +102,10 @@ func svdfPrepare(c Context, n *Node) error {
 		if err := svdfIntPrepare(n, s, in, wf, wt, bias, state, out); err != nil {
 			return err
 		}
-	case in.Type == models.Float32:
-		return n.Errorf("hybrid SVDF (float32 input with %s weights) is not supported", wf.Type)
+	case in.Type == models.Float32 && (wf.Type == models.Int8 || wf.Type == models.UInt8):
+		if err := svdfHybridPrepare(c, n, s, wf, wt, bias, state, out); err != nil {
+			return err
+		}
 	default:
 		return n.Errorf("input is %s and feature weights %s; want float32/float32 or int8/int8", in.Type, wf.Type)
 	}
@@ -148,7 +154,11 @@ func svdfEval(c Context, n *Node) error {
 		if bias != nil {
 			b = bias.F32()
 		}
-		svdfFloat(s, in.F32(), wf.F32(), wt.F32(), b, state.F32(), out.F32())
+		if s.hybrid {
+			svdfHybrid(s, in.F32(), wf, wt, b, state.F32(), out.F32())
+		} else {
+			svdfFloat(s, in.F32(), wf.F32(), wt.F32(), b, state.F32(), out.F32())
+		}
 	case state.Type == models.Int16:
 		svdfInt(s, in.I8(), wf.I8(), wt.I16(), svdfBiasI32(bias), state.I16(), out.I8())
 	default:
@@ -167,13 +177,21 @@ func svdfBiasI32(t *Tensor) []int32 {
 func svdfFloat(s *svdfKernel, x, wf, wt, bias, state, out []float32) {
 	nf, mem := s.filters, s.memory
 	copy(state, state[1:])
-	scratch := view[float32](s.scratch)
 	for b := 0; b < s.batch; b++ {
 		xv := x[b*s.input : (b+1)*s.input]
 		for f := 0; f < nf; f++ {
 			state[(b*nf+f)*mem+mem-1] = dotF32(wf[f*s.input:(f+1)*s.input], xv)
 		}
 	}
+	svdfApplyTime(s, wt, bias, state, out)
+}
+
+// svdfApplyTime weights the float state over time, sums over the rank,
+// adds the bias and applies the activation (TFLite's
+// ApplyTimeWeightsBiasAndActivation).
+func svdfApplyTime(s *svdfKernel, wt, bias, state, out []float32) {
+	nf, mem := s.filters, s.memory
+	scratch := view[float32](s.scratch)
 	for b := 0; b < s.batch; b++ {
 		for f := 0; f < nf; f++ {
 			k := b*nf + f

@@ -1,6 +1,7 @@
 package ops_test
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -255,4 +256,78 @@ func TestSVDFErrors(t *testing.T) {
 		nil,
 		func(b *build.Builder) int { return b.Variable("s", models.Int16, []int{1, 12}, nil, q1(0.1, 0)) },
 		func(b *build.Builder) int { return b.Tensor("y", models.Int8, []int{1, 2}, q1(0.1, 0)) })), "SVDF", "RELU")
+}
+
+// TestSVDFHybrid runs float SVDF with int8 feature and time weights: each
+// input row is quantized as TFLite's BatchQuantizeFloats does, so the
+// reference is the float SVDF on the dequantized input and weights.
+func TestSVDFHybrid(t *testing.T) {
+	const wfScale, wtScale = 0.01, 0.02
+	for i, c := range svdfCases {
+		for _, asym := range []bool{false, true} {
+			t.Run(fmt.Sprint(c, "_asym", asym), func(t *testing.T) {
+				rng := rand.New(rand.NewPCG(uint64(i), 11))
+				wfQ := bRandQ(rng, c.filters()*c.in, -127, 127)
+				wtQ := bRandQ(rng, c.filters()*c.memory, -127, 127)
+				p := &svdfParams{wf: make([]float64, len(wfQ)), wt: make([]float64, len(wtQ))}
+				for k, v := range wfQ {
+					p.wf[k] = v * float64(float32(wfScale))
+				}
+				for k, v := range wtQ {
+					p.wt[k] = float64(float32(v) * float32(wtScale))
+				}
+				if c.bias {
+					p.bias = uniform(rng, c.units, 0.5)
+					for k := range p.bias {
+						p.bias[k] = float64(float32(p.bias[k]))
+					}
+				}
+				window := c.filters() * c.memory
+				b := build.New()
+				x := b.Input("x", models.Float32, []int{c.batch, c.in}, nil)
+				wf := b.Const("wf", models.Int8, []int{c.filters(), c.in}, i8s(wfQ), q1(wfScale, 0))
+				wt := b.Const("wt", models.Int8, []int{c.filters(), c.memory}, i8s(wtQ), q1(wtScale, 0))
+				bias := -1
+				if c.bias {
+					bias = b.Const("bias", models.Float32, []int{c.units}, f32s(p.bias), nil)
+				}
+				state := b.Variable("state", models.Float32, []int{c.batch, window}, nil, nil)
+				y := b.Tensor("y", models.Float32, []int{c.batch, c.units}, nil)
+				b.Op(ops.OpSvdf, 1, []int{x, wf, wt, bias, state}, []int{y}, opts(build.OptSVDF, int32(c.rank), uint8(c.act), asym))
+				b.Output(y)
+				it := load(t, b)
+				defer it.Close()
+				var inputs [][]float64
+				for k := range c.memory + 2 {
+					x := uniform(rng, c.batch*c.in, 2)
+					if k == 1 {
+						x = make([]float64, len(x)) // all zero: no projection at all
+					}
+					for j := range x {
+						x[j] = float64(float32(x[j]))
+					}
+					inputs = append(inputs, x)
+				}
+				got := invokeSeq(t, it, models.Float32, inputs)
+				st := make([]float64, c.batch*window)
+				for k, x := range inputs {
+					xd := make([]float64, len(x))
+					for r := 0; r < c.batch; r++ {
+						q, sf, zp := bHybridQuant(x[r*c.in:(r+1)*c.in], asym)
+						for j := range q {
+							xd[r*c.in+j] = (q[j] - zp) * sf
+						}
+					}
+					want := refSVDF(c, p, xd, st, nil)
+					for j := range want {
+						want[j] = actRef(c.act, want[j])
+					}
+					compareF(t, fmt.Sprint("invoke ", k), got[k], want, 1e-4)
+				}
+				if a := testing.AllocsPerRun(5, func() { _ = it.Invoke(context.Background()) }); a != 0 {
+					t.Errorf("%v allocations per Invoke, want 0", a)
+				}
+			})
+		}
+	}
 }

@@ -26,6 +26,7 @@ type lstmCase struct {
 	proj, projBias                  bool
 	act                             ops.Activation
 	cellClip, projClip              float32
+	asym                            bool // asymmetric_quantize_inputs (hybrid)
 }
 
 // lstmParams are the weights as float64 values (already rounded to what the
@@ -253,9 +254,9 @@ func (p *lstmParams) round32() {
 func lstmOp(c lstmCase) (ops.Op, build.Options) {
 	if c.seq {
 		return ops.OpUnidirectionalSequenceLstm, opts(build.OptUnidirectionalSequenceLSTM,
-			uint8(c.act), c.cellClip, c.projClip, c.timeMajor, nil, c.diag)
+			uint8(c.act), c.cellClip, c.projClip, c.timeMajor, c.asym, c.diag)
 	}
-	return ops.OpLstm, opts(build.OptLSTM, uint8(c.act), c.cellClip, c.projClip)
+	return ops.OpLstm, opts(build.OptLSTM, uint8(c.act), c.cellClip, c.projClip, nil, c.asym)
 }
 
 // peepSlot maps a gate to its cell-to-gate input slot (9, 10, 11).
@@ -574,11 +575,13 @@ func TestLSTMErrors(t *testing.T) {
 			in[10] = b.Const("p", models.Float32, []int{4}, make([]float32, 4), nil)
 		}},
 		{"input gate weights must be all present", c, func(b *build.Builder, in []int) { in[5] = -1 }},
-		{"hybrid LSTM", c, func(b *build.Builder, in []int) {
+		{"needs exactly one quantization scale for a hybrid LSTM", c, func(b *build.Builder, in []int) {
 			for g := 0; g < 4; g++ {
 				in[1+g] = b.Const(fmt.Sprint("q", g), models.Int8, []int{4, 3}, make([]int8, 12), q1(0.1, 0))
 				in[5+g] = b.Const(fmt.Sprint("qr", g), models.Int8, []int{4, 4}, make([]int8, 16), q1(0.1, 0))
 			}
+			pc := &models.Quant{Scale: []float32{0.1, 0.2, 0.1, 0.2}, ZeroPoint: []int64{0, 0, 0, 0}}
+			in[2] = b.Const("qpc", models.Int8, []int{4, 3}, make([]int8, 12), pc)
 		}},
 		{"cell_clip", lstmCase{seq: true, batch: 2, steps: 2, in: 3, cell: 4, out: 4, act: ops.ActTanh, cellClip: -1}, nil},
 		{"output size (2) must equal the cell count (4)", lstmCase{seq: true, batch: 2, steps: 2, in: 3, cell: 4, out: 2, act: ops.ActTanh}, nil},
