@@ -29,6 +29,7 @@ func TestOptionsTypeOfEveryBuiltin(t *testing.T) {
 		ops.OpMaximum:   "MaximumMinimumOptions", ops.OpMinimum: "MaximumMinimumOptions",
 		ops.OpL2Normalization: "L2NormOptions", ops.OpLstm: "LSTMOptions",
 		ops.OpUnidirectionalSequenceLstm: "UnidirectionalSequenceLSTMOptions",
+		ops.OpUnidirectionalSequenceRnn:  "SequenceRNNOptions",
 		ops.OpBatchMatmul:                "BatchMatMulOptions", ops.OpTopkV2: "TopKV2Options",
 		ops.OpSpaceToBatchNd: "SpaceToBatchNDOptions", ops.OpPadv2: "PadV2Options",
 		ops.OpSoftmax: "SoftmaxOptions", ops.OpSvdf: "SVDFOptions", ops.OpSplitV: "SplitVOptions",

@@ -41,7 +41,13 @@ func lstmHybridPrepare(c Context, n *Node, s *lstmShape) (*lstmHybrid, error) {
 			return nil, n.Errorf("hybrid LSTM with diagonal recurrent weights is not supported")
 		}
 	}
-	h := &lstmHybrid{asym: n.Options.Bool(4, false)}
+	h := &lstmHybrid{}
+	switch o := n.Opts.(type) {
+	case *LSTMOptions:
+		h.asym = o.AsymmetricQuantizeInputs
+	case *UnidirectionalSequenceLSTMOptions:
+		h.asym = o.AsymmetricQuantizeInputs
+	}
 	scale := func(slot int, dst *float32) error {
 		t := c.Input(n, slot)
 		if t == nil {

@@ -75,16 +75,18 @@ func rnnPrepare(c Context, n *Node) error {
 		return n.Errorf("input, weights, recurrent weights, bias, hidden state and output are required")
 	}
 	s := &rnnCell{seq: n.Op == OpUnidirectionalSequenceRnn}
-	actSlot, asymSlot := 0, 1
-	if s.seq {
-		s.timeMajor = n.Options.Bool(0, false)
-		actSlot, asymSlot = 1, 2
+	var act Activation
+	switch o := n.Opts.(type) {
+	case *RNNOptions:
+		act, s.asym = o.FusedActivationFunction, o.AsymmetricQuantizeInputs
+	case *SequenceRNNOptions:
+		act, s.asym, s.timeMajor = o.FusedActivationFunction, o.AsymmetricQuantizeInputs, o.TimeMajor
 	}
-	act, err := readActivation(n, actSlot)
+	act, err := checkActivation(n, act)
 	if err != nil {
 		return err
 	}
-	s.act, s.asym = act, n.Options.Bool(asymSlot, false)
+	s.act = act
 	if s.seq {
 		if s.steps, s.batch, s.input, err = rnnSeqShape(n, in, s.timeMajor); err != nil {
 			return err

@@ -49,12 +49,13 @@ type bidiRNN struct {
 }
 
 func bidiRNNPrepare(c Context, n *Node) error {
-	s := &bidiRNN{timeMajor: n.Options.Bool(0, false), merge: n.Options.Bool(2, false)}
-	act, err := readActivation(n, 1)
+	o := n.Opts.(*BidirectionalSequenceRNNOptions)
+	s := &bidiRNN{timeMajor: o.TimeMajor, merge: o.MergeOutputs}
+	act, err := checkActivation(n, o.FusedActivationFunction)
 	if err != nil {
 		return err
 	}
-	s.act, s.asym = act, n.Options.Bool(3, false)
+	s.act, s.asym = act, o.AsymmetricQuantizeInputs
 	outs := 2
 	if s.merge {
 		outs = 1

@@ -41,7 +41,7 @@ func svdfHybridPrepare(c Context, n *Node, s *svdfKernel, wf, wt, bias, state, o
 		}
 		sc[i] = float32(v)
 	}
-	s.hybrid, s.asym = true, n.Options.Bool(2, false)
+	s.hybrid, s.asym = true, n.Opts.(*SVDFOptions).AsymmetricQuantizeInputs
 	h := &s.hy
 	*h = svdfHybridState{wfScale: sc[0]}
 	wtLen, _ := mulChecked(s.filters, s.memory)
