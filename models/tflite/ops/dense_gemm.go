@@ -319,7 +319,10 @@ func requantize32On[T ~int8 | ~uint8 | ~int16 | ~int32](p gemmPath, out []T, acc
 	n := len(out)
 	acc, add, mult, shift = acc[:n], add[:n], mult[:n], shift[:n]
 	done := 0
-	if p != pathGo {
+	if o8, ok := any(out).([]int8); ok && p != pathGo {
+		done = requantVecI8(p, o8, acc, add, mult, shift, zp, lo, hi)
+	}
+	if p != pathGo && done == 0 {
 		done = requantVec(p, acc, add, mult, shift, zp, lo, hi)
 		for i, v := range acc[:done] {
 			out[i] = T(v)

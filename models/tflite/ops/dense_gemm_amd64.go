@@ -121,9 +121,21 @@ func requantVec(_ gemmPath, acc, add, mult []int32, shift []int, zp, lo, hi int3
 		return 0
 	}
 	_, _, _ = add[8*n-1], mult[8*n-1], shift[8*n-1]
-	requantAVX2(&acc[0], &add[0], &mult[0], &shift[0], n, zp, lo, hi)
+	requantAVX2(&acc[0], &add[0], &mult[0], &shift[0], nil, n, zp, lo, hi)
+	return 8 * n
+}
+
+// requantVecI8 is requantVec writing int8 results straight into out
+// (len(out) channels), which spares requantize32 its narrowing loop.
+func requantVecI8(_ gemmPath, out []int8, acc, add, mult []int32, shift []int, zp, lo, hi int32) int {
+	n := len(out) / 8
+	if n == 0 {
+		return 0
+	}
+	_, _, _, _ = acc[8*n-1], add[8*n-1], mult[8*n-1], shift[8*n-1]
+	requantAVX2(&acc[0], &add[0], &mult[0], &shift[0], &out[0], n, zp, lo, hi)
 	return 8 * n
 }
 
 //go:noescape
-func requantAVX2(acc, add, mult *int32, shift *int, n int, zp, lo, hi int32)
+func requantAVX2(acc, add, mult *int32, shift *int, out *int8, n int, zp, lo, hi int32)
