@@ -3,14 +3,15 @@ package ops
 // Splitting an op over the interpreter's threads costs a fixed price: the
 // worker goroutine must be woken (it parks between ops) and the caller
 // waits for the slower half. On the 2-core x86 development box that is 0.5
-// to 1.3 µs back to back (BenchmarkPoolDispatch) and 5 to 20 µs once the
-// worker has parked, more on a loaded machine. An op splits only when its
-// work clearly outweighs that: its multiply-accumulates (adds for pooling)
-// against a threshold per kernel path, from the whole-layer rate of each
-// path (BenchmarkSplit in models/tflite: roughly 1 MAC/ns portable, 15
-// AVX2/NEON, 40 VNNI/SDOT) times about 40 µs of work. Below it the op runs
-// on the calling goroutine alone, so small models stay on one thread
-// whatever Options.Threads says.
+// to 1.3 µs back to back (BenchmarkPoolDispatch in models/tflite) and 5 to
+// 20 µs once the worker has parked, more on a loaded machine. An op splits
+// only when its work clearly outweighs that: its multiply-accumulates
+// (adds for pooling) against a threshold per kernel path. The bare int8
+// GEMM row runs at about 0.9 MAC/ns portable, 23 AVX2 and 166 VNNI
+// (BenchmarkGemmRow); whole layers (im2col, requantization, depthwise)
+// run several times slower, so each threshold is some 40 to 100 µs of
+// work on its path. Below it the op runs on the calling goroutine alone,
+// so small models stay on one thread whatever Options.Threads says.
 func splitMACs(p gemmPath) int64 {
 	switch p {
 	case pathGo:
