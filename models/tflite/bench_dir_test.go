@@ -8,7 +8,8 @@ import (
 
 // BenchmarkBenchDir runs the speed-only models of $AXLE_BENCH_DIR (no
 // goldens: image classification and visual wake words of MLPerf Tiny) on
-// zero inputs, one thread, the same harness as BenchmarkMLPerfTiny.
+// zero inputs, one and two threads, the same harness as
+// BenchmarkMLPerfTiny.
 func BenchmarkBenchDir(b *testing.B) {
 	dir := os.Getenv("AXLE_BENCH_DIR")
 	if dir == "" {
@@ -23,6 +24,8 @@ func BenchmarkBenchDir(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		b.Run(filepath.Base(filepath.Dir(m)), func(b *testing.B) { benchModel(b, data, nil, 1) })
+		name := filepath.Base(filepath.Dir(m))
+		b.Run(name, func(b *testing.B) { benchModel(b, data, nil, 1) })
+		b.Run(name+"/threads2", func(b *testing.B) { benchModel(b, data, nil, 2) })
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 
 	"github.com/axle-edge/axle/models"
@@ -32,11 +33,21 @@ func benchModel(b *testing.B, data []byte, inputs [][]byte, threads int) {
 		b.Skipf("invoke: %v", err)
 	}
 	b.ReportAllocs()
+	// One thread runs every op on this goroutine: pinned to its OS thread,
+	// that thread's CPU time is the Invoke's (cpu-ns/op).
+	if threads == 1 {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+	}
+	c0, cpuOK := threadCPUNanos()
 	b.ResetTimer()
 	for b.Loop() {
 		if err := it.Invoke(ctx); err != nil {
 			b.Fatal(err)
 		}
+	}
+	if c1, ok := threadCPUNanos(); ok && cpuOK && threads == 1 {
+		b.ReportMetric(float64(c1-c0)/float64(b.N), "cpu-ns/op")
 	}
 }
 

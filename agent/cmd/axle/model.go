@@ -237,6 +237,7 @@ type modelDescribeJSON struct {
 	Outputs     []modelTensorJSON    `json:"outputs"`
 	Ops         []modelOpJSON        `json:"ops"`
 	ArenaBytes  int64                `json:"arena_bytes"`
+	KernelBytes int64                `json:"kernel_bytes"` // packed weights, tables, scratch
 	MemoryBytes int64                `json:"memory_bytes"`
 	Subgraphs   int                  `json:"subgraphs"`
 	Signatures  []modelSignatureJSON `json:"signatures"`
@@ -300,7 +301,7 @@ func modelDescribe(args []string, stdout, stderr io.Writer) error {
 		}
 		d.Signatures = append(d.Signatures, js)
 	}
-	d.ArenaBytes, d.MemoryBytes = it.ArenaBytes(), it.MemoryBytes()
+	d.ArenaBytes, d.KernelBytes, d.MemoryBytes = it.ArenaBytes(), it.KernelBytes(), it.MemoryBytes()
 	enc := json.NewEncoder(stdout)
 	enc.SetIndent("", "  ")
 	return enc.Encode(d)

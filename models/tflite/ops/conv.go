@@ -327,7 +327,7 @@ func (st *convState) allocScratch(c Context, n *Node) error {
 	if !ok {
 		return n.Errorf("filter shape is too large")
 	}
-	st.threads = max(c.Threads(), 1)
+	st.threads = opThreads(c, macs(g.batches, g.outH, g.outW, g.outC, st.k))
 	accLen := roundUp4(st.fpg)
 	var err error
 	switch st.kind {

@@ -117,7 +117,7 @@ func tconvPrepare(c Context, n *Node) error {
 	} else if err := st.resize(c, n, shape, out); err != nil {
 		return err
 	}
-	st.threads = max(c.Threads(), 1)
+	st.threads = opThreads(c, macs(g.batches, g.inH, g.inW, g.inC, g.fH, g.fW, g.outC))
 	switch st.kind {
 	case tconvFloat:
 		st.accF32, err = allocRows[float32](c, st.threads, g.outC)

@@ -218,7 +218,7 @@ func (st *fcState) alloc(c Context, n *Node) error {
 	if !ok {
 		return n.Errorf("filter is too large")
 	}
-	st.threads = max(c.Threads(), 1)
+	st.threads = opThreads(c, macs(st.batches, st.units, st.k))
 	accLen := roundUp4(st.units)
 	var err error
 	switch st.kind {

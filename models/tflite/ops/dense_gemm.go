@@ -21,7 +21,9 @@ type gemmPath uint8
 const (
 	pathGo   gemmPath = iota // portable Go loops, every platform
 	pathAVX2                 // amd64 AVX2 + FMA
+	pathVNNI                 // amd64 AVX-512 F/BW/VL + VNNI (AVX2 for the rest)
 	pathNEON                 // arm64 Advanced SIMD
+	pathSDOT                 // arm64 NEON + SDOT (dot product extension)
 )
 
 func (p gemmPath) String() string {
@@ -30,8 +32,12 @@ func (p gemmPath) String() string {
 		return "go"
 	case pathAVX2:
 		return "avx2"
+	case pathVNNI:
+		return "avx512vnni"
 	case pathNEON:
 		return "neon"
+	case pathSDOT:
+		return "sdot"
 	}
 	return "unknown"
 }
@@ -94,10 +100,31 @@ func gemmRow[A, W, Acc elem](a []A, wp []W, acc []Acc) {
 //
 // A block still holds 4*k elements, so block offsets are those of packRows.
 
-// packRowsI8 packs rows int8 filter rows of length k in the pair layout.
-// dst must hold roundUp4(rows)*k elements.
+// packRowsI8 packs rows int8 filter rows of length k for the fastest
+// kernel this CPU runs. dst must hold roundUp4(rows)*k elements.
 func packRowsI8(dst, src []int8, rows, k int) {
+	packRowsI8On(bestPath(), dst, src, rows, k)
+}
+
+// packRowsI8On packs for kernel path p. The dot-product paths (VNNI, SDOT)
+// multiply four depths per lane, so they take the first quadK(k) depths
+// of each block in quadruples instead of pairs:
+//
+//	packed[blk][i/4][j][i%4] = filter[4*blk+j][i] (+128 on VNNI) for i < quadK(k)
+//
+// and the pair layout for the depths after (which the portable tail
+// reads). Blocks keep 4*k elements, so channel ranges slice alike.
+func packRowsI8On(p gemmPath, dst, src []int8, rows, k int) {
 	blocks := (rows + 3) / 4
+	q := 0
+	if p == pathVNNI || p == pathSDOT {
+		q = quadK(k)
+	}
+	// VPDPBUSD wants unsigned weights: w+128 is w with its sign bit flipped.
+	var bias int8
+	if p == pathVNNI {
+		bias = math.MinInt8
+	}
 	for b := 0; b < blocks; b++ {
 		blk := dst[b*4*k : (b+1)*4*k]
 		for j := 0; j < 4; j++ {
@@ -107,13 +134,21 @@ func packRowsI8(dst, src []int8, rows, k int) {
 				if r < rows {
 					v = src[r*k+i]
 				}
-				blk[i8Index(i, j, k)] = v
+				if i < q {
+					blk[(i&^3)*4+4*j+i&3] = v ^ bias
+				} else {
+					blk[i8Index(i, j, k)] = v
+				}
 			}
 		}
 	}
 }
 
-// i8Index is the offset of depth i of channel j in a packRowsI8 block.
+// quadK is how many depths the dot-product kernels take: whole
+// quadruples.
+func quadK(k int) int { return k &^ 3 }
+
+// i8Index is the offset of depth i of channel j in a pair-layout block.
 func i8Index(i, j, k int) int {
 	if i < k&^1 {
 		return (i&^1)*4 + 2*j + i&1
@@ -127,8 +162,10 @@ func gemmRowI8(a, wp []int8, acc []int32) {
 	gemmRowI8On(bestPath(), a, wp, acc)
 }
 
-// gemmRowI8On is gemmRowI8 on kernel path p. The vector kernels take the
-// depth in whole vector steps; the portable loop finishes the rest.
+// gemmRowI8On is gemmRowI8 on kernel path p, with wp packed by
+// packRowsI8On for p. The vector kernels take the depth in whole vector
+// steps; the portable loop finishes the rest (pair layout there on every
+// path).
 func gemmRowI8On(p gemmPath, a, wp []int8, acc []int32) {
 	done := 0
 	if p != pathGo && len(acc) >= 4 {
@@ -282,7 +319,10 @@ func requantize32On[T ~int8 | ~uint8 | ~int16 | ~int32](p gemmPath, out []T, acc
 	n := len(out)
 	acc, add, mult, shift = acc[:n], add[:n], mult[:n], shift[:n]
 	done := 0
-	if p != pathGo {
+	if o8, ok := any(out).([]int8); ok && p != pathGo {
+		done = requantVecI8(p, o8, acc, add, mult, shift, zp, lo, hi)
+	}
+	if p != pathGo && done == 0 {
 		done = requantVec(p, acc, add, mult, shift, zp, lo, hi)
 		for i, v := range acc[:done] {
 			out[i] = T(v)

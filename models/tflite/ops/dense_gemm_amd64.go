@@ -4,28 +4,44 @@ package ops
 
 import "golang.org/x/sys/cpu"
 
-// bestPath is AVX2 when the CPU (and the OS, for the YMM state) supports
-// it together with FMA; x/sys/cpu reads the features once at start-up.
+// bestPath is AVX-512 VNNI when the CPU (and the OS, for the ZMM state)
+// has it besides AVX2, else AVX2 with FMA; x/sys/cpu reads the features
+// once at start-up.
 func bestPath() gemmPath {
-	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
-		return pathAVX2
+	if !cpu.X86.HasAVX2 || !cpu.X86.HasFMA {
+		return pathGo
 	}
-	return pathGo
+	if cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW && cpu.X86.HasAVX512VL && cpu.X86.HasAVX512VNNI {
+		return pathVNNI
+	}
+	return pathAVX2
 }
 
 // gemmPaths lists every kernel path this CPU runs, portable first.
 func gemmPaths() []gemmPath {
-	if bestPath() == pathAVX2 {
+	switch bestPath() {
+	case pathVNNI:
+		return []gemmPath{pathGo, pathAVX2, pathVNNI}
+	case pathAVX2:
 		return []gemmPath{pathGo, pathAVX2}
 	}
 	return []gemmPath{pathGo}
 }
 
-// gemmI8Vec runs the AVX2 kernel over the depth in steps of 16 and a
-// last step of 8, and returns how far it got. It stores acc (it does not
-// add to it).
-func gemmI8Vec(_ gemmPath, a, wp []int8, acc []int32) int {
+// gemmI8Vec runs the vector kernel of path p over the depth and returns
+// how far it got: VNNI in steps of 16 then 4, AVX2 in steps of 16 and a
+// last step of 8. It stores acc (it does not add to it).
+func gemmI8Vec(p gemmPath, a, wp []int8, acc []int32) int {
 	k, blocks := len(a), len(acc)/4
+	if p == pathVNNI {
+		kq := quadK(k)
+		if kq == 0 {
+			return 0
+		}
+		_ = wp[blocks*4*k-1]
+		gemmI8VNNI(&a[0], &wp[0], &acc[0], kq/16, kq%16/4, k, blocks)
+		return kq
+	}
 	if k < 8 {
 		return 0
 	}
@@ -33,6 +49,12 @@ func gemmI8Vec(_ gemmPath, a, wp []int8, acc []int32) int {
 	gemmI8AVX2(&a[0], &wp[0], &acc[0], k/16, k, blocks)
 	return k &^ 7
 }
+
+// gemmI8VNNI sets acc[4b:4b+4] to the products of a[:16n+4q] with block b
+// of a packRowsI8On(pathVNNI) filter (blocks of 4k bytes), b < blocks.
+//
+//go:noescape
+func gemmI8VNNI(a, wp *int8, acc *int32, n, q, k, blocks int)
 
 // gemmF32Vec is gemmI8Vec for float32, in steps of 8.
 func gemmF32Vec(_ gemmPath, a, wp, acc []float32) int {
@@ -99,9 +121,21 @@ func requantVec(_ gemmPath, acc, add, mult []int32, shift []int, zp, lo, hi int3
 		return 0
 	}
 	_, _, _ = add[8*n-1], mult[8*n-1], shift[8*n-1]
-	requantAVX2(&acc[0], &add[0], &mult[0], &shift[0], n, zp, lo, hi)
+	requantAVX2(&acc[0], &add[0], &mult[0], &shift[0], nil, n, zp, lo, hi)
+	return 8 * n
+}
+
+// requantVecI8 is requantVec writing int8 results straight into out
+// (len(out) channels), which spares requantize32 its narrowing loop.
+func requantVecI8(_ gemmPath, out []int8, acc, add, mult []int32, shift []int, zp, lo, hi int32) int {
+	n := len(out) / 8
+	if n == 0 {
+		return 0
+	}
+	_, _, _, _ = acc[8*n-1], add[8*n-1], mult[8*n-1], shift[8*n-1]
+	requantAVX2(&acc[0], &add[0], &mult[0], &shift[0], &out[0], n, zp, lo, hi)
 	return 8 * n
 }
 
 //go:noescape
-func requantAVX2(acc, add, mult *int32, shift *int, n int, zp, lo, hi int32)
+func requantAVX2(acc, add, mult *int32, shift *int, out *int8, n int, zp, lo, hi int32)

@@ -298,27 +298,29 @@ DATA requantK<>+0x08(SB)/4, $0x00000001         // int32 1
 DATA requantK<>+0x0c(SB)/4, $0x80000000         // int32 min
 GLOBL requantK<>(SB), RODATA|NOPTR, $16
 
-// func requantAVX2(acc, add, mult *int32, shift *int, n int, zp, lo, hi int32)
+// func requantAVX2(acc, add, mult *int32, shift *int, out *int8, n int, zp, lo, hi int32)
 //
 // requantize32 on 8 channels per step (n steps), the result clamped into
-// acc. The doubling high multiply is (x*q + 2^30) >> 31 on 64-bit
+// acc, or narrowed into out when out is not nil (the clamp keeps the
+// values in int8, so the saturating packs are exact). The doubling high multiply is (x*q + 2^30) >> 31 on 64-bit
 // products (equal to the reference's sign-dependent nudge followed by a
 // truncating division, for every sign), its one saturating case is
 // patched, and the rounding shift is the branch-free form of
 // requantize32.
-TEXT ·requantAVX2(SB), NOSPLIT, $0-52
+TEXT ·requantAVX2(SB), NOSPLIT, $0-60
 	MOVQ         acc+0(FP), DI
 	MOVQ         add+8(FP), SI
 	MOVQ         mult+16(FP), DX
 	MOVQ         shift+24(FP), R8
-	MOVQ         n+32(FP), CX
-	MOVL         zp+40(FP), AX
+	MOVQ         out+32(FP), R9
+	MOVQ         n+40(FP), CX
+	MOVL         zp+48(FP), AX
 	VMOVD        AX, X13
 	VPBROADCASTD X13, Y13
-	MOVL         lo+44(FP), AX
+	MOVL         lo+52(FP), AX
 	VMOVD        AX, X14
 	VPBROADCASTD X14, Y14
-	MOVL         hi+48(FP), AX
+	MOVL         hi+56(FP), AX
 	VMOVD        AX, X15
 	VPBROADCASTD X15, Y15
 	VPBROADCASTQ requantK<>+0x00(SB), Y12
@@ -366,7 +368,19 @@ rqstep:
 	VPADDD   Y13, Y6, Y6            // + zp
 	VPMAXSD  Y14, Y6, Y6
 	VPMINSD  Y15, Y6, Y6
+	TESTQ    R9, R9
+	JNZ      rqnarrow
 	VMOVDQU  Y6, (DI)
+	JMP      rqnext
+
+rqnarrow:
+	VEXTRACTI128 $1, Y6, X7
+	VPACKSSDW    X7, X6, X6
+	VPACKSSWB    X6, X6, X6
+	VMOVQ        X6, (R9)
+	ADDQ         $8, R9
+
+rqnext:
 	ADDQ     $32, DI
 	ADDQ     $32, SI
 	ADDQ     $32, DX

@@ -4,27 +4,45 @@ package ops
 
 import "golang.org/x/sys/cpu"
 
-// bestPath is NEON, which every arm64 CPU has (x/sys/cpu still asked, so a
-// CPU that reports otherwise falls back to the portable loops).
+// bestPath is SDOT where the CPU has the dot-product extension (ARMv8.2
+// and later: Cortex-A55/A75 up), else NEON, which every arm64 CPU has
+// (x/sys/cpu still asked, so a CPU that reports otherwise falls back to
+// the portable loops).
 func bestPath() gemmPath {
-	if cpu.ARM64.HasASIMD {
-		return pathNEON
+	if !cpu.ARM64.HasASIMD {
+		return pathGo
 	}
-	return pathGo
+	if cpu.ARM64.HasASIMDDP {
+		return pathSDOT
+	}
+	return pathNEON
 }
 
 // gemmPaths lists every kernel path this CPU runs, portable first.
 func gemmPaths() []gemmPath {
-	if bestPath() == pathNEON {
+	switch bestPath() {
+	case pathSDOT:
+		return []gemmPath{pathGo, pathNEON, pathSDOT}
+	case pathNEON:
 		return []gemmPath{pathGo, pathNEON}
 	}
 	return []gemmPath{pathGo}
 }
 
-// gemmI8Vec runs the NEON kernel over the depth in steps of 16 and returns
-// how far it got. It stores acc (it does not add to it).
-func gemmI8Vec(_ gemmPath, a, wp []int8, acc []int32) int {
+// gemmI8Vec runs the vector kernel of path p over the depth and returns
+// how far it got: SDOT in steps of 16 then 4, NEON in steps of 16. It
+// stores acc (it does not add to it).
+func gemmI8Vec(p gemmPath, a, wp []int8, acc []int32) int {
 	k, blocks := len(a), len(acc)/4
+	if p == pathSDOT {
+		kq := quadK(k)
+		if kq == 0 {
+			return 0
+		}
+		_ = wp[blocks*4*k-1]
+		gemmI8SDOT(&a[0], &wp[0], &acc[0], kq/16, kq%16/4, k, blocks)
+		return kq
+	}
 	n := k / 16
 	if n == 0 {
 		return 0
@@ -33,6 +51,12 @@ func gemmI8Vec(_ gemmPath, a, wp []int8, acc []int32) int {
 	gemmI8NEON(&a[0], &wp[0], &acc[0], n, k, blocks)
 	return 16 * n
 }
+
+// gemmI8SDOT sets acc[4b:4b+4] to the products of a[:16n+4q] with block b
+// of a packRowsI8On(pathSDOT) filter (blocks of 4k bytes), b < blocks.
+//
+//go:noescape
+func gemmI8SDOT(a, wp *int8, acc *int32, n, q, k, blocks int)
 
 // gemmF32Vec is gemmI8Vec for float32, in steps of 4.
 func gemmF32Vec(_ gemmPath, a, wp, acc []float32) int {
@@ -105,3 +129,8 @@ func requantVec(_ gemmPath, acc, add, mult []int32, shift []int, zp, lo, hi int3
 
 //go:noescape
 func requantNEON(acc, add, mult *int32, shift *int, n int, zp, lo, hi int32)
+
+// requantVecI8 leaves int8 outputs to requantVec and the narrowing loop.
+func requantVecI8(gemmPath, []int8, []int32, []int32, []int32, []int, int32, int32, int32) int {
+	return 0
+}

@@ -11,9 +11,10 @@ import (
 // int8, 8 float32 per step) and the 4-channel blocks, so each kernel meets
 // its tails, plus the shapes of the MLPerf Tiny layers.
 var gemmSizes = [][2]int{ // {k, rows}
-	{1, 1}, {2, 3}, {7, 4}, {8, 5}, {15, 8}, {16, 4}, {17, 7}, {31, 9},
-	{32, 12}, {33, 13}, {47, 2}, {64, 64}, {127, 10}, {128, 8}, {576, 64},
-	{640, 128},
+	{1, 1}, {2, 3}, {3, 1}, {4, 1}, {5, 4}, {7, 4}, {8, 5}, {12, 16},
+	{15, 8}, {16, 4}, {17, 7}, {19, 17}, {20, 20}, {27, 8}, {31, 9},
+	{32, 12}, {33, 13}, {35, 28}, {36, 1}, {47, 2}, {64, 64}, {67, 19},
+	{127, 10}, {128, 8}, {576, 64}, {640, 128},
 }
 
 func randGemmSizes(r *rand.Rand) [][2]int {
@@ -38,9 +39,15 @@ func TestGemmRowI8Paths(t *testing.T) {
 		for i := range a {
 			a[i] = int8(r.IntN(256) - 128)
 		}
-		// Extremes as well: -128*-128 pairs are where 16-bit tricks break.
+		// Extremes as well: -128*-128 pairs are where 16-bit tricks break,
+		// and whole rows of extremes stress the +128 offset of VNNI.
 		if k > 2 {
 			a[0], a[1], filter[0], filter[1] = -128, -128, -128, -128
+		}
+		if rows > 2 {
+			for i := range k {
+				filter[k+i], filter[2*k+i] = -128, 127
+			}
 		}
 		n := roundUp4(rows)
 		old := make([]int8, n*k)
@@ -49,8 +56,8 @@ func TestGemmRowI8Paths(t *testing.T) {
 		gemmRow(a, old, want)
 
 		packed := make([]int8, n*k)
-		packRowsI8(packed, filter, rows, k)
 		for _, p := range gemmPaths() {
+			packRowsI8On(p, packed, filter, rows, k)
 			got := make([]int32, n)
 			for i := range got {
 				got[i] = -1 // the kernel must store, not add
@@ -59,6 +66,47 @@ func TestGemmRowI8Paths(t *testing.T) {
 			for o := 0; o < rows; o++ {
 				if got[o] != want[o] {
 					t.Fatalf("path %v k=%d rows=%d: channel %d = %d, want %d", p, k, rows, o, got[o], want[o])
+				}
+			}
+		}
+	}
+}
+
+// TestGemmRequantPaths runs a quantized layer (GEMM row, per-channel
+// multipliers and shifts, zero points, clamp to int8) on every path
+// against the portable one: the int8 outputs must be identical.
+func TestGemmRequantPaths(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	for _, sz := range randGemmSizes(r) {
+		k, rows := sz[0], sz[1]
+		n := roundUp4(rows)
+		filter, a := make([]int8, rows*k), make([]int8, k)
+		for i := range filter {
+			filter[i] = int8(r.IntN(256) - 128)
+		}
+		for i := range a {
+			a[i] = int8(r.IntN(256) - 128)
+		}
+		add, mult, shift := make([]int32, n), make([]int32, n), make([]int, n)
+		for o := range n {
+			add[o] = r.Int32N(1<<16) - 1<<15
+			mult[o] = 1<<30 + r.Int32N(1<<30)
+			shift[o] = -12 + r.IntN(14)
+		}
+		var want []int8
+		packed := make([]int8, n*k)
+		for _, p := range gemmPaths() {
+			packRowsI8On(p, packed, filter, rows, k)
+			acc, out := make([]int32, n), make([]int8, rows)
+			gemmRowI8On(p, a, packed, acc)
+			requantize32On(p, out, acc, add, mult, shift, 5, -128, 127)
+			if want == nil {
+				want = out // pathGo comes first
+				continue
+			}
+			for o := range out {
+				if out[o] != want[o] {
+					t.Fatalf("path %v k=%d rows=%d: channel %d = %d, want %d", p, k, rows, o, out[o], want[o])
 				}
 			}
 		}
@@ -124,9 +172,11 @@ func TestPackRowsI8Layout(t *testing.T) {
 func benchGemmI8(b *testing.B, p gemmPath, k, rows int) {
 	n := roundUp4(rows)
 	a, packed, acc := make([]int8, k), make([]int8, n*k), make([]int32, n)
-	for i := range packed {
-		packed[i] = int8(i*7 + 3)
+	filter := make([]int8, rows*k)
+	for i := range filter {
+		filter[i] = int8(i*7 + 3)
 	}
+	packRowsI8On(p, packed, filter, rows, k)
 	b.SetBytes(int64(n * k))
 	for b.Loop() {
 		gemmRowI8On(p, a, packed, acc)
