@@ -111,6 +111,13 @@ func hostileModels() []struct {
 			b.Op(ops.OpRfft2d, 1, []int{x, fl}, []int{out}, build.Options{})
 			b.Output(out)
 		}},
+		{"reduce_prod accumulators", "REDUCE_PROD", func(b *build.Builder) {
+			x := b.Input("x", models.Int8, []int{huge, 2}, q8)
+			axes := b.Const("axes", models.Int32, []int{1}, []int32{1}, nil)
+			out := b.Tensor("out", models.Int8, []int{huge}, q8)
+			b.Op(ops.OpReduceProd, 2, []int{x, axes}, []int{out}, build.Options{Type: build.OptReducer})
+			b.Output(out)
+		}},
 		// The kernels below keep no tables sized by shapes: a hostile shape
 		// must reach the arena's limit without Prepare allocating it.
 		{"floor_div broadcast arena", "", func(b *build.Builder) {

@@ -265,5 +265,6 @@ func Builtins() *Resolver {
 	addRange(r)
 	addDynamicUpdateSlice(r)
 	addTopK(r)
+	addReduceProd(r)
 	return r
 }
