@@ -118,6 +118,20 @@ func hostileModels() []struct {
 			b.Op(ops.OpReduceProd, 2, []int{x, axes}, []int{out}, build.Options{Type: build.OptReducer})
 			b.Output(out)
 		}},
+		{"l2_pool_2d channel sums", "L2_POOL_2D", func(b *build.Builder) {
+			x := b.Input("x", models.Float32, []int{1, 1, 1, huge}, nil)
+			out := b.Tensor("out", models.Float32, []int{1, 1, 1, huge}, nil)
+			b.Op(ops.OpL2Pool2d, 1, []int{x}, []int{out}, build.Options{Type: build.OptPool2D, Fields: []build.Field{
+				{Slot: 1, Value: int32(1)}, {Slot: 2, Value: int32(1)}, {Slot: 3, Value: int32(1)}, {Slot: 4, Value: int32(1)}}})
+			b.Output(out)
+		}},
+		{"local_response_normalization window", "LOCAL_RESPONSE_NORMALIZATION", func(b *build.Builder) {
+			x := b.Input("x", models.Float32, []int{1, 1, 1, 2}, nil)
+			out := b.Tensor("out", models.Float32, []int{1, 1, 1, 2}, nil)
+			b.Op(ops.OpLocalResponseNormalization, 1, []int{x}, []int{out}, build.Options{Type: build.OptLocalResponseNormalization, Fields: []build.Field{
+				{Slot: 0, Value: int32(huge)}}})
+			b.Output(out)
+		}},
 		// The kernels below keep no tables sized by shapes: a hostile shape
 		// must reach the arena's limit without Prepare allocating it.
 		{"floor_div broadcast arena", "", func(b *build.Builder) {

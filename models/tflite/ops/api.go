@@ -266,5 +266,7 @@ func Builtins() *Resolver {
 	addDynamicUpdateSlice(r)
 	addTopK(r)
 	addReduceProd(r)
+	addL2Pool(r)
+	addLRN(r)
 	return r
 }
