@@ -268,5 +268,6 @@ func Builtins() *Resolver {
 	addReduceProd(r)
 	addL2Pool(r)
 	addLRN(r)
+	addActivationLUTs(r)
 	return r
 }
