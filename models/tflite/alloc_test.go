@@ -172,6 +172,13 @@ func hostileModels() []struct {
 			b.Op(ops.OpScatterNd, 1, []int{idx, upd, shape}, []int{out}, build.Options{})
 			b.Output(out)
 		}},
+		{"embedding_lookup arena", "", func(b *build.Builder) {
+			ids := b.Input("ids", models.Int32, []int{huge}, nil)
+			val := b.Const("value", models.Float32, []int{2, 2}, []float32{1, 2, 3, 4}, nil)
+			out := b.Tensor("out", models.Float32, []int{1}, nil)
+			b.Op(ops.OpEmbeddingLookup, 1, []int{ids, val}, []int{out}, build.Options{})
+			b.Output(out)
+		}},
 		{"add arena", "", func(b *build.Builder) {
 			x := b.Input("x", models.Float32, []int{huge, huge}, nil)
 			out := b.Tensor("out", models.Float32, []int{huge, huge}, nil)

@@ -269,5 +269,6 @@ func Builtins() *Resolver {
 	addL2Pool(r)
 	addLRN(r)
 	addActivationLUTs(r)
+	addEmbedding(r)
 	return r
 }
