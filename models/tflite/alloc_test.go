@@ -132,6 +132,13 @@ func hostileModels() []struct {
 				{Slot: 0, Value: int32(huge)}}})
 			b.Output(out)
 		}},
+		{"unique permutation", "UNIQUE", func(b *build.Builder) {
+			x := b.Input("x", models.Int32, []int{huge}, nil)
+			y := b.Tensor("y", models.Int32, []int{1}, nil)
+			idx := b.Tensor("idx", models.Int32, []int{1}, nil)
+			b.Op(ops.OpUnique, 1, []int{x}, []int{y, idx}, build.Options{})
+			b.Output(y)
+		}},
 		// The kernels below keep no tables sized by shapes: a hostile shape
 		// must reach the arena's limit without Prepare allocating it.
 		{"floor_div broadcast arena", "", func(b *build.Builder) {
@@ -177,6 +184,15 @@ func hostileModels() []struct {
 			val := b.Const("value", models.Float32, []int{2, 2}, []float32{1, 2, 3, 4}, nil)
 			out := b.Tensor("out", models.Float32, []int{1}, nil)
 			b.Op(ops.OpEmbeddingLookup, 1, []int{ids, val}, []int{out}, build.Options{})
+			b.Output(out)
+		}},
+		{"sparse_to_dense arena", "", func(b *build.Builder) {
+			idx := b.Input("idx", models.Int32, []int{1, 2}, nil)
+			shape := b.Const("shape", models.Int32, []int{2}, []int32{huge, 4}, nil)
+			v := b.Input("v", models.Float32, []int{}, nil)
+			d := b.Input("d", models.Float32, []int{}, nil)
+			out := b.Tensor("out", models.Float32, []int{1}, nil)
+			b.Op(ops.OpSparseToDense, 1, []int{idx, shape, v, d}, []int{out}, build.Options{})
 			b.Output(out)
 		}},
 		{"add arena", "", func(b *build.Builder) {

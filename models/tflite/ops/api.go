@@ -270,5 +270,9 @@ func Builtins() *Resolver {
 	addLRN(r)
 	addActivationLUTs(r)
 	addEmbedding(r)
+	addWhere(r)
+	addBucketize(r)
+	addUnique(r)
+	addSparseToDense(r)
 	return r
 }
