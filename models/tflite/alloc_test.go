@@ -195,6 +195,14 @@ func hostileModels() []struct {
 			b.Op(ops.OpSparseToDense, 1, []int{idx, shape, v, d}, []int{out}, build.Options{})
 			b.Output(out)
 		}},
+		{"unsorted_segment_sum arena", "", func(b *build.Builder) {
+			x := b.Input("x", models.Float32, []int{2, 4}, nil)
+			ids := b.Const("ids", models.Int32, []int{2}, []int32{0, 1}, nil)
+			num := b.Const("num", models.Int32, []int{}, []int32{huge}, nil)
+			out := b.Tensor("out", models.Float32, []int{1}, nil)
+			b.Op(ops.OpUnsortedSegmentSum, 1, []int{x, ids, num}, []int{out}, build.Options{})
+			b.Output(out)
+		}},
 		{"add arena", "", func(b *build.Builder) {
 			x := b.Input("x", models.Float32, []int{huge, huge}, nil)
 			out := b.Tensor("out", models.Float32, []int{huge, huge}, nil)

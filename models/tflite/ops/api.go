@@ -274,5 +274,6 @@ func Builtins() *Resolver {
 	addBucketize(r)
 	addUnique(r)
 	addSparseToDense(r)
+	addSegment(r)
 	return r
 }
