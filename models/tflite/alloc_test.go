@@ -203,6 +203,12 @@ func hostileModels() []struct {
 			b.Op(ops.OpUnsortedSegmentSum, 1, []int{x, ids, num}, []int{out}, build.Options{})
 			b.Output(out)
 		}},
+		{"matrix_diag arena", "", func(b *build.Builder) {
+			x := b.Input("x", models.Float32, []int{huge}, nil)
+			out := b.Tensor("out", models.Float32, []int{1}, nil)
+			b.Op(ops.OpMatrixDiag, 1, []int{x}, []int{out}, build.Options{})
+			b.Output(out)
+		}},
 		{"add arena", "", func(b *build.Builder) {
 			x := b.Input("x", models.Float32, []int{huge, huge}, nil)
 			out := b.Tensor("out", models.Float32, []int{huge, huge}, nil)

@@ -275,5 +275,7 @@ func Builtins() *Resolver {
 	addUnique(r)
 	addSparseToDense(r)
 	addSegment(r)
+	addMatrixDiag(r)
+	addReverseSequence(r)
 	return r
 }
