@@ -277,5 +277,7 @@ func Builtins() *Resolver {
 	addSegment(r)
 	addMatrixDiag(r)
 	addReverseSequence(r)
+	addBitwise(r)
+	addBitcast(r)
 	return r
 }
