@@ -279,5 +279,6 @@ func Builtins() *Resolver {
 	addReverseSequence(r)
 	addBitwise(r)
 	addBitcast(r)
+	addStablehloElementwise(r)
 	return r
 }
