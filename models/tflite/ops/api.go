@@ -280,5 +280,6 @@ func Builtins() *Resolver {
 	addBitwise(r)
 	addBitcast(r)
 	addStablehloElementwise(r)
+	addFakeQuant(r)
 	return r
 }
