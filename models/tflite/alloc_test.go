@@ -209,6 +209,14 @@ func hostileModels() []struct {
 			b.Op(ops.OpMatrixDiag, 1, []int{x}, []int{out}, build.Options{})
 			b.Output(out)
 		}},
+		{"dilate arena", "", func(b *build.Builder) {
+			x := b.Input("x", models.Float32, []int{2, 2}, nil)
+			d := b.Const("d", models.Int32, []int{2}, []int32{huge, 2}, nil)
+			p := b.Input("p", models.Float32, []int{}, nil)
+			out := b.Tensor("out", models.Float32, []int{1}, nil)
+			b.Op(ops.OpDilate, 1, []int{x, d, p}, []int{out}, build.Options{})
+			b.Output(out)
+		}},
 		{"add arena", "", func(b *build.Builder) {
 			x := b.Input("x", models.Float32, []int{huge, huge}, nil)
 			out := b.Tensor("out", models.Float32, []int{huge, huge}, nil)

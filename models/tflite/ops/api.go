@@ -281,5 +281,6 @@ func Builtins() *Resolver {
 	addBitcast(r)
 	addStablehloElementwise(r)
 	addFakeQuant(r)
+	addDilate(r)
 	return r
 }
