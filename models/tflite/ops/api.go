@@ -282,5 +282,6 @@ func Builtins() *Resolver {
 	addStablehloElementwise(r)
 	addFakeQuant(r)
 	addDilate(r)
+	addNMS(r)
 	return r
 }
