@@ -139,6 +139,17 @@ func hostileModels() []struct {
 			b.Op(ops.OpUnique, 1, []int{x}, []int{y, idx}, build.Options{})
 			b.Output(y)
 		}},
+		{"non_max_suppression heap", "NON_MAX_SUPPRESSION_V4", func(b *build.Builder) {
+			boxes := b.Input("boxes", models.Float32, []int{huge, 4}, nil)
+			scores := b.Input("scores", models.Float32, []int{huge}, nil)
+			m := b.Const("max", models.Int32, []int{}, []int32{1}, nil)
+			iou := b.Const("iou", models.Float32, []int{}, []float32{0.5}, nil)
+			st := b.Const("st", models.Float32, []int{}, []float32{0}, nil)
+			idx := b.Tensor("idx", models.Int32, []int{1}, nil)
+			num := b.Tensor("num", models.Int32, []int{}, nil)
+			b.Op(ops.OpNonMaxSuppressionV4, 1, []int{boxes, scores, m, iou, st}, []int{idx, num}, build.Options{})
+			b.Output(idx)
+		}},
 		// The kernels below keep no tables sized by shapes: a hostile shape
 		// must reach the arena's limit without Prepare allocating it.
 		{"floor_div broadcast arena", "", func(b *build.Builder) {
