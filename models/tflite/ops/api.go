@@ -283,5 +283,6 @@ func Builtins() *Resolver {
 	addFakeQuant(r)
 	addDilate(r)
 	addNMS(r)
+	addConv3D(r)
 	return r
 }
