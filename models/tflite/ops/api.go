@@ -284,5 +284,6 @@ func Builtins() *Resolver {
 	addDilate(r)
 	addNMS(r)
 	addConv3D(r)
+	addHashtableLookup(r)
 	return r
 }
