@@ -285,5 +285,6 @@ func Builtins() *Resolver {
 	addNMS(r)
 	addConv3D(r)
 	addHashtableLookup(r)
+	addStablehloPad(r)
 	return r
 }
