@@ -142,7 +142,8 @@ func seedModels(t testing.TB) [][]byte {
 	b.CustomOp("TFLite_Detection_PostProcess", 1, []int{boxes, scores, anchors}, outs, det)
 	b.Output(outs...)
 	add(b)
-	return append(out, spaceBatchNDSeeds(t)...)
+	out = append(out, spaceBatchNDSeeds(t)...)
+	return append(out, newOpsSeeds(t)...)
 }
 
 // conformanceModels returns the distinct model files of the corpus (up to
