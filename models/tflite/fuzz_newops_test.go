@@ -2,11 +2,11 @@ package tflite_test
 
 import (
 	"context"
-	"github.com/axle-edge/axle/models/tflite"
 	"testing"
 
 	"github.com/axle-edge/axle/models"
 	"github.com/axle-edge/axle/models/build"
+	"github.com/axle-edge/axle/models/tflite"
 	"github.com/axle-edge/axle/models/tflite/ops"
 )
 
