@@ -109,6 +109,9 @@ func newSubgraph(it *Interpreter, p *parsed, index int) (*subgraph, error) {
 			return nil, err
 		}
 	}
+	if err := s.checkDefinedInputs(); err != nil {
+		return nil, err
+	}
 	if err := s.initData(); err != nil {
 		return nil, err
 	}
