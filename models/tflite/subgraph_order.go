@@ -2,13 +2,14 @@ package tflite
 
 import "fmt"
 
-// checkDefinedInputs refuses operators that read a tensor nothing defines:
-// not a constant, not a variable, not a subgraph input and not the output
-// of an earlier operator. Such a tensor (typically a "constant" whose
-// buffer is empty) would be read before anything wrote it; TFLite's
-// kernels fail on it at Invoke, axle refuses it at load. Tensors without
-// elements (a zero-size constant the converter left without a buffer)
-// read nothing and pass.
+// checkDefinedInputs finds an operator input that nothing defines: not a
+// constant, not a variable, not a subgraph input and not the output of an
+// earlier operator (typically a "constant" whose buffer is empty). It
+// would be read before anything wrote it; TFLite's kernels fail on it at
+// Invoke, axle refuses it when the subgraph is prepared, after the
+// operators' own checks so that their more specific messages come first.
+// Tensors without elements (a zero-size constant the converter left
+// without data) read nothing and pass.
 func (s *subgraph) checkDefinedInputs() error {
 	defined := make([]bool, len(s.tensors))
 	for _, i := range s.inputs {
@@ -21,7 +22,7 @@ func (s *subgraph) checkDefinedInputs() error {
 				continue
 			}
 			if t := &s.tensors[x]; !defined[x] && !t.Const && !t.Variable && t.NumElements() != 0 {
-				return fmt.Errorf("%s (node %d): input tensor %d (%q) is neither a constant, a variable, a subgraph input nor an earlier operator's output", n.Name(), j, x, t.Name)
+				return fmt.Errorf("subgraph %d: %s (node %d): input tensor %d (%q) is neither a constant, a variable, a subgraph input nor an earlier operator's output", s.index, n.Name(), j, x, t.Name)
 			}
 		}
 		for _, o := range n.Outputs {
