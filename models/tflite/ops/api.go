@@ -286,5 +286,6 @@ func Builtins() *Resolver {
 	addConv3D(r)
 	addHashtableLookup(r)
 	addStablehloPad(r)
+	addRandom(r)
 	return r
 }
