@@ -228,6 +228,14 @@ func hostileModels() []struct {
 			b.Op(ops.OpDilate, 1, []int{x, d, p}, []int{out}, build.Options{})
 			b.Output(out)
 		}},
+		{"reduce_window arena", "", func(b *build.Builder) {
+			x := b.Input("x", models.Float32, []int{huge, 2}, nil)
+			init := b.Input("init", models.Float32, []int{}, nil)
+			ones := b.Const("ones", models.Int64, []int{2}, []int64{1, 1}, nil)
+			out := b.Tensor("out", models.Float32, []int{1}, nil)
+			b.Op(ops.OpReduceWindow, 1, []int{x, init, ones, ones, ones}, []int{out}, build.Options{Fields: []build.Field{{Slot: 0, Value: int32(1)}}})
+			b.Output(out)
+		}},
 		{"add arena", "", func(b *build.Builder) {
 			x := b.Input("x", models.Float32, []int{huge, huge}, nil)
 			out := b.Tensor("out", models.Float32, []int{huge, huge}, nil)

@@ -287,5 +287,6 @@ func Builtins() *Resolver {
 	addHashtableLookup(r)
 	addStablehloPad(r)
 	addRandom(r)
+	addReduceWindow(r)
 	return r
 }
