@@ -111,6 +111,45 @@ func hostileModels() []struct {
 			b.Op(ops.OpRfft2d, 1, []int{x, fl}, []int{out}, build.Options{})
 			b.Output(out)
 		}},
+		{"reduce_prod accumulators", "REDUCE_PROD", func(b *build.Builder) {
+			x := b.Input("x", models.Int8, []int{huge, 2}, q8)
+			axes := b.Const("axes", models.Int32, []int{1}, []int32{1}, nil)
+			out := b.Tensor("out", models.Int8, []int{huge}, q8)
+			b.Op(ops.OpReduceProd, 2, []int{x, axes}, []int{out}, build.Options{Type: build.OptReducer})
+			b.Output(out)
+		}},
+		{"l2_pool_2d channel sums", "L2_POOL_2D", func(b *build.Builder) {
+			x := b.Input("x", models.Float32, []int{1, 1, 1, huge}, nil)
+			out := b.Tensor("out", models.Float32, []int{1, 1, 1, huge}, nil)
+			b.Op(ops.OpL2Pool2d, 1, []int{x}, []int{out}, build.Options{Type: build.OptPool2D, Fields: []build.Field{
+				{Slot: 1, Value: int32(1)}, {Slot: 2, Value: int32(1)}, {Slot: 3, Value: int32(1)}, {Slot: 4, Value: int32(1)}}})
+			b.Output(out)
+		}},
+		{"local_response_normalization window", "LOCAL_RESPONSE_NORMALIZATION", func(b *build.Builder) {
+			x := b.Input("x", models.Float32, []int{1, 1, 1, 2}, nil)
+			out := b.Tensor("out", models.Float32, []int{1, 1, 1, 2}, nil)
+			b.Op(ops.OpLocalResponseNormalization, 1, []int{x}, []int{out}, build.Options{Type: build.OptLocalResponseNormalization, Fields: []build.Field{
+				{Slot: 0, Value: int32(huge)}}})
+			b.Output(out)
+		}},
+		{"unique permutation", "UNIQUE", func(b *build.Builder) {
+			x := b.Input("x", models.Int32, []int{huge}, nil)
+			y := b.Tensor("y", models.Int32, []int{1}, nil)
+			idx := b.Tensor("idx", models.Int32, []int{1}, nil)
+			b.Op(ops.OpUnique, 1, []int{x}, []int{y, idx}, build.Options{})
+			b.Output(y)
+		}},
+		{"non_max_suppression heap", "NON_MAX_SUPPRESSION_V4", func(b *build.Builder) {
+			boxes := b.Input("boxes", models.Float32, []int{huge, 4}, nil)
+			scores := b.Input("scores", models.Float32, []int{huge}, nil)
+			m := b.Const("max", models.Int32, []int{}, []int32{1}, nil)
+			iou := b.Const("iou", models.Float32, []int{}, []float32{0.5}, nil)
+			st := b.Const("st", models.Float32, []int{}, []float32{0}, nil)
+			idx := b.Tensor("idx", models.Int32, []int{1}, nil)
+			num := b.Tensor("num", models.Int32, []int{}, nil)
+			b.Op(ops.OpNonMaxSuppressionV4, 1, []int{boxes, scores, m, iou, st}, []int{idx, num}, build.Options{})
+			b.Output(idx)
+		}},
 		// The kernels below keep no tables sized by shapes: a hostile shape
 		// must reach the arena's limit without Prepare allocating it.
 		{"floor_div broadcast arena", "", func(b *build.Builder) {
@@ -200,6 +239,53 @@ func hostileModels() []struct {
 			in[19] = b.Variable("c", models.Float32, []int{1, 1}, nil, nil)
 			out := b.Tensor("out", models.Float32, []int{1, 1}, nil)
 			b.Op(ops.OpLstm, 1, in, []int{out}, build.Options{Type: build.OptLSTM})
+			b.Output(out)
+		}},
+		{"embedding_lookup arena", "", func(b *build.Builder) {
+			ids := b.Input("ids", models.Int32, []int{huge}, nil)
+			val := b.Const("value", models.Float32, []int{2, 2}, []float32{1, 2, 3, 4}, nil)
+			out := b.Tensor("out", models.Float32, []int{1}, nil)
+			b.Op(ops.OpEmbeddingLookup, 1, []int{ids, val}, []int{out}, build.Options{})
+			b.Output(out)
+		}},
+		{"sparse_to_dense arena", "", func(b *build.Builder) {
+			idx := b.Input("idx", models.Int32, []int{1, 2}, nil)
+			shape := b.Const("shape", models.Int32, []int{2}, []int32{huge, 4}, nil)
+			v := b.Input("v", models.Float32, []int{}, nil)
+			d := b.Input("d", models.Float32, []int{}, nil)
+			out := b.Tensor("out", models.Float32, []int{1}, nil)
+			b.Op(ops.OpSparseToDense, 1, []int{idx, shape, v, d}, []int{out}, build.Options{})
+			b.Output(out)
+		}},
+		{"unsorted_segment_sum arena", "", func(b *build.Builder) {
+			x := b.Input("x", models.Float32, []int{2, 4}, nil)
+			ids := b.Const("ids", models.Int32, []int{2}, []int32{0, 1}, nil)
+			num := b.Const("num", models.Int32, []int{}, []int32{huge}, nil)
+			out := b.Tensor("out", models.Float32, []int{1}, nil)
+			b.Op(ops.OpUnsortedSegmentSum, 1, []int{x, ids, num}, []int{out}, build.Options{})
+			b.Output(out)
+		}},
+		{"matrix_diag arena", "", func(b *build.Builder) {
+			// [2048] becomes [2048, 2048]: 16 MiB, no overflow on 32-bit.
+			x := b.Input("x", models.Float32, []int{2048}, nil)
+			out := b.Tensor("out", models.Float32, []int{1}, nil)
+			b.Op(ops.OpMatrixDiag, 1, []int{x}, []int{out}, build.Options{})
+			b.Output(out)
+		}},
+		{"dilate arena", "", func(b *build.Builder) {
+			x := b.Input("x", models.Float32, []int{2, 2}, nil)
+			d := b.Const("d", models.Int32, []int{2}, []int32{huge, 2}, nil)
+			p := b.Input("p", models.Float32, []int{}, nil)
+			out := b.Tensor("out", models.Float32, []int{1}, nil)
+			b.Op(ops.OpDilate, 1, []int{x, d, p}, []int{out}, build.Options{})
+			b.Output(out)
+		}},
+		{"reduce_window arena", "", func(b *build.Builder) {
+			x := b.Input("x", models.Float32, []int{huge, 2}, nil)
+			init := b.Input("init", models.Float32, []int{}, nil)
+			ones := b.Const("ones", models.Int64, []int{2}, []int64{1, 1}, nil)
+			out := b.Tensor("out", models.Float32, []int{1}, nil)
+			b.Op(ops.OpReduceWindow, 1, []int{x, init, ones, ones, ones}, []int{out}, build.Options{Fields: []build.Field{{Slot: 0, Value: int32(1)}}})
 			b.Output(out)
 		}},
 		{"add arena", "", func(b *build.Builder) {

@@ -143,7 +143,8 @@ func seedModels(t testing.TB) [][]byte {
 	b.Output(outs...)
 	add(b)
 	out = append(out, recurrentSeeds(t)...)
-	return append(out, spaceBatchNDSeeds(t)...)
+	out = append(out, spaceBatchNDSeeds(t)...)
+	return append(out, newOpsSeeds(t)...)
 }
 
 // conformanceModels returns the distinct model files of the corpus (up to

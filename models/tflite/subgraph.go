@@ -25,6 +25,10 @@ const (
 // subgraph holds one subgraph's tensors, nodes and memory plan. It is the
 // ops.Context its kernels see and the ops.Subgraph control-flow kernels call.
 type subgraph struct {
+	// undefinedInput is reported after the operators' own Prepare checks
+	// (see checkDefinedInputs).
+	undefinedInput error
+
 	it      *Interpreter
 	index   int
 	name    string
@@ -109,6 +113,7 @@ func newSubgraph(it *Interpreter, p *parsed, index int) (*subgraph, error) {
 			return nil, err
 		}
 	}
+	s.undefinedInput = s.checkDefinedInputs()
 	if err := s.initData(); err != nil {
 		return nil, err
 	}
@@ -304,6 +309,9 @@ func (s *subgraph) prepare() error {
 		if err := s.prepareNode(j); err != nil {
 			return err
 		}
+	}
+	if s.undefinedInput != nil {
+		return s.undefinedInput
 	}
 	if err := s.plan(); err != nil {
 		return err

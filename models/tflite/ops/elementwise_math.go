@@ -11,10 +11,9 @@ import (
 // int32, broadcasting).
 
 func addMath(r *Resolver) {
-	for _, op := range []Op{OpFloor, OpCeil, OpRound, OpSin, OpCos, OpElu} {
+	for _, op := range []Op{OpFloor, OpCeil, OpRound, OpSin, OpCos} {
 		r.Builtin[op] = &Kernel{MaxVersion: 1, Prepare: mathUnaryPrepare, Eval: mathUnaryEval}
 	}
-	r.Builtin[OpGelu] = &Kernel{MaxVersion: 1, Prepare: mathUnaryPrepare, Eval: mathUnaryEval}
 	r.Builtin[OpSign] = &Kernel{MaxVersion: 2, Prepare: mathUnaryPrepare, Eval: mathUnaryEval}
 	r.Builtin[OpPow] = &Kernel{MaxVersion: 1, Prepare: powPrepare, Eval: powEval}
 }

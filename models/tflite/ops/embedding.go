@@ -1,0 +1,347 @@
+package ops
+
+import (
+	"math"
+
+	"github.com/axle-edge/axle/models"
+)
+
+// EMBEDDING_LOOKUP gathers rows of a value table (dimension 0) by int32 ids:
+//
+//	ids [k], value [rows, d1, ...] -> out [k, d1, ...]
+//
+// Same-typed outputs copy raw rows (every fixed-size type, like TFLite's
+// memcpy). Float32 outputs of int8, uint8 or packed int4 values are the
+// hybrid path: each element times the table's scale, or the row's scale
+// when quantized per row (axis 0); zero points must be 0, as in TFLite.
+// Packed int4 rows start at byte (row*cols)/2, TFLite's addressing.
+//
+// EMBEDDING_LOOKUP_SPARSE combines weighted rows per position of a sparse
+// tensor (ids, indices, dense_shape, weights) into a dense float32 output
+// [dense_shape[:-1]..., d1, ...] with SUM, MEAN or SQRTN (the combiner
+// option). Positions are runs of equal consecutive indices, as in TFLite;
+// float32 products are rounded before they are added, never fused.
+
+func addEmbedding(r *Resolver) {
+	r.Builtin[OpEmbeddingLookup] = &Kernel{MaxVersion: 4, Prepare: embPrepare, Eval: embEval}
+	r.Builtin[OpEmbeddingLookupSparse] = &Kernel{MaxVersion: 1, Prepare: embSparsePrepare, Eval: embSparseEval}
+}
+
+type embState struct {
+	rows   int
+	cols   int // elements per row
+	hybrid bool
+	scales []float32 // hybrid: one per table or per row
+}
+
+func embPrepare(c Context, n *Node) error {
+	if len(n.Inputs) != 2 || len(n.Outputs) != 1 {
+		return n.Errorf("takes 2 inputs and 1 output, got %d and %d", len(n.Inputs), len(n.Outputs))
+	}
+	ids, val, out := c.Input(n, 0), c.Input(n, 1), c.Output(n, 0)
+	if ids == nil || val == nil || out == nil {
+		return n.Errorf("ids, value and output tensors are required")
+	}
+	if ids.Dims() != 1 || ids.Type != models.Int32 {
+		return n.Errorf("ids tensor %q must be 1-D int32, got %s %v", ids.Name, ids.Type, ids.Shape)
+	}
+	if val.Dims() < 2 {
+		return n.Errorf("value tensor %q must have at least 2 dimensions, got %v", val.Name, val.Shape)
+	}
+	total, ok := mulChecked(val.Shape...)
+	if !ok {
+		return n.Errorf("value tensor %q shape %v is invalid or too large", val.Name, val.Shape)
+	}
+	st := &embState{rows: val.Shape[0]}
+	if st.rows > 0 {
+		st.cols = total / st.rows
+	} else {
+		st.cols, _ = mulChecked(val.Shape[1:]...)
+	}
+	switch {
+	case out.Type == val.Type:
+		if val.Type.Size() == 0 {
+			return n.Errorf("value tensor %q type %s is not supported", val.Name, val.Type)
+		}
+	case out.Type == models.Float32 && (val.Type == models.Int8 || val.Type == models.UInt8 || val.Type == models.Int4):
+		st.hybrid = true
+		if err := st.prepareHybrid(c, n, val); err != nil {
+			return err
+		}
+	default:
+		return n.Errorf("value tensor %q type %s with output tensor %q type %s is not supported (same types, or int8/uint8/int4 values with float32 output)", val.Name, val.Type, out.Name, out.Type)
+	}
+	n.State = st
+	shape := append([]int{ids.Shape[0]}, val.Shape[1:]...)
+	if err := c.Resize(out, shape); err != nil {
+		return n.Errorf("%v", err)
+	}
+	return nil
+}
+
+func (st *embState) prepareHybrid(c Context, n *Node, val *Tensor) error {
+	q := val.Quant
+	if q == nil || len(q.Scale) == 0 {
+		return n.Errorf("value tensor %q (%s) has no quantization parameters", val.Name, val.Type)
+	}
+	for i, z := range q.ZeroPoint {
+		if z != 0 {
+			return n.Errorf("value tensor %q: zero point %d (entry %d) must be 0 for float output", val.Name, z, i)
+		}
+	}
+	if len(q.Scale) > 1 {
+		if q.Axis != 0 || len(q.Scale) != st.rows {
+			return n.Errorf("value tensor %q: per-axis quantization needs axis 0 and %d scales, got axis %d and %d scales", val.Name, st.rows, q.Axis, len(q.Scale))
+		}
+		if len(q.ZeroPoint) != 1 && len(q.ZeroPoint) != st.rows {
+			return n.Errorf("value tensor %q: %d zero points for %d rows", val.Name, len(q.ZeroPoint), st.rows)
+		}
+	}
+	var err error
+	if st.scales, err = allocSlice[float32](c, len(q.Scale)); err != nil {
+		return n.Errorf("scales: %v", err)
+	}
+	copy(st.scales, q.Scale)
+	return nil
+}
+
+func embEval(c Context, n *Node) error {
+	st, ok := n.State.(*embState)
+	if !ok {
+		return n.Errorf("not prepared")
+	}
+	ids, val, out := c.Input(n, 0), c.Input(n, 1), c.Output(n, 0)
+	k := ids.Shape[0]
+	if err := checkData(n, "ids", ids, k); err != nil {
+		return err
+	}
+	if st.rows == 0 || st.cols == 0 {
+		return nil
+	}
+	idv := ids.I32()[:k]
+	for i, id := range idv {
+		if id < 0 || int(id) >= st.rows {
+			return n.Errorf("ids tensor %q: element %d is %d, outside [0, %d)", ids.Name, i, id, st.rows)
+		}
+	}
+	if !st.hybrid {
+		rb := st.cols * val.Type.Size()
+		if len(val.Data) < st.rows*rb || len(out.Data) < k*rb {
+			return n.Errorf("value tensor %q or output tensor %q has too little data", val.Name, out.Name)
+		}
+		for i, id := range idv {
+			copy(out.Data[i*rb:(i+1)*rb], val.Data[int(id)*rb:(int(id)+1)*rb])
+		}
+		return nil
+	}
+	if err := checkData(n, "output", out, k*st.cols); err != nil {
+		return err
+	}
+	if val.Type != models.Int4 {
+		if err := checkData(n, "value", val, st.rows*st.cols); err != nil {
+			return err
+		}
+	}
+	o := out.F32()
+	for i, id := range idv {
+		s := st.scales[0]
+		if len(st.scales) > 1 {
+			s = st.scales[id]
+		}
+		dst := o[i*st.cols : (i+1)*st.cols]
+		switch val.Type {
+		case models.Int8:
+			for j, v := range val.I8()[int(id)*st.cols:][:st.cols] {
+				dst[j] = float32(v) * s
+			}
+		case models.UInt8:
+			for j, v := range val.U8()[int(id)*st.cols:][:st.cols] {
+				dst[j] = float32(v) * s
+			}
+		case models.Int4:
+			start := int(id) * st.cols / 2
+			if len(val.Data) < start+(st.cols+1)/2 {
+				return n.Errorf("value tensor %q has %d bytes of data, row %d needs %d", val.Name, len(val.Data), id, start+(st.cols+1)/2)
+			}
+			src := val.Data[start:]
+			for j := range dst {
+				b := int8(src[j/2])
+				nib := b << 4 >> 4 // low nibble first, sign-extended
+				if j&1 == 1 {
+					nib = b >> 4
+				}
+				dst[j] = float32(nib) * s
+			}
+		}
+	}
+	return nil
+}
+
+// ---- EMBEDDING_LOOKUP_SPARSE ----
+
+const (
+	combinerSum = iota
+	combinerMean
+	combinerSqrtN
+)
+
+func readEmbSparseOptions(n *Node) (combiner int) {
+	return int(n.Opts.(*EmbeddingLookupSparseOptions).Combiner)
+}
+
+type embSparseState struct {
+	combiner int
+	cols     int
+	dynamic  bool
+	shape    []int
+}
+
+func embSparsePrepare(c Context, n *Node) error {
+	if len(n.Inputs) != 5 || len(n.Outputs) != 1 {
+		return n.Errorf("takes 5 inputs and 1 output, got %d and %d", len(n.Inputs), len(n.Outputs))
+	}
+	ids, idx, dense, w, val, out := c.Input(n, 0), c.Input(n, 1), c.Input(n, 2), c.Input(n, 3), c.Input(n, 4), c.Output(n, 0)
+	if ids == nil || idx == nil || dense == nil || w == nil || val == nil || out == nil {
+		return n.Errorf("ids, indices, dense_shape, weights, value and output tensors are required")
+	}
+	switch {
+	case ids.Dims() != 1 || ids.Type != models.Int32:
+		return n.Errorf("ids tensor %q must be 1-D int32, got %s %v", ids.Name, ids.Type, ids.Shape)
+	case idx.Dims() != 2 || idx.Type != models.Int32:
+		return n.Errorf("indices tensor %q must be 2-D int32, got %s %v", idx.Name, idx.Type, idx.Shape)
+	case dense.Dims() != 1 || dense.Type != models.Int32:
+		return n.Errorf("dense_shape tensor %q must be 1-D int32, got %s %v", dense.Name, dense.Type, dense.Shape)
+	case w.Dims() != 1 || w.Type != models.Float32:
+		return n.Errorf("weights tensor %q must be 1-D float32, got %s %v", w.Name, w.Type, w.Shape)
+	case idx.Shape[0] != ids.Shape[0] || w.Shape[0] != ids.Shape[0]:
+		return n.Errorf("ids, indices and weights must have the same length, got %d, %d and %d", ids.Shape[0], idx.Shape[0], w.Shape[0])
+	case dense.Shape[0] != idx.Shape[1]:
+		return n.Errorf("dense_shape tensor %q has %d elements, indices have rank %d", dense.Name, dense.Shape[0], idx.Shape[1])
+	case idx.Shape[1] < 1:
+		return n.Errorf("indices tensor %q must have rank at least 1, got %v", idx.Name, idx.Shape)
+	case val.Dims() < 2 || val.Type != models.Float32:
+		return n.Errorf("value tensor %q must be float32 with at least 2 dimensions, got %s %v", val.Name, val.Type, val.Shape)
+	case out.Type != models.Float32:
+		return n.Errorf("output tensor %q must be float32, got %s", out.Name, out.Type)
+	}
+	cols, ok := mulChecked(val.Shape[1:]...)
+	if _, ok2 := mulChecked(val.Shape...); !ok || !ok2 {
+		return n.Errorf("value tensor %q shape %v is invalid or too large", val.Name, val.Shape)
+	}
+	comb := readEmbSparseOptions(n)
+	if comb < combinerSum || comb > combinerSqrtN {
+		return n.Errorf("combiner %d is not SUM, MEAN or SQRTN", comb)
+	}
+	st := &embSparseState{combiner: comb, cols: cols, dynamic: !dense.Const}
+	rank := (idx.Shape[1] - 1) + (val.Dims() - 1)
+	var err error
+	if st.shape, err = makeSlice[int](c, rank); err != nil {
+		return n.Errorf("%v", err)
+	}
+	n.State = st
+	if st.dynamic {
+		c.SetDynamic(out)
+		return nil
+	}
+	return st.resize(c, n, dense, val, out)
+}
+
+// resize sets the output shape from dense_shape.
+func (st *embSparseState) resize(c Context, n *Node, dense, val, out *Tensor) error {
+	l := dense.Shape[0]
+	if err := checkData(n, "dense_shape", dense, l); err != nil {
+		return err
+	}
+	k := 0
+	for i, d := range dense.I32()[:l-1] {
+		if d < 0 {
+			return n.Errorf("dense_shape tensor %q: element %d is negative (%d)", dense.Name, i, d)
+		}
+		st.shape[k] = int(d)
+		k++
+	}
+	copy(st.shape[k:], val.Shape[1:])
+	if _, ok := mulChecked(st.shape...); !ok {
+		return n.Errorf("output shape %v is too large", st.shape)
+	}
+	if err := c.Resize(out, st.shape); err != nil {
+		return n.Errorf("%v", err)
+	}
+	return nil
+}
+
+func embSparseEval(c Context, n *Node) error {
+	st, ok := n.State.(*embSparseState)
+	if !ok {
+		return n.Errorf("not prepared")
+	}
+	ids, idx, dense, w, val, out := c.Input(n, 0), c.Input(n, 1), c.Input(n, 2), c.Input(n, 3), c.Input(n, 4), c.Output(n, 0)
+	if st.dynamic {
+		if err := st.resize(c, n, dense, val, out); err != nil {
+			return err
+		}
+	}
+	k, rank := ids.Shape[0], idx.Shape[1]
+	rows := val.Shape[0]
+	total := out.NumElements()
+	for _, e := range []struct {
+		what  string
+		t     *Tensor
+		elems int
+	}{{"ids", ids, k}, {"indices", idx, k * rank}, {"weights", w, k}, {"value", val, rows * st.cols}, {"output", out, total}, {"dense_shape", dense, rank}} {
+		if err := checkData(n, e.what, e.t, e.elems); err != nil {
+			return err
+		}
+	}
+	o := out.F32()[:total]
+	clear(o)
+	if st.cols == 0 || k == 0 {
+		return nil
+	}
+	idv, ix, wv, dv, v := ids.I32()[:k], idx.I32()[:k*rank], w.F32()[:k], dense.I32()[:rank], val.F32()
+	cur, count := 0, 0
+	var sum, sq float32
+	for i, id := range idv {
+		if id < 0 || int(id) >= rows {
+			return n.Errorf("ids tensor %q: element %d is %d, outside [0, %d)", ids.Name, i, id, rows)
+		}
+		bucket, stride := 0, 1
+		for d := rank - 2; d >= 0; d-- {
+			p := ix[i*rank+d]
+			if p < 0 || p >= dv[d] {
+				return n.Errorf("indices tensor %q: row %d, column %d is %d, outside [0, %d)", idx.Name, i, d, p, dv[d])
+			}
+			bucket += int(p) * stride
+			stride *= int(dv[d])
+		}
+		off := bucket * st.cols
+		if off != cur {
+			st.finish(o[cur:cur+st.cols], count, sum, sq)
+			cur, count, sum, sq = off, 0, 0, 0
+		}
+		count++
+		wt := wv[i]
+		sq += float32(wt * wt)
+		sum += wt
+		dst, src := o[off:off+st.cols], v[int(id)*st.cols:][:st.cols]
+		for j, x := range src {
+			dst[j] += float32(x * wt)
+		}
+	}
+	st.finish(o[cur:cur+st.cols], count, sum, sq)
+	return nil
+}
+
+// finish divides a position's weighted sum for MEAN and SQRTN.
+func (st *embSparseState) finish(o []float32, count int, sum, sq float32) {
+	if st.combiner == combinerSum || count == 0 {
+		return
+	}
+	m := sum
+	if st.combiner == combinerSqrtN {
+		m = float32(math.Sqrt(float64(sq)))
+	}
+	for j := range o {
+		o[j] /= m
+	}
+}
