@@ -16,8 +16,11 @@ import (
 // row). An optional aux input feeds both directions through their aux
 // weights; it is folded into the gate biases of each step (float, or
 // quantized per row for hybrid), before the input and recurrent products
-// are added. Without aux weights the aux input is the backward direction's
-// input (TFLite's non-stacking mode).
+// are added (TFLite adds it after the input product; the sums differ only in
+// float rounding). Without aux weights the aux input is the backward
+// direction's input (TFLite's non-stacking mode). Stepping one row at a
+// time computes what a whole-batch step does: every gate, quantization
+// scale and state row of the LSTM is per batch row.
 //
 // TFLite 2.14 behaviours kept or refused on purpose:
 //   - aux rows are addressed with the main input's row size (lstm_eval uses
