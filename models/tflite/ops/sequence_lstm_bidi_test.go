@@ -23,6 +23,14 @@ type biLstmCase struct {
 	lstmCase         // cell shape and options shared by both directions
 	merge, hybrid    bool
 	aux, nonStacking bool
+	auxIn            int // aux features with aux weights; 0: as the input
+}
+
+func (c biLstmCase) auxWidth() int {
+	if c.auxIn > 0 {
+		return c.auxIn
+	}
+	return c.in
 }
 
 // biLstmDirParams is one direction: its weights (dequantized values when
@@ -42,7 +50,7 @@ func randomBiDir(c biLstmCase, seed uint64) biLstmDirParams {
 			if g == gI && c.cifg {
 				continue
 			}
-			d.aux[g] = uniform(rng, c.cell*c.in, 0.6)
+			d.aux[g] = uniform(rng, c.cell*c.auxWidth(), 0.6)
 		}
 	}
 	if c.hybrid {
@@ -97,7 +105,7 @@ func buildBiLSTM(c biLstmCase, fw, bw biLstmDirParams, mut ...func(b *build.Buil
 				in[o+peepSlot(g)] = mat(fmt.Sprint("peep", i, g), []int{c.cell}, d.p.peep[g], codes.peep[g], lstmHybPeep)
 			}
 			in[12+o+g] = konst(fmt.Sprint("bias", i, g), []int{c.cell}, d.p.bias[g])
-			in[40+4*i+g] = mat(fmt.Sprint("aux", i, g), []int{c.cell, c.in}, d.aux[g], d.auxQ[g], lstmHybW)
+			in[40+4*i+g] = mat(fmt.Sprint("aux", i, g), []int{c.cell, c.auxWidth()}, d.aux[g], d.auxQ[g], lstmHybW)
 		}
 		in[16+o] = mat(fmt.Sprint("proj", i), []int{c.out, c.cell}, d.p.proj, codes.proj, lstmHybPeep)
 		in[17+o] = konst(fmt.Sprint("proj_bias", i), []int{c.out}, d.p.projBias)
@@ -105,7 +113,9 @@ func buildBiLSTM(c biLstmCase, fw, bw biLstmDirParams, mut ...func(b *build.Buil
 		in[36+2*i] = b.Variable(fmt.Sprint("c", i), models.Float32, []int{c.batch, c.cell}, nil, nil)
 	}
 	if c.aux || c.nonStacking {
-		in[39] = b.Input("aux", models.Float32, c.inShape(), nil)
+		shape := c.inShape()
+		shape[2] = c.auxWidth()
+		in[39] = b.Input("aux", models.Float32, shape, nil)
 	}
 	for _, m := range mut {
 		m(b, in)
@@ -154,50 +164,48 @@ func concatRows(x, a []float64, n, k int) []float64 {
 // is added to each row's gate biases (its row quantized on its own when
 // hybrid), one reference step per row.
 func refBiDir(c biLstmCase, d biLstmDirParams, x, aux []float64, forward bool, h, cs []float64) []float64 {
-	if !forward {
-		x = c.reverse(x, c.in)
-		if aux != nil {
-			aux = c.reverse(aux, c.in)
-		}
-	}
 	run := func(lc lstmCase, p *lstmParams, x, h, cs []float64) []float64 {
 		if c.hybrid {
 			return refLSTMHybrid(lc, p, x, h, cs, c.asym)
 		}
 		return refLSTM(lc, p, x, h, cs)
 	}
-	var out []float64
 	if !c.aux {
-		out = run(c.lstmCase, d.p, x, h, cs)
-	} else {
-		out = make([]float64, c.batch*c.steps*c.out)
-		one := c.lstmCase
-		one.batch, one.steps, one.timeMajor = 1, 1, false
-		for b := 0; b < c.batch; b++ {
-			for t := 0; t < c.steps; t++ {
-				a := aux[c.row(b, t, c.in):][:c.in]
-				if c.hybrid {
-					a = dequantRow(a, c.asym)
-				}
-				p := *d.p
-				for g := 0; g < 4; g++ {
-					if p.bias[g] == nil {
-						continue
-					}
-					p.bias[g] = append([]float64(nil), p.bias[g]...)
-					for k := range p.bias[g] {
-						for j, v := range a {
-							p.bias[g][k] += d.aux[g][k*c.in+j] * v
-						}
-					}
-				}
-				o := run(one, &p, x[c.row(b, t, c.in):][:c.in], h[b*c.out:(b+1)*c.out], cs[b*c.cell:(b+1)*c.cell])
-				copy(out[c.row(b, t, c.out):][:c.out], o)
-			}
+		if forward {
+			return run(c.lstmCase, d.p, x, h, cs)
 		}
+		return c.reverse(run(c.lstmCase, d.p, c.reverse(x, c.in), h, cs), c.out)
 	}
-	if !forward {
-		out = c.reverse(out, c.out)
+	out := make([]float64, c.batch*c.steps*c.out)
+	one := c.lstmCase
+	one.batch, one.steps, one.timeMajor = 1, 1, false
+	na := c.auxWidth()
+	for b := 0; b < c.batch; b++ {
+		for s := 0; s < c.steps; s++ {
+			t := s
+			if !forward {
+				t = c.steps - 1 - s
+			}
+			// TFLite's aux rows start every n_input elements.
+			a := aux[c.row(b, t, c.in):][:na]
+			if c.hybrid {
+				a = dequantRow(a, c.asym)
+			}
+			p := *d.p
+			for g := 0; g < 4; g++ {
+				if p.bias[g] == nil {
+					continue
+				}
+				p.bias[g] = append([]float64(nil), p.bias[g]...)
+				for k := range p.bias[g] {
+					for j, v := range a {
+						p.bias[g][k] += d.aux[g][k*na+j] * v
+					}
+				}
+			}
+			o := run(one, &p, x[c.row(b, t, c.in):][:c.in], h[b*c.out:(b+1)*c.out], cs[b*c.cell:(b+1)*c.cell])
+			copy(out[c.row(b, t, c.out):][:c.out], o)
+		}
 	}
 	return out
 }
@@ -215,6 +223,7 @@ var biLstmCases = []biLstmCase{
 	{lstmCase: lstmCase{name: "peephole projection clip", seq: true, batch: 2, steps: 3, in: 3, cell: 5, out: 3, peephole: true, proj: true, projBias: true, act: ops.ActTanh, projClip: 0.4}},
 	{lstmCase: lstmCase{name: "aux time-major merged", seq: true, timeMajor: true, batch: 2, steps: 3, in: 3, cell: 4, out: 4, act: ops.ActTanh}, merge: true, aux: true},
 	{lstmCase: lstmCase{name: "aux batch-major cifg", seq: true, batch: 2, steps: 3, in: 2, cell: 3, out: 3, cifg: true, act: ops.ActTanh}, aux: true},
+	{lstmCase: lstmCase{name: "wide aux rows at the input's stride", seq: true, timeMajor: true, batch: 2, steps: 3, in: 2, cell: 3, out: 3, peephole: true, act: ops.ActTanh}, aux: true, auxIn: 4},
 	{lstmCase: lstmCase{name: "non-stacking", seq: true, batch: 2, steps: 3, in: 3, cell: 4, out: 4, act: ops.ActTanh}, nonStacking: true},
 	{lstmCase: lstmCase{name: "non-stacking time-major", seq: true, timeMajor: true, batch: 2, steps: 3, in: 3, cell: 4, out: 4, act: ops.ActRelu6}, nonStacking: true},
 }
@@ -249,7 +258,7 @@ func TestBiLSTM(t *testing.T) {
 					var aux []float64
 					ins := [][]byte{encode(models.Float32, x)}
 					if c.aux || c.nonStacking {
-						aux = round(uniform(rng, n, 1.5))
+						aux = round(uniform(rng, n/c.in*c.auxWidth(), 1.5))
 						ins = append(ins, encode(models.Float32, aux))
 					}
 					setInputs(t, it, ins...)
