@@ -74,8 +74,8 @@ type biLstm struct {
 	merge     bool
 	aux       bool // aux weights present: aux input feeds both directions
 	nAux      int
-	outWidth  int // units per output row of each output tensor
-	bwWidth   int
+	outWidth  int // units per row of output 0: forward, or both when merged
+	bwWidth   int // units per row of the separate backward output
 	asym      bool
 
 	// hybrid aux input quantized per row
