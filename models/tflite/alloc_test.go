@@ -288,6 +288,26 @@ func hostileModels() []struct {
 			b.Op(ops.OpReduceWindow, 1, []int{x, init, ones, ones, ones}, []int{out}, build.Options{Fields: []build.Field{{Slot: 0, Value: int32(1)}}})
 			b.Output(out)
 		}},
+		{"bidirectional lstm hybrid quantized input", "BIDIRECTIONAL_SEQUENCE_LSTM", func(b *build.Builder) {
+			in := make([]int, 48)
+			for i := range in {
+				in[i] = -1
+			}
+			in[0] = b.Input("x", models.Float32, []int{1, 1, huge}, nil)
+			for d := 0; d < 2; d++ {
+				o := 17 * d
+				for g := 0; g < 4; g++ {
+					in[1+o+g] = b.Input("w", models.Int8, []int{1, huge}, q8)
+					in[5+o+g] = b.Input("r", models.Int8, []int{1, 1}, q8)
+					in[12+o+g] = b.Input("bias", models.Float32, []int{1}, nil)
+				}
+				in[35+2*d] = b.Variable("h", models.Float32, []int{1, 1}, nil, nil)
+				in[36+2*d] = b.Variable("c", models.Float32, []int{1, 1}, nil, nil)
+			}
+			out := b.Tensor("out", models.Float32, []int{1, 1, 2}, nil)
+			b.Op(ops.OpBidirectionalSequenceLstm, 1, in, []int{out}, build.Options{Type: build.OptBidirectionalSequenceLSTM, Fields: []build.Field{{Slot: 3, Value: true}}})
+			b.Output(out)
+		}},
 		{"add arena", "", func(b *build.Builder) {
 			x := b.Input("x", models.Float32, []int{huge, huge}, nil)
 			out := b.Tensor("out", models.Float32, []int{huge, huge}, nil)

@@ -14,6 +14,7 @@ func addSequence(r *Resolver) {
 	r.Builtin[OpRnn] = &Kernel{MaxVersion: 3, Prepare: rnnPrepare, Eval: rnnEval}
 	r.Builtin[OpUnidirectionalSequenceRnn] = &Kernel{MaxVersion: 3, Prepare: rnnPrepare, Eval: rnnEval}
 	r.Builtin[OpBidirectionalSequenceRnn] = &Kernel{MaxVersion: 3, Prepare: bidiRNNPrepare, Eval: bidiRNNEval}
+	r.Builtin[OpBidirectionalSequenceLstm] = &Kernel{MaxVersion: 3, Prepare: biLstmPrepare, Eval: biLstmEval}
 }
 
 // Input slots of LSTM and UNIDIRECTIONAL_SEQUENCE_LSTM (the schema's
