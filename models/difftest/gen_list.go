@@ -17,6 +17,11 @@ var (
 const transTol = 1e-4
 
 func generators() []Gen {
+	return append(append(opGenerators(), shapeGenerators()...), chainGenerators()...)
+}
+
+// opGenerators are the compute ops.
+func opGenerators() []Gen {
 	return []Gen{
 		{Name: "CONV_2D", Types: convTypes, build: genConv},
 		{Name: "DEPTHWISE_CONV_2D", Types: convTypes, build: genDepthwise},
@@ -73,5 +78,27 @@ func generators() []Gen {
 		{Name: "SUM", Types: numTypes, build: genReduce(ops.OpSum, false)},
 		{Name: "REDUCE_MAX", Types: numTypes, build: genReduce(ops.OpReduceMax, true)},
 		{Name: "REDUCE_MIN", Types: numTypes, build: genReduce(ops.OpReduceMin, true)},
+	}
+}
+
+// shapeGenerators are data-movement ops.
+func shapeGenerators() []Gen {
+	moveTypes := []string{"float32", "int8", "uint8", "int16", "int32"}
+	return []Gen{
+		{Name: "CONCATENATION", Types: append(moveTypes, "int64"), build: genConcat},
+		{Name: "PAD", Types: moveTypes, build: genPad},
+		{Name: "RESIZE_BILINEAR", Types: quantTypes, build: genResize(ops.OpResizeBilinear)},
+		{Name: "RESIZE_NEAREST_NEIGHBOR", Types: moveTypes, build: genResize(ops.OpResizeNearestNeighbor)},
+		{Name: "TRANSPOSE", Types: moveTypes, build: genTranspose},
+		{Name: "QUANTIZE", Types: []string{"int8", "uint8", "int16", "int8_int8", "uint8_int8", "int8_uint8", "int16_int16", "int16_int8"}, build: genQuantize},
+		{Name: "DEQUANTIZE", Types: []string{"int8", "uint8", "int16"}, build: genDequantize},
+		{Name: "ARG_MAX", Types: moveTypes, build: genArg(ops.OpArgMax, build.OptArgMax)},
+		{Name: "ARG_MIN", Types: moveTypes, build: genArg(ops.OpArgMin, build.OptArgMin)},
+		{Name: "GATHER", Types: moveTypes, build: genGather},
+		{Name: "SLICE", Types: moveTypes, build: genSlice},
+		{Name: "STRIDED_SLICE", Types: moveTypes, build: genStridedSlice},
+		{Name: "TILE", Types: moveTypes, build: genTile},
+		{Name: "SPACE_TO_DEPTH", Types: []string{"float32", "int8", "uint8", "int32"}, build: genDepthSpace(ops.OpSpaceToDepth)},
+		{Name: "DEPTH_TO_SPACE", Types: []string{"float32", "int8", "uint8", "int32"}, build: genDepthSpace(ops.OpDepthToSpace)},
 	}
 }
