@@ -147,17 +147,25 @@ func (g *gen) nonZero(k int, dt models.DType, q *models.Quant) {
 			}
 		}
 		g.inputs[k].Data = leBytes(v)
-	case models.Int32:
-		for i := 0; i+4 <= len(d); i += 4 {
-			if d[i]|d[i+1]|d[i+2]|d[i+3] == 0 {
-				d[i] = 1
-			}
-		}
 	case models.UInt8:
+		if q == nil {
+			break
+		}
 		zp := byte(q.ZeroPoint[0])
 		for i := range d {
 			if d[i] == zp {
 				d[i] = zp + 1
+			}
+		}
+	default: // integers: raw zero codes become 1
+		size := dt.Size()
+		for i := 0; i+size <= len(d); i += size {
+			zero := true
+			for _, c := range d[i : i+size] {
+				zero = zero && c == 0
+			}
+			if zero {
+				d[i] = 1
 			}
 		}
 	}

@@ -17,7 +17,7 @@ var (
 const transTol = 1e-4
 
 func generators() []Gen {
-	return append(append(opGenerators(), shapeGenerators()...), chainGenerators()...)
+	return append(append(append(opGenerators(), shapeGenerators()...), moreGenerators()...), chainGenerators()...)
 }
 
 // opGenerators are the compute ops.
