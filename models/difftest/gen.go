@@ -142,7 +142,7 @@ func actDType(typ string) models.DType {
 		return models.Int8
 	case "uint8":
 		return models.UInt8
-	case "int16", "int16x8":
+	case "int16", "int16x8", "int16_rescale":
 		return models.Int16
 	case "int32":
 		return models.Int32
@@ -264,11 +264,12 @@ func (g *gen) input(dt models.DType, shape []int, q *models.Quant, lo, hi float6
 }
 
 // actInput is an activation input of typ with a random quantisation and
-// data over the whole code range (floats in [-2, 2]).
+// data over valueRange.
 func (g *gen) actInput(typ string, shape []int) (int, *models.Quant) {
 	dt := actDType(typ)
 	q := g.actQuant(dt)
-	return g.input(dt, shape, q, -2, 2), q
+	lo, hi := valueRange(dt)
+	return g.input(dt, shape, q, lo, hi), q
 }
 
 func (g *gen) output(dt models.DType, shape []int, q *models.Quant) int {

@@ -266,13 +266,21 @@ func genFullyConnected(g *gen, typ string) error {
 func genBatchMatMul(g *gen, typ string) error {
 	b, m, k, nn := g.intn(1, 3), g.intn(1, 5), g.intn(1, 12), g.intn(1, 5)
 	adjX, adjY := g.coin(), g.coin()
-	lShape := []int{b, m, k}
-	if adjX {
-		lShape = []int{b, k, m}
-	}
 	rb := b
 	if g.coin() {
 		rb = 1
+	}
+	// TFLite 2.14 leaves every output batch after the first zero when
+	// adj_x meets a broadcast rhs (docs/difftest.md); only the
+	// float32_adjx_bcast type makes that combination.
+	if typ == "float32_adjx_bcast" {
+		adjX, rb, b = true, 1, g.intn(2, 3)
+	} else if adjX {
+		rb = b
+	}
+	lShape := []int{b, m, k}
+	if adjX {
+		lShape = []int{b, k, m}
 	}
 	rShape := []int{rb, k, nn}
 	if adjY {
@@ -280,6 +288,8 @@ func genBatchMatMul(g *gen, typ string) error {
 	}
 	lTyp, rdt := typ, actDType(typ)
 	switch typ {
+	case "float32_adjx_bcast":
+		lTyp = "float32"
 	case "int16x8":
 		rdt = models.Int8
 	case "hybrid":

@@ -27,7 +27,7 @@ func opGenerators() []Gen {
 		{Name: "DEPTHWISE_CONV_2D", Types: convTypes, build: genDepthwise},
 		{Name: "TRANSPOSE_CONV", Types: []string{"float32", "int8", "int16x8"}, build: genTransposeConv},
 		{Name: "FULLY_CONNECTED", Types: convTypes, build: genFullyConnected},
-		{Name: "BATCH_MATMUL", Types: []string{"float32", "int8", "int16", "int16x8", "hybrid"}, build: genBatchMatMul},
+		{Name: "BATCH_MATMUL", Types: []string{"float32", "int8", "int16", "int16x8", "hybrid", "float32_adjx_bcast"}, build: genBatchMatMul},
 		{Name: "AVERAGE_POOL_2D", Types: quantTypes, build: genPool(ops.OpAveragePool2d)},
 		{Name: "MAX_POOL_2D", Types: quantTypes, build: genPool(ops.OpMaxPool2d)},
 
@@ -85,7 +85,7 @@ func opGenerators() []Gen {
 func shapeGenerators() []Gen {
 	moveTypes := []string{"float32", "int8", "uint8", "int16", "int32"}
 	return []Gen{
-		{Name: "CONCATENATION", Types: append(moveTypes, "int64"), build: genConcat},
+		{Name: "CONCATENATION", Types: append(moveTypes, "int64", "int16_rescale"), build: genConcat},
 		{Name: "PAD", Types: moveTypes, build: genPad},
 		{Name: "RESIZE_BILINEAR", Types: quantTypes, build: genResize(ops.OpResizeBilinear)},
 		{Name: "RESIZE_NEAREST_NEIGHBOR", Types: moveTypes, build: genResize(ops.OpResizeNearestNeighbor)},
