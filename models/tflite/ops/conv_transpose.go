@@ -205,12 +205,6 @@ func (st *tconvState) prepareTypes(c Context, n *Node, w, in, bias, out *Tensor,
 	if err != nil {
 		return err
 	}
-	// Without a bias TFLite (2.14) runs int16x8 on its optimized kernel,
-	// which accumulates in int32 and rescales with 32-bit rounding; only
-	// an int64 bias selects the 64-bit reference path.
-	if bias == nil && n.Options.Int8(4, schemaFloat32) != schemaInt64 {
-		acc32 = true
-	}
 	if acc32 {
 		st.kind = tconvInt16Acc32
 		return nil
