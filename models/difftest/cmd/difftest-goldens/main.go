@@ -26,11 +26,33 @@ func main() {
 	tries := flag.Int("tries", 40, "seeds to try per op and type before giving up")
 	dir := flag.String("dir", "models/difftest/testdata/cases", "output folder (its *.tflite and *.json are replaced)")
 	only := flag.String("op", "", "only this generator")
+	typ := flag.String("type", "", "with -op and -seed: store that one case as <op>_<type>_s<seed> (a regression case)")
+	seed := flag.Uint64("seed", 0, "see -type")
 	flag.Parse()
-	if err := run(*dir, *only, *n, *tries); err != nil {
+	var err error
+	if *typ != "" {
+		err = one(*dir, *only, *typ, *seed)
+	} else {
+		err = run(*dir, *only, *n, *tries)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "difftest-goldens:", err)
 		os.Exit(1)
 	}
+}
+
+// one stores a single case, whatever the runtimes' verdict.
+func one(dir, op, typ string, seed uint64) error {
+	c, err := difftest.Generate(op, typ, seed)
+	if err != nil {
+		return err
+	}
+	out, want, err := difftest.Check(context.Background(), c)
+	fmt.Printf("%s %s seed %d: %s %v\n", op, typ, seed, out, err)
+	if want == nil {
+		return fmt.Errorf("TFLite gave no outputs")
+	}
+	return difftest.WriteCase(dir, fmt.Sprintf("%s_s%d", difftest.Name(op, typ, 0)[:len(difftest.Name(op, typ, 0))-2], seed), c, want)
 }
 
 // baseSeed keeps each op/type's seeds stable when generators are added.
