@@ -37,3 +37,22 @@ func TestCompare(t *testing.T) {
 }
 
 func float32FromBits(b uint32) float32 { return f32(leBytes([]int32{int32(b)}), 0) }
+
+// TestKnownSteps checks a step-limited known disagreement covers one-step
+// differences and nothing larger, and that unknown op/types are never
+// covered.
+func TestKnownSteps(t *testing.T) {
+	i8 := func(v ...int8) []Tensor { return []Tensor{{DType: "int8", Shape: []int{len(v)}, Data: leBytes(v)}} }
+	if _, ok := KnownOpType("CONV_2D", "int8", i8(1, 2), i8(1, 3)); !ok {
+		t.Error("one step not covered")
+	}
+	if _, ok := KnownOpType("CONV_2D", "int8", i8(1, 2), i8(1, 4)); ok {
+		t.Error("two steps covered")
+	}
+	if _, ok := KnownOpType("CONV_2D", "float32", i8(1, 2), i8(1, 3)); ok {
+		t.Error("undocumented type covered")
+	}
+	if _, ok := KnownCase("batch_matmul_int8_0"); !ok {
+		t.Error("documented case not found")
+	}
+}

@@ -22,14 +22,14 @@ func TestDifferential(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				out, _, err := Check(ctx, c)
+				out, want, got, err := check(ctx, c)
 				switch out {
 				case Agree:
 					agree++
 				case Refused:
 					refused++
 				case Disagree:
-					if why, ok := KnownOpType(gn.Name, typ); ok {
+					if why, ok := KnownOpType(gn.Name, typ, got, want); ok {
 						t.Logf("%s %s seed %d: known disagreement (%s): %v", gn.Name, typ, seed, why, err)
 						continue
 					}
@@ -55,11 +55,11 @@ func FuzzDifferential(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		out, _, err := Check(context.Background(), c)
+		out, want, got, err := check(context.Background(), c)
 		if out != Disagree {
 			return
 		}
-		if _, ok := KnownOpType(c.Op, c.Type); ok {
+		if _, ok := KnownOpType(c.Op, c.Type, got, want); ok {
 			return
 		}
 		t.Fatalf("%s %s: %v", c.Op, c.Type, err)
