@@ -8,7 +8,7 @@ import (
 )
 
 // seedsPerType keeps TestDifferential well under a minute.
-const seedsPerType = 25
+const seedsPerType = 60
 
 // TestDifferential runs fresh random seeds of every generator and type
 // through both runtimes; any disagreement not listed in Known fails.
