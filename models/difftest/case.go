@@ -49,6 +49,10 @@ type Golden struct {
 // documented one of their own.
 const DefaultTol = 1e-5
 
+// absFloor is the magnitude below which float values are judged as if they
+// had this magnitude.
+const absFloor = 0.01
+
 // MaxBytes is the memory limit the interpreter runs generated models with;
 // every generated model needs far less.
 const MaxBytes = 8 << 20
@@ -84,10 +88,11 @@ func RunGo(ctx context.Context, c *Case) ([]Tensor, error) {
 }
 
 // Compare checks got against want: same count, dtypes and shapes; integer
-// and bool data bit-exact; float32 within tol relative to the larger of the
-// expected value and 1/16 of the output's peak magnitude (so a value that
-// is a small difference of large terms is not judged on its own size), NaN
-// only where want has NaN. The error names the output, the first differing
+// and bool data bit-exact; float32 within tol relative to the largest of
+// the expected value, 1/16 of the output's peak magnitude and absFloor (so a
+// value that is a small difference of large terms, such as GELU far left of
+// zero in float32, is not judged on its own size), NaN only where want has
+// NaN. The error names the output, the first differing
 // element and how many differ.
 func Compare(got, want []Tensor, tol float64) error {
 	if len(got) != len(want) {
@@ -151,7 +156,7 @@ func compareData(dt models.DType, g, w []byte, tol float64, shape []int) error {
 			ok = gv == wv
 		default:
 			d := math.Abs(gv - wv)
-			allowed := tol * math.Max(math.Abs(wv), peak/16)
+			allowed := tol * math.Max(math.Max(math.Abs(wv), peak/16), absFloor)
 			ok = d <= allowed
 			if !ok && allowed > 0 && d/allowed > worst {
 				worst = d / allowed
