@@ -270,15 +270,16 @@ func (st *convState) prepareTypes(c Context, n *Node, in, filter, bias, out *Ten
 	return nil
 }
 
-// acc32For16x8 decides between TFLite's two int16x8 accumulators: int32 when
-// the bias is int32 (or, without bias, when quantized_bias_type says INT32),
-// int64 otherwise. qbt is the quantized_bias_type option.
+// acc32For16x8 decides between TFLite's two int16x8 accumulators: int64 only
+// for an int64 bias (or, without bias, when quantized_bias_type says INT64);
+// TFLite's CONV_2D, FULLY_CONNECTED and TRANSPOSE_CONV take their int32
+// kernels when there is no bias. qbt is the quantized_bias_type option.
 func acc32For16x8(n *Node, bias *Tensor, qbt int8) (bool, error) {
 	if qbt != schemaFloat32 && qbt != schemaInt32 && qbt != schemaInt64 {
 		return false, n.Errorf("quantized_bias_type %d must be INT32 or INT64", qbt)
 	}
 	if bias == nil {
-		return qbt == schemaInt32, nil
+		return qbt != schemaInt64, nil
 	}
 	switch bias.Type {
 	case models.Int32:

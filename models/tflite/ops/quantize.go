@@ -137,11 +137,11 @@ func qzQuantizeEval(c Context, n *Node) error {
 		x := in.F32()[:cnt]
 		switch out.Type {
 		case models.Int8:
-			qzQuantizeFloat(st, x, out.I8()[:cnt], true)
+			qzQuantizeFloat(st, x, out.I8()[:cnt])
 		case models.UInt8:
-			qzQuantizeFloat(st, x, out.U8()[:cnt], false)
+			qzQuantizeFloat(st, x, out.U8()[:cnt])
 		case models.Int16:
-			qzQuantizeFloat(st, x, out.I16()[:cnt], false)
+			qzQuantizeFloat(st, x, out.I16()[:cnt])
 		}
 		return nil
 	}
@@ -159,9 +159,9 @@ func qzQuantizeEval(c Context, n *Node) error {
 }
 
 // qzQuantizeFloat rounds x/scale half away from zero and saturates. TFLite
-// divides in double for per-tensor int8 outputs (its optimized kernel) and
-// in float otherwise.
-func qzQuantizeFloat[T int8 | uint8 | int16](st *qzQuantize, x []float32, o []T, double bool) {
+// divides in double for per-tensor int8, uint8 and int16 outputs (the
+// scalar loop of its optimized kernels) and in float per channel.
+func qzQuantizeFloat[T int8 | uint8 | int16](st *qzQuantize, x []float32, o []T) {
 	o = o[:len(x)]
 	lo, hi := TypeRange(actTypeOf[T]())
 	if st.channels != nil {
@@ -173,15 +173,8 @@ func qzQuantizeFloat[T int8 | uint8 | int16](st *qzQuantize, x []float32, o []T,
 		}
 		return
 	}
-	s32 := float32(st.scale)
 	for i, v := range x {
-		var r float64
-		if double {
-			r = math.Round(float64(v) / st.scale)
-		} else {
-			r = math.Round(float64(v / s32))
-		}
-		q := int64(ewSatInt32(r)) + int64(st.outZP)
+		q := int64(ewSatInt32(math.Round(float64(v)/st.scale))) + int64(st.outZP)
 		o[i] = T(min(max(q, int64(lo)), int64(hi)))
 	}
 }
