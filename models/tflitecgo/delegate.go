@@ -1,0 +1,110 @@
+//go:build tflite
+
+package tflitecgo
+
+/*
+#include "capi.h"
+#include "tensorflow/lite/delegates/xnnpack/xnnpack_delegate.h"
+*/
+import "C"
+
+import (
+	"fmt"
+	"strings"
+	"unsafe"
+
+	"github.com/axle-edge/axle/models"
+	"github.com/mattn/go-tflite/delegates"
+)
+
+// newDelegate creates the delegate name asks for; nil for builtin kernels
+// only. It returns the name of what it made ("auto" resolved). Errors wrap
+// models.ErrDelegate.
+func newDelegate(name string, threads int) (delegates.Delegater, string, error) {
+	switch {
+	case name == "" || name == models.DelegateNone:
+		return nil, models.DelegateNone, nil
+	case name == models.DelegateAuto:
+		if d := newXNNPack(threads); d != nil {
+			return d, models.DelegateXNNPack, nil
+		}
+		return nil, models.DelegateNone, nil
+	case name == models.DelegateXNNPack:
+		if d := newXNNPack(threads); d != nil {
+			return d, name, nil
+		}
+		return nil, "", fmt.Errorf("%w: xnnpack: TfLiteXNNPackDelegateCreate failed (XNNPACK not supported on this CPU?)", models.ErrDelegate)
+	case name == models.DelegateEdgeTPU:
+		d, err := newEdgeTPU()
+		return d, name, err
+	case name == models.DelegateGPU:
+		d, err := newGPU()
+		return d, name, err
+	case strings.HasPrefix(name, models.DelegateExternal):
+		d, err := newExternal(name)
+		return d, name, err
+	}
+	return nil, "", fmt.Errorf("%w: unknown delegate %q", models.ErrDelegate, name)
+}
+
+// xnnpack is the XNNPACK delegate compiled into libtensorflowlite_c (a
+// CMake build with TFLITE_ENABLE_XNNPACK), as a go-tflite Delegater.
+// go-tflite's own xnnpack package links -ltensorflowlite-delegate_xnnpack
+// and -lXNNPACK, which that build does not produce.
+type xnnpack struct{ d *C.TfLiteDelegate }
+
+func newXNNPack(threads int) delegates.Delegater {
+	o := C.TfLiteXNNPackDelegateOptionsDefault()
+	o.num_threads = C.int32_t(threads)
+	d := C.TfLiteXNNPackDelegateCreate(&o)
+	if d == nil {
+		return nil
+	}
+	return &xnnpack{d: d}
+}
+
+func (x *xnnpack) Delete()             { C.TfLiteXNNPackDelegateDelete(x.d) }
+func (x *xnnpack) Ptr() unsafe.Pointer { return unsafe.Pointer(x.d) }
+
+// external is a TFLite delegate plugin loaded by path (NXP's VX delegate,
+// vendor NPU delegates): dlopen + tflite_plugin_create_delegate, the ABI
+// of TFLite's external delegate.
+type external struct {
+	d   *C.TfLiteDelegate
+	lib unsafe.Pointer
+}
+
+func newExternal(spec string) (delegates.Delegater, error) {
+	path, opts, err := models.ParseExternal(spec)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", models.ErrDelegate, err)
+	}
+	n := len(opts)
+	// C arrays of C strings: the plugin may keep pointers only during create.
+	keys := (**C.char)(C.calloc(C.size_t(max(n, 1)), C.size_t(unsafe.Sizeof(uintptr(0)))))
+	vals := (**C.char)(C.calloc(C.size_t(max(n, 1)), C.size_t(unsafe.Sizeof(uintptr(0)))))
+	ks, vs := unsafe.Slice(keys, max(n, 1)), unsafe.Slice(vals, max(n, 1))
+	for i, kv := range opts {
+		ks[i], vs[i] = C.CString(kv[0]), C.CString(kv[1])
+	}
+	cpath := C.CString(path)
+	defer func() {
+		for i := range n {
+			C.free(unsafe.Pointer(ks[i]))
+			C.free(unsafe.Pointer(vs[i]))
+		}
+		C.free(unsafe.Pointer(keys))
+		C.free(unsafe.Pointer(vals))
+		C.free(unsafe.Pointer(cpath))
+	}()
+	var errbuf [512]C.char
+	var lib unsafe.Pointer
+	d := C.axle_external_create(cpath, keys, vals, C.size_t(n), &lib, &errbuf[0], C.size_t(len(errbuf)))
+	if d == nil {
+		return nil, fmt.Errorf("%w: external: %s", models.ErrDelegate, C.GoString(&errbuf[0]))
+	}
+	return &external{d: d, lib: lib}, nil
+}
+
+func (e *external) Delete()             { C.axle_external_delete(e.d, e.lib) }
+func (e *external) Ptr() unsafe.Pointer { return unsafe.Pointer(e.d) }
