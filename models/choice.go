@@ -43,7 +43,7 @@ type Choice struct {
 
 // Used is the runtime and delegate a loaded model actually runs on.
 type Used struct {
-	Runtime  string // RuntimeGo or RuntimeTFLite
+	Runtime  string // Name of the Runtime in use: "tflite-go" (pure Go) or "tflite-c"
 	Delegate string // DelegateNone or the delegate in use
 	// Fallback says why the requested runtime or delegate is not the one
 	// in use; empty when the model runs on what it asked for.

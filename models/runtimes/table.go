@@ -54,7 +54,7 @@ func (t Table) Load(data []byte, c models.Choice, opts models.Options) (models.M
 	copts.Delegate = c.Delegate
 	m, err := t.C.Load(data, copts)
 	if err == nil {
-		used := models.Used{Runtime: models.RuntimeTFLite, Delegate: c.Delegate}
+		used := models.Used{Runtime: t.C.Name(), Delegate: c.Delegate}
 		if d, ok := m.(delegated); ok {
 			used.Delegate = d.Delegate()
 		}
@@ -77,5 +77,5 @@ func (t Table) loadGo(data []byte, opts models.Options, why string) (models.Mode
 		}
 		return nil, models.Used{}, err
 	}
-	return m, models.Used{Runtime: models.RuntimeGo, Delegate: models.DelegateNone, Fallback: why}, nil
+	return m, models.Used{Runtime: t.Go.Name(), Delegate: models.DelegateNone, Fallback: why}, nil
 }

@@ -41,7 +41,7 @@ func TestGoRuntimeNeedsNoFallback(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%+v: %v", c, err)
 		}
-		if used != (models.Used{Runtime: "go", Delegate: "none"}) {
+		if used != (models.Used{Runtime: "tflite-go", Delegate: "none"}) {
 			t.Errorf("%+v: used %+v, want the pure-Go runtime without a fallback note", c, used)
 		}
 		runDemo(t, m)
@@ -55,7 +55,7 @@ func TestFallbackWithoutCRuntime(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%+v: %v", c, err)
 		}
-		if used.Runtime != "go" || !strings.Contains(used.Fallback, "-tags tflite") {
+		if used.Runtime != "tflite-go" || !strings.Contains(used.Fallback, "-tags tflite") {
 			t.Errorf("%+v: used %+v, want the pure-Go runtime and a reason naming the build tag", c, used)
 		}
 		runDemo(t, m)
@@ -68,7 +68,7 @@ func TestFallbackWhenDelegateFails(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if used.Runtime != "go" || used.Delegate != "none" || !strings.Contains(used.Fallback, "no Edge TPU found") {
+	if used.Runtime != "tflite-go" || used.Delegate != "none" || !strings.Contains(used.Fallback, "no Edge TPU found") {
 		t.Errorf("used %+v, want pure Go with the delegate's error as reason", used)
 	}
 	runDemo(t, m)
@@ -84,7 +84,7 @@ func TestModelRefusedByC(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if used.Runtime != "go" || !strings.Contains(used.Fallback, "builtin opcode") {
+	if used.Runtime != "tflite-go" || !strings.Contains(used.Fallback, "builtin opcode") {
 		t.Errorf("runtime auto: used %+v, want pure Go with the C error as reason", used)
 	}
 	runDemo(t, m)
