@@ -110,7 +110,7 @@ bench: ## benchmarks (numbers go to docs/benchmarks.md)
 # The cgo build with the TensorFlow Lite C runtime and its delegates
 # (docs/delegates.md). AXLE_TFLITE_DIR names a libtensorflowlite_c build:
 # lib/libtensorflowlite_c.so and include/. cross/tflite.sh checks it.
-TFLITE_ENV = CGO_ENABLED=1 CGO_CFLAGS="-I$(AXLE_TFLITE_DIR)/include" CGO_LDFLAGS="-L$(AXLE_TFLITE_DIR)/lib -Wl,-rpath,$(AXLE_TFLITE_DIR)/lib"
+TFLITE_ENV = CGO_ENABLED=1 CGO_CFLAGS="-I$(AXLE_TFLITE_DIR)/include" CGO_LDFLAGS="-L$(AXLE_TFLITE_DIR)/lib -Wl,--enable-new-dtags,-rpath,$(AXLE_TFLITE_DIR)/lib"
 TFLITE_PKGS := ./models/tflitecgo/... ./models/runtimes/...
 
 build-tflite: ## bin/axle-tflite: axle with the TFLite C runtime for this machine (needs AXLE_TFLITE_DIR)

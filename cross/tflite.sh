@@ -12,7 +12,8 @@
 # TAGS: build tags (default "tflite"; add edgetpu or gpu: "tflite edgetpu").
 # AXLE_TFLITE_RPATH: where the binary looks for the library at run time
 #   (default: AXLE_TFLITE_DIR/lib for native builds, $ORIGIN and
-#   $ORIGIN/../lib for cross builds; /usr/lib is searched anyway).
+#   $ORIGIN/../lib for cross builds; /usr/lib is searched anyway). It is
+#   a RUNPATH, so LD_LIBRARY_PATH can point the binary at another build.
 # COMPILE_ONLY=1: compile the cgo packages (no link, no library needed):
 #   checks the headers and the cross compiler without a target library.
 set -eu
@@ -52,7 +53,7 @@ fi
 
 export CGO_ENABLED=1 GOOS="$goos" GOARCH="$goarch" GOARM="$goarm" CC="$cc"
 export CGO_CFLAGS="-O2 -I$dir/include"
-export CGO_LDFLAGS="-L$dir/lib -Wl,-rpath,$rpath"
+export CGO_LDFLAGS="-L$dir/lib -Wl,--enable-new-dtags,-rpath,$rpath"
 
 if [ "${COMPILE_ONLY:-}" = 1 ]; then
 	echo "cross/tflite.sh: compile only ($target, tags $tags, CC=$cc): ./models/tflitecgo ./models/runtimes"

@@ -1,0 +1,262 @@
+//go:build tflite
+
+package tflitecgo
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/axle-edge/axle/models"
+	"github.com/axle-edge/axle/models/demomodel"
+	"github.com/axle-edge/axle/models/tflite"
+)
+
+// TestBenchRuntimes is `make bench-runtimes`: for every MLPerf Tiny model
+// of $AXLE_CONFORMANCE_DIR and $AXLE_BENCH_DIR and the demo model, the
+// median µs per Invoke on the pure-Go interpreter, on TFLite's builtin
+// kernels and on TFLite with XNNPACK, one thread each, and the ratios, as
+// a Markdown table for docs/benchmarks.md. Opt-in (AXLE_BENCH_RUNTIMES=1):
+// it takes minutes.
+//
+// A libtensorflowlite_c built with XNNPACK applies it by default to float
+// graphs, so "builtin kernels" needs a library built without it: with
+// AXLE_TFLITE_NOXNN_DIR set, that column is measured in a child process
+// that loads that library (LD_LIBRARY_PATH; the binary is linked with
+// RUNPATH so that it wins). Without it the column is the XNNPACK-enabled
+// library with no explicit delegate, and the table says so.
+func TestBenchRuntimes(t *testing.T) {
+	requireLib(t)
+	if os.Getenv("AXLE_BENCH_RUNTIMES") != "1" {
+		t.Skip("set AXLE_BENCH_RUNTIMES=1 (make bench-runtimes)")
+	}
+	list := benchModels(t)
+	if os.Getenv("AXLE_BENCH_CHILD") == "none" {
+		res := map[string]float64{}
+		for _, m := range list {
+			res[m.name] = medianC(m.data, models.DelegateNone)
+		}
+		b, _ := json.Marshal(res)
+		fmt.Printf("BENCHJSON %s\n", b)
+		return
+	}
+	builtin := map[string]float64{}
+	builtinNote := "the XNNPACK-enabled library without an explicit delegate (TFLite applies XNNPACK to float graphs by default): set AXLE_TFLITE_NOXNN_DIR for builtin kernels only"
+	if noxnn := os.Getenv("AXLE_TFLITE_NOXNN_DIR"); noxnn != "" {
+		builtin = childBuiltin(t, noxnn)
+		builtinNote = "libtensorflowlite_c built without XNNPACK (" + noxnn + ")"
+	} else {
+		for _, m := range list {
+			builtin[m.name] = medianC(m.data, models.DelegateNone)
+		}
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "Runtimes side by side (make bench-runtimes), %s, %s/%s, %s, Go %s, TFLite %s%s; one thread each; median µs per Invoke.\n",
+		time.Now().UTC().Format("2006-01-02"), runtime.GOOS, runtime.GOARCH, cpuName(), runtime.Version(), Version(), tfCommit())
+	fmt.Fprintf(&b, "Builtin kernels column: %s.\n\n", builtinNote)
+	b.WriteString("| model | pure Go µs | TFLite builtin µs | TFLite+XNNPACK µs | Go ÷ builtin | Go ÷ XNNPACK |\n|---|---:|---:|---:|---:|---:|\n")
+	for _, m := range list {
+		g := medianGo(m.data)
+		x := medianC(m.data, models.DelegateXNNPack)
+		bi, ok := builtin[m.name]
+		if !ok {
+			bi = -1
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", m.name, us(g), us(bi), us(x), ratio(g, bi), ratio(g, x))
+	}
+	t.Log("\n" + b.String())
+	fmt.Print(b.String())
+}
+
+type benchModel struct {
+	name string
+	data []byte
+}
+
+// benchModels lists the MLPerf Tiny models (each file once) and the demo.
+func benchModels(t *testing.T) []benchModel {
+	seen := map[string]bool{}
+	var out []benchModel
+	add := func(name, path string) {
+		abs, err := filepath.Abs(path)
+		if err != nil || seen[abs] {
+			return
+		}
+		data, err := os.ReadFile(abs)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		seen[abs] = true
+		out = append(out, benchModel{name, data})
+	}
+	if dir := os.Getenv("AXLE_CONFORMANCE_DIR"); dir != "" {
+		cases, _ := filepath.Glob(filepath.Join(dir, "mlperf_tiny", "*", "case.json"))
+		slices.Sort(cases)
+		for _, c := range cases {
+			raw, err := os.ReadFile(c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var cc struct{ Model string }
+			if err := json.Unmarshal(raw, &cc); err != nil || cc.Model == "" {
+				t.Fatalf("%s: no model (%v)", c, err)
+			}
+			add(filepath.Base(filepath.Dir(c)), filepath.Join(filepath.Dir(c), cc.Model))
+		}
+	}
+	if dir := os.Getenv("AXLE_BENCH_DIR"); dir != "" {
+		files, _ := filepath.Glob(filepath.Join(dir, "mlperf_tiny", "*", "model.tflite"))
+		slices.Sort(files)
+		for _, f := range files {
+			add(filepath.Base(filepath.Dir(f)), f)
+		}
+	}
+	out = append(out, benchModel{"demo (pump anomaly)", demomodel.TFLite()})
+	return out
+}
+
+// childBuiltin measures the builtin column in a child test process that
+// loads the library of noxnn.
+func childBuiltin(t *testing.T, noxnn string) map[string]float64 {
+	cmd := exec.Command(os.Args[0], "-test.run=^TestBenchRuntimes$", "-test.count=1")
+	cmd.Env = append(os.Environ(), "AXLE_BENCH_CHILD=none", "LD_LIBRARY_PATH="+filepath.Join(noxnn, "lib"))
+	cmd.Stderr = os.Stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("builtin-kernels child: %v\n%s", err, out)
+	}
+	sc := bufio.NewScanner(strings.NewReader(string(out)))
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		if rest, ok := strings.CutPrefix(sc.Text(), "BENCHJSON "); ok {
+			res := map[string]float64{}
+			if err := json.Unmarshal([]byte(rest), &res); err != nil {
+				t.Fatal(err)
+			}
+			return res
+		}
+	}
+	t.Fatalf("builtin-kernels child printed no result:\n%s", out)
+	return nil
+}
+
+// median times Invoke after three warm-up runs: at least 20 runs and
+// about a second, at most 2000; -1 when the model does not run.
+func median(m models.Model) float64 {
+	for i, info := range m.Inputs() {
+		fillRandom(m.Input(i), info.DType, uint64(i))
+	}
+	ctx := context.Background()
+	for range 3 {
+		if err := m.Invoke(ctx); err != nil {
+			return -1
+		}
+	}
+	var times []float64
+	start := time.Now()
+	for len(times) < 20 || (time.Since(start) < time.Second && len(times) < 2000) {
+		t0 := time.Now()
+		if err := m.Invoke(ctx); err != nil {
+			return -1
+		}
+		times = append(times, float64(time.Since(t0).Nanoseconds())/1e3)
+	}
+	slices.Sort(times)
+	return times[len(times)/2]
+}
+
+func medianGo(data []byte) float64 {
+	m, err := tflite.Load(data, models.Options{Threads: 1})
+	if err != nil {
+		return -1
+	}
+	defer m.Close()
+	return median(m)
+}
+
+func medianC(data []byte, del string) float64 {
+	m, err := Load(data, models.Options{Threads: 1, Delegate: del})
+	if err != nil {
+		return -1
+	}
+	defer m.Close()
+	return median(m)
+}
+
+func us(v float64) string {
+	if v < 0 {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.0f", v)
+}
+
+func ratio(a, b float64) string {
+	if a <= 0 || b <= 0 {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.2f×", a/b)
+}
+
+func cpuName() string {
+	b, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return "unknown CPU"
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+			return strings.TrimSpace(v)
+		}
+	}
+	return "unknown CPU"
+}
+
+// tfCommit is the commit line of $AXLE_TFLITE_DIR/NOTES.txt, if any.
+func tfCommit() string {
+	b, err := os.ReadFile(filepath.Join(os.Getenv("AXLE_TFLITE_DIR"), "NOTES.txt"))
+	if err != nil {
+		return ""
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.Contains(strings.ToLower(line), "commit") {
+			return " (" + strings.TrimSpace(line) + ")"
+		}
+	}
+	return ""
+}
+
+// BenchmarkInvoke is the go test -bench view of the demo model on each
+// runtime.
+func BenchmarkInvoke(b *testing.B) {
+	requireLib(b)
+	ctx := context.Background()
+	for _, del := range []string{"go", models.DelegateNone, models.DelegateXNNPack} {
+		b.Run(del, func(b *testing.B) {
+			var m models.Model
+			var err error
+			if del == "go" {
+				m, err = tflite.Load(demomodel.TFLite(), models.Options{})
+			} else {
+				m, err = Load(demomodel.TFLite(), models.Options{Delegate: del})
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer m.Close()
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := m.Invoke(ctx); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
