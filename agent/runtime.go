@@ -20,6 +20,10 @@ type fallbackLog struct {
 	seen map[[2]string]bool
 }
 
+// maxFallbacksRemembered bounds the memory of fallbackLog: past it the
+// log starts afresh (a reason then shows once more).
+const maxFallbacksRemembered = 256
+
 // first reports whether (model, why) is new, and remembers it.
 func (f *fallbackLog) first(model, why string) bool {
 	f.mu.Lock()
@@ -28,7 +32,7 @@ func (f *fallbackLog) first(model, why string) bool {
 	if f.seen[k] {
 		return false
 	}
-	if f.seen == nil {
+	if f.seen == nil || len(f.seen) >= maxFallbacksRemembered {
 		f.seen = map[[2]string]bool{}
 	}
 	f.seen[k] = true

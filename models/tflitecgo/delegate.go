@@ -68,10 +68,13 @@ func (x *xnnpack) Ptr() unsafe.Pointer { return unsafe.Pointer(x.d) }
 
 // external is a TFLite delegate plugin loaded by path (NXP's VX delegate,
 // vendor NPU delegates): dlopen + tflite_plugin_create_delegate, the ABI
-// of TFLite's external delegate.
+// of TFLite's external delegate. The option strings live as long as the
+// delegate, as TFLite's own external delegate keeps them.
 type external struct {
-	d   *C.TfLiteDelegate
-	lib unsafe.Pointer
+	d          *C.TfLiteDelegate
+	lib        unsafe.Pointer
+	keys, vals **C.char
+	n          int
 }
 
 func newExternal(spec string) (delegates.Delegater, error) {
@@ -79,32 +82,38 @@ func newExternal(spec string) (delegates.Delegater, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", models.ErrDelegate, err)
 	}
-	n := len(opts)
-	// C arrays of C strings: the plugin may keep pointers only during create.
-	keys := (**C.char)(C.calloc(C.size_t(max(n, 1)), C.size_t(unsafe.Sizeof(uintptr(0)))))
-	vals := (**C.char)(C.calloc(C.size_t(max(n, 1)), C.size_t(unsafe.Sizeof(uintptr(0)))))
-	ks, vs := unsafe.Slice(keys, max(n, 1)), unsafe.Slice(vals, max(n, 1))
+	e := &external{n: len(opts)}
+	slots := C.size_t(max(e.n, 1))
+	e.keys = (**C.char)(C.calloc(slots, C.size_t(unsafe.Sizeof(uintptr(0)))))
+	e.vals = (**C.char)(C.calloc(slots, C.size_t(unsafe.Sizeof(uintptr(0)))))
+	ks, vs := unsafe.Slice(e.keys, e.n), unsafe.Slice(e.vals, e.n)
 	for i, kv := range opts {
 		ks[i], vs[i] = C.CString(kv[0]), C.CString(kv[1])
 	}
 	cpath := C.CString(path)
-	defer func() {
-		for i := range n {
-			C.free(unsafe.Pointer(ks[i]))
-			C.free(unsafe.Pointer(vs[i]))
-		}
-		C.free(unsafe.Pointer(keys))
-		C.free(unsafe.Pointer(vals))
-		C.free(unsafe.Pointer(cpath))
-	}()
+	defer C.free(unsafe.Pointer(cpath))
 	var errbuf [512]C.char
-	var lib unsafe.Pointer
-	d := C.axle_external_create(cpath, keys, vals, C.size_t(n), &lib, &errbuf[0], C.size_t(len(errbuf)))
-	if d == nil {
+	e.d = C.axle_external_create(cpath, e.keys, e.vals, C.size_t(e.n), &e.lib, &errbuf[0], C.size_t(len(errbuf)))
+	if e.d == nil {
+		e.freeOptions()
 		return nil, fmt.Errorf("%w: external: %s", models.ErrDelegate, C.GoString(&errbuf[0]))
 	}
-	return &external{d: d, lib: lib}, nil
+	return e, nil
 }
 
-func (e *external) Delete()             { C.axle_external_delete(e.d, e.lib) }
+func (e *external) freeOptions() {
+	ks, vs := unsafe.Slice(e.keys, e.n), unsafe.Slice(e.vals, e.n)
+	for i := range e.n {
+		C.free(unsafe.Pointer(ks[i]))
+		C.free(unsafe.Pointer(vs[i]))
+	}
+	C.free(unsafe.Pointer(e.keys))
+	C.free(unsafe.Pointer(e.vals))
+}
+
+func (e *external) Delete() {
+	C.axle_external_delete(e.d, e.lib)
+	e.freeOptions()
+}
+
 func (e *external) Ptr() unsafe.Pointer { return unsafe.Pointer(e.d) }
