@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"strings"
 	"sync"
 
 	"github.com/axle-edge/axle/agent/config"
@@ -74,7 +75,11 @@ func (r *runner) runtimeMetrics(v map[string]float64, pre string) {
 	if u.Runtime == "" {
 		return
 	}
-	v[pre+"runtime_"+u.Runtime+"_delegate_"+u.Delegate] = 1
+	del := u.Delegate
+	if strings.HasPrefix(del, models.DelegateExternal) {
+		del = "external" // the path and options are in the status
+	}
+	v[pre+"runtime_"+u.Runtime+"_delegate_"+del] = 1
 	v[pre+"runtime_fallback"] = 0
 	if u.Fallback != "" {
 		v[pre+"runtime_fallback"] = 1
