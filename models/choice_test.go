@@ -42,3 +42,23 @@ func TestParseExternal(t *testing.T) {
 		t.Fatalf("got %q %v %v", p, o, err)
 	}
 }
+
+// FuzzParseChoice: the runtime and delegate come from manifests and
+// configs; parsing never panics, and what it accepts parses again to the
+// same choice.
+func FuzzParseChoice(f *testing.F) {
+	f.Add("tflite", "external:/usr/lib/libvx_delegate.so;a=b;c=")
+	f.Add("auto", "xnnpack")
+	f.Add("go", "")
+	f.Add("", "external:;=")
+	f.Fuzz(func(t *testing.T, runtime, delegate string) {
+		c, err := ParseChoice(runtime, delegate)
+		if err != nil {
+			return
+		}
+		again, err := ParseChoice(c.Runtime, c.Delegate)
+		if err != nil || again != c {
+			t.Fatalf("%+v parses to %+v, %v", c, again, err)
+		}
+	})
+}

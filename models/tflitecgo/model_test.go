@@ -260,9 +260,9 @@ func TestResizeInput(t *testing.T) {
 	}
 }
 
-// FuzzLoad feeds mutated model files to the C library through Load: it
+// FuzzLoadC feeds mutated model files to the C library through Load: it
 // must refuse them with an error or run them, never crash the process.
-func FuzzLoad(f *testing.F) {
+func FuzzLoadC(f *testing.F) {
 	requireLib(f)
 	f.Add(demomodel.TFLite())
 	f.Add([]byte("TFL3"))
