@@ -109,16 +109,17 @@ bench: ## benchmarks (numbers go to docs/benchmarks.md)
 
 # The cgo build with the TensorFlow Lite C runtime and its delegates
 # (docs/delegates.md). AXLE_TFLITE_DIR names a libtensorflowlite_c build:
-# lib/libtensorflowlite_c.so and include/. cross/tflite.sh checks it.
+# include/ (needed to build) and lib/libtensorflowlite_c.so (opened with
+# dlopen at run time; the RUNPATH points there). cross/tflite.sh checks it.
 TFLITE_ENV = CGO_ENABLED=1 CGO_CFLAGS="-I$(AXLE_TFLITE_DIR)/include" CGO_LDFLAGS="-L$(AXLE_TFLITE_DIR)/lib -Wl,--enable-new-dtags,-rpath,$(AXLE_TFLITE_DIR)/lib"
 TFLITE_PKGS := ./models/tflitecgo/... ./models/runtimes/...
 
 build-tflite: ## bin/axle-tflite: axle with the TFLite C runtime for this machine (needs AXLE_TFLITE_DIR)
 	cross/tflite.sh native bin/axle-tflite
 
-cross-tflite: ## dist/axle-tflite-linux-{arm64,arm}: the cgo build with Debian's cross compilers (AXLE_TFLITE_DIR_ARM64, AXLE_TFLITE_DIR_ARM)
-	AXLE_TFLITE_DIR=$${AXLE_TFLITE_DIR_ARM64:-} cross/tflite.sh linux/arm64 dist/axle-tflite-linux-arm64
-	AXLE_TFLITE_DIR=$${AXLE_TFLITE_DIR_ARM:-} cross/tflite.sh linux/arm dist/axle-tflite-linux-arm
+cross-tflite: ## dist/axle-tflite-linux-{arm64,arm}: the cgo build with Debian's cross compilers (AXLE_TFLITE_DIR_ARM64/_ARM, default AXLE_TFLITE_DIR)
+	AXLE_TFLITE_DIR=$${AXLE_TFLITE_DIR_ARM64:-$$AXLE_TFLITE_DIR} cross/tflite.sh linux/arm64 dist/axle-tflite-linux-arm64
+	AXLE_TFLITE_DIR=$${AXLE_TFLITE_DIR_ARM:-$$AXLE_TFLITE_DIR} cross/tflite.sh linux/arm dist/axle-tflite-linux-arm
 
 test-tflite: ## the real-library tests: tflitecgo, conformance through the C runtime, the demo on it (needs AXLE_TFLITE_DIR)
 	@test -n "$$AXLE_TFLITE_DIR" || { echo "test-tflite: AXLE_TFLITE_DIR is not set: point it at a libtensorflowlite_c build (lib/ and include/)"; exit 1; }

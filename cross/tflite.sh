@@ -2,20 +2,22 @@
 # cross/tflite.sh builds axle with the TFLite C runtime (-tags tflite) for
 # this machine or, with Debian's cross compilers, for linux/arm64 and
 # linux/arm (armhf). It checks everything it needs first and says what is
-# missing. See cross/README.md and docs/delegates.md.
+# missing. The binary opens libtensorflowlite_c with dlopen when a model
+# asks for it, so the build needs the headers, not the library; a library
+# in AXLE_TFLITE_DIR/lib is checked to be of the target architecture. See
+# cross/README.md and docs/delegates.md.
 #
 #   AXLE_TFLITE_DIR=/opt/tflite-arm64 cross/tflite.sh linux/arm64 dist/axle-tflite-linux-arm64
 #
 # Target: native, linux/amd64, linux/arm64 or linux/arm (GOARM=7, armhf).
-# AXLE_TFLITE_DIR: a libtensorflowlite_c build for the target:
-#   lib/libtensorflowlite_c.so and include/tensorflow/lite/c/c_api.h.
+# AXLE_TFLITE_DIR: a libtensorflowlite_c build: include/tensorflow/lite/
+#   (c/c_api.h and the rest) and, optionally, lib/libtensorflowlite_c.so
+#   for the target.
 # TAGS: build tags (default "tflite"; add edgetpu or gpu: "tflite edgetpu").
 # AXLE_TFLITE_RPATH: where the binary looks for the library at run time
 #   (default: AXLE_TFLITE_DIR/lib for native builds, $ORIGIN and
 #   $ORIGIN/../lib for cross builds; /usr/lib is searched anyway). It is
 #   a RUNPATH, so LD_LIBRARY_PATH can point the binary at another build.
-# COMPILE_ONLY=1: compile the cgo packages (no link, no library needed):
-#   checks the headers and the cross compiler without a target library.
 set -eu
 
 target=${1:-native}
@@ -26,7 +28,7 @@ go=${GO:-go}
 
 die() { echo "cross/tflite.sh: $*" >&2; exit 1; }
 
-[ -n "${AXLE_TFLITE_DIR:-}" ] || die "AXLE_TFLITE_DIR is not set: point it at a libtensorflowlite_c build for $target (lib/libtensorflowlite_c.so and include/tensorflow/lite/c/c_api.h); no package registry ships one, cross/README.md says where to get or how to build it"
+[ -n "${AXLE_TFLITE_DIR:-}" ] || die "AXLE_TFLITE_DIR is not set: point it at a libtensorflowlite_c build (include/tensorflow/lite/c/c_api.h, and lib/libtensorflowlite_c.so for $target); no package registry ships one, cross/README.md says where to get or how to build it"
 dir=$(cd "$AXLE_TFLITE_DIR" 2>/dev/null && pwd) || die "AXLE_TFLITE_DIR=$AXLE_TFLITE_DIR is not a directory"
 [ -f "$dir/include/tensorflow/lite/c/c_api.h" ] || die "$dir/include/tensorflow/lite/c/c_api.h is missing: AXLE_TFLITE_DIR needs the TFLite C headers under include/"
 
@@ -53,18 +55,13 @@ fi
 
 export CGO_ENABLED=1 GOOS="$goos" GOARCH="$goarch" GOARM="$goarm" CC="$cc"
 export CGO_CFLAGS="-O2 -I$dir/include"
+# -L: the gpu and edgetpu tags link their delegate libraries from there.
 export CGO_LDFLAGS="-L$dir/lib -Wl,--enable-new-dtags,-rpath,$rpath"
 
-if [ "${COMPILE_ONLY:-}" = 1 ]; then
-	echo "cross/tflite.sh: compile only ($target, tags $tags, CC=$cc): ./models/tflitecgo ./models/runtimes"
-	$go build -tags "$tags" ./models/tflitecgo ./models/runtimes
-	echo "cross/tflite.sh: the cgo packages compile for $target; linking needs $dir/lib/libtensorflowlite_c.so built for $target"
-	exit 0
-fi
-
 lib="$dir/lib/libtensorflowlite_c.so"
-[ -f "$lib" ] || die "$lib is missing: the link needs libtensorflowlite_c built for $target (COMPILE_ONLY=1 checks the compile step without it)"
-if [ -n "$machine" ]; then
+if [ ! -f "$lib" ]; then
+	echo "cross/tflite.sh: note: no $lib; the binary builds and opens libtensorflowlite_c.so at run time, wherever the gateway has it (cross/README.md)"
+elif [ -n "$machine" ]; then
 	got=$(readelf -h "$lib" 2>/dev/null | sed -n 's/^ *Machine: *//p')
 	case "$got" in
 	*"$machine"*) ;;

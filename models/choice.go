@@ -34,6 +34,11 @@ const (
 // model itself may still run elsewhere. Runtimes wrap it.
 var ErrDelegate = errors.New("delegate unavailable")
 
+// ErrUnavailable marks a load that failed because the runtime itself
+// cannot run here (its library is missing): the pure-Go runtime takes
+// over. Runtimes wrap it.
+var ErrUnavailable = errors.New("runtime unavailable")
+
 // Choice is the runtime and delegate a model asks for. The zero value is
 // the pure-Go interpreter.
 type Choice struct {

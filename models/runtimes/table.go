@@ -60,11 +60,16 @@ func (t Table) Load(data []byte, c models.Choice, opts models.Options) (models.M
 		}
 		return m, used, nil
 	}
-	if !errors.Is(err, models.ErrDelegate) && c.Runtime == models.RuntimeTFLite {
+	if errors.Is(err, models.ErrUnavailable) && !explicit {
+		return t.loadGo(data, opts, "") // auto without the library: as without the tag
+	}
+	unavailable := errors.Is(err, models.ErrDelegate) || errors.Is(err, models.ErrUnavailable)
+	if !unavailable && c.Runtime == models.RuntimeTFLite {
 		return nil, models.Used{}, fmt.Errorf("runtimes: %w", err)
 	}
-	// A delegate that fails to start, or (runtime auto) a model the C
-	// library refuses: the pure-Go interpreter takes over.
+	// A library that is missing, a delegate that fails to start, or
+	// (runtime auto) a model the C library refuses: the pure-Go
+	// interpreter takes over.
 	return t.loadGo(data, opts, fmt.Sprintf("runtime %s with delegate %s failed: %v", c.Runtime, c.Delegate, err))
 }
 

@@ -61,7 +61,7 @@ func TestBenchRuntimes(t *testing.T) {
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "Runtimes side by side (make bench-runtimes), %s, %s/%s, %s, Go %s, TFLite %s%s; one thread each; median µs per Invoke.\n",
-		time.Now().UTC().Format("2006-01-02"), runtime.GOOS, runtime.GOARCH, cpuName(), runtime.Version(), Version(), tfCommit())
+		time.Now().UTC().Format("2006-01-02"), runtime.GOOS, runtime.GOARCH, cpuName(), runtime.Version(), libVersion(), tfCommit())
 	fmt.Fprintf(&b, "Builtin kernels column: %s.\n\n", builtinNote)
 	b.WriteString("| model | pure Go µs | TFLite builtin µs | TFLite+XNNPACK µs | Go ÷ builtin | Go ÷ XNNPACK |\n|---|---:|---:|---:|---:|---:|\n")
 	for _, m := range list {
@@ -204,6 +204,14 @@ func ratio(a, b float64) string {
 		return "n/a"
 	}
 	return fmt.Sprintf("%.2f×", a/b)
+}
+
+func libVersion() string {
+	v, err := Runtime{}.Version()
+	if err != nil {
+		return err.Error()
+	}
+	return v
 }
 
 func cpuName() string {

@@ -3,13 +3,13 @@
 package tflitecgo
 
 /*
-#cgo LDFLAGS: -ltensorflowlite_c
-#cgo linux LDFLAGS: -ldl
+#cgo linux LDFLAGS: -ldl -lpthread
 #include "capi.h"
 */
 import "C"
 
 import (
+	"fmt"
 	"runtime/cgo"
 	"strings"
 	"sync"
@@ -17,6 +17,27 @@ import (
 
 	"github.com/axle-edge/axle/models"
 )
+
+// DefaultLibrary is the library Load opens when Runtime.Library is empty;
+// the dynamic loader finds it (the binary's RUNPATH, LD_LIBRARY_PATH,
+// the system directories).
+const DefaultLibrary = "libtensorflowlite_c.so"
+
+// openLibrary loads the TFLite C library with dlopen; the first library
+// loaded serves the whole process, and asking for another is an error.
+// A failure wraps models.ErrUnavailable.
+func openLibrary(name string) error {
+	if name == "" {
+		name = DefaultLibrary
+	}
+	cname := C.CString(name)
+	defer C.free(unsafe.Pointer(cname))
+	var errbuf [512]C.char
+	if C.axle_tflite_open(cname, &errbuf[0], C.size_t(len(errbuf))) != 0 {
+		return fmt.Errorf("%w: TFLite C library %s: %s", models.ErrUnavailable, name, C.GoString(&errbuf[0]))
+	}
+	return nil
+}
 
 // reporter collects what TFLite's error reporter says during one call, so
 // that the Go error carries TFLite's own words ("Node number 3 (CONV_2D)
@@ -75,14 +96,14 @@ var dtypes = map[C.TfLiteType]models.DType{
 func tensorInfo(t *C.TfLiteTensor, index int) models.TensorInfo {
 	ti := models.TensorInfo{
 		Index: index,
-		Name:  C.GoString(C.TfLiteTensorName(t)),
-		DType: dtypes[C.TfLiteTensorType(t)],
-		Bytes: int(C.TfLiteTensorByteSize(t)),
+		Name:  C.GoString(C.ax_TfLiteTensorName(t)),
+		DType: dtypes[C.ax_TfLiteTensorType(t)],
+		Bytes: int(C.ax_TfLiteTensorByteSize(t)),
 	}
-	n := int(C.TfLiteTensorNumDims(t))
+	n := int(C.ax_TfLiteTensorNumDims(t))
 	ti.Shape = make([]int, max(n, 0))
 	for i := range ti.Shape {
-		ti.Shape[i] = int(C.TfLiteTensorDim(t, C.int32_t(i)))
+		ti.Shape[i] = int(C.ax_TfLiteTensorDim(t, C.int32_t(i)))
 	}
 	var scale *C.float
 	var zp *C.int32_t
@@ -105,13 +126,18 @@ func tensorBytes(t *C.TfLiteTensor) []byte {
 	if t == nil {
 		return nil
 	}
-	p := C.TfLiteTensorData(t)
-	n := int(C.TfLiteTensorByteSize(t))
+	p := C.ax_TfLiteTensorData(t)
+	n := int(C.ax_TfLiteTensorByteSize(t))
 	if p == nil || n <= 0 {
 		return nil
 	}
 	return unsafe.Slice((*byte)(p), n)
 }
 
-// Version is the TFLite library's version string.
-func Version() string { return C.GoString(C.TfLiteVersion()) }
+// Version is the version string of the library r loads.
+func (r Runtime) Version() (string, error) {
+	if err := openLibrary(r.Library); err != nil {
+		return "", fmt.Errorf("tflitecgo: %w", err)
+	}
+	return C.GoString(C.ax_TfLiteVersion()), nil
+}

@@ -4,7 +4,6 @@ package tflitecgo
 
 /*
 #include "capi.h"
-#include "tensorflow/lite/delegates/xnnpack/xnnpack_delegate.h"
 */
 import "C"
 
@@ -33,7 +32,7 @@ func newDelegate(name string, threads int) (delegates.Delegater, string, error) 
 		if d := newXNNPack(threads); d != nil {
 			return d, name, nil
 		}
-		return nil, "", fmt.Errorf("%w: xnnpack: TfLiteXNNPackDelegateCreate failed (XNNPACK not supported on this CPU?)", models.ErrDelegate)
+		return nil, "", fmt.Errorf("%w: xnnpack: the TFLite library has no XNNPACK, or it does not support this CPU", models.ErrDelegate)
 	case name == models.DelegateEdgeTPU:
 		d, err := newEdgeTPU()
 		return d, name, err
@@ -53,17 +52,16 @@ func newDelegate(name string, threads int) (delegates.Delegater, string, error) 
 // and -lXNNPACK, which that build does not produce.
 type xnnpack struct{ d *C.TfLiteDelegate }
 
+// newXNNPack is nil when the library lacks XNNPACK or it cannot start.
 func newXNNPack(threads int) delegates.Delegater {
-	o := C.TfLiteXNNPackDelegateOptionsDefault()
-	o.num_threads = C.int32_t(threads)
-	d := C.TfLiteXNNPackDelegateCreate(&o)
+	d := C.axle_xnnpack_create(C.int32_t(threads))
 	if d == nil {
 		return nil
 	}
 	return &xnnpack{d: d}
 }
 
-func (x *xnnpack) Delete()             { C.TfLiteXNNPackDelegateDelete(x.d) }
+func (x *xnnpack) Delete()             { C.axle_xnnpack_delete(x.d) }
 func (x *xnnpack) Ptr() unsafe.Pointer { return unsafe.Pointer(x.d) }
 
 // external is a TFLite delegate plugin loaded by path (NXP's VX delegate,

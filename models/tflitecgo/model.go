@@ -27,14 +27,18 @@ var ErrClosed = errors.New("tflitecgo: model is closed")
 const DefaultMaxBytes = 256 << 20
 
 // Runtime is the TFLite C runtime, for models/runtimes.
-type Runtime struct{}
+type Runtime struct {
+	// Library is the libtensorflowlite_c to dlopen: a file name the
+	// dynamic loader searches for, or a path; "" is DefaultLibrary.
+	Library string
+}
 
 // Name is "tflite-c".
 func (Runtime) Name() string { return "tflite-c" }
 
-// Load loads a model; see Load.
-func (Runtime) Load(data []byte, opts models.Options) (models.Model, error) {
-	m, err := Load(data, opts)
+// Load loads a model; see LoadModel.
+func (r Runtime) Load(data []byte, opts models.Options) (models.Model, error) {
+	m, err := r.LoadModel(data, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -59,10 +63,20 @@ type Model struct {
 	closed   bool
 }
 
-// Load copies data into C memory, builds an interpreter with opts.Threads
-// threads and the delegate opts.Delegate names, and allocates its tensors.
-// A failure that only the delegate causes wraps models.ErrDelegate.
+// Load is LoadModel with the default library.
 func Load(data []byte, opts models.Options) (*Model, error) {
+	return Runtime{}.LoadModel(data, opts)
+}
+
+// LoadModel opens the library (once per process), copies data into C
+// memory, builds an interpreter with opts.Threads threads and the delegate
+// opts.Delegate names, and allocates its tensors. A library that cannot be
+// opened wraps models.ErrUnavailable; a failure that only the delegate
+// causes wraps models.ErrDelegate.
+func (r Runtime) LoadModel(data []byte, opts models.Options) (*Model, error) {
+	if err := openLibrary(r.Library); err != nil {
+		return nil, fmt.Errorf("tflitecgo: %w", err)
+	}
 	limit := opts.MaxBytes
 	if limit <= 0 {
 		limit = DefaultMaxBytes
@@ -101,42 +115,42 @@ func Load(data []byte, opts models.Options) (*Model, error) {
 
 // build creates and allocates the interpreter with m's delegate.
 func (m *Model) build(threads int) error {
-	o := C.TfLiteInterpreterOptionsCreate()
+	o := C.ax_TfLiteInterpreterOptionsCreate()
 	if o == nil {
 		return errors.New("interpreter options: out of memory")
 	}
-	defer C.TfLiteInterpreterOptionsDelete(o)
-	C.TfLiteInterpreterOptionsSetNumThreads(o, C.int32_t(threads))
+	defer C.ax_TfLiteInterpreterOptionsDelete(o)
+	C.ax_TfLiteInterpreterOptionsSetNumThreads(o, C.int32_t(threads))
 	C.axle_options_reporter(o, C.uintptr_t(m.handle))
-	if C.TfLiteInterpreterOptionsEnableCancellation(o, true) != C.kTfLiteOk {
+	if C.ax_TfLiteInterpreterOptionsEnableCancellation(o, true) != C.kTfLiteOk {
 		return errors.New("interpreter options: cancellation not supported by this library")
 	}
 	if m.del != nil {
-		C.TfLiteInterpreterOptionsAddDelegate(o, (*C.TfLiteDelegate)(m.del.Ptr()))
+		C.ax_TfLiteInterpreterOptionsAddDelegate(o, (*C.TfLiteDelegate)(m.del.Ptr()))
 	}
-	m.ip = C.TfLiteInterpreterCreate(m.model, o)
+	m.ip = C.ax_TfLiteInterpreterCreate(m.model, o)
 	if m.ip == nil {
 		return fmt.Errorf("create interpreter: %s", m.said("failed"))
 	}
-	if C.TfLiteInterpreterAllocateTensors(m.ip) != C.kTfLiteOk {
+	if C.ax_TfLiteInterpreterAllocateTensors(m.ip) != C.kTfLiteOk {
 		return fmt.Errorf("allocate tensors: %s", m.said("failed"))
 	}
-	n := int(C.TfLiteInterpreterGetInputTensorCount(m.ip))
+	n := int(C.ax_TfLiteInterpreterGetInputTensorCount(m.ip))
 	m.inInfo = make([]models.TensorInfo, n)
 	m.inputs = make([][]byte, n)
 	for i := range n {
-		t := C.TfLiteInterpreterGetInputTensor(m.ip, C.int32_t(i))
-		m.inInfo[i] = tensorInfo(t, int(C.TfLiteInterpreterGetInputTensorIndex(m.ip, C.int32_t(i))))
+		t := C.ax_TfLiteInterpreterGetInputTensor(m.ip, C.int32_t(i))
+		m.inInfo[i] = tensorInfo(t, int(C.ax_TfLiteInterpreterGetInputTensorIndex(m.ip, C.int32_t(i))))
 		m.inputs[i] = tensorBytes(t)
 	}
-	k := int(C.TfLiteInterpreterGetOutputTensorCount(m.ip))
+	k := int(C.ax_TfLiteInterpreterGetOutputTensorCount(m.ip))
 	m.outIdx = make([]int, k)
 	for i := range k {
-		m.outIdx[i] = int(C.TfLiteInterpreterGetOutputTensorIndex(m.ip, C.int32_t(i)))
+		m.outIdx[i] = int(C.ax_TfLiteInterpreterGetOutputTensorIndex(m.ip, C.int32_t(i)))
 	}
 	ip := m.ip
 	m.cancel = func() {
-		C.TfLiteInterpreterCancel(ip)
+		C.ax_TfLiteInterpreterCancel(ip)
 		m.canceled <- struct{}{}
 	}
 	return nil
@@ -148,7 +162,7 @@ func (m *Model) worksWithout(threads int) bool {
 	probe := &Model{rep: m.rep, handle: m.handle, model: m.model}
 	ok := probe.build(threads) == nil
 	if probe.ip != nil {
-		C.TfLiteInterpreterDelete(probe.ip)
+		C.ax_TfLiteInterpreterDelete(probe.ip)
 	}
 	m.rep.reset()
 	return ok
@@ -176,7 +190,7 @@ func (m *Model) Outputs() []models.TensorInfo {
 	}
 	out := make([]models.TensorInfo, len(m.outIdx))
 	for i := range out {
-		out[i] = tensorInfo(C.TfLiteInterpreterGetOutputTensor(m.ip, C.int32_t(i)), m.outIdx[i])
+		out[i] = tensorInfo(C.ax_TfLiteInterpreterGetOutputTensor(m.ip, C.int32_t(i)), m.outIdx[i])
 	}
 	return out
 }
@@ -196,7 +210,7 @@ func (m *Model) Output(i int) []byte {
 	if m.closed || i < 0 || i >= len(m.outIdx) {
 		return nil
 	}
-	return tensorBytes(C.TfLiteInterpreterGetOutputTensor(m.ip, C.int32_t(i)))
+	return tensorBytes(C.ax_TfLiteInterpreterGetOutputTensor(m.ip, C.int32_t(i)))
 }
 
 // Invoke runs the model once. A ctx cancelled during the run stops it
@@ -213,7 +227,7 @@ func (m *Model) Invoke(ctx context.Context) error {
 	if ctx.Done() != nil {
 		stop = context.AfterFunc(ctx, m.cancel)
 	}
-	st := C.TfLiteInterpreterInvoke(m.ip)
+	st := C.ax_TfLiteInterpreterInvoke(m.ip)
 	if stop != nil && !stop() {
 		// The cancel ran or is running: wait for it, so that it cannot
 		// cancel the next Invoke instead (TFLite re-arms at each start).
@@ -234,7 +248,7 @@ func (m *Model) Reset() error {
 	if m.closed {
 		return ErrClosed
 	}
-	if C.TfLiteInterpreterResetVariableTensors(m.ip) != C.kTfLiteOk {
+	if C.ax_TfLiteInterpreterResetVariableTensors(m.ip) != C.kTfLiteOk {
 		return fmt.Errorf("tflitecgo: reset: %s", m.said("failed"))
 	}
 	return nil
@@ -247,7 +261,7 @@ func (m *Model) Close() error {
 	}
 	m.closed = true
 	if m.ip != nil {
-		C.TfLiteInterpreterDelete(m.ip)
+		C.ax_TfLiteInterpreterDelete(m.ip)
 		m.ip = nil
 	}
 	if m.del != nil {
@@ -255,7 +269,7 @@ func (m *Model) Close() error {
 		m.del = nil
 	}
 	if m.model != nil {
-		C.TfLiteModelDelete(m.model)
+		C.ax_TfLiteModelDelete(m.model)
 		m.model = nil
 	}
 	if m.data != nil {
@@ -286,12 +300,12 @@ func (m *Model) ResizeInput(i int, shape []int) error {
 		}
 		dims[k] = C.int(d)
 	}
-	if C.TfLiteInterpreterResizeInputTensor(m.ip, C.int32_t(i), &dims[0], C.int32_t(len(shape))) != C.kTfLiteOk ||
-		C.TfLiteInterpreterAllocateTensors(m.ip) != C.kTfLiteOk {
+	if C.ax_TfLiteInterpreterResizeInputTensor(m.ip, C.int32_t(i), &dims[0], C.int32_t(len(shape))) != C.kTfLiteOk ||
+		C.ax_TfLiteInterpreterAllocateTensors(m.ip) != C.kTfLiteOk {
 		return fmt.Errorf("tflitecgo: resize input %d to %v: %s", i, shape, m.said("failed"))
 	}
 	for k := range m.inputs {
-		t := C.TfLiteInterpreterGetInputTensor(m.ip, C.int32_t(k))
+		t := C.ax_TfLiteInterpreterGetInputTensor(m.ip, C.int32_t(k))
 		m.inInfo[k] = tensorInfo(t, m.inInfo[k].Index)
 		m.inputs[k] = tensorBytes(t)
 	}

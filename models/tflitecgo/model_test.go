@@ -275,3 +275,17 @@ func FuzzLoadC(f *testing.F) {
 		_ = m.Invoke(context.Background())
 	})
 }
+
+// Without the library the tagged binary still starts: Load says the
+// runtime is unavailable (models.ErrUnavailable), naming the library and
+// the loader's reason. Runs without AXLE_TFLITE_DIR.
+func TestLibraryMissing(t *testing.T) {
+	r := Runtime{Library: "/nonexistent/libtensorflowlite_c.so"}
+	_, err := r.Load(demomodel.TFLite(), models.Options{})
+	if !errors.Is(err, models.ErrUnavailable) || !strings.Contains(err.Error(), "/nonexistent/libtensorflowlite_c.so") {
+		t.Fatalf("err %v, want ErrUnavailable naming the library", err)
+	}
+	if _, err := r.Version(); !errors.Is(err, models.ErrUnavailable) {
+		t.Errorf("Version: %v", err)
+	}
+}
