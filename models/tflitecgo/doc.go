@@ -1,9 +1,14 @@
 // Package tflitecgo runs models on the TensorFlow Lite C library
 // (libtensorflowlite_c) with its delegates. It is compiled only with
-// -tags tflite and links the library dynamically; the default axle binary
-// does not contain it (models/runtimes picks it when present).
+// -tags tflite; the default axle binary does not contain it
+// (models/runtimes picks it when present). The library is opened with
+// dlopen at the first load (Runtime.Library, default DefaultLibrary), so
+// a tagged binary starts without it and Load then fails with
+// models.ErrUnavailable, on which models/runtimes falls back to the
+// pure-Go interpreter.
 //
-//	model bytes ─► copy in C memory ─► TfLiteModel (flatbuffer verified)
+//	dlopen libtensorflowlite_c (once) ─► model bytes ─► copy in C memory
+//	   ─► TfLiteModel (flatbuffer verified)
 //	   ─► TfLiteInterpreter (threads, error reporter, cancellation, delegate)
 //	   ─► AllocateTensors ─► Input(i)/Output(i) alias the C tensors
 //	   ─► Invoke(ctx): ctx cancellation calls TfLiteInterpreterCancel
@@ -18,9 +23,9 @@
 // does not take stay on TFLite's builtin CPU kernels.
 //
 // The model and interpreter calls are this package's own cgo rather than
-// go-tflite's Interpreter: go-tflite v1.0.4 formats reporter messages with
-// asprintf instead of vasprintf (garbled text, undefined behaviour) and
-// never frees the C copy of the model, and its xnnpack and external
-// packages link libraries a CMake build of libtensorflowlite_c does not
-// produce.
+// go-tflite's Interpreter: go-tflite v1.0.4 links the library (no start
+// without it), formats reporter messages with asprintf instead of
+// vasprintf (garbled text, undefined behaviour) and never frees the C
+// copy of the model, and its xnnpack and external packages link libraries
+// a CMake build of libtensorflowlite_c does not produce.
 package tflitecgo
