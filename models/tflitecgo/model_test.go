@@ -288,4 +288,10 @@ func TestLibraryMissing(t *testing.T) {
 	if _, err := r.Version(); !errors.Is(err, models.ErrUnavailable) {
 		t.Errorf("Version: %v", err)
 	}
+	// A shared library that is not TFLite's (or, when a test before
+	// opened the real one, a second library) is refused the same way.
+	_, err = Runtime{Library: "libm.so.6"}.Load(demomodel.TFLite(), models.Options{})
+	if !errors.Is(err, models.ErrUnavailable) || !(strings.Contains(err.Error(), "has no TfLite") || strings.Contains(err.Error(), "already loaded")) {
+		t.Errorf("libm: %v", err)
+	}
 }
