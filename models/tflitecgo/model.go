@@ -110,6 +110,7 @@ func (r Runtime) LoadModel(data []byte, opts models.Options) (*Model, error) {
 		m.Close()
 		return nil, fmt.Errorf("tflitecgo: %w", err)
 	}
+	m.rep.reset() // warnings of a good load are not a later error's cause
 	return m, nil
 }
 
