@@ -40,6 +40,17 @@ func (f *fallbackLog) first(model, why string) bool {
 	return true
 }
 
+// runtimeAsked names the runtime mc is loaded with, for errors.
+func (a *Agent) runtimeAsked(mc config.Model) string {
+	if a.opts.Runtimes == nil {
+		return a.opts.Runtime.Name()
+	}
+	if mc.Runtime == "" {
+		return models.RuntimeGo
+	}
+	return mc.Runtime
+}
+
 // loadRuntime loads data for mc with the runtime and delegate mc asks for
 // (Options.Runtimes), or with Options.Runtime when no table is set. A
 // fallback is logged once per model and reason.

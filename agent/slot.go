@@ -178,7 +178,7 @@ func (a *Agent) loadModel(mc config.Model, inputLen int) (*loadedModel, error) {
 func (a *Agent) loadModelData(mc config.Model, data []byte, inputLen int) (*loadedModel, error) {
 	m, used, err := a.loadRuntime(mc, data)
 	if err != nil {
-		return nil, fmt.Errorf("load %s: %w", mc.File, err)
+		return nil, fmt.Errorf("load %s with runtime %s: %w", mc.File, a.runtimeAsked(mc), err)
 	}
 	fail := func(err error) (*loadedModel, error) {
 		m.Close()
