@@ -126,7 +126,7 @@ test-tflite: ## the real-library tests: tflitecgo, conformance through the C run
 	$(TFLITE_ENV) $(GO) test -tags tflite -count=1 -timeout 30m $(TFLITE_PKGS) ./agent/cmd/axle
 	$(TFLITE_ENV) $(GO) test -tags tflite -count=1 -timeout 10m -run 'Runtime|TFLite' ./agent
 
-bench-runtimes: ## median µs per Invoke: pure Go vs TFLite builtin kernels vs TFLite+XNNPACK (needs AXLE_TFLITE_DIR)
+bench-runtimes: ## median µs per Invoke: pure Go vs TFLite builtin kernels vs TFLite+XNNPACK, one thread (needs AXLE_TFLITE_DIR)
 	@test -n "$$AXLE_TFLITE_DIR" || { echo "bench-runtimes: AXLE_TFLITE_DIR is not set: point it at a libtensorflowlite_c build (lib/ and include/)"; exit 1; }
 	$(TFLITE_ENV) AXLE_BENCH_RUNTIMES=1 $(GO) test -tags tflite -count=1 -timeout 60m -run '^TestBenchRuntimes$$' ./models/tflitecgo
 

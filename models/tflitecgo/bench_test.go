@@ -3,12 +3,10 @@
 package tflitecgo
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -24,53 +22,23 @@ import (
 // TestBenchRuntimes is `make bench-runtimes`: for every MLPerf Tiny model
 // of $AXLE_CONFORMANCE_DIR and $AXLE_BENCH_DIR and the demo model, the
 // median µs per Invoke on the pure-Go interpreter, on TFLite's builtin
-// kernels and on TFLite with XNNPACK, one thread each, and the ratios, as
-// a Markdown table for docs/benchmarks.md. Opt-in (AXLE_BENCH_RUNTIMES=1):
-// it takes minutes.
-//
-// A libtensorflowlite_c built with XNNPACK applies it by default to float
-// graphs, so "builtin kernels" needs a library built without it: with
-// AXLE_TFLITE_NOXNN_DIR set, that column is measured in a child process
-// that loads that library (LD_LIBRARY_PATH; the binary is linked with
-// RUNPATH so that it wins). Without it the column is the XNNPACK-enabled
-// library with no explicit delegate, and the table says so.
+// kernels (no delegate: the C API applies no default delegate) and on
+// TFLite with XNNPACK, one thread each, and the ratios, as a Markdown
+// table for docs/benchmarks.md. Opt-in (AXLE_BENCH_RUNTIMES=1): it takes
+// minutes.
 func TestBenchRuntimes(t *testing.T) {
 	requireLib(t)
 	if os.Getenv("AXLE_BENCH_RUNTIMES") != "1" {
 		t.Skip("set AXLE_BENCH_RUNTIMES=1 (make bench-runtimes)")
 	}
-	list := benchModels(t)
-	if os.Getenv("AXLE_BENCH_CHILD") == "none" {
-		res := map[string]float64{}
-		for _, m := range list {
-			res[m.name] = medianC(m.data, models.DelegateNone)
-		}
-		b, _ := json.Marshal(res)
-		fmt.Printf("BENCHJSON %s\n", b)
-		return
-	}
-	builtin := map[string]float64{}
-	builtinNote := "the XNNPACK-enabled library without an explicit delegate (TFLite applies XNNPACK to float graphs by default): set AXLE_TFLITE_NOXNN_DIR for builtin kernels only"
-	if noxnn := os.Getenv("AXLE_TFLITE_NOXNN_DIR"); noxnn != "" {
-		builtin = childBuiltin(t, noxnn)
-		builtinNote = "libtensorflowlite_c built without XNNPACK (" + noxnn + ")"
-	} else {
-		for _, m := range list {
-			builtin[m.name] = medianC(m.data, models.DelegateNone)
-		}
-	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "Runtimes side by side (make bench-runtimes), %s, %s/%s, %s, Go %s, TFLite %s%s; one thread each; median µs per Invoke.\n",
+	fmt.Fprintf(&b, "Runtimes side by side (make bench-runtimes), %s, %s/%s, %s, Go %s, TFLite %s%s; one thread each; median µs per Invoke.\n\n",
 		time.Now().UTC().Format("2006-01-02"), runtime.GOOS, runtime.GOARCH, cpuName(), runtime.Version(), libVersion(), tfCommit())
-	fmt.Fprintf(&b, "Builtin kernels column: %s.\n\n", builtinNote)
 	b.WriteString("| model | pure Go µs | TFLite builtin µs | TFLite+XNNPACK µs | Go ÷ builtin | Go ÷ XNNPACK |\n|---|---:|---:|---:|---:|---:|\n")
-	for _, m := range list {
+	for _, m := range benchModels(t) {
 		g := medianGo(m.data)
+		bi := medianC(m.data, models.DelegateNone)
 		x := medianC(m.data, models.DelegateXNNPack)
-		bi, ok := builtin[m.name]
-		if !ok {
-			bi = -1
-		}
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", m.name, us(g), us(bi), us(x), ratio(g, bi), ratio(g, x))
 	}
 	t.Log("\n" + b.String())
@@ -122,31 +90,6 @@ func benchModels(t *testing.T) []benchModel {
 	}
 	out = append(out, benchModel{"demo (pump anomaly)", demomodel.TFLite()})
 	return out
-}
-
-// childBuiltin measures the builtin column in a child test process that
-// loads the library of noxnn.
-func childBuiltin(t *testing.T, noxnn string) map[string]float64 {
-	cmd := exec.Command(os.Args[0], "-test.run=^TestBenchRuntimes$", "-test.count=1")
-	cmd.Env = append(os.Environ(), "AXLE_BENCH_CHILD=none", "LD_LIBRARY_PATH="+filepath.Join(noxnn, "lib"))
-	cmd.Stderr = os.Stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("builtin-kernels child: %v\n%s", err, out)
-	}
-	sc := bufio.NewScanner(strings.NewReader(string(out)))
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		if rest, ok := strings.CutPrefix(sc.Text(), "BENCHJSON "); ok {
-			res := map[string]float64{}
-			if err := json.Unmarshal([]byte(rest), &res); err != nil {
-				t.Fatal(err)
-			}
-			return res
-		}
-	}
-	t.Fatalf("builtin-kernels child printed no result:\n%s", out)
-	return nil
 }
 
 // median times Invoke after three warm-up runs: at least 20 runs and
