@@ -128,7 +128,7 @@ test-tflite: ## the real-library tests: tflitecgo, conformance through the C run
 
 bench-runtimes: ## median µs per Invoke: pure Go vs TFLite builtin kernels vs TFLite+XNNPACK, one thread (needs AXLE_TFLITE_DIR)
 	@test -n "$$AXLE_TFLITE_DIR" || { echo "bench-runtimes: AXLE_TFLITE_DIR is not set: point it at a libtensorflowlite_c build (lib/ and include/)"; exit 1; }
-	$(TFLITE_ENV) AXLE_BENCH_RUNTIMES=1 $(GO) test -tags tflite -count=1 -timeout 60m -run '^TestBenchRuntimes$$' ./models/tflitecgo
+	$(TFLITE_ENV) AXLE_BENCH_RUNTIMES=1 $(GO) test -tags tflite -count=1 -timeout 60m -run '^TestBenchRuntimes$$' -v ./models/tflitecgo
 
 clean:
 	rm -rf bin dist

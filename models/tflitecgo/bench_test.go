@@ -139,6 +139,9 @@ func us(v float64) string {
 	if v < 0 {
 		return "n/a"
 	}
+	if v < 100 {
+		return fmt.Sprintf("%.1f", v)
+	}
 	return fmt.Sprintf("%.0f", v)
 }
 
@@ -170,15 +173,16 @@ func cpuName() string {
 	return "unknown CPU"
 }
 
-// tfCommit is the commit line of $AXLE_TFLITE_DIR/NOTES.txt, if any.
+// tfCommit is the source commit $AXLE_TFLITE_DIR/NOTES.txt names on its
+// "TensorFlow <repo> @ <commit>" line, if any.
 func tfCommit() string {
 	b, err := os.ReadFile(filepath.Join(os.Getenv("AXLE_TFLITE_DIR"), "NOTES.txt"))
 	if err != nil {
 		return ""
 	}
 	for _, line := range strings.Split(string(b), "\n") {
-		if strings.Contains(strings.ToLower(line), "commit") {
-			return " (" + strings.TrimSpace(line) + ")"
+		if f := strings.Fields(line); len(f) >= 4 && f[0] == "TensorFlow" && f[2] == "@" {
+			return " (" + f[1] + "@" + f[3] + ")"
 		}
 	}
 	return ""
