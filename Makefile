@@ -124,7 +124,7 @@ cross-tflite: ## dist/axle-tflite-linux-{arm64,arm}: the cgo build with Debian's
 test-tflite: ## the real-library tests: tflitecgo, conformance through the C runtime, the demo on it (needs AXLE_TFLITE_DIR)
 	@test -n "$$AXLE_TFLITE_DIR" || { echo "test-tflite: AXLE_TFLITE_DIR is not set: point it at a libtensorflowlite_c build (lib/ and include/)"; exit 1; }
 	$(TFLITE_ENV) $(GO) test -tags tflite -count=1 -timeout 30m $(TFLITE_PKGS) ./agent/cmd/axle
-	$(TFLITE_ENV) $(GO) test -tags tflite -count=1 -timeout 10m -run 'Runtime|TFLite' ./agent
+	$(TFLITE_ENV) $(GO) test -tags tflite -count=1 -timeout 10m -run 'Runtime|TFLite|Library' ./agent
 
 bench-runtimes: ## median µs per Invoke: pure Go vs TFLite builtin kernels vs TFLite+XNNPACK, one thread (needs AXLE_TFLITE_DIR)
 	@test -n "$$AXLE_TFLITE_DIR" || { echo "bench-runtimes: AXLE_TFLITE_DIR is not set: point it at a libtensorflowlite_c build (lib/ and include/)"; exit 1; }
