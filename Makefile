@@ -13,7 +13,7 @@ FUZZTIME ?= 30s
 # The other fuzz targets (over thirty) get FUZZTIME_OTHER each under make test.
 FUZZTIME_OTHER ?= 5s
 
-.PHONY: help build cross package image test test-deps lint check test-arm bench run model generate clean fuzz conformance
+.PHONY: help build cross package image test test-deps lint check test-arm bench run model generate clean fuzz conformance build-tflite cross-tflite test-tflite bench-runtimes
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -108,6 +108,29 @@ fuzz: ## run every fuzz target briefly (FUZZTIME for the model loader, FUZZTIME_
 
 bench: ## benchmarks (numbers go to docs/benchmarks.md)
 	$(GO) test -run='^$$' -bench=. -benchmem ./...
+
+# The cgo build with the TensorFlow Lite C runtime and its delegates
+# (docs/delegates.md). AXLE_TFLITE_DIR names a libtensorflowlite_c build:
+# include/ (needed to build) and lib/libtensorflowlite_c.so (opened with
+# dlopen at run time; the RUNPATH points there). cross/tflite.sh checks it.
+TFLITE_ENV = CGO_ENABLED=1 CGO_CFLAGS="-I$(AXLE_TFLITE_DIR)/include" CGO_LDFLAGS="-L$(AXLE_TFLITE_DIR)/lib -Wl,--enable-new-dtags,-rpath,$(AXLE_TFLITE_DIR)/lib"
+TFLITE_PKGS := ./models/tflitecgo/... ./models/runtimes/...
+
+build-tflite: ## bin/axle-tflite: axle with the TFLite C runtime for this machine (needs AXLE_TFLITE_DIR)
+	cross/tflite.sh native bin/axle-tflite
+
+cross-tflite: ## dist/axle-tflite-linux-{arm64,arm}: the cgo build with Debian's cross compilers (AXLE_TFLITE_DIR_ARM64/_ARM, default AXLE_TFLITE_DIR)
+	AXLE_TFLITE_DIR=$${AXLE_TFLITE_DIR_ARM64:-$$AXLE_TFLITE_DIR} cross/tflite.sh linux/arm64 dist/axle-tflite-linux-arm64
+	AXLE_TFLITE_DIR=$${AXLE_TFLITE_DIR_ARM:-$$AXLE_TFLITE_DIR} cross/tflite.sh linux/arm dist/axle-tflite-linux-arm
+
+test-tflite: ## the real-library tests: tflitecgo, conformance through the C runtime, the demo on it (needs AXLE_TFLITE_DIR)
+	@test -n "$$AXLE_TFLITE_DIR" || { echo "test-tflite: AXLE_TFLITE_DIR is not set: point it at a libtensorflowlite_c build (lib/ and include/)"; exit 1; }
+	$(TFLITE_ENV) $(GO) test -tags tflite -count=1 -timeout 30m $(TFLITE_PKGS) ./agent/cmd/axle
+	$(TFLITE_ENV) $(GO) test -tags tflite -count=1 -timeout 10m -run 'Runtime|TFLite|Library' ./agent
+
+bench-runtimes: ## median µs per Invoke: pure Go vs TFLite builtin kernels vs TFLite+XNNPACK, one thread (needs AXLE_TFLITE_DIR)
+	@test -n "$$AXLE_TFLITE_DIR" || { echo "bench-runtimes: AXLE_TFLITE_DIR is not set: point it at a libtensorflowlite_c build (lib/ and include/)"; exit 1; }
+	$(TFLITE_ENV) AXLE_BENCH_RUNTIMES=1 $(GO) test -tags tflite -count=1 -timeout 60m -run '^TestBenchRuntimes$$' -v ./models/tflitecgo
 
 clean:
 	rm -rf bin dist

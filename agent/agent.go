@@ -37,6 +37,10 @@ type Options struct {
 	Drivers map[string]sensors.Opener
 	Buses   sensors.Buses // nil when only buses-free drivers (sim, replay) are configured
 	Runtime models.Runtime
+	// Runtimes, when set, loads each model with the runtime and delegate
+	// its config or manifest asks for (models/runtimes.Builtin()); nil
+	// runs every model on Runtime.
+	Runtimes RuntimeTable
 	// BuiltinModels are the models a config names as "builtin:NAME", by
 	// NAME; main hands in the demo model.
 	BuiltinModels map[string][]byte
@@ -76,6 +80,8 @@ type Agent struct {
 	now     func() time.Time
 	topics  fleet.Topics
 	started time.Time
+
+	fallbacks fallbackLog // runtime fallbacks already logged
 
 	out     *buffer.Outbox
 	cmds    *cmdlog.Log    // handled command ids, kept until their expiry
@@ -490,8 +496,12 @@ func (a *Agent) status(state string) fleet.Status {
 		s.Sensors = append(s.Sensors, p.spec.Name)
 		for _, r := range p.runners {
 			cur := r.Current()
+			rt, del := a.opts.Runtime.Name(), ""
+			if u := r.runtimeUsed(); u.Runtime != "" {
+				rt, del = u.Runtime, u.Delegate
+			}
 			s.Models = append(s.Models, fleet.ModelStatus{Name: r.cfg.Name, Version: cur.Version, Previous: cur.Previous,
-				Runtime: a.opts.Runtime.Name(), State: cur.State, Error: cur.Err, Gate: cur.Gate, Deployment: r.deploying.Load(), Shadow: r.shadowStatus()})
+				Runtime: rt, Delegate: del, State: cur.State, Error: cur.Err, Gate: cur.Gate, Deployment: r.deploying.Load(), Shadow: r.shadowStatus()})
 		}
 	}
 	return s

@@ -338,7 +338,7 @@ func (a *Agent) Predict(ctx context.Context, model string, instances [][]float32
 	}
 	defer p.unlock()
 	if p.lm != lm {
-		m, err := a.opts.Runtime.Load(lm.data, models.Options{Threads: lm.cfg.Threads})
+		m, _, err := a.loadRuntime(lm.cfg, lm.data)
 		if err != nil {
 			return nil, fmt.Errorf("agent: predict: load model %q version %s: %w", model, lm.cfg.Version, err)
 		}

@@ -190,6 +190,7 @@ func (a *Agent) selfMetrics() fleet.Metrics {
 			v[pre+"invoke_p99_seconds"] = r.latency.Quantile(0.99).Seconds()
 			v[pre+"invoke_mean_seconds"] = r.latency.Mean().Seconds()
 			r.shadowMetrics(v, pre)
+			r.runtimeMetrics(v, pre)
 		}
 	}
 	v["uptime_seconds"] = a.now().Sub(a.started).Seconds()

@@ -167,7 +167,7 @@ func (a *Agent) startFromStore(ctx context.Context, r *runner) (ok bool, err err
 		a.pendingProbations = append(a.pendingProbations, pendingProbation{r: r, lm: lm, version: ptr.Active})
 	}
 	a.log.Info("model loaded from the store", "model", r.cfg.Name, "version", ptr.Active, "previous", ptr.Previous,
-		"probation", ptr.Probation, "key_id", vb.keyID, "runtime", a.opts.Runtime.Name(), "inputs", lm.win.Len())
+		"probation", ptr.Probation, "key_id", vb.keyID, "runtime", lm.used.Runtime, "delegate", lm.used.Delegate, "inputs", lm.win.Len())
 	return true, nil
 }
 
@@ -225,6 +225,11 @@ func bundleConfig(bind config.Model, m *bundle.Manifest) config.Model {
 		mc.Normalize = &config.Normalize{Mean: n.Mean, Std: n.Std}
 	}
 	mc.Output = config.Output{Index: m.Output.Index, Labels: m.Output.Labels}
+	// The config's runtime and delegate, when given, override the
+	// manifest's: the operator knows the device.
+	if c := m.Runtime.Choice(); bind.Runtime == "" && bind.Delegate == "" {
+		mc.Runtime, mc.Delegate = c.Runtime, c.Delegate
+	}
 	if t := m.Output.Thresholds; t != nil {
 		mc.Thresholds = config.Thresholds{Warn: t.Warn, Alarm: t.Alarm, Raise: t.Raise, Clear: t.Clear}
 	}

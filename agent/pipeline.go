@@ -168,7 +168,7 @@ func (a *Agent) setupPipelines(ctx context.Context) error {
 			r.slot.state.Store(&slotState{Version: mc.Version, State: fleet.ModelActive})
 			r.obs.pub.Store(r.lm)
 			a.log.Info("model loaded", "model", mc.Name, "version", mc.Version, "sensor", sc.Name,
-				"runtime", a.opts.Runtime.Name(), "window", mc.Window, "hop", mc.Hop, "inputs", r.win.Len())
+				"runtime", r.lm.used.Runtime, "delegate", r.lm.used.Delegate, "window", mc.Window, "hop", mc.Hop, "inputs", r.win.Len())
 		}
 	}
 	return nil

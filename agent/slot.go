@@ -28,8 +28,9 @@ type loadedModel struct {
 	cfg     config.Model
 	model   models.Model
 	in, out models.TensorInfo
-	input   []float32 // window features, the model's input length
-	data    []byte    // the model's bytes, for Predict's own instance
+	input   []float32   // window features, the model's input length
+	data    []byte      // the model's bytes, for Predict's own instance
+	used    models.Used // the runtime and delegate it runs on
 	// baseline is the bundle's baseline (nil for a plain model file), for
 	// drift monitoring.
 	baseline *bundle.Baseline
@@ -175,9 +176,9 @@ func (a *Agent) loadModel(mc config.Model, inputLen int) (*loadedModel, error) {
 // loadModelData loads model bytes for mc (File names them in errors) and
 // checks them against a window of inputLen values.
 func (a *Agent) loadModelData(mc config.Model, data []byte, inputLen int) (*loadedModel, error) {
-	m, err := a.opts.Runtime.Load(data, models.Options{Threads: mc.Threads})
+	m, used, err := a.loadRuntime(mc, data)
 	if err != nil {
-		return nil, fmt.Errorf("load %s with runtime %s: %w", mc.File, a.opts.Runtime.Name(), err)
+		return nil, fmt.Errorf("load %s with runtime %s: %w", mc.File, a.runtimeAsked(mc), err)
 	}
 	fail := func(err error) (*loadedModel, error) {
 		m.Close()
@@ -189,7 +190,7 @@ func (a *Agent) loadModelData(mc config.Model, data []byte, inputLen int) (*load
 	if mc.Output.Index >= len(m.Outputs()) {
 		return fail(fmt.Errorf("output.index %d: the model has %d outputs", mc.Output.Index, len(m.Outputs())))
 	}
-	lm := &loadedModel{cfg: mc, model: m, in: m.Inputs()[0], out: m.Outputs()[mc.Output.Index], data: data}
+	lm := &loadedModel{cfg: mc, model: m, in: m.Inputs()[0], out: m.Outputs()[mc.Output.Index], data: data, used: used}
 	if inputLen != lm.in.Elements() {
 		return fail(fmt.Errorf("%w: the window gives %d values (channels %v, features %v), the model input %q takes %d (shape %v)",
 			preprocess.ErrInputMismatch, inputLen, mc.Channels, mc.Features, lm.in.Name, lm.in.Elements(), lm.in.Shape))

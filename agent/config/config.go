@@ -19,6 +19,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/axle-edge/axle/agent/fleet"
+	axlemodels "github.com/axle-edge/axle/models"
 	"github.com/axle-edge/axle/models/preprocess"
 	"github.com/axle-edge/axle/sensors"
 )
@@ -128,7 +129,13 @@ type Model struct {
 	Output     Output        `yaml:"output"`
 	Thresholds Thresholds    `yaml:"thresholds"`
 	Threads    int           `yaml:"threads"`
-	Drift      Drift         `yaml:"drift"` // observe.go
+	// Runtime (go, tflite, auto) and Delegate (none, xnnpack, edgetpu,
+	// gpu, external:PATH, auto) choose where the model runs; empty takes
+	// the bundle manifest's choice, else the pure-Go runtime
+	// (docs/delegates.md).
+	Runtime  string `yaml:"runtime"`
+	Delegate string `yaml:"delegate"`
+	Drift    Drift  `yaml:"drift"` // observe.go
 }
 
 // Normalize maps each feature x to (x - mean) / std before the model.
@@ -469,6 +476,10 @@ func (c *Config) validate(file string) error {
 			return e(k+".output.index", "must not be negative")
 		case m.Threads < 0:
 			return e(k+".threads", "must not be negative")
+		case m.Runtime != "" && checkChoice(m.Runtime, "") != nil:
+			return e(k+".runtime", "%v", checkChoice(m.Runtime, ""))
+		case m.Delegate != "" && checkChoice(m.Runtime, m.Delegate) != nil:
+			return e(k+".delegate", "%v", checkChoice(m.Runtime, m.Delegate))
 		case m.Thresholds.Raise < 1 || m.Thresholds.Clear < 1:
 			return e(k+".thresholds", "raise and clear must be at least 1")
 		}
@@ -495,6 +506,17 @@ func (c *Config) validate(file string) error {
 		models[m.Name] = true
 	}
 	return nil
+}
+
+// checkChoice validates a model's runtime and delegate keys; an empty
+// runtime with a delegate is checked as runtime auto (the manifest or the
+// default decides the runtime).
+func checkChoice(runtime, delegate string) error {
+	if runtime == "" && delegate != "" {
+		runtime = axlemodels.RuntimeAuto
+	}
+	_, err := axlemodels.ParseChoice(runtime, delegate)
+	return err
 }
 
 func (m *MQTT) validate(e func(key, format string, args ...any) error) error {

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/axle-edge/axle/models"
 	"github.com/axle-edge/axle/models/demomodel"
 	"github.com/axle-edge/axle/trust"
 )
@@ -282,6 +283,10 @@ func TestDecodeManifestErrorsNameTheField(t *testing.T) {
 		{edit(`"auc": 0.97`, `"auc": 0.97, "auc": 0.5`), `field "lineage.metrics.auc": given twice`},
 		{edit(`"name": "pump-anomaly"`, `"name": "pump-anomaly", "name": "x"`), `field "name": given twice`},
 		{edit(`"arena_bytes": 4096`, `"arena_bytes": "big"`), `field "runtime.arena_bytes"`},
+		{edit(`"arena_bytes": 4096`, `"arena_bytes": 4096, "name": "onnx"`), `field "runtime.name": runtime "onnx": want go, tflite or auto`},
+		{edit(`"arena_bytes": 4096`, `"arena_bytes": 4096, "name": "tflite", "delegate": "npu"`), `field "runtime.delegate": delegate "npu"`},
+		{edit(`"arena_bytes": 4096`, `"arena_bytes": 4096, "name": "go", "delegate": "edgetpu"`), `field "runtime.delegate": delegate "edgetpu" needs runtime tflite or auto`},
+		{edit(`"arena_bytes": 4096`, `"arena_bytes": 4096, "delegate": "external:rel.so"`), `field "runtime.delegate": delegate "external:rel.so"`},
 		{edit(`"name": "pump-anomaly"`, `"name": "../etc"`), `field "name"`},
 		{edit(`"version": "1.2.0"`, `"version": "1 2"`), `field "version"`},
 		{edit(`"rms"`, `"fft"`), `field "input.features[0]": "fft" is not a feature`},
@@ -368,4 +373,21 @@ func FuzzOpen(f *testing.F) {
 			b.ReadMember(mb.Name)
 		}
 	})
+}
+
+func TestRuntimeChoice(t *testing.T) {
+	cases := []struct {
+		r    Runtime
+		want models.Choice
+	}{
+		{Runtime{}, models.Choice{}},
+		{Runtime{Preference: "tflite"}, models.Choice{Runtime: "go"}},
+		{Runtime{Preference: "tflitecgo", Delegate: "xnnpack"}, models.Choice{Runtime: "tflite", Delegate: "xnnpack"}},
+		{Runtime{Name: "auto", Preference: "tflite", Delegate: "edgetpu"}, models.Choice{Runtime: "auto", Delegate: "edgetpu"}},
+	}
+	for _, tc := range cases {
+		if got := tc.r.Choice(); got != tc.want {
+			t.Errorf("%+v: choice %+v, want %+v", tc.r, got, tc.want)
+		}
+	}
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/axle-edge/axle/models"
 	"github.com/axle-edge/axle/models/preprocess"
 )
 
@@ -57,8 +58,28 @@ type Member struct {
 type Runtime struct {
 	Ops        []string `json:"ops"`                  // builtin operator names, e.g. FULLY_CONNECTED
 	ArenaBytes int64    `json:"arena_bytes"`          // tensor arena the pure-Go runtime plans
-	Preference string   `json:"preference,omitempty"` // "tflite" (pure Go) or "tflitecgo"
-	Delegate   string   `json:"delegate,omitempty"`   // preferred delegate of the cgo runtime, e.g. xnnpack
+	Preference string   `json:"preference,omitempty"` // legacy: "tflite" (pure Go) or "tflitecgo"; Name supersedes it
+	// Name is the runtime the model asks for: go, tflite (the C library)
+	// or auto; Delegate the delegate: none, xnnpack, edgetpu, gpu,
+	// external:PATH[;k=v...] or auto. The agent config may override both.
+	Name     string `json:"name,omitempty"`
+	Delegate string `json:"delegate,omitempty"`
+}
+
+// Choice is the runtime and delegate the manifest asks for; empty fields
+// leave the choice to the config or the default. The legacy preference
+// "tflitecgo" means runtime tflite and "tflite" the pure-Go runtime.
+func (r *Runtime) Choice() models.Choice {
+	c := models.Choice{Runtime: r.Name, Delegate: r.Delegate}
+	if c.Runtime == "" {
+		switch r.Preference {
+		case "tflitecgo":
+			c.Runtime = models.RuntimeTFLite
+		case "tflite":
+			c.Runtime = models.RuntimeGo
+		}
+	}
+	return c
 }
 
 // Input is the preprocessing that turns the sensor stream into the model's
@@ -437,8 +458,21 @@ func (r *Runtime) validate(e errf) error {
 		return e("runtime.arena_bytes", "negative (%d)", r.ArenaBytes)
 	case r.Preference != "" && r.Preference != "tflite" && r.Preference != "tflitecgo":
 		return e("runtime.preference", "%q: want \"tflite\" or \"tflitecgo\"", r.Preference)
-	case r.Delegate != "" && !nameRE.MatchString(r.Delegate):
-		return e("runtime.delegate", "%q: want a delegate name such as xnnpack", r.Delegate)
+	}
+	c := r.Choice()
+	if c.Runtime != "" {
+		if _, err := models.ParseChoice(c.Runtime, ""); err != nil {
+			return e("runtime.name", "%v", err)
+		}
+	}
+	if c.Delegate != "" {
+		rt := c.Runtime
+		if rt == "" {
+			rt = models.RuntimeAuto
+		}
+		if _, err := models.ParseChoice(rt, c.Delegate); err != nil {
+			return e("runtime.delegate", "%v", err)
+		}
 	}
 	return nil
 }

@@ -132,6 +132,7 @@ func modelRun(args []string, stdout, stderr io.Writer) error {
 	sig := fs.String("signature", "", "run the subgraph of signature `NAME` instead of subgraph 0")
 	sub := fs.Int("subgraph", -1, "run subgraph `N` instead of subgraph 0")
 	threads := fs.Int("threads", 1, "goroutines the heavy kernels may use")
+	rtFlags := modelRuntimeFlags(fs)
 	pos, err := modelParse(fs, args)
 	if err != nil {
 		return err
@@ -146,20 +147,24 @@ func modelRun(args []string, stdout, stderr io.Writer) error {
 	if *sig != "" && *sub >= 0 {
 		return modelUsageError{"--signature and --subgraph are exclusive"}
 	}
-	it, err := tflite.LoadFile(path, models.Options{Threads: *threads})
+	lm, err := rtFlags.load(path, *threads, stderr)
 	if err != nil {
 		return err
 	}
-	defer it.Close()
-	r := it.Runner
-	switch {
-	case *sig != "":
-		r, err = it.Signature(*sig)
-	case *sub >= 0:
-		r, err = it.Subgraph(*sub)
-	}
-	if err != nil {
-		return err
+	defer lm.m.Close()
+	var r modelRunner = lm.m
+	if *sig != "" || *sub >= 0 {
+		if lm.it == nil {
+			return modelUsageError{fmt.Sprintf("--signature and --subgraph need the pure-Go runtime (runtime %s runs subgraph 0)", lm.used.Runtime)}
+		}
+		if *sig != "" {
+			r, err = lm.it.Signature(*sig)
+		} else {
+			r, err = lm.it.Subgraph(*sub)
+		}
+		if err != nil {
+			return err
+		}
 	}
 	infos := r.Inputs()
 	if len(ins) != len(infos) {
@@ -183,6 +188,15 @@ func modelRun(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	return nil
+}
+
+// modelRunner is what run needs of a model or of one of its subgraphs.
+type modelRunner interface {
+	Inputs() []models.TensorInfo
+	Outputs() []models.TensorInfo
+	Input(i int) []byte
+	Output(i int) []byte
+	Invoke(ctx context.Context) error
 }
 
 // modelReadInput checks the file's size before reading it into dst.
@@ -232,6 +246,9 @@ type modelSignatureJSON struct {
 
 type modelDescribeJSON struct {
 	Model       string               `json:"model"`
+	Runtime     string               `json:"runtime"`
+	Delegate    string               `json:"delegate"`
+	Fallback    string               `json:"fallback,omitempty"`
 	Description string               `json:"description,omitempty"`
 	Inputs      []modelTensorJSON    `json:"inputs"`
 	Outputs     []modelTensorJSON    `json:"outputs"`
@@ -265,7 +282,8 @@ func modelTensors(infos []models.TensorInfo) []modelTensorJSON {
 }
 
 func modelDescribe(args []string, stdout, stderr io.Writer) error {
-	fs := modelFlags("describe", "describe MODEL", stderr)
+	fs := modelFlags("describe", "describe MODEL [--runtime go|tflite|auto] [--delegate D]", stderr)
+	rtFlags := modelRuntimeFlags(fs)
 	pos, err := modelParse(fs, args)
 	if err != nil {
 		return err
@@ -274,20 +292,32 @@ func modelDescribe(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	it, err := tflite.LoadFile(path, models.Options{})
+	lm, err := rtFlags.load(path, 1, stderr)
 	if err != nil {
 		return err
 	}
-	defer it.Close()
+	defer lm.m.Close()
 	d := modelDescribeJSON{
-		Model:       path,
-		Description: it.Description(),
-		Inputs:      modelTensors(it.Inputs()),
-		Outputs:     modelTensors(it.Outputs()),
-		Ops:         []modelOpJSON{},
-		Subgraphs:   it.NumSubgraphs(),
-		Signatures:  []modelSignatureJSON{},
+		Model:      path,
+		Runtime:    lm.used.Runtime,
+		Delegate:   lm.used.Delegate,
+		Fallback:   lm.used.Fallback,
+		Inputs:     modelTensors(lm.m.Inputs()),
+		Outputs:    modelTensors(lm.m.Outputs()),
+		Ops:        []modelOpJSON{},
+		Subgraphs:  1,
+		Signatures: []modelSignatureJSON{},
 	}
+	it := lm.it
+	if it == nil {
+		// Ops, arena and signatures are what the pure-Go interpreter
+		// reads from the file; the C runtime does not expose them.
+		if it, err = tflite.LoadFile(path, models.Options{}); err != nil {
+			return enc(stdout, d)
+		}
+		defer it.Close()
+	}
+	d.Description, d.Subgraphs = it.Description(), it.NumSubgraphs()
 	for _, o := range it.Ops() {
 		d.Ops = append(d.Ops, modelOpJSON{Subgraph: o.Subgraph, Index: o.Index, Op: o.Name, Version: o.Version})
 	}
@@ -301,14 +331,23 @@ func modelDescribe(args []string, stdout, stderr io.Writer) error {
 		}
 		d.Signatures = append(d.Signatures, js)
 	}
-	d.ArenaBytes, d.KernelBytes, d.MemoryBytes = it.ArenaBytes(), it.KernelBytes(), it.MemoryBytes()
-	enc := json.NewEncoder(stdout)
-	enc.SetIndent("", "  ")
-	return enc.Encode(d)
+	if lm.it != nil {
+		d.ArenaBytes, d.KernelBytes, d.MemoryBytes = it.ArenaBytes(), it.KernelBytes(), it.MemoryBytes()
+	}
+	return enc(stdout, d)
+}
+
+func enc(w io.Writer, v any) error {
+	e := json.NewEncoder(w)
+	e.SetIndent("", "  ")
+	return e.Encode(v)
 }
 
 type modelBenchJSON struct {
 	Model           string  `json:"model"`
+	Runtime         string  `json:"runtime"`
+	Delegate        string  `json:"delegate"`
+	Fallback        string  `json:"fallback,omitempty"`
 	Threads         int     `json:"threads"`
 	Count           int     `json:"count"`
 	MinUS           float64 `json:"min_us"`
@@ -318,9 +357,10 @@ type modelBenchJSON struct {
 }
 
 func modelBench(args []string, stdout, stderr io.Writer) error {
-	fs := modelFlags("bench", "bench MODEL [--threads N] [--count N]", stderr)
+	fs := modelFlags("bench", "bench MODEL [--threads N] [--count N] [--runtime go|tflite|auto] [--delegate D]", stderr)
 	threads := fs.Int("threads", 1, "goroutines the heavy kernels may use")
 	count := fs.Int("count", 100, "timed invocations (after one warm-up)")
+	rtFlags := modelRuntimeFlags(fs)
 	pos, err := modelParse(fs, args)
 	if err != nil {
 		return err
@@ -332,10 +372,11 @@ func modelBench(args []string, stdout, stderr io.Writer) error {
 	if *count < 1 || *threads < 1 {
 		return modelUsageError{"--count and --threads must be at least 1"}
 	}
-	it, err := tflite.LoadFile(path, models.Options{Threads: *threads})
+	lm, err := rtFlags.load(path, *threads, stderr)
 	if err != nil {
 		return err
 	}
+	it := lm.m
 	defer it.Close()
 	ctx := context.Background()
 	if err := it.Invoke(ctx); err != nil {
@@ -358,7 +399,7 @@ func modelBench(args []string, stdout, stderr io.Writer) error {
 	}
 	slices.Sort(times)
 	res := modelBenchJSON{
-		Model: path, Threads: *threads, Count: *count,
+		Model: path, Runtime: lm.used.Runtime, Delegate: lm.used.Delegate, Fallback: lm.used.Fallback, Threads: *threads, Count: *count,
 		MinUS: times[0], MedianUS: times[len(times)/2], MeanUS: sum / float64(len(times)),
 		AllocsPerInvoke: float64(after.Mallocs-before.Mallocs) / float64(*count),
 	}

@@ -7,6 +7,7 @@ import (
 	"github.com/axle-edge/axle/agent"
 	"github.com/axle-edge/axle/agent/config"
 	"github.com/axle-edge/axle/models/demomodel"
+	"github.com/axle-edge/axle/models/runtimes"
 	"github.com/axle-edge/axle/models/tflite"
 	"github.com/axle-edge/axle/sensors/drivers"
 )
@@ -17,7 +18,7 @@ import (
 // agentOptions are the agent's options for cfg with this binary's parts.
 func agentOptions(cfg *config.Config, log *slog.Logger) agent.Options {
 	return agent.Options{
-		Config: cfg, Logger: log, Drivers: drivers.All(), Runtime: tflite.Runtime{},
+		Config: cfg, Logger: log, Drivers: drivers.All(), Runtime: tflite.Runtime{}, Runtimes: runtimes.Builtin(),
 		BuiltinModels: map[string][]byte{"demo": demomodel.TFLite()}, Version: version,
 	}
 }
