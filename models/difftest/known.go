@@ -53,9 +53,18 @@ var known = []Known{
 	{Op: "GREATER_EQUAL", Type: "int16", Why: int16CompareWhy},
 	{Op: "LESS", Type: "int16", Why: int16CompareWhy},
 	{Op: "LESS_EQUAL", Type: "int16", Why: int16CompareWhy},
+	{Op: "REDUCE_PROD", Type: "int8_size1", Why: prodSize1Why,
+		Cases: []string{"reduce_prod_int8_size1_0", "reduce_prod_int8_size1_2"}},
+	{Op: "REDUCE_PROD", Type: "int16_size1", Why: prodSize1Why,
+		Cases: []string{"reduce_prod_int16_size1_0"}},
 	{Op: "DIV", Type: "uint8",
 		Why: "when the dividend is a few codes from its zero point TFLite's fixed-point quotient overflows (its shift exceeds 31 bits): seeds 1007, 1008, 1014, 1016 are exactly 104.09, 79.80, 106.04, 179.09 in output codes; axle gives 104, 80, 106, 179, TFLite 255, 61, 255, 255"},
 }
+
+// prodSize1Why: TFLite's optimized quantized product drops size-1
+// dimensions, so a reduction over only size-1 axes has no axis left, and
+// Reduce then reads axis[num_axis-1] at index -1 to pick the reduced parity.
+const prodSize1Why = "when every reduced axis has size 1, TFLite's quantized REDUCE_PROD (int8/int16) reads its resolved-axis list at index -1 and reduces whatever that garbage selects (output saturated or left at the zero point); the exact result, which axle gives, is the input requantized"
 
 const int16CompareWhy = "TFLite compares int16 codes as they are, ignoring differing input scales; axle compares the real values as it does for int8 and uint8"
 
