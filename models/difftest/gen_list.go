@@ -17,7 +17,7 @@ var (
 const transTol = 1e-4
 
 func generators() []Gen {
-	return append(append(append(opGenerators(), shapeGenerators()...), moreGenerators()...), append(append(newGenerators(), newGenerators2()...), chainGenerators()...)...)
+	return append(append(append(opGenerators(), shapeGenerators()...), moreGenerators()...), append(append(append(newGenerators(), newGenerators2()...), rnnGenerators()...), chainGenerators()...)...)
 }
 
 // opGenerators are the compute ops.
