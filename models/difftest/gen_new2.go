@@ -10,7 +10,7 @@ import (
 )
 
 // Generators for lookups, sparse and data-dependent-shape ops, bit casts,
-// 3-D convolutions and non-max suppression.
+// 3-D convolutions, non-max suppression and RFFT2D with the complex ops.
 
 func genEmbedding(g *gen, typ string) error {
 	rows, d := g.intn(1, 6), g.randShape(1, 2, 4)
@@ -362,6 +362,29 @@ func newGenerators2() []Gen {
 		{Name: "CONV_3D_TRANSPOSE", Types: []string{"float32", "float32_same"}, build: genConv3DTranspose},
 		{Name: "NON_MAX_SUPPRESSION_V4", Types: floatOnly, build: genNMS(false)},
 		{Name: "NON_MAX_SUPPRESSION_V5", Types: floatOnly, Tol: transTol, build: genNMS(true)},
+		{Name: "RFFT2D", Types: []string{"complex64", "real", "imag", "abs"}, Tol: transTol, build: genRfft2d},
 		{Name: "HASHTABLE_LOOKUP", Types: []string{"float32", "int32", "uint8"}, build: genHashtableLookup},
 	}
+}
+
+// genRfft2d is RFFT2D of a float32 [batch, h, w] input with random
+// power-of-two FFT lengths (cropping or zero-padding the input), followed
+// for types real/imag/abs by REAL, IMAG or COMPLEX_ABS of its result.
+func genRfft2d(g *gen, typ string) error {
+	shape := []int{g.intn(1, 2), g.intn(1, 6), g.intn(1, 6)}
+	x := g.input(models.Float32, shape, nil, -2, 2)
+	fh, fw := 1<<g.intn(0, 3), 1<<g.intn(1, 3)
+	fl := g.constI32("fft_length", []int{2}, []int32{int32(fh), int32(fw)})
+	cshape := []int{shape[0], fh, fw/2 + 1}
+	c := g.output(models.Complex64, cshape, nil)
+	g.b.Op(ops.OpRfft2d, 1, []int{x, fl}, []int{c}, build.Options{Type: build.OptRfft2d})
+	op := map[string]ops.Op{"real": ops.OpReal, "imag": ops.OpImag, "abs": ops.OpComplexAbs}[typ]
+	if op == 0 {
+		g.b.Output(c)
+		return nil
+	}
+	out := g.output(models.Float32, cshape, nil)
+	g.b.Op(op, 1, []int{c}, []int{out}, build.Options{})
+	g.b.Output(out)
+	return nil
 }
