@@ -77,7 +77,7 @@ func intRange(dt models.DType) (float64, float64) {
 	case models.Float32:
 		return -2, 2
 	case models.Int32:
-		return -1 << 30, 1 << 30 // IntN's span must fit a 32-bit int
+		return -(1 << 30) + 1, 1<<30 - 1 // the span must fit IntN on 32-bit
 	case models.UInt16:
 		return 0, 1<<16 - 1
 	case models.UInt32:

@@ -1,7 +1,6 @@
 package difftest
 
 import (
-	"math"
 	"sort"
 
 	"github.com/axle-edge/axle/models"
@@ -187,7 +186,7 @@ func genBitcast(g *gen, typ string) error {
 	}
 	lo, hi := valueRange(from)
 	if from == models.Int32 {
-		lo, hi = math.MinInt32/2, math.MaxInt32/2
+		lo, hi = intRange(from)
 	}
 	in := g.input(from, ishape, nil, lo, hi)
 	out := g.output(to, oshape, nil)
