@@ -189,5 +189,69 @@ func rnnGenerators() []Gen {
 		{Name: "SVDF", Types: types, Tol: transTol, build: genSVDF},
 		{Name: "LSTM", Types: types, Tol: transTol, build: genLSTM(false)},
 		{Name: "UNIDIRECTIONAL_SEQUENCE_LSTM", Types: types, Tol: transTol, build: genLSTM(true)},
+		{Name: "BIDIRECTIONAL_SEQUENCE_LSTM", Types: types, Tol: transTol, build: genBidiLSTM},
 	}
+}
+
+// genBidiLSTM is BIDIRECTIONAL_SEQUENCE_LSTM without aux input: optional
+// CIFG and peepholes per direction, optional projection, merged or
+// separate outputs.
+func genBidiLSTM(g *gen, typ string) error {
+	batch, nin, steps := g.intn(1, 2), g.intn(1, 3), g.intn(1, 3)
+	timeMajor, merge := g.coin(), g.coin()
+	if merge && !timeMajor {
+		// TFLite strides batch-major merged states by the merged width and
+		// runs past them beyond one batch; axle refuses that layout.
+		batch = 1
+	}
+	ishape, lead := []int{batch, steps, nin}, []int{batch, steps}
+	if timeMajor {
+		ishape, lead = []int{steps, batch, nin}, []int{steps, batch}
+	}
+	x := g.input(models.Float32, ishape, nil, -2, 2)
+	ins := []int{x}
+	var states []int
+	var nouts []int
+	// Both directions share the cell and output sizes, as TFLite checks.
+	ncell, proj := g.intn(1, 3), g.coin()
+	nout := ncell
+	if proj {
+		nout = g.intn(1, 3)
+	}
+	for dir := 0; dir < 2; dir++ {
+		cifg, peep := g.coin(), g.coin()
+		opt := func(on bool, f func() int) int {
+			if on {
+				return f()
+			}
+			return -1
+		}
+		w := func(r, c int) func() int { return func() int { return g.rnnWeights(typ, []int{r, c}) } }
+		vec := func() int { return g.floatConst([]int{ncell}, -0.5, 0.5) }
+		peepVec := func() int { return g.rnnWeights(typ, []int{ncell}) }
+		ins = append(ins,
+			opt(!cifg, w(ncell, nin)), w(ncell, nin)(), w(ncell, nin)(), w(ncell, nin)(),
+			opt(!cifg, w(ncell, nout)), w(ncell, nout)(), w(ncell, nout)(), w(ncell, nout)(),
+			opt(peep && !cifg, peepVec), opt(peep, peepVec), opt(peep, peepVec),
+			opt(!cifg, vec), vec(), vec(), vec(),
+			opt(proj, w(nout, ncell)), opt(proj && g.coin(), func() int { return g.floatConst([]int{nout}, -0.5, 0.5) }))
+		states = append(states, g.state([]int{batch, nout}), g.state([]int{batch, ncell}))
+		nouts = append(nouts, nout)
+	}
+	ins = append(ins, states...)
+	ins = append(ins, -1, -1, -1, -1, -1, -1, -1, -1, -1) // aux input and aux weights
+	var outs []int
+	if merge {
+		outs = []int{g.output(models.Float32, append(append([]int{}, lead...), nouts[0]+nouts[1]), nil)}
+	} else {
+		outs = []int{g.output(models.Float32, append(append([]int{}, lead...), nouts[0]), nil), g.output(models.Float32, append(append([]int{}, lead...), nouts[1]), nil)}
+	}
+	cellClip := float32(0)
+	if g.coin() {
+		cellClip = float32(g.uniform(0.5, 3))
+	}
+	g.b.Op(ops.OpBidirectionalSequenceLstm, version(ops.OpBidirectionalSequenceLstm, 3), ins, outs,
+		opts(build.OptBidirectionalSequenceLSTM, 0, int8(ops.ActTanh), 1, cellClip, 3, merge, 4, timeMajor, 5, asym(typ)))
+	g.b.Output(outs...)
+	return nil
 }
