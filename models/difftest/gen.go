@@ -138,11 +138,11 @@ func version(op ops.Op, v int) int {
 // actDType is the activation dtype of a type variant.
 func actDType(typ string) models.DType {
 	switch typ {
-	case "int8":
+	case "int8", "int8_size1":
 		return models.Int8
 	case "uint8":
 		return models.UInt8
-	case "int16", "int16x8", "int16_rescale":
+	case "int16", "int16x8", "int16_rescale", "int16_size1":
 		return models.Int16
 	case "int32":
 		return models.Int32
@@ -208,8 +208,13 @@ func (g *gen) values(dt models.DType, n int, lo, hi float64) any {
 		return v
 	}
 	tl, th := qrange(dt)
-	if dt == models.Int32 || dt == models.Int64 {
+	switch dt {
+	case models.Int32, models.Int64:
 		tl, th = math.MinInt32, math.MaxInt32
+	case models.UInt16:
+		tl, th = 0, math.MaxUint16
+	case models.UInt32:
+		tl, th = 0, math.MaxInt32
 	}
 	l, h := int(math.Max(lo, float64(tl))), int(math.Min(hi, float64(th)))
 	switch dt {
@@ -229,6 +234,18 @@ func (g *gen) values(dt models.DType, n int, lo, hi float64) any {
 		v := make([]int16, n)
 		for i := range v {
 			v[i] = int16(g.intn(l, h))
+		}
+		return v
+	case models.UInt16:
+		v := make([]uint16, n)
+		for i := range v {
+			v[i] = uint16(g.intn(l, h))
+		}
+		return v
+	case models.UInt32:
+		v := make([]uint32, n)
+		for i := range v {
+			v[i] = uint32(g.intn(l, h))
 		}
 		return v
 	case models.Int32:
@@ -305,6 +322,18 @@ func leBytes(v any) []byte {
 		b := make([]byte, 2*len(s))
 		for i, x := range s {
 			binary.LittleEndian.PutUint16(b[2*i:], uint16(x))
+		}
+		return b
+	case []uint16:
+		b := make([]byte, 2*len(s))
+		for i, x := range s {
+			binary.LittleEndian.PutUint16(b[2*i:], x)
+		}
+		return b
+	case []uint32:
+		b := make([]byte, 4*len(s))
+		for i, x := range s {
+			binary.LittleEndian.PutUint32(b[4*i:], x)
 		}
 		return b
 	case []int32:

@@ -1,6 +1,8 @@
 package difftest
 
 import (
+	"strings"
+
 	"github.com/axle-edge/axle/models"
 	"github.com/axle-edge/axle/models/build"
 	"github.com/axle-edge/axle/models/tflite/ops"
@@ -294,20 +296,47 @@ func genPrelu(g *gen, typ string) error {
 	return nil
 }
 
-// reduceKind says how a reduction's output quantisation is chosen.
+// prodAxes sizes the reduced dimensions of a quantized REDUCE_PROD: type
+// *_size1 makes them all 1, where TFLite's quantized product misbehaves
+// (docs/difftest.md); other types get at least one of size 2 or more.
+func prodAxes(typ string, shape []int, axes []int32) {
+	if !quantized(actDType(typ)) {
+		return
+	}
+	if strings.HasSuffix(typ, "_size1") {
+		for _, a := range axes {
+			shape[a] = 1
+		}
+		return
+	}
+	for _, a := range axes {
+		if shape[a] > 1 {
+			return
+		}
+	}
+	shape[axes[0]] = 2
+}
+
 func genReduce(op ops.Op, sameQuant bool) func(g *gen, typ string) error {
 	return func(g *gen, typ string) error {
 		dt := actDType(typ)
 		shape := g.randShape(1, 4, 5)
-		in, q := g.randInput(dt, shape)
 		var axes []int32
-		for len(axes) == 0 {
-			for i := range shape {
-				if g.coin() {
-					axes = append(axes, int32(i))
+		pick := func() {
+			for len(axes) == 0 {
+				for i := range shape {
+					if g.coin() {
+						axes = append(axes, int32(i))
+					}
 				}
 			}
 		}
+		if op == ops.OpReduceProd {
+			pick()
+			prodAxes(typ, shape, axes)
+		}
+		in, q := g.randInput(dt, shape)
+		pick()
 		keep := g.coin()
 		var oshape []int
 		count := 1

@@ -17,7 +17,7 @@ var (
 const transTol = 1e-4
 
 func generators() []Gen {
-	return append(append(append(opGenerators(), shapeGenerators()...), moreGenerators()...), chainGenerators()...)
+	return append(append(append(opGenerators(), shapeGenerators()...), moreGenerators()...), append(append(append(newGenerators(), newGenerators2()...), rnnGenerators()...), chainGenerators()...)...)
 }
 
 // opGenerators are the compute ops.
@@ -65,8 +65,8 @@ func opGenerators() []Gen {
 		{Name: "ROUND", Types: floatOnly, build: genUnary(unarySpec{op: ops.OpRound, lo: -5, hi: 5})},
 		{Name: "SIN", Types: floatOnly, Tol: transTol, build: genUnary(unarySpec{op: ops.OpSin, lo: -7, hi: 7})},
 		{Name: "COS", Types: floatOnly, Tol: transTol, build: genUnary(unarySpec{op: ops.OpCos, lo: -7, hi: 7})},
-		{Name: "ELU", Types: floatOnly, Tol: transTol, build: genUnary(unarySpec{op: ops.OpElu, lo: -4, hi: 4})},
-		{Name: "GELU", Types: floatOnly, Tol: transTol, build: genUnary(unarySpec{op: ops.OpGelu, ot: build.OptGelu, lo: -4, hi: 4,
+		{Name: "ELU", Types: []string{"float32", "int8"}, Tol: transTol, build: genUnary(unarySpec{op: ops.OpElu, lo: -4, hi: 4})},
+		{Name: "GELU", Types: []string{"float32", "int8", "uint8"}, Tol: transTol, build: genUnary(unarySpec{op: ops.OpGelu, ot: build.OptGelu, lo: -4, hi: 4,
 			fields: func(g *gen) []build.Field { return []build.Field{{Slot: 0, Value: g.coin()}} }})},
 		{Name: "SIGN", Types: []string{"float32", "int32"}, build: genUnary(unarySpec{op: ops.OpSign, lo: -3, hi: 3})},
 		{Name: "SOFTMAX", Types: quantTypes, Tol: transTol, build: genSoftmax},

@@ -53,11 +53,27 @@ var known = []Known{
 	{Op: "GREATER_EQUAL", Type: "int16", Why: int16CompareWhy},
 	{Op: "LESS", Type: "int16", Why: int16CompareWhy},
 	{Op: "LESS_EQUAL", Type: "int16", Why: int16CompareWhy},
-	{Op: "MEAN", Type: "uint8", Open: true, Steps: 1,
-		Why: "unresolved: rare one-step differences, not yet analysed"},
+	{Op: "REDUCE_PROD", Type: "int8_size1", Why: prodSize1Why,
+		Cases: []string{"reduce_prod_int8_size1_0", "reduce_prod_int8_size1_2"}},
+	{Op: "REDUCE_PROD", Type: "int16_size1", Why: prodSize1Why,
+		Cases: []string{"reduce_prod_int16_size1_0"}},
+	{Op: "EMBEDDING_LOOKUP", Type: "hybrid_perrow",
+		Why:   "TFLite 2.14's hybrid lookup reads only the tensor-wide legacy scale, which is 0 for a table quantized per row, so every value comes out 0; later TFLite and axle scale each row by its own scale",
+		Cases: []string{"embedding_lookup_hybrid_perrow_0", "embedding_lookup_hybrid_perrow_2"}},
+	{Op: "CONV_3D", Type: "float32_dilated",
+		Why:   "TFLite's optimized CONV_3D gathers dilated windows with DilatedIm2col3D, which copies input_depth (the spatial depth) values per window position instead of input_channels: wrong or uninitialized values whenever the two differ",
+		Cases: []string{"conv_3d_float32_dilated_s1013"}},
+	{Op: "CONV_3D_TRANSPOSE", Type: "float32_same",
+		Why:   "TFLite's optimized CONV_3D_TRANSPOSE sets the depth axis' trailing padding from the height padding (padding_values.height + depth_offset), so with SAME padding whenever the two differ its col2im walks the wrong number of planes",
+		Cases: []string{"conv_3d_transpose_float32_same_s1000"}},
 	{Op: "DIV", Type: "uint8",
 		Why: "when the dividend is a few codes from its zero point TFLite's fixed-point quotient overflows (its shift exceeds 31 bits): seeds 1007, 1008, 1014, 1016 are exactly 104.09, 79.80, 106.04, 179.09 in output codes; axle gives 104, 80, 106, 179, TFLite 255, 61, 255, 255"},
 }
+
+// prodSize1Why: TFLite's optimized quantized product drops size-1
+// dimensions, so a reduction over only size-1 axes has no axis left, and
+// Reduce then reads axis[num_axis-1] at index -1 to pick the reduced parity.
+const prodSize1Why = "when every reduced axis has size 1, TFLite's quantized REDUCE_PROD (int8/int16) reads its resolved-axis list at index -1 and reduces whatever that garbage selects (output saturated or left at the zero point); the exact result, which axle gives, is the input requantized"
 
 const int16CompareWhy = "TFLite compares int16 codes as they are, ignoring differing input scales; axle compares the real values as it does for int8 and uint8"
 

@@ -14,6 +14,7 @@ import (
 // memcpy). Float32 outputs of int8, uint8 or packed int4 values are the
 // hybrid path: each element times the table's scale, or the row's scale
 // when quantized per row (axis 0); zero points must be 0, as in TFLite.
+// uint8 tables hold int8 codes, as TFLite reads them.
 // Packed int4 rows start at byte (row*cols)/2, TFLite's addressing.
 //
 // EMBEDDING_LOOKUP_SPARSE combines weighted rows per position of a sparse
@@ -150,13 +151,12 @@ func embEval(c Context, n *Node) error {
 		}
 		dst := o[i*st.cols : (i+1)*st.cols]
 		switch val.Type {
-		case models.Int8:
-			for j, v := range val.I8()[int(id)*st.cols:][:st.cols] {
-				dst[j] = float32(v) * s
-			}
-		case models.UInt8:
-			for j, v := range val.U8()[int(id)*st.cols:][:st.cols] {
-				dst[j] = float32(v) * s
+		case models.Int8, models.UInt8:
+			// A uint8 table holds int8 codes, the legacy hybrid
+			// convention TFLite's kernel reads it with (as the hybrid
+			// RNN/LSTM weights).
+			for j, v := range val.Data[int(id)*st.cols:][:st.cols] {
+				dst[j] = float32(int8(v)) * s
 			}
 		case models.Int4:
 			start := int(id) * st.cols / 2

@@ -43,10 +43,11 @@ func TestEmbeddingLookupHybrid(t *testing.T) {
 	i8 := ewtT{dt: models.Int8, shape: []int{2, 2}, q: ewtQ(0.5, 0), vals: []float64{-2, 4, 6, 8}, konst: true}
 	_, shape, got := ewtRun(t, ops.OpEmbeddingLookup, 3, build.Options{}, []ewtT{ids, i8}, out)
 	ewtCompare(t, "int8", shape, got, []float64{3, 4, -1, 2}, 0)
-	// uint8 codes (version 2) are unsigned: 255 * 0.25 = 63.75.
+	// A uint8 table (version 2) holds int8 codes, as TFLite reads it:
+	// byte 255 is -1, times 0.25.
 	u8 := ewtT{dt: models.UInt8, shape: []int{2, 2}, q: ewtQ(0.25, 0), vals: []float64{4, 8, 255, 0}, konst: true}
 	_, shape, got = ewtRun(t, ops.OpEmbeddingLookup, 2, build.Options{}, []ewtT{ids, u8}, out)
-	ewtCompare(t, "uint8", shape, got, []float64{63.75, 0, 1, 2}, 0)
+	ewtCompare(t, "uint8", shape, got, []float64{-0.25, 0, 1, 2}, 0)
 	// Per-row scales 0.5 and 2 (version 4).
 	pr := i8
 	pr.q = &models.Quant{Scale: []float32{0.5, 2}, ZeroPoint: []int64{0, 0}, Axis: 0}

@@ -211,7 +211,7 @@ func (st *reduceState) plan1(c Context, n *Node, in, axis, out *Tensor, prepare 
 	if p.outSize > 0 {
 		st.count = in.NumElements() / p.outSize
 	}
-	st.planFastMean(n, in, out, keep)
+	st.planFastMean(n, in, out, axis.I32()[:axis.NumElements()], keep)
 	need32, need64 := 0, 0
 	switch {
 	case isQuantType(in.Type) && (n.Op == OpMean || n.Op == OpSum):
@@ -240,12 +240,14 @@ func (st *reduceState) plan1(c Context, n *Node, in, axis, out *Tensor, prepare 
 }
 
 // planFastMean decides whether TFLite would take its optimized 4-D mean and
-// derives that path's float-computed multiplier and bias.
-func (st *reduceState) planFastMean(n *Node, in, out *Tensor, keep bool) {
-	p := &st.plan
-	st.fastMean = n.Op == OpMean && keep && in.Dims() == 4 && len(p.axes) == 2 &&
+// derives that path's float-computed multiplier and bias. TFLite matches the
+// axis tensor as written, not resolved: {1,2} or {2,1} take the fast path,
+// while {1,-2} or {1,2,2} reduce the same dimensions on the reference path,
+// whose rounding differs.
+func (st *reduceState) planFastMean(n *Node, in, out *Tensor, raw []int32, keep bool) {
+	st.fastMean = n.Op == OpMean && keep && in.Dims() == 4 && len(raw) == 2 &&
 		(in.Type == models.Int8 || in.Type == models.UInt8) &&
-		((p.axes[0] == 1 && p.axes[1] == 2) || (p.axes[0] == 2 && p.axes[1] == 1))
+		((raw[0] == 1 && raw[1] == 2) || (raw[0] == 2 && raw[1] == 1))
 	if !st.fastMean {
 		return
 	}
