@@ -346,3 +346,95 @@ func TestLoadHostileShapesStayWithinLimit(t *testing.T) {
 		})
 	}
 }
+
+// TestLoadHostileStrings: string buffers that lie about their size fail
+// the load naming the tensor, before anything is sized from them.
+func TestLoadHostileStrings(t *testing.T) {
+	le := func(v ...uint32) build.Raw {
+		out := make([]byte, 4*len(v))
+		for i, x := range v {
+			out[4*i], out[4*i+1], out[4*i+2], out[4*i+3] = byte(x), byte(x>>8), byte(x>>16), byte(x>>24)
+		}
+		return out
+	}
+	for _, c := range []struct {
+		name  string
+		shape []int
+		data  build.Raw
+		want  string
+	}{
+		{"count far past the buffer", []int{1000}, le(1<<30, 8), "count 1073741824 needs a 4294967304-byte header"},
+		{"shape past the limit", []int{huge}, build.Strings("a"), "shape [4194304] of string is too large"},
+		{"negative count", []int{1}, le(0x80000000, 8), "negative count"},
+		{"count differs from shape", []int{3}, build.Strings("a"), "holds 1 strings, the shape has 3 elements"},
+		{"offsets out of order", []int{2}, le(2, 16, 18, 17, 'a'|'b'<<8|'c'<<16), "offset 2 is 17, outside [18,20]"},
+		{"offset past the end", []int{1}, le(1, 12, 99), "offset 1 is 99"},
+		{"short header", []int{0}, le(0), "shorter than its 8-byte minimum header"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			b := build.New()
+			s := b.Const("s", models.String, c.shape, c.data, nil)
+			b.Output(s)
+			data, err := b.Bytes()
+			if err != nil {
+				t.Fatal(err)
+			}
+			allocated, err := loadAllocated(data, 1<<20)
+			if err == nil {
+				t.Fatal("loaded")
+			}
+			for _, want := range []string{`"s"`, c.want} {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error %q does not contain %q", err, want)
+				}
+			}
+			if allocated > allocSlack {
+				t.Errorf("Load allocated %d bytes", allocated)
+			}
+		})
+	}
+}
+
+// TestHashtableImportStaysWithinLimit: a table larger than what is left of
+// the memory limit fails the import naming the operator, without
+// allocating it; a string tensor that no kernel wrote (a model input)
+// fails cleanly too.
+func TestHashtableImportStaysWithinLimit(t *testing.T) {
+	const n = 70000 // file 840 KB; the sorted table needs 1.1 MB
+	table := func(b *build.Builder, vals int) {
+		h := b.Tensor("handle", models.Resource, []int{1}, nil)
+		b.Op(ops.OpHashtable, 1, nil, []int{h}, build.Options{Type: build.OptHashtable, Fields: []build.Field{
+			{Slot: 0, Value: int32(1)}, {Slot: 1, Value: int8(4)}, {Slot: 2, Value: int8(5)}}})
+		keys := b.Const("keys", models.Int64, []int{n}, make([]int64, n), nil)
+		b.Op(ops.OpHashtableImport, 1, []int{h, keys, vals}, nil, build.Options{})
+		size := b.Tensor("size", models.Int64, []int{1}, nil)
+		b.Op(ops.OpHashtableSize, 1, []int{h}, []int{size}, build.Options{})
+		b.Output(size)
+	}
+	run := func(b *build.Builder) error {
+		data, err := b.Bytes()
+		if err != nil {
+			t.Fatal(err)
+		}
+		it, err := tflite.Load(data, models.Options{MaxBytes: 1 << 20, Threads: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer it.Close()
+		return it.Invoke(t.Context())
+	}
+
+	b := build.New()
+	table(b, b.Const("vals", models.String, []int{n}, build.Strings(make([]string, n)...), nil))
+	err := run(b)
+	if err == nil || !strings.Contains(err.Error(), "HASHTABLE_IMPORT (node 1)") || !strings.Contains(err.Error(), "limit") {
+		t.Errorf("import of %d entries under a 1 MiB limit: error %v", n, err)
+	}
+
+	b = build.New()
+	table(b, b.Input("vals", models.String, []int{n}, nil))
+	err = run(b)
+	if err == nil || !strings.Contains(err.Error(), `HASHTABLE_IMPORT (node 1): import tensor "vals": string buffer of 0 bytes`) {
+		t.Errorf("import of an unwritten string input: error %v", err)
+	}
+}
