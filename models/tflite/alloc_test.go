@@ -308,6 +308,12 @@ func hostileModels() []struct {
 			b.Op(ops.OpBidirectionalSequenceLstm, 1, in, []int{out}, build.Options{Type: build.OptBidirectionalSequenceLSTM, Fields: []build.Field{{Slot: 3, Value: true}}})
 			b.Output(out)
 		}},
+		{"skip_gram word stack", "SKIP_GRAM", func(b *build.Builder) {
+			in := b.Const("sentence", models.String, []int{1}, build.Strings("a b"), nil)
+			out := b.Tensor("grams", models.String, []int{0}, nil)
+			b.Op(ops.OpSkipGram, 1, []int{in}, []int{out}, build.Options{Type: build.OptSkipGram, Fields: []build.Field{{Slot: 0, Value: int32(huge)}}})
+			b.Output(out)
+		}},
 		{"add arena", "", func(b *build.Builder) {
 			x := b.Input("x", models.Float32, []int{huge, huge}, nil)
 			out := b.Tensor("out", models.Float32, []int{huge, huge}, nil)

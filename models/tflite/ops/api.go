@@ -302,6 +302,7 @@ func Builtins() *Resolver {
 	addConv3D(r)
 	addHashtableLookup(r)
 	addHashtable(r)
+	addSkipGram(r)
 	addStablehloPad(r)
 	addRandom(r)
 	addReduceWindow(r)
