@@ -314,6 +314,13 @@ func hostileModels() []struct {
 			b.Op(ops.OpSkipGram, 1, []int{in}, []int{out}, build.Options{Type: build.OptSkipGram, Fields: []build.Field{{Slot: 0, Value: int32(huge)}}})
 			b.Output(out)
 		}},
+		{"lsh_projection key buffer", "LSH_PROJECTION", func(b *build.Builder) {
+			h := b.Const("hash", models.Float32, []int{1, 1}, []float32{1}, nil)
+			x := b.Input("x", models.Int32, []int{1, huge}, nil)
+			out := b.Tensor("out", models.Int32, []int{1}, nil)
+			b.Op(ops.OpLshProjection, 1, []int{h, x}, []int{out}, build.Options{Type: build.OptLSHProjection, Fields: []build.Field{{Slot: 0, Value: int8(2)}}})
+			b.Output(out)
+		}},
 		{"add arena", "", func(b *build.Builder) {
 			x := b.Input("x", models.Float32, []int{huge, huge}, nil)
 			out := b.Tensor("out", models.Float32, []int{huge, huge}, nil)

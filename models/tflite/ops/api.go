@@ -303,6 +303,7 @@ func Builtins() *Resolver {
 	addHashtableLookup(r)
 	addHashtable(r)
 	addSkipGram(r)
+	addLSHProjection(r)
 	addStablehloPad(r)
 	addRandom(r)
 	addReduceWindow(r)
