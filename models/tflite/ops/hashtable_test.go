@@ -179,3 +179,41 @@ func TestHashtableErrors(t *testing.T) {
 		t.Fatalf("values buffer of 1 string for shape [2]: error %v", err)
 	}
 }
+
+// TestHashtableInitSubgraph is the converter's layout: CALL_ONCE runs an
+// init subgraph that creates table 5 and imports into it; the main
+// subgraph names the same table_id and finds in it. The table outlives
+// Reset, as TFLite's resources do.
+func TestHashtableInitSubgraph(t *testing.T) {
+	ctx := context.Background()
+	b := build.New()
+	b.Op(ops.OpCallOnce, 1, nil, nil, build.Options{Type: build.OptCallOnce, Fields: []build.Field{{Slot: 0, Value: int32(1)}}})
+	h := b.Tensor("handle", models.Resource, []int{1}, nil)
+	b.Op(ops.OpHashtable, 1, nil, []int{h}, htOpts(5, tfString, tfInt64))
+	in := b.Const("words", models.String, []int{2, 2}, build.Strings("cat", "dog", "eel", ""), nil)
+	d := b.Const("default", models.Int64, []int{1}, []int64{-1}, nil)
+	out := b.Tensor("ids", models.Int64, []int{2, 2}, nil)
+	b.Op(ops.OpHashtableFind, 1, []int{h, in, d}, []int{out}, build.Options{})
+	b.Output(out)
+
+	init := b.NewSubgraph("init")
+	ih := init.Tensor("handle", models.Resource, []int{1}, nil)
+	init.Op(ops.OpHashtable, 1, nil, []int{ih}, htOpts(5, tfString, tfInt64))
+	k := init.Const("keys", models.String, []int{3}, build.Strings("dog", "", "cat"), nil)
+	v := init.Const("vals", models.Int64, []int{3}, []int64{7, 0, 3}, nil)
+	init.Op(ops.OpHashtableImport, 1, []int{ih, k, v}, nil, build.Options{})
+
+	it, err := ewtLoad(t, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if err := it.Invoke(ctx); err != nil {
+			t.Fatal(err)
+		}
+		ewtCompare(t, "ids", []int{2, 2}, decode(models.Int64, it.Output(0)), []float64{3, 7, -1, 0}, 0)
+		if err := it.Reset(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
