@@ -408,6 +408,22 @@ func TestLoadHostileStrings(t *testing.T) {
 	}
 }
 
+// TestLoadStringVariable: a string variable (no fixed size to allocate)
+// fails the load naming the tensor.
+func TestLoadStringVariable(t *testing.T) {
+	b := build.New()
+	v := b.Variable("state", models.String, []int{1}, nil, nil)
+	b.Output(v)
+	data, err := b.Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = tflite.Load(data, models.Options{})
+	if err == nil || !strings.Contains(err.Error(), `"state"`) || !strings.Contains(err.Error(), "string variable tensors are not supported") {
+		t.Errorf("string variable: error %v", err)
+	}
+}
+
 // TestHashtableImportStaysWithinLimit: a table larger than what is left of
 // the memory limit fails the import naming the operator, without
 // allocating it; a string tensor that no kernel wrote (a model input)

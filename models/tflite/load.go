@@ -336,6 +336,9 @@ func loadTensor(p *parsed, t flatbuf.Table, dst *ops.Tensor, meta *tensorMeta, b
 		return fmt.Errorf("variant subtypes: %w", err)
 	}
 	dst.Variable = t.Bool(flatbuf.TensorIsVariable, false)
+	if dst.Variable && dt == models.String {
+		return fmt.Errorf("string variable tensors are not supported")
+	}
 	if err := loadQuant(t, dst, b); err != nil {
 		return fmt.Errorf("quantization: %w", err)
 	}
@@ -348,7 +351,7 @@ func loadTensor(p *parsed, t flatbuf.Table, dst *ops.Tensor, meta *tensorMeta, b
 		return fmt.Errorf("buffer %d does not exist (the model has %d)", bi, len(p.buffers))
 	}
 	data := p.buffers[bi]
-	if dt == models.String && (data != nil || dst.Variable) {
+	if dt == models.String && data != nil {
 		if err := loadStrings(dst, data, bi, b.limit); err != nil {
 			return err
 		}

@@ -14,9 +14,6 @@ import (
 
 // loadStrings checks the constant data of string tensor dst from buffer bi.
 func loadStrings(dst *ops.Tensor, data []byte, bi uint32, limit int64) error {
-	if dst.Variable {
-		return fmt.Errorf("string variable tensors are not supported")
-	}
 	n, ok := tensorBytes(models.String, 1, dst.Shape, limit)
 	if !ok {
 		return fmt.Errorf("shape %v of string is too large", dst.Shape)
