@@ -308,6 +308,19 @@ func hostileModels() []struct {
 			b.Op(ops.OpBidirectionalSequenceLstm, 1, in, []int{out}, build.Options{Type: build.OptBidirectionalSequenceLSTM, Fields: []build.Field{{Slot: 3, Value: true}}})
 			b.Output(out)
 		}},
+		{"skip_gram word stack", "SKIP_GRAM", func(b *build.Builder) {
+			in := b.Const("sentence", models.String, []int{1}, build.Strings("a b"), nil)
+			out := b.Tensor("grams", models.String, []int{0}, nil)
+			b.Op(ops.OpSkipGram, 1, []int{in}, []int{out}, build.Options{Type: build.OptSkipGram, Fields: []build.Field{{Slot: 0, Value: int32(huge)}}})
+			b.Output(out)
+		}},
+		{"lsh_projection key buffer", "LSH_PROJECTION", func(b *build.Builder) {
+			h := b.Const("hash", models.Float32, []int{1, 1}, []float32{1}, nil)
+			x := b.Input("x", models.Int32, []int{1, huge}, nil)
+			out := b.Tensor("out", models.Int32, []int{1}, nil)
+			b.Op(ops.OpLshProjection, 1, []int{h, x}, []int{out}, build.Options{Type: build.OptLSHProjection, Fields: []build.Field{{Slot: 0, Value: int8(2)}}})
+			b.Output(out)
+		}},
 		{"add arena", "", func(b *build.Builder) {
 			x := b.Input("x", models.Float32, []int{huge, huge}, nil)
 			out := b.Tensor("out", models.Float32, []int{huge, huge}, nil)
@@ -344,5 +357,113 @@ func TestLoadHostileShapesStayWithinLimit(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestLoadHostileStrings: string buffers that lie about their size fail
+// the load naming the tensor, before anything is sized from them.
+func TestLoadHostileStrings(t *testing.T) {
+	le := func(v ...uint32) build.Raw {
+		out := make([]byte, 4*len(v))
+		for i, x := range v {
+			out[4*i], out[4*i+1], out[4*i+2], out[4*i+3] = byte(x), byte(x>>8), byte(x>>16), byte(x>>24)
+		}
+		return out
+	}
+	for _, c := range []struct {
+		name  string
+		shape []int
+		data  build.Raw
+		want  string
+	}{
+		{"count far past the buffer", []int{1000}, le(1<<30, 8), "count 1073741824 needs a 4294967304-byte header"},
+		{"shape past the limit", []int{huge}, build.Strings("a"), "shape [4194304] of string is too large"},
+		{"negative count", []int{1}, le(0x80000000, 8), "negative count"},
+		{"count differs from shape", []int{3}, build.Strings("a"), "holds 1 strings, the shape has 3 elements"},
+		{"offsets out of order", []int{2}, le(2, 16, 18, 17, 'a'|'b'<<8|'c'<<16), "offset 2 is 17, outside [18,20]"},
+		{"offset past the end", []int{1}, le(1, 12, 99), "offset 1 is 99"},
+		{"short header", []int{0}, le(0), "shorter than its 8-byte minimum header"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			b := build.New()
+			s := b.Const("s", models.String, c.shape, c.data, nil)
+			b.Output(s)
+			data, err := b.Bytes()
+			if err != nil {
+				t.Fatal(err)
+			}
+			allocated, err := loadAllocated(data, 1<<20)
+			if err == nil {
+				t.Fatal("loaded")
+			}
+			for _, want := range []string{`"s"`, c.want} {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error %q does not contain %q", err, want)
+				}
+			}
+			if allocated > allocSlack {
+				t.Errorf("Load allocated %d bytes", allocated)
+			}
+		})
+	}
+}
+
+// TestLoadStringVariable: a string variable (no fixed size to allocate)
+// fails the load naming the tensor.
+func TestLoadStringVariable(t *testing.T) {
+	b := build.New()
+	v := b.Variable("state", models.String, []int{1}, nil, nil)
+	b.Output(v)
+	data, err := b.Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = tflite.Load(data, models.Options{})
+	if err == nil || !strings.Contains(err.Error(), `"state"`) || !strings.Contains(err.Error(), "string variable tensors are not supported") {
+		t.Errorf("string variable: error %v", err)
+	}
+}
+
+// TestHashtableImportStaysWithinLimit: a table larger than what is left of
+// the memory limit fails the import naming the operator, without
+// allocating it; a string tensor that no kernel wrote (a model input)
+// fails cleanly too.
+func TestHashtableImportStaysWithinLimit(t *testing.T) {
+	const n = 70000 // file 840 KB; the sorted table needs 1.1 MB
+	table := func(b *build.Builder, vals int) {
+		h := b.Tensor("handle", models.Resource, []int{1}, nil)
+		b.Op(ops.OpHashtable, 1, nil, []int{h}, build.Options{Type: build.OptHashtable, Fields: []build.Field{
+			{Slot: 0, Value: int32(1)}, {Slot: 1, Value: int8(4)}, {Slot: 2, Value: int8(5)}}})
+		keys := b.Const("keys", models.Int64, []int{n}, make([]int64, n), nil)
+		b.Op(ops.OpHashtableImport, 1, []int{h, keys, vals}, nil, build.Options{})
+		size := b.Tensor("size", models.Int64, []int{1}, nil)
+		b.Op(ops.OpHashtableSize, 1, []int{h}, []int{size}, build.Options{})
+		b.Output(size)
+	}
+	run := func(b *build.Builder) error {
+		data, err := b.Bytes()
+		if err != nil {
+			t.Fatal(err)
+		}
+		it, err := tflite.Load(data, models.Options{MaxBytes: 1 << 20, Threads: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer it.Close()
+		return it.Invoke(t.Context())
+	}
+
+	b := build.New()
+	table(b, b.Const("vals", models.String, []int{n}, build.Strings(make([]string, n)...), nil))
+	err := run(b)
+	if err == nil || !strings.Contains(err.Error(), "HASHTABLE_IMPORT (node 1)") || !strings.Contains(err.Error(), "limit") {
+		t.Errorf("import of %d entries under a 1 MiB limit: error %v", n, err)
+	}
+
+	b = build.New()
+	table(b, b.Input("vals", models.String, []int{n}, nil))
+	err = run(b)
+	if err == nil || !strings.Contains(err.Error(), `HASHTABLE_IMPORT (node 1): import tensor "vals": string buffer of 0 bytes`) {
+		t.Errorf("import of an unwritten string input: error %v", err)
 	}
 }

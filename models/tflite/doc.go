@@ -20,6 +20,12 @@
 //	   ▼     outputs live throughout
 //	Invoke: for each node: ctx check → (deferred Prepare) → Eval
 //
+// String tensors keep TFLite's buffer layout (int32 count, int32 offsets,
+// bytes; ops/strings.go): constants are checked at load and used in place,
+// they take no arena bytes, and kernels writing strings size their Dynamic
+// outputs with Context.ResizeBytes. Runner.Output returns that layout;
+// string inputs cannot be written through Runner.Input.
+//
 // Subgraph 0 is prepared at Load; other subgraphs when a control-flow kernel
 // or a Runner asks for them. Invoke allocates nothing for static models.
 // Kernel panics are recovered and returned as ErrInternal, which always

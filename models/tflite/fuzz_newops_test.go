@@ -75,7 +75,7 @@ func newOpsSeeds(t testing.TB) [][]byte {
 	b.Op(ops.OpSparseToDense, 1, []int{sel, shape, one, zero}, []int{mask}, build.Options{})
 	b.Output(mask, cnt)
 	add(b)
-	return out
+	return append(out, stringOpsSeeds(t)...)
 }
 
 // TestNewOpsSeedsRun keeps the seeds meaningful: each loads and runs (with

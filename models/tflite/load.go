@@ -284,7 +284,7 @@ func loadTensor(p *parsed, t flatbuf.Table, dst *ops.Tensor, meta *tensorMeta, b
 	dst.Type = dt
 	switch dt {
 	case models.String:
-		return fmt.Errorf("string tensors are not supported")
+		meta.elemSize = 0 // variable length: checked by loadStrings
 	case models.Variant:
 		return fmt.Errorf("variant tensors are not supported")
 	case models.Resource:
@@ -336,6 +336,9 @@ func loadTensor(p *parsed, t flatbuf.Table, dst *ops.Tensor, meta *tensorMeta, b
 		return fmt.Errorf("variant subtypes: %w", err)
 	}
 	dst.Variable = t.Bool(flatbuf.TensorIsVariable, false)
+	if dst.Variable && dt == models.String {
+		return fmt.Errorf("string variable tensors are not supported")
+	}
 	if err := loadQuant(t, dst, b); err != nil {
 		return fmt.Errorf("quantization: %w", err)
 	}
@@ -348,6 +351,13 @@ func loadTensor(p *parsed, t flatbuf.Table, dst *ops.Tensor, meta *tensorMeta, b
 		return fmt.Errorf("buffer %d does not exist (the model has %d)", bi, len(p.buffers))
 	}
 	data := p.buffers[bi]
+	if dt == models.String && data != nil {
+		if err := loadStrings(dst, data, bi, b.limit); err != nil {
+			return err
+		}
+		meta.constData, dst.Const = data, true
+		return nil
+	}
 	if data == nil {
 		return nil
 	}

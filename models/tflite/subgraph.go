@@ -491,6 +491,13 @@ func (s *subgraph) Resize(t *ops.Tensor, shape []int) error {
 		return nil
 	}
 	t.Shape = append(t.Shape[:0], shape...)
+	return s.dynData(i, size)
+}
+
+// dynData gives dynamic tensor i size bytes of data, reusing its buffer
+// when large enough.
+func (s *subgraph) dynData(i int, size int64) error {
+	t := &s.tensors[i]
 	if size <= int64(cap(s.dynBuf[i])) {
 		t.Data = s.dynBuf[i][:size]
 		return nil

@@ -201,6 +201,9 @@ type modelRunner interface {
 
 // modelReadInput checks the file's size before reading it into dst.
 func modelReadInput(path string, i int, info models.TensorInfo, dst []byte) error {
+	if info.DType.Size() == 0 {
+		return fmt.Errorf("input %d (%q) is a %s tensor; model run feeds only fixed-size types", i, info.Name, info.DType)
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return err

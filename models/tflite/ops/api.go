@@ -163,6 +163,11 @@ type Context interface {
 	// memory plan uses. During Eval it is allowed only for Dynamic tensors
 	// and (re)allocates their data within the model's memory limit.
 	Resize(t *Tensor, shape []int) error
+	// ResizeBytes sets the shape of a Dynamic tensor without a fixed element
+	// size (string) and gives it exactly bytes bytes of data, within the
+	// model's memory limit; it allocates only when the tensor grows past
+	// its largest size so far.
+	ResizeBytes(t *Tensor, shape []int, bytes int64) error
 	// SetDynamic marks an output whose shape is only known during Eval.
 	SetDynamic(t *Tensor)
 	// Alloc returns zeroed, 16-byte aligned memory that lives as long as
@@ -296,6 +301,9 @@ func Builtins() *Resolver {
 	addNMS(r)
 	addConv3D(r)
 	addHashtableLookup(r)
+	addHashtable(r)
+	addSkipGram(r)
+	addLSHProjection(r)
 	addStablehloPad(r)
 	addRandom(r)
 	addReduceWindow(r)

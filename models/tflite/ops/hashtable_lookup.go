@@ -8,8 +8,8 @@ import (
 // copies the matching value row (zeros when absent) and a hit flag (uint8
 // 1 or 0). The search is the C library's bsearch with TFLite's comparator,
 // the wrapping difference of the two ints, so extreme keys behave as in
-// TFLite. Values of every fixed-size type (string values are not
-// supported: the interpreter does not load string tensors).
+// TFLite. Values of every fixed-size type, and 1-D string values
+// (hashtable_lookup_string.go).
 
 func addHashtableLookup(r *Resolver) {
 	r.Builtin[OpHashtableLookup] = &Kernel{MaxVersion: 1, Prepare: htLookupPrepare, Eval: htLookupEval}
@@ -22,6 +22,9 @@ func htLookupPrepare(c Context, n *Node) error {
 	lookup, keys, vals, out, hits := c.Input(n, 0), c.Input(n, 1), c.Input(n, 2), c.Output(n, 0), c.Output(n, 1)
 	if lookup == nil || keys == nil || vals == nil || out == nil || hits == nil {
 		return n.Errorf("lookup, key, value, output and hits tensors are required")
+	}
+	if vals.Type == models.String {
+		return htLookupStringPrepare(c, n, lookup, keys, vals, out, hits)
 	}
 	switch {
 	case lookup.Dims() != 1 || lookup.Type != models.Int32:
@@ -52,6 +55,9 @@ func htLookupPrepare(c Context, n *Node) error {
 
 func htLookupEval(c Context, n *Node) error {
 	lookup, keys, vals, out, hits := c.Input(n, 0), c.Input(n, 1), c.Input(n, 2), c.Output(n, 0), c.Output(n, 1)
+	if vals.Type == models.String {
+		return htLookupStringEval(c, n, lookup, keys, vals, out, hits)
+	}
 	if err := ewHaveData(n, lookup, keys, vals, out, hits); err != nil {
 		return err
 	}

@@ -64,3 +64,44 @@ func TestHashtableLookup(t *testing.T) {
 	err = ewtErr(t, ops.OpHashtableLookup, 1, build.Options{}, []ewtT{{dt: models.Int32, shape: []int{1}, vals: []float64{1}}}, ewtT{dt: models.Float32, shape: []int{1}})
 	ewtWantErr(t, err, ops.OpHashtableLookup, "takes 3 inputs and 2 outputs")
 }
+
+func TestHashtableLookupStrings(t *testing.T) {
+	// Keys [2, 4, 9] -> "two", "", "nine"; lookups [9, 3, 2, 4] give
+	// "nine", "" (miss), "two", "" (hit on an empty string).
+	ctx := context.Background()
+	b := build.New()
+	lookup := b.Input("lookup", models.Int32, []int{4}, nil)
+	k := b.Const("keys", models.Int32, []int{3}, []int32{2, 4, 9}, nil)
+	v := b.Const("vals", models.String, []int{3}, build.Strings("two", "", "nine"), nil)
+	out := b.Tensor("out", models.String, []int{4}, nil)
+	hits := b.Tensor("hits", models.UInt8, []int{4}, nil)
+	b.Op(ops.OpHashtableLookup, 1, []int{lookup, k, v}, []int{out, hits}, build.Options{})
+	b.Output(out, hits)
+	it, err := ewtLoad(t, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	copy(it.Input(0), encode(models.Int32, []float64{9, 3, 2, 4}))
+	if err := it.Invoke(ctx); err != nil {
+		t.Fatal(err)
+	}
+	sameStrings(t, "values", decodeStrings(t, it.Output(0), 4), []string{"nine", "", "two", ""})
+	ewtCompare(t, "hits", []int{4}, decode(models.UInt8, it.Output(1)[:4]), []float64{1, 0, 1, 1}, 0)
+	copy(it.Input(0), encode(models.Int32, []float64{2, 2, 9, 9}))
+	if a := testing.AllocsPerRun(10, func() { _ = it.Invoke(ctx) }); a != 0 {
+		t.Errorf("%v allocations per Invoke", a)
+	}
+	sameStrings(t, "values again", decodeStrings(t, it.Output(0), 4), []string{"two", "two", "nine", "nine"})
+
+	// String values must be 1-D.
+	b = build.New()
+	lookup = b.Input("lookup", models.Int32, []int{1}, nil)
+	k = b.Const("keys", models.Int32, []int{1}, []int32{2}, nil)
+	v = b.Const("vals", models.String, []int{1, 1}, build.Strings("x"), nil)
+	out = b.Tensor("out", models.String, []int{1}, nil)
+	hits = b.Tensor("hits", models.UInt8, []int{1}, nil)
+	b.Op(ops.OpHashtableLookup, 1, []int{lookup, k, v}, []int{out, hits}, build.Options{})
+	b.Output(out, hits)
+	_, err = ewtLoad(t, b)
+	ewtWantErr(t, err, ops.OpHashtableLookup, "node 0", `string value tensor "vals" shape [1 1] must be 1-D`)
+}

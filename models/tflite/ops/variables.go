@@ -10,6 +10,7 @@ type Variables struct {
 	ids    map[string]int32
 	values map[int32]*Tensor
 	limit  func(bytes int) ([]byte, error)
+	tables map[int32]*hashTable // static hashtables by table_id (hashtable.go)
 }
 
 // NewVariables makes an empty set whose values are allocated with alloc
