@@ -98,6 +98,7 @@ type tensor struct {
 	quant     *models.Quant
 	buffer    int
 	variable  bool
+	sparsity  *fbTable // SetSparsity
 }
 
 type operator struct {
@@ -557,6 +558,9 @@ func (s *Subgraph) table() (*fbTable, error) {
 		}
 		if x.signature != nil {
 			t.ref(flatbuf.TensorShapeSignature, int32Vector(x.signature))
+		}
+		if x.sparsity != nil {
+			t.ref(flatbuf.TensorSparsity, x.sparsity)
 		}
 		t.boolean(flatbuf.TensorHasRank, true)
 		tensors[i] = t

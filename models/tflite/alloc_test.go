@@ -308,6 +308,25 @@ func hostileModels() []struct {
 			b.Op(ops.OpBidirectionalSequenceLstm, 1, in, []int{out}, build.Options{Type: build.OptBidirectionalSequenceLSTM, Fields: []build.Field{{Slot: 3, Value: true}}})
 			b.Output(out)
 		}},
+		{"densify dense shape", "sparsity", func(b *build.Builder) {
+			w := b.Const("w", models.Float32, []int{huge, huge, huge}, build.Raw{0, 0, 128, 63}, nil)
+			b.SetSparsity(w, build.Sparsity{TraversalOrder: []int32{0, 1, 2}, Dims: []build.SparseDim{
+				{CSR: true, Segments: []int32{0, 1}, Indices: []int32{0}},
+				{CSR: true, Segments: []int32{0, 1}, Indices: []int32{0}},
+				{CSR: true, Segments: []int32{0, 1}, Indices: []int32{0}}}})
+			out := b.Tensor("out", models.Float32, []int{huge, huge, huge}, nil)
+			b.Op(ops.OpDensify, 1, []int{w}, []int{out}, build.Options{})
+			b.Output(out)
+		}},
+		// Under the element limit, but its dense output outgrows the arena.
+		{"densify arena", "", func(b *build.Builder) {
+			w := b.Const("w", models.Float32, []int{huge / 16, 2}, build.Raw{0, 0, 128, 63, 0, 0, 0, 64}, nil)
+			b.SetSparsity(w, build.Sparsity{TraversalOrder: []int32{0, 1}, Dims: []build.SparseDim{
+				{CSR: true, Segments: []int32{0, 1}, Indices: []int32{huge/16 - 1}}, {DenseSize: 2}}})
+			out := b.Tensor("out", models.Float32, []int{huge / 16, 2}, nil)
+			b.Op(ops.OpDensify, 1, []int{w}, []int{out}, build.Options{})
+			b.Output(out)
+		}},
 		{"add arena", "", func(b *build.Builder) {
 			x := b.Input("x", models.Float32, []int{huge, huge}, nil)
 			out := b.Tensor("out", models.Float32, []int{huge, huge}, nil)

@@ -144,6 +144,7 @@ func seedModels(t testing.TB) [][]byte {
 	add(b)
 	out = append(out, recurrentSeeds(t)...)
 	out = append(out, spaceBatchNDSeeds(t)...)
+	out = append(out, sparseSeeds(t)...)
 	return append(out, newOpsSeeds(t)...)
 }
 
