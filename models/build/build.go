@@ -108,6 +108,8 @@ type operator struct {
 	intermediates []int
 	options       *fbTable
 	optionsType   OptionType
+	options2      *fbTable // SetOptions2
+	options2Type  Option2Type
 	custom        []byte
 }
 
@@ -582,6 +584,10 @@ func (s *Subgraph) table() (*fbTable, error) {
 		if o.options != nil {
 			t.u8(flatbuf.OperatorBuiltinOptionsType, uint8(o.optionsType))
 			t.ref(flatbuf.OperatorBuiltinOptions, o.options)
+		}
+		if o.options2 != nil {
+			t.u8(flatbuf.OperatorBuiltinOptions2Type, uint8(o.options2Type))
+			t.ref(flatbuf.OperatorBuiltinOptions2, o.options2)
 		}
 		if o.custom != nil {
 			t.ref(flatbuf.OperatorCustomOptions, &fbVector{data: o.custom, elem: 1, align: 1})

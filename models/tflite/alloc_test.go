@@ -327,6 +327,18 @@ func hostileModels() []struct {
 			b.Op(ops.OpDensify, 1, []int{w}, []int{out}, build.Options{})
 			b.Output(out)
 		}},
+		{"composite decomposition arena", "", func(b *build.Builder) {
+			x := b.Input("x", models.Float32, []int{1}, nil)
+			out := b.Tensor("out", models.Float32, []int{1}, nil)
+			op := b.Op(ops.OpStablehloComposite, 1, []int{x}, []int{out}, build.Options{})
+			b.SetOptions2(op, build.Opt2StableHLOComposite, []build.Field{{Slot: 1, Value: int32(1)}})
+			b.Output(out)
+			s := b.NewSubgraph("decomposition")
+			sx := s.Input("x", models.Float32, []int{huge, huge}, nil)
+			sy := s.Tensor("y", models.Float32, []int{huge, huge}, nil)
+			s.Op(ops.OpAdd, 1, []int{sx, sx}, []int{sy}, build.Options{Type: build.OptAdd})
+			s.Output(sy)
+		}},
 		{"add arena", "", func(b *build.Builder) {
 			x := b.Input("x", models.Float32, []int{huge, huge}, nil)
 			out := b.Tensor("out", models.Float32, []int{huge, huge}, nil)

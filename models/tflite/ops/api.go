@@ -303,5 +303,6 @@ func Builtins() *Resolver {
 	addRandom(r)
 	addReduceWindow(r)
 	addDensify(r)
+	addStablehloControl(r)
 	return r
 }
