@@ -339,6 +339,15 @@ func hostileModels() []struct {
 			s.Op(ops.OpAdd, 1, []int{sx, sx}, []int{sy}, build.Options{Type: build.OptAdd})
 			s.Output(sy)
 		}},
+		{"stablehlo_gather output", "", func(b *build.Builder) {
+			x := b.Input("x", models.Float32, []int{1, 64}, nil)
+			idx := b.Input("idx", models.Int32, []int{huge / 16}, nil)
+			out := b.Tensor("out", models.Float32, []int{1}, nil)
+			op := b.Op(ops.OpStablehloGather, 1, []int{x, idx}, []int{out}, build.Options{})
+			b.SetOptions2(op, build.Opt2StablehloGather, []build.Field{{Slot: 0, Value: []int64{1}},
+				{Slot: 1, Value: []int64{0}}, {Slot: 2, Value: []int64{0}}, {Slot: 3, Value: int64(1)}, {Slot: 4, Value: []int64{1, 64}}})
+			b.Output(out)
+		}},
 		{"add arena", "", func(b *build.Builder) {
 			x := b.Input("x", models.Float32, []int{huge, huge}, nil)
 			out := b.Tensor("out", models.Float32, []int{huge, huge}, nil)

@@ -304,5 +304,6 @@ func Builtins() *Resolver {
 	addReduceWindow(r)
 	addDensify(r)
 	addStablehloControl(r)
+	addStablehloGather(r)
 	return r
 }
