@@ -348,6 +348,21 @@ func hostileModels() []struct {
 				{Slot: 1, Value: []int64{0}}, {Slot: 2, Value: []int64{0}}, {Slot: 3, Value: int64(1)}, {Slot: 4, Value: []int64{1, 64}}})
 			b.Output(out)
 		}},
+		{"stablehlo_scatter updates", "", func(b *build.Builder) {
+			x := b.Input("x", models.Float32, []int{huge / 16, 64}, nil)
+			idx := b.Input("idx", models.Int32, []int{1}, nil)
+			upd := b.Input("upd", models.Float32, []int{huge / 16, 64}, nil)
+			out := b.Tensor("out", models.Float32, []int{1}, nil)
+			op := b.Op(ops.OpStablehloScatter, 1, []int{x, idx, upd}, []int{out}, build.Options{})
+			b.SetOptions2(op, build.Opt2StablehloScatter, []build.Field{{Slot: 1, Value: []int64{0, 1}},
+				{Slot: 3, Value: []int64{0}}, {Slot: 4, Value: int64(0)}, {Slot: 6, Value: int32(1)}})
+			b.Output(out)
+			s := b.NewSubgraph("update")
+			p, q := s.Input("p", models.Float32, []int{}, nil), s.Input("q", models.Float32, []int{}, nil)
+			r := s.Tensor("r", models.Float32, []int{}, nil)
+			s.Op(ops.OpAdd, 1, []int{p, q}, []int{r}, build.Options{Type: build.OptAdd})
+			s.Output(r)
+		}},
 		{"add arena", "", func(b *build.Builder) {
 			x := b.Input("x", models.Float32, []int{huge, huge}, nil)
 			out := b.Tensor("out", models.Float32, []int{huge, huge}, nil)

@@ -305,5 +305,6 @@ func Builtins() *Resolver {
 	addDensify(r)
 	addStablehloControl(r)
 	addStablehloGather(r)
+	addStablehloScatter(r)
 	return r
 }
