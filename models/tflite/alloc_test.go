@@ -363,6 +363,20 @@ func hostileModels() []struct {
 			s.Op(ops.OpAdd, 1, []int{p, q}, []int{r}, build.Options{Type: build.OptAdd})
 			s.Output(r)
 		}},
+		{"stablehlo_reduce_window output", "", func(b *build.Builder) {
+			x := b.Input("x", models.Float32, []int{1, 1}, nil)
+			init := b.Input("init", models.Float32, []int{}, nil)
+			out := b.Tensor("out", models.Float32, []int{1}, nil)
+			op := b.Op(ops.OpStablehloReduceWindow, 1, []int{x, init}, []int{out}, build.Options{})
+			b.SetOptions2(op, build.Opt2StablehloReduceWindow, []build.Field{{Slot: 0, Value: []int64{1, 1}},
+				{Slot: 4, Value: []int64{0, huge, 0, 64}}, {Slot: 5, Value: int32(1)}})
+			b.Output(out)
+			s := b.NewSubgraph("body")
+			p, q := s.Input("p", models.Float32, []int{}, nil), s.Input("q", models.Float32, []int{}, nil)
+			r := s.Tensor("r", models.Float32, []int{}, nil)
+			s.Op(ops.OpAdd, 1, []int{p, q}, []int{r}, build.Options{Type: build.OptAdd})
+			s.Output(r)
+		}},
 		{"add arena", "", func(b *build.Builder) {
 			x := b.Input("x", models.Float32, []int{huge, huge}, nil)
 			out := b.Tensor("out", models.Float32, []int{huge, huge}, nil)

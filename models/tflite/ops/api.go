@@ -306,5 +306,6 @@ func Builtins() *Resolver {
 	addStablehloControl(r)
 	addStablehloGather(r)
 	addStablehloScatter(r)
+	addStablehloReduceWindow(r)
 	return r
 }
