@@ -145,6 +145,7 @@ func seedModels(t testing.TB) [][]byte {
 	out = append(out, recurrentSeeds(t)...)
 	out = append(out, spaceBatchNDSeeds(t)...)
 	out = append(out, sparseSeeds(t)...)
+	out = append(out, stablehloSeeds(t)...)
 	return append(out, newOpsSeeds(t)...)
 }
 
