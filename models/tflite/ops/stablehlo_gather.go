@@ -75,7 +75,7 @@ func shloGatherPrepare(c Context, n *Node) error {
 		out := make([]int, v.Len())
 		for i := range out {
 			x := v.Int64(i)
-			if x < 0 || x > 1<<31 {
+			if x < 0 || x >= 1<<31 {
 				return nil, n.Errorf("%s[%d] is %d", what, i, x)
 			}
 			out[i] = int(x)

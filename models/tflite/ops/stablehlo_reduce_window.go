@@ -69,7 +69,8 @@ func shloRWPrepare(c Context, n *Node) error {
 			return nil, n.Errorf("%s has %d entries, want %d for a rank-%d operand", what, v.Len(), want, r)
 		}
 		for i := range out {
-			if x := v.Int64(i); x < -(1<<31) || x > 1<<31 {
+			// Bounds that keep every window offset inside a 32-bit int.
+			if x := v.Int64(i); x <= -(1<<30) || x >= 1<<30 {
 				return nil, n.Errorf("%s[%d] is %d, out of range", what, i, x)
 			} else {
 				out[i] = x
@@ -105,7 +106,7 @@ func shloRWPrepare(c Context, n *Node) error {
 		slot(&st.inShape, r), slot(&st.inStride, r), slot(&st.outShape, r), slot(&st.outCoord, r), slot(&st.winCoord, r)); err != nil {
 		return n.Errorf("%v", err)
 	}
-	st.winSize = 1
+	winSize := int64(1)
 	s := 1
 	for d := r - 1; d >= 0; d-- {
 		st.inStride[d] = s
@@ -124,15 +125,16 @@ func shloRWPrepare(c Context, n *Node) error {
 		if padded >= dw {
 			o = (padded-dw)/strides[d] + 1
 		}
-		if padded < 0 || o > 1<<31 {
-			return n.Errorf("dimension %d of size %d padded by (%d, %d) has size %d", d, in.Shape[d], padding[2*d], padding[2*d+1], padded)
+		if padded < 0 || padded >= 1<<30 || dw >= 1<<30 {
+			return n.Errorf("dimension %d of size %d padded by (%d, %d) has size %d with a dilated window of %d; both must lie in 0..2^30", d, in.Shape[d], padding[2*d], padding[2*d+1], padded, dw)
 		}
 		st.window[d], st.stride[d], st.baseDil[d], st.winDil[d] = int(window[d]), int(strides[d]), int(baseDil[d]), int(winDil[d])
 		st.low[d], st.inShape[d], st.outShape[d] = int(padding[2*d]), in.Shape[d], int(o)
-		if st.winSize *= int(window[d]); st.winSize > 1<<31 {
+		if winSize *= window[d]; winSize > 1<<30 {
 			return n.Errorf("window %v is too large", window)
 		}
 	}
+	st.winSize = int(winSize)
 	if _, err := shapeElems(st.outShape, in.Type.Size()); err != nil {
 		return n.Errorf("output: %v", err)
 	}

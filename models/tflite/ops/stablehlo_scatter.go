@@ -256,7 +256,8 @@ func shloScatterEval(c Context, n *Node) error {
 			if idx.Type == models.Int32 {
 				st.full[d] = int(i32[p])
 			} else {
-				st.full[d] = int(max(min(i64[p], 1<<40), -1<<40))
+				// Beyond any dimension either way, and safe for a 32-bit int.
+				st.full[d] = int(max(min(i64[p], 1<<30), -1<<30))
 			}
 		}
 		for u, d := range st.winDim {
