@@ -146,6 +146,7 @@ func seedModels(t testing.TB) [][]byte {
 	out = append(out, spaceBatchNDSeeds(t)...)
 	out = append(out, sparseSeeds(t)...)
 	out = append(out, stablehloSeeds(t)...)
+	out = append(out, bidiLSTMSeed(t))
 	return append(out, newOpsSeeds(t)...)
 }
 
