@@ -37,6 +37,7 @@ const (
 	Resource
 	Variant
 	Int4
+	Complex128
 )
 
 var dtypeNames = [...]string{
@@ -45,6 +46,7 @@ var dtypeNames = [...]string{
 	Int32: "int32", UInt32: "uint32", Int64: "int64", UInt64: "uint64",
 	Bool: "bool", String: "string", Complex64: "complex64",
 	Resource: "resource", Variant: "variant", Int4: "int4",
+	Complex128: "complex128",
 }
 
 func (d DType) String() string {
@@ -75,6 +77,8 @@ func (d DType) Size() int {
 		return 4
 	case Float64, Int64, UInt64, Complex64:
 		return 8
+	case Complex128:
+		return 16
 	}
 	return 0
 }

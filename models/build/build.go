@@ -98,6 +98,7 @@ type tensor struct {
 	quant     *models.Quant
 	buffer    int
 	variable  bool
+	sparsity  *fbTable // SetSparsity
 }
 
 type operator struct {
@@ -107,6 +108,8 @@ type operator struct {
 	intermediates []int
 	options       *fbTable
 	optionsType   OptionType
+	options2      *fbTable // SetOptions2
+	options2Type  Option2Type
 	custom        []byte
 }
 
@@ -558,6 +561,9 @@ func (s *Subgraph) table() (*fbTable, error) {
 		if x.signature != nil {
 			t.ref(flatbuf.TensorShapeSignature, int32Vector(x.signature))
 		}
+		if x.sparsity != nil {
+			t.ref(flatbuf.TensorSparsity, x.sparsity)
+		}
 		t.boolean(flatbuf.TensorHasRank, true)
 		tensors[i] = t
 	}
@@ -578,6 +584,10 @@ func (s *Subgraph) table() (*fbTable, error) {
 		if o.options != nil {
 			t.u8(flatbuf.OperatorBuiltinOptionsType, uint8(o.optionsType))
 			t.ref(flatbuf.OperatorBuiltinOptions, o.options)
+		}
+		if o.options2 != nil {
+			t.u8(flatbuf.OperatorBuiltinOptions2Type, uint8(o.options2Type))
+			t.ref(flatbuf.OperatorBuiltinOptions2, o.options2)
 		}
 		if o.custom != nil {
 			t.ref(flatbuf.OperatorCustomOptions, &fbVector{data: o.custom, elem: 1, align: 1})

@@ -321,6 +321,75 @@ func hostileModels() []struct {
 			b.Op(ops.OpLshProjection, 1, []int{h, x}, []int{out}, build.Options{Type: build.OptLSHProjection, Fields: []build.Field{{Slot: 0, Value: int8(2)}}})
 			b.Output(out)
 		}},
+		{"densify dense shape", "sparsity", func(b *build.Builder) {
+			w := b.Const("w", models.Float32, []int{huge, huge, huge}, build.Raw{0, 0, 128, 63}, nil)
+			b.SetSparsity(w, build.Sparsity{TraversalOrder: []int32{0, 1, 2}, Dims: []build.SparseDim{
+				{CSR: true, Segments: []int32{0, 1}, Indices: []int32{0}},
+				{CSR: true, Segments: []int32{0, 1}, Indices: []int32{0}},
+				{CSR: true, Segments: []int32{0, 1}, Indices: []int32{0}}}})
+			out := b.Tensor("out", models.Float32, []int{huge, huge, huge}, nil)
+			b.Op(ops.OpDensify, 1, []int{w}, []int{out}, build.Options{})
+			b.Output(out)
+		}},
+		// Under the element limit, but its dense output outgrows the arena.
+		{"densify arena", "", func(b *build.Builder) {
+			w := b.Const("w", models.Float32, []int{huge / 16, 2}, build.Raw{0, 0, 128, 63, 0, 0, 0, 64}, nil)
+			b.SetSparsity(w, build.Sparsity{TraversalOrder: []int32{0, 1}, Dims: []build.SparseDim{
+				{CSR: true, Segments: []int32{0, 1}, Indices: []int32{huge/16 - 1}}, {DenseSize: 2}}})
+			out := b.Tensor("out", models.Float32, []int{huge / 16, 2}, nil)
+			b.Op(ops.OpDensify, 1, []int{w}, []int{out}, build.Options{})
+			b.Output(out)
+		}},
+		{"composite decomposition arena", "", func(b *build.Builder) {
+			x := b.Input("x", models.Float32, []int{1}, nil)
+			out := b.Tensor("out", models.Float32, []int{1}, nil)
+			op := b.Op(ops.OpStablehloComposite, 1, []int{x}, []int{out}, build.Options{})
+			b.SetOptions2(op, build.Opt2StableHLOComposite, []build.Field{{Slot: 1, Value: int32(1)}})
+			b.Output(out)
+			s := b.NewSubgraph("decomposition")
+			sx := s.Input("x", models.Float32, []int{huge, huge}, nil)
+			sy := s.Tensor("y", models.Float32, []int{huge, huge}, nil)
+			s.Op(ops.OpAdd, 1, []int{sx, sx}, []int{sy}, build.Options{Type: build.OptAdd})
+			s.Output(sy)
+		}},
+		{"stablehlo_gather output", "", func(b *build.Builder) {
+			x := b.Input("x", models.Float32, []int{1, 64}, nil)
+			idx := b.Input("idx", models.Int32, []int{huge / 16}, nil)
+			out := b.Tensor("out", models.Float32, []int{1}, nil)
+			op := b.Op(ops.OpStablehloGather, 1, []int{x, idx}, []int{out}, build.Options{})
+			b.SetOptions2(op, build.Opt2StablehloGather, []build.Field{{Slot: 0, Value: []int64{1}},
+				{Slot: 1, Value: []int64{0}}, {Slot: 2, Value: []int64{0}}, {Slot: 3, Value: int64(1)}, {Slot: 4, Value: []int64{1, 64}}})
+			b.Output(out)
+		}},
+		{"stablehlo_scatter updates", "", func(b *build.Builder) {
+			x := b.Input("x", models.Float32, []int{huge / 16, 64}, nil)
+			idx := b.Input("idx", models.Int32, []int{1}, nil)
+			upd := b.Input("upd", models.Float32, []int{huge / 16, 64}, nil)
+			out := b.Tensor("out", models.Float32, []int{1}, nil)
+			op := b.Op(ops.OpStablehloScatter, 1, []int{x, idx, upd}, []int{out}, build.Options{})
+			b.SetOptions2(op, build.Opt2StablehloScatter, []build.Field{{Slot: 1, Value: []int64{0, 1}},
+				{Slot: 3, Value: []int64{0}}, {Slot: 4, Value: int64(0)}, {Slot: 6, Value: int32(1)}})
+			b.Output(out)
+			s := b.NewSubgraph("update")
+			p, q := s.Input("p", models.Float32, []int{}, nil), s.Input("q", models.Float32, []int{}, nil)
+			r := s.Tensor("r", models.Float32, []int{}, nil)
+			s.Op(ops.OpAdd, 1, []int{p, q}, []int{r}, build.Options{Type: build.OptAdd})
+			s.Output(r)
+		}},
+		{"stablehlo_reduce_window output", "", func(b *build.Builder) {
+			x := b.Input("x", models.Float32, []int{1, 1}, nil)
+			init := b.Input("init", models.Float32, []int{}, nil)
+			out := b.Tensor("out", models.Float32, []int{1}, nil)
+			op := b.Op(ops.OpStablehloReduceWindow, 1, []int{x, init}, []int{out}, build.Options{})
+			b.SetOptions2(op, build.Opt2StablehloReduceWindow, []build.Field{{Slot: 0, Value: []int64{1, 1}},
+				{Slot: 4, Value: []int64{0, huge, 0, 64}}, {Slot: 5, Value: int32(1)}})
+			b.Output(out)
+			s := b.NewSubgraph("body")
+			p, q := s.Input("p", models.Float32, []int{}, nil), s.Input("q", models.Float32, []int{}, nil)
+			r := s.Tensor("r", models.Float32, []int{}, nil)
+			s.Op(ops.OpAdd, 1, []int{p, q}, []int{r}, build.Options{Type: build.OptAdd})
+			s.Output(r)
+		}},
 		{"add arena", "", func(b *build.Builder) {
 			x := b.Input("x", models.Float32, []int{huge, huge}, nil)
 			out := b.Tensor("out", models.Float32, []int{huge, huge}, nil)

@@ -144,6 +144,9 @@ func seedModels(t testing.TB) [][]byte {
 	add(b)
 	out = append(out, recurrentSeeds(t)...)
 	out = append(out, spaceBatchNDSeeds(t)...)
+	out = append(out, sparseSeeds(t)...)
+	out = append(out, stablehloSeeds(t)...)
+	out = append(out, bidiLSTMSeed(t))
 	return append(out, newOpsSeeds(t)...)
 }
 

@@ -326,8 +326,12 @@ func loadTensor(p *parsed, t flatbuf.Table, dst *ops.Tensor, meta *tensorMeta, b
 			meta.signature[i] = int(sig.Int32(i))
 		}
 	}
+	sparseValues := int64(-1)
 	if t.Has(flatbuf.TensorSparsity) {
-		return fmt.Errorf("sparse tensors are not supported")
+		var err error
+		if dst.Sparsity, sparseValues, err = loadSparsity(t, dt, dst.Shape, b); err != nil {
+			return fmt.Errorf("sparsity: %w", err)
+		}
 	}
 	if t.Uint32(flatbuf.TensorExternalBuffer, 0) != 0 {
 		return fmt.Errorf("external weight buffers are not supported")
@@ -344,6 +348,9 @@ func loadTensor(p *parsed, t flatbuf.Table, dst *ops.Tensor, meta *tensorMeta, b
 	}
 
 	bi := t.Uint32(flatbuf.TensorBuffer, 0)
+	if dst.Sparsity != nil && (dst.Variable || bi == 0) {
+		return fmt.Errorf("sparse tensor is not a constant with data")
+	}
 	if uint64(bi) >= uint64(len(p.buffers)) {
 		if bi == 0 {
 			return nil // a model without buffers: no constant data
@@ -359,11 +366,17 @@ func loadTensor(p *parsed, t flatbuf.Table, dst *ops.Tensor, meta *tensorMeta, b
 		return nil
 	}
 	if data == nil {
+		if dst.Sparsity != nil {
+			return fmt.Errorf("sparse tensor is not a constant with data")
+		}
 		return nil
 	}
-	want, ok := tensorBytes(dst.Type, meta.elemSize, dst.Shape, b.limit)
-	if !ok {
-		return fmt.Errorf("shape %v of %s is too large", dst.Shape, dst.Type)
+	want := sparseValues * meta.elemSize // a sparse tensor stores only its values
+	if dst.Sparsity == nil {
+		var ok bool
+		if want, ok = tensorBytes(dst.Type, meta.elemSize, dst.Shape, b.limit); !ok {
+			return fmt.Errorf("shape %v of %s is too large", dst.Shape, dst.Type)
+		}
 	}
 	if int64(len(data)) != want {
 		return fmt.Errorf("buffer %d has %d bytes, shape %v of %s needs %d", bi, len(data), dst.Shape, dst.Type, want)

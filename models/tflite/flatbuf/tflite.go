@@ -95,13 +95,13 @@ const PlaceholderForGreaterOpCodes = 127
 var tensorTypes = [...]models.DType{
 	0: models.Float32, 1: models.Float16, 2: models.Int32, 3: models.UInt8,
 	4: models.Int64, 5: models.String, 6: models.Bool, 7: models.Int16,
-	8: models.Complex64, 9: models.Int8, 10: models.Float64, 11: models.Unknown, // COMPLEX128
+	8: models.Complex64, 9: models.Int8, 10: models.Float64, 11: models.Complex128,
 	12: models.UInt64, 13: models.Resource, 14: models.Variant, 15: models.UInt32,
 	16: models.UInt16, 17: models.Int4,
 }
 
 // ToDType converts a schema TensorType to a models.DType; ok is false for
-// types models does not represent (COMPLEX128, BFLOAT16, INT2, FLOAT8...).
+// types models does not represent (BFLOAT16, INT2, FLOAT8...).
 func ToDType(tensorType int8) (models.DType, bool) {
 	if tensorType < 0 || int(tensorType) >= len(tensorTypes) {
 		return models.Unknown, false

@@ -41,6 +41,9 @@ type Tensor struct {
 	// Dynamic tensors get their shape during Eval (Context.Resize) and live
 	// outside the static arena.
 	Dynamic bool
+	// Sparsity is set on a sparse constant (DENSIFY's input): Data then
+	// holds only the stored values, not Shape's elements.
+	Sparsity *Sparsity
 }
 
 // NumElements is the product of the shape.
@@ -307,5 +310,10 @@ func Builtins() *Resolver {
 	addStablehloPad(r)
 	addRandom(r)
 	addReduceWindow(r)
+	addDensify(r)
+	addStablehloControl(r)
+	addStablehloGather(r)
+	addStablehloScatter(r)
+	addStablehloReduceWindow(r)
 	return r
 }

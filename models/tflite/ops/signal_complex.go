@@ -197,19 +197,27 @@ func complexPartPrepare(c Context, n *Node) error {
 	if in == nil || out == nil {
 		return n.Errorf("missing input or output tensor")
 	}
-	if in.Type != models.Complex64 {
-		return n.Errorf("input type %s is not supported, want complex64", in.Type)
+	// complex64 gives float32 parts, complex128 float64 ones, as in TFLite.
+	switch in.Type {
+	case models.Complex64:
+		out.Type = models.Float32
+	case models.Complex128:
+		out.Type = models.Float64
+	default:
+		return n.Errorf("input type %s is not supported, want complex64 or complex128", in.Type)
 	}
-	if _, err := shapeElems(in.Shape, 8); err != nil {
+	if _, err := shapeElems(in.Shape, in.Type.Size()); err != nil {
 		return n.Errorf("input: %v", err)
 	}
-	out.Type = models.Float32
 	return c.Resize(out, in.Shape)
 }
 
 func complexPartEval(c Context, n *Node) error {
 	in, out := c.Input(n, 0), c.Output(n, 0)
 	k := in.NumElements()
+	if in.Type == models.Complex128 {
+		return complexPart128(n, k, view[float64](in.Data), view[float64](out.Data))
+	}
 	z, o := view[float32](in.Data), out.F32()
 	if len(z) < 2*k || len(o) < k {
 		return n.Errorf("tensor data too small for shape %v", in.Shape)
@@ -223,6 +231,25 @@ func complexPartEval(c Context, n *Node) error {
 			o[i] = im
 		default:
 			o[i] = float32(math.Hypot(float64(re), float64(im)))
+		}
+	}
+	return nil
+}
+
+// complexPart128 is complexPartEval for complex128 input and float64 output.
+func complexPart128(n *Node, k int, z, o []float64) error {
+	if len(z) < 2*k || len(o) < k {
+		return n.Errorf("tensor data too small for %d complex128 elements", k)
+	}
+	for i := range o[:k] {
+		re, im := z[2*i], z[2*i+1]
+		switch n.Op {
+		case OpReal:
+			o[i] = re
+		case OpImag:
+			o[i] = im
+		default:
+			o[i] = math.Hypot(re, im)
 		}
 	}
 	return nil
