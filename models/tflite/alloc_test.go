@@ -390,6 +390,14 @@ func hostileModels() []struct {
 			s.Op(ops.OpAdd, 1, []int{p, q}, []int{r}, build.Options{Type: build.OptAdd})
 			s.Output(r)
 		}},
+		{"stablehlo_rng_bit_generator output", "STABLEHLO_RNG_BIT_GENERATOR", func(b *build.Builder) {
+			x := b.Input("state", models.UInt64, []int{2}, nil)
+			ks := b.Tensor("new_state", models.UInt64, []int{2}, nil)
+			out := b.Tensor("bits", models.UInt64, []int{huge, huge}, nil)
+			op := b.Op(ops.OpStablehloRngBitGenerator, 1, []int{x}, []int{ks, out}, build.Options{})
+			b.SetOptions2(op, build.Opt2StablehloRngBitGenerator, []build.Field{{Slot: 0, Value: int8(2)}})
+			b.Output(ks, out)
+		}},
 		{"add arena", "", func(b *build.Builder) {
 			x := b.Input("x", models.Float32, []int{huge, huge}, nil)
 			out := b.Tensor("out", models.Float32, []int{huge, huge}, nil)

@@ -315,5 +315,6 @@ func Builtins() *Resolver {
 	addStablehloGather(r)
 	addStablehloScatter(r)
 	addStablehloReduceWindow(r)
+	addStablehloRngBitGenerator(r)
 	return r
 }
