@@ -147,7 +147,8 @@ func seedModels(t testing.TB) [][]byte {
 	out = append(out, sparseSeeds(t)...)
 	out = append(out, stablehloSeeds(t)...)
 	out = append(out, bidiLSTMSeed(t))
-	return append(out, newOpsSeeds(t)...)
+	out = append(out, newOpsSeeds(t)...)
+	return append(out, rngBitGeneratorSeeds(t)...)
 }
 
 // conformanceModels returns the distinct model files of the corpus (up to
