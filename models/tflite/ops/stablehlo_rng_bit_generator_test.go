@@ -246,3 +246,26 @@ func TestStablehloRngBitGeneratorErrors(t *testing.T) {
 	_, err := ewtLoad(t, b)
 	ewtWantErr(t, err, op, "node 0", "takes 1 input (initial_state) and 2 outputs (output_state, output), got 1 and 1")
 }
+
+// BenchmarkStablehloRngBitGenerator: 64 Ki uint32 words per Invoke.
+func BenchmarkStablehloRngBitGenerator(b *testing.B) {
+	for _, c := range []struct {
+		name string
+		algo int8
+		n    int
+	}{{"philox", rngPhilox, 3}, {"threefry", rngThreefry, 2}} {
+		b.Run(c.name, func(b *testing.B) {
+			it, err := ewtLoad(b, shloRngModel(c.algo, models.UInt64, []int{c.n}, models.UInt64, []int{c.n}, models.UInt32, []int{1 << 16}))
+			if err != nil {
+				b.Fatal(err)
+			}
+			ctx := context.Background()
+			b.SetBytes(4 << 16)
+			for b.Loop() {
+				if err := it.Invoke(ctx); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
