@@ -260,6 +260,7 @@ func Builtins() *Resolver {
 	addSequence(r)
 	addSignal(r)
 	addDetection(r)
+	addAudio(r)
 	addFloor(r)
 	addSpaceBatch(r)
 	addGatherScatterND(r)
