@@ -36,6 +36,7 @@ type spectrogramState struct {
 
 func addAudio(r *Resolver) {
 	r.Custom["AudioSpectrogram"] = &Kernel{MaxVersion: 1, Prepare: spectrogramPrepare, Eval: spectrogramEval}
+	r.Custom["Mfcc"] = &Kernel{MaxVersion: 1, Prepare: mfccPrepare, Eval: mfccEval}
 }
 
 // audioOptions opens the FlexBuffers map of a custom operator's options.
