@@ -84,7 +84,7 @@ func TestMfccMatchesReference(t *testing.T) {
 	defer it.Close()
 	spec := make([]float32, channels*frames*bins)
 	for i := range spec {
-		spec[i] = float32(1 + math.Sin(float64(i)*0.7)) * 3
+		spec[i] = float32(1+math.Sin(float64(i)*0.7)) * 3
 	}
 	copy(it.Input(0), bEncode(models.Float32, f32to64(spec)))
 	// The second rate reuses the node with a different filterbank.
