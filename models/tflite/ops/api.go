@@ -261,6 +261,7 @@ func Builtins() *Resolver {
 	addSignal(r)
 	addDetection(r)
 	addAudio(r)
+	addNumericVerify(r)
 	addFloor(r)
 	addSpaceBatch(r)
 	addGatherScatterND(r)
