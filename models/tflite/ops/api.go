@@ -262,6 +262,7 @@ func Builtins() *Resolver {
 	addDetection(r)
 	addAudio(r)
 	addNumericVerify(r)
+	addHadamard(r)
 	addFloor(r)
 	addSpaceBatch(r)
 	addGatherScatterND(r)
