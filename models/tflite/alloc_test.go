@@ -9,6 +9,7 @@ import (
 	"github.com/axle-edge/axle/models"
 	"github.com/axle-edge/axle/models/build"
 	"github.com/axle-edge/axle/models/tflite"
+	"github.com/axle-edge/axle/models/tflite/flexbuf"
 	"github.com/axle-edge/axle/models/tflite/ops"
 )
 
@@ -397,6 +398,15 @@ func hostileModels() []struct {
 			op := b.Op(ops.OpStablehloRngBitGenerator, 1, []int{x}, []int{ks, out}, build.Options{})
 			b.SetOptions2(op, build.Opt2StablehloRngBitGenerator, []build.Field{{Slot: 0, Value: int8(2)}})
 			b.Output(ks, out)
+		}},
+		{"audio_spectrogram fft tables", "AudioSpectrogram", func(b *build.Builder) {
+			x := b.Input("x", models.Float32, []int{1, 1}, nil)
+			out := b.Tensor("out", models.Float32, []int{}, nil)
+			// An encoding failure would leave no options, and the error
+			// would then not name the limit.
+			opt, _ := flexbuf.Encode(flexbuf.Entries{"window_size": 1 << 24, "stride": 1})
+			b.CustomOp("AudioSpectrogram", 1, []int{x}, []int{out}, opt)
+			b.Output(out)
 		}},
 		{"add arena", "", func(b *build.Builder) {
 			x := b.Input("x", models.Float32, []int{huge, huge}, nil)
