@@ -117,6 +117,7 @@ func (m *Model) Signature(key string) (*SignatureRunner, error) {
 	if err := r.init(); err != nil {
 		C.ax_TfLiteSignatureRunnerDelete(sr)
 		C.free(unsafe.Pointer(ckey))
+		m.refresh() // a failed allocation may have moved subgraph 0's tensors too
 		return nil, err
 	}
 	m.sigs = append(m.sigs, r)
