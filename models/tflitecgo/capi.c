@@ -13,20 +13,33 @@
 // runtime. Its functions are called through the pointers below; the
 // ax_ wrappers (AXLE_FNS in capi.h) give cgo plain functions of the same
 // signatures.
+static pthread_mutex_t axle_mu = PTHREAD_MUTEX_INITIALIZER;
+
 #define AXLE_PTR_R(ret, name, params, args) static __typeof__(name)* p_##name;
 #define AXLE_PTR_V(name, params, args) static __typeof__(name)* p_##name;
 AXLE_FNS(AXLE_PTR_R, AXLE_PTR_V)
+AXLE_SIG_FNS(AXLE_PTR_R, AXLE_PTR_V)
 
 #define AXLE_WRAP_R(ret, name, params, args) ret ax_##name params { return p_##name args; }
 #define AXLE_WRAP_V(name, params, args) void ax_##name params { p_##name args; }
 AXLE_FNS(AXLE_WRAP_R, AXLE_WRAP_V)
+AXLE_SIG_FNS(AXLE_WRAP_R, AXLE_WRAP_V)
+
+// The first signature function the library lacks; NULL when it has all.
+static const char* axle_sig_missing = "TfLiteInterpreterGetSignatureCount";
+
+const char* axle_missing_signature_fn(void) {
+	pthread_mutex_lock(&axle_mu);
+	const char* s = axle_sig_missing;
+	pthread_mutex_unlock(&axle_mu);
+	return s;
+}
 
 // XNNPACK is optional: a library built without it lacks these.
 static __typeof__(TfLiteXNNPackDelegateOptionsDefault)* p_xnn_default;
 static __typeof__(TfLiteXNNPackDelegateCreate)* p_xnn_create;
 static __typeof__(TfLiteXNNPackDelegateDelete)* p_xnn_delete;
 
-static pthread_mutex_t axle_mu = PTHREAD_MUTEX_INITIALIZER;
 static void* axle_lib;
 static char axle_lib_path[1024];
 
@@ -66,6 +79,15 @@ int axle_tflite_open(const char* path, char* err, size_t errlen) {
 	p_xnn_default = (__typeof__(TfLiteXNNPackDelegateOptionsDefault)*)dlsym(h, "TfLiteXNNPackDelegateOptionsDefault");
 	p_xnn_create = (__typeof__(TfLiteXNNPackDelegateCreate)*)dlsym(h, "TfLiteXNNPackDelegateCreate");
 	p_xnn_delete = (__typeof__(TfLiteXNNPackDelegateDelete)*)dlsym(h, "TfLiteXNNPackDelegateDelete");
+	axle_sig_missing = NULL;
+#define AXLE_SIG_SYM(name) \
+	p_##name = (__typeof__(name)*)dlsym(h, #name); \
+	if (p_##name == NULL && axle_sig_missing == NULL) { \
+		axle_sig_missing = #name; \
+	}
+#define AXLE_SIG_SYM_R(ret, name, params, args) AXLE_SIG_SYM(name)
+#define AXLE_SIG_SYM_V(name, params, args) AXLE_SIG_SYM(name)
+	AXLE_SIG_FNS(AXLE_SIG_SYM_R, AXLE_SIG_SYM_V)
 	axle_lib = h;
 	snprintf(axle_lib_path, sizeof axle_lib_path, "%s", path);
 out:

@@ -44,9 +44,32 @@
 	R(void*, TfLiteTensorData, (const TfLiteTensor* t), (t)) \
 	R(const char*, TfLiteTensorName, (const TfLiteTensor* t), (t))
 
+// The signature runner API (c_api_experimental.h in 2.14) is optional:
+// a library without it still runs subgraph 0, and Signatures/Signature
+// say what is missing. Call these only when axle_has_signatures().
+#define AXLE_SIG_FNS(R, V) \
+	R(int32_t, TfLiteInterpreterGetSignatureCount, (const TfLiteInterpreter* i), (i)) \
+	R(const char*, TfLiteInterpreterGetSignatureKey, (const TfLiteInterpreter* i, int32_t k), (i, k)) \
+	R(TfLiteSignatureRunner*, TfLiteInterpreterGetSignatureRunner, (const TfLiteInterpreter* i, const char* key), (i, key)) \
+	R(size_t, TfLiteSignatureRunnerGetInputCount, (const TfLiteSignatureRunner* s), (s)) \
+	R(const char*, TfLiteSignatureRunnerGetInputName, (const TfLiteSignatureRunner* s, int32_t k), (s, k)) \
+	R(TfLiteStatus, TfLiteSignatureRunnerResizeInputTensor, (TfLiteSignatureRunner* s, const char* name, const int* d, int32_t n), (s, name, d, n)) \
+	R(TfLiteStatus, TfLiteSignatureRunnerAllocateTensors, (TfLiteSignatureRunner* s), (s)) \
+	R(TfLiteTensor*, TfLiteSignatureRunnerGetInputTensor, (TfLiteSignatureRunner* s, const char* name), (s, name)) \
+	R(TfLiteStatus, TfLiteSignatureRunnerInvoke, (TfLiteSignatureRunner* s), (s)) \
+	R(size_t, TfLiteSignatureRunnerGetOutputCount, (const TfLiteSignatureRunner* s), (s)) \
+	R(const char*, TfLiteSignatureRunnerGetOutputName, (const TfLiteSignatureRunner* s, int32_t k), (s, k)) \
+	R(const TfLiteTensor*, TfLiteSignatureRunnerGetOutputTensor, (const TfLiteSignatureRunner* s, const char* name), (s, name)) \
+	V(TfLiteSignatureRunnerDelete, (TfLiteSignatureRunner* s), (s))
+
 #define AXLE_DECL_R(ret, name, params, args) ret ax_##name params;
 #define AXLE_DECL_V(name, params, args) void ax_##name params;
 AXLE_FNS(AXLE_DECL_R, AXLE_DECL_V)
+AXLE_SIG_FNS(AXLE_DECL_R, AXLE_DECL_V)
+
+// axle_missing_signature_fn is NULL when the loaded library has the whole
+// signature runner API, else the name of the first function it lacks.
+const char* axle_missing_signature_fn(void);
 
 // axle_tflite_open loads the library at path (once per process); non-zero
 // with the reason in err when it cannot.

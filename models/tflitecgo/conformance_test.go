@@ -27,6 +27,7 @@ import (
 // kernels' is listed in the log.
 
 type cTensor struct {
+	Name      string  `json:"name"`
 	File      *string `json:"file"`
 	DType     string  `json:"dtype"`
 	Shape     []int   `json:"shape"`
@@ -147,8 +148,8 @@ func runCaseC(caseDir, del string) cResult {
 	if err := json.Unmarshal(raw, &c); err != nil {
 		return cResult{status: "fail", detail: "case.json: " + err.Error()}
 	}
-	if c.Signature != "" || c.Subgraph != nil {
-		return cResult{status: "skip", detail: "the C runtime runs subgraph 0 only"}
+	if c.Signature == "" && c.Subgraph != nil && *c.Subgraph != 0 {
+		return cResult{status: "skip", detail: "the C API runs other subgraphs only through signatures"}
 	}
 	data, err := os.ReadFile(filepath.Join(caseDir, c.Model))
 	if err != nil {
@@ -176,17 +177,32 @@ func runCaseC(caseDir, del string) cResult {
 		return cResult{status: "fail", detail: "load: " + err.Error()}
 	}
 	defer m.Close()
-	if len(c.Inputs) != len(m.Inputs()) {
-		return cResult{status: "fail", detail: fmt.Sprintf("model has %d inputs, case %d", len(m.Inputs()), len(c.Inputs))}
+	var r cRunner = m
+	if c.Signature != "" {
+		sr, err := m.Signature(c.Signature)
+		if err != nil {
+			return cResult{status: "fail", detail: err.Error()}
+		}
+		r = sr
+	}
+	if len(c.Inputs) != len(r.Inputs()) {
+		return cResult{status: "fail", detail: fmt.Sprintf("model has %d inputs, case %d", len(r.Inputs()), len(c.Inputs))}
+	}
+	// The case lists tensors in subgraph order, a signature runner in
+	// TFLite's order of signature names: match them by tensor name.
+	inAt, err := byName(c.Signature != "", c.Inputs, r.Inputs())
+	if err != nil {
+		return cResult{status: "fail", detail: "inputs: " + err.Error()}
 	}
 	for i, in := range c.Inputs {
-		if !slices.Equal(m.Inputs()[i].Shape, in.Shape) {
-			if err := m.ResizeInput(i, in.Shape); err != nil {
+		if !slices.Equal(r.Inputs()[inAt[i]].Shape, in.Shape) {
+			if err := r.ResizeInput(inAt[i], in.Shape); err != nil {
 				return cResult{status: "fail", detail: err.Error()}
 			}
 		}
 	}
 	for i, in := range c.Inputs {
+		i := inAt[i]
 		if in.File == nil {
 			return cResult{status: "skip", detail: fmt.Sprintf("input %d has no file", i)}
 		}
@@ -194,24 +210,28 @@ func runCaseC(caseDir, del string) cResult {
 		if err != nil {
 			return cResult{status: "fail", detail: err.Error()}
 		}
-		if dst := m.Input(i); len(b) != len(dst) {
+		if dst := r.Input(i); len(b) != len(dst) {
 			return cResult{status: "fail", detail: fmt.Sprintf("input %d: %d bytes, tensor %d", i, len(b), len(dst))}
 		}
-		copy(m.Input(i), b)
+		copy(r.Input(i), b)
 	}
-	if err := invokeC(m); err != nil {
+	if err := invokeC(r); err != nil {
 		return cResult{status: "fail", detail: "invoke: " + err.Error()}
 	}
-	infos := m.Outputs()
+	infos := r.Outputs()
 	if len(infos) != len(c.Outputs) {
 		return cResult{status: "fail", detail: fmt.Sprintf("model has %d outputs, case %d", len(infos), len(c.Outputs))}
+	}
+	outAt, err := byName(c.Signature != "", c.Outputs, infos)
+	if err != nil {
+		return cResult{status: "fail", detail: "outputs: " + err.Error()}
 	}
 	res := cResult{outs: make([][]byte, len(infos))}
 	var problems []string
 	checked := 0
 	for i, o := range c.Outputs {
-		res.outs[i] = slices.Clone(m.Output(i))
-		info := infos[i]
+		res.outs[i] = slices.Clone(r.Output(outAt[i]))
+		info := infos[outAt[i]]
 		if info.DType.String() != o.DType {
 			problems = append(problems, fmt.Sprintf("out%d is %s, case %s", i, info.DType, o.DType))
 			continue
@@ -285,7 +305,35 @@ func xnnpackTolerance(tol float64, dt models.DType, want []float64) float64 {
 	return max(tol, 1e-3*(hi-lo))
 }
 
-func invokeC(m *Model) error {
+// cRunner is what a case needs of a Model or a SignatureRunner.
+type cRunner interface {
+	Inputs() []models.TensorInfo
+	Outputs() []models.TensorInfo
+	Input(i int) []byte
+	Output(i int) []byte
+	Invoke(ctx context.Context) error
+	ResizeInput(i int, shape []int) error
+}
+
+// byName maps each case tensor to the runner's tensor of the same name
+// when match is set, else to the one at the same position.
+func byName(match bool, want []cTensor, have []models.TensorInfo) ([]int, error) {
+	at := make([]int, len(want))
+	for i, w := range want {
+		at[i] = i
+		if !match {
+			continue
+		}
+		k := slices.IndexFunc(have, func(h models.TensorInfo) bool { return h.Name == w.Name })
+		if k < 0 {
+			return nil, fmt.Errorf("no tensor named %q", w.Name)
+		}
+		at[i] = k
+	}
+	return at, nil
+}
+
+func invokeC(m cRunner) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	return m.Invoke(ctx)

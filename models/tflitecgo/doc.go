@@ -12,6 +12,8 @@
 //	   ─► TfLiteInterpreter (threads, error reporter, cancellation, delegate)
 //	   ─► AllocateTensors ─► Input(i)/Output(i) alias the C tensors
 //	   ─► Invoke(ctx): ctx cancellation calls TfLiteInterpreterCancel
+//	   ─► Signature(key): TfLiteSignatureRunner of any subgraph, same
+//	      Input/Output/Invoke(ctx); freed with the Model
 //
 // Delegates (models.Options.Delegate): "none", "xnnpack", "auto" (xnnpack
 // if it starts, else none), "edgetpu" (build tags tflite,edgetpu; links

@@ -58,6 +58,7 @@ type Model struct {
 	inInfo   []models.TensorInfo
 	inputs   [][]byte
 	outIdx   []int
+	sigs     []*SignatureRunner // made by Signature, freed by Close
 	cancel   func()
 	canceled chan struct{}
 	closed   bool
@@ -218,6 +219,13 @@ func (m *Model) Output(i int) []byte {
 // between nodes (TfLiteInterpreterCancel) and Invoke returns ctx.Err(); a
 // delegated node runs to its end.
 func (m *Model) Invoke(ctx context.Context) error {
+	return m.invoke(ctx, nil, nil)
+}
+
+// invoke runs signature runner sr, or the interpreter's subgraph 0 when
+// sr is nil; key names the signature in errors. Both share the interpreter's cancellation flag, so
+// TfLiteInterpreterCancel stops either.
+func (m *Model) invoke(ctx context.Context, sr *C.TfLiteSignatureRunner, key *C.char) error {
 	if m.closed {
 		return ErrClosed
 	}
@@ -228,7 +236,12 @@ func (m *Model) Invoke(ctx context.Context) error {
 	if ctx.Done() != nil {
 		stop = context.AfterFunc(ctx, m.cancel)
 	}
-	st := C.ax_TfLiteInterpreterInvoke(m.ip)
+	var st C.TfLiteStatus
+	if sr == nil {
+		st = C.ax_TfLiteInterpreterInvoke(m.ip)
+	} else {
+		st = C.ax_TfLiteSignatureRunnerInvoke(sr)
+	}
 	if stop != nil && !stop() {
 		// The cancel ran or is running: wait for it, so that it cannot
 		// cancel the next Invoke instead (TFLite re-arms at each start).
@@ -240,6 +253,9 @@ func (m *Model) Invoke(ctx context.Context) error {
 	case st == C.kTfLiteCancelled && ctx.Err() != nil:
 		m.rep.reset()
 		return ctx.Err()
+	}
+	if sr != nil {
+		return fmt.Errorf("tflitecgo: signature %q: invoke: %s", C.GoString(key), m.said(fmt.Sprintf("status %d", int(st))))
 	}
 	return fmt.Errorf("tflitecgo: invoke: %s", m.said(fmt.Sprintf("status %d", int(st))))
 }
@@ -261,6 +277,13 @@ func (m *Model) Close() error {
 		return nil
 	}
 	m.closed = true
+	for _, r := range m.sigs {
+		// Runners point into the interpreter: free them first.
+		C.ax_TfLiteSignatureRunnerDelete(r.sr)
+		C.free(unsafe.Pointer(r.ckey))
+		r.sr, r.ckey = nil, nil
+	}
+	m.sigs = nil
 	if m.ip != nil {
 		C.ax_TfLiteInterpreterDelete(m.ip)
 		m.ip = nil
@@ -291,24 +314,45 @@ func (m *Model) ResizeInput(i int, shape []int) error {
 	if i < 0 || i >= len(m.inputs) {
 		return fmt.Errorf("tflitecgo: resize input %d: the model has %d inputs", i, len(m.inputs))
 	}
-	if len(shape) == 0 || len(shape) > 8 {
-		return fmt.Errorf("tflitecgo: resize input %d: %d dimensions, want 1 to 8", i, len(shape))
-	}
-	var dims [8]C.int
-	for k, d := range shape {
-		if d <= 0 || int64(d) > 1<<30 {
-			return fmt.Errorf("tflitecgo: resize input %d: dimension %d is %d", i, k, d)
-		}
-		dims[k] = C.int(d)
+	dims, err := cDims(shape)
+	if err != nil {
+		return fmt.Errorf("tflitecgo: resize input %d: %w", i, err)
 	}
 	if C.ax_TfLiteInterpreterResizeInputTensor(m.ip, C.int32_t(i), &dims[0], C.int32_t(len(shape))) != C.kTfLiteOk ||
 		C.ax_TfLiteInterpreterAllocateTensors(m.ip) != C.kTfLiteOk {
-		return fmt.Errorf("tflitecgo: resize input %d to %v: %s", i, shape, m.said("failed"))
+		err := fmt.Errorf("tflitecgo: resize input %d to %v: %s", i, shape, m.said("failed"))
+		m.refresh()
+		return err
 	}
+	m.refresh()
+	return nil
+}
+
+// cDims checks a shape for TfLite*ResizeInputTensor.
+func cDims(shape []int) ([8]C.int, error) {
+	var dims [8]C.int
+	if len(shape) == 0 || len(shape) > len(dims) {
+		return dims, fmt.Errorf("%d dimensions, want 1 to %d", len(shape), len(dims))
+	}
+	for k, d := range shape {
+		if d <= 0 || int64(d) > 1<<30 {
+			return dims, fmt.Errorf("dimension %d is %d", k, d)
+		}
+		dims[k] = C.int(d)
+	}
+	return dims, nil
+}
+
+// refresh re-reads the input tensors of the model and of every signature
+// runner after an allocation: runners of a signature on subgraph 0 share
+// its tensors, so resizing either moves the other's data.
+func (m *Model) refresh() {
 	for k := range m.inputs {
 		t := C.ax_TfLiteInterpreterGetInputTensor(m.ip, C.int32_t(k))
 		m.inInfo[k] = tensorInfo(t, m.inInfo[k].Index)
 		m.inputs[k] = tensorBytes(t)
 	}
-	return nil
+	for _, r := range m.sigs {
+		r.refresh()
+	}
 }

@@ -155,9 +155,14 @@ func modelRun(args []string, stdout, stderr io.Writer) error {
 	var r modelRunner = lm.m
 	if *sig != "" || *sub >= 0 {
 		if lm.it == nil {
-			return modelUsageError{fmt.Sprintf("--signature and --subgraph need the pure-Go runtime (runtime %s runs subgraph 0)", lm.used.Runtime)}
-		}
-		if *sig != "" {
+			if *sub >= 0 {
+				return modelUsageError{fmt.Sprintf("--subgraph needs the pure-Go runtime (runtime %s runs subgraph 0 and signatures)", lm.used.Runtime)}
+			}
+			var ok bool
+			if r, ok, err = modelCSignature(lm.m, *sig); !ok {
+				return modelUsageError{fmt.Sprintf("--signature needs the pure-Go or the TFLite C runtime, not %s", lm.used.Runtime)}
+			}
+		} else if *sig != "" {
 			r, err = lm.it.Signature(*sig)
 		} else {
 			r, err = lm.it.Subgraph(*sub)

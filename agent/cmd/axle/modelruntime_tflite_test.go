@@ -29,7 +29,7 @@ func TestModelRuntimeFlagsWithC(t *testing.T) {
 		t.Errorf("describe: %+v", d)
 	}
 	code, _, errs = modelRunCLI("run", path, "--runtime", "tflite", "--subgraph", "0", "--in", path, "--in", path, "--out-dir", t.TempDir())
-	if code == 0 || !strings.Contains(errs, "--signature and --subgraph need the pure-Go runtime") {
+	if code == 0 || !strings.Contains(errs, "--subgraph needs the pure-Go runtime") {
 		t.Errorf("run --subgraph on C: exit %d, %s", code, errs)
 	}
 }
