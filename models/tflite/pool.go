@@ -10,11 +10,12 @@ import (
 
 // spinFor bounds how long an idle worker (and a caller waiting for the
 // other chunks) polls before parking, while an Invoke runs. Waking a parked
-// goroutine costs 5 to 20 µs on the development box, more than most split
-// ops save; the serial ops between two split ones usually take less than
-// this, so the next split finds the worker awake. Between Invokes nothing
-// spins: workers park at once.
-const spinFor = 50 * time.Microsecond
+// goroutine costs 5 to 20 µs when a core is free; polling only pays then,
+// and on a loaded machine it takes CPU from the thread doing the work
+// (BenchmarkPoolDispatchGap: 50 µs of polling made split calls slower at
+// load 5 on 2 vCPU, 5 µs was within noise), so the bound stays short.
+// Between Invokes nothing polls: workers park at once.
+const spinFor = 5 * time.Microsecond
 
 // pool runs Context.Parallel chunks on goroutines started at Load and
 // stopped at Close. Sending a task copies a small struct through a channel,
