@@ -309,8 +309,6 @@ func (r *Runner) Invoke(ctx context.Context) (err error) {
 	if r.it.closed {
 		return ErrClosed
 	}
-	r.it.pool.begin()
-	defer r.it.pool.end()
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("%w: invoke subgraph %d: %v", ErrInternal, r.s.index, p)

@@ -19,36 +19,3 @@ func BenchmarkPoolDispatch(b *testing.B) {
 		b.Fatalf("ran %d chunks, want %d", n.Load(), 2*b.N)
 	}
 }
-
-// BenchmarkPoolDispatchGap is one split call after some serial work (an
-// unsplit op between two split ones), with the worker left to park
-// ("idle", as between Invokes) or polling ("invoke", as inside one).
-func BenchmarkPoolDispatchGap(b *testing.B) {
-	for _, invoke := range []bool{false, true} {
-		name := "idle"
-		if invoke {
-			name = "invoke"
-		}
-		b.Run(name, func(b *testing.B) {
-			p := newPool(2)
-			defer p.close()
-			if invoke {
-				p.begin()
-				defer p.end()
-			}
-			var n atomic.Int64
-			fn := func(lo, hi int) { n.Add(int64(hi - lo)) }
-			var acc uint64
-			for b.Loop() {
-				// A few µs of serial work on the calling goroutine.
-				for i := range uint64(4000) {
-					acc = acc*6364136223846793005 + i
-				}
-				p.parallel(2, fn)
-			}
-			if n.Load() != 2*int64(b.N) || acc == 1 {
-				b.Fatalf("ran %d chunks, want %d", n.Load(), 2*b.N)
-			}
-		})
-	}
-}
