@@ -19,3 +19,23 @@ func BenchmarkPoolDispatch(b *testing.B) {
 		b.Fatalf("ran %d chunks, want %d", n.Load(), 2*b.N)
 	}
 }
+
+// BenchmarkPoolDispatchGap is one split call after a few µs of serial work
+// on the calling goroutine (an unsplit op between two split ones), so the
+// worker has parked: the wake-up an op pays when it splits mid-Invoke.
+func BenchmarkPoolDispatchGap(b *testing.B) {
+	p := newPool(2)
+	defer p.close()
+	var n atomic.Int64
+	fn := func(lo, hi int) { n.Add(int64(hi - lo)) }
+	var acc uint64
+	for b.Loop() {
+		for i := range uint64(4000) {
+			acc = acc*6364136223846793005 + i
+		}
+		p.parallel(2, fn)
+	}
+	if n.Load() != 2*int64(b.N) || acc == 1 {
+		b.Fatalf("ran %d chunks, want %d", n.Load(), 2*b.N)
+	}
+}

@@ -45,6 +45,7 @@ type ewBinary struct {
 	iLo   int64 // fused activation clamp for integer outputs
 	iHi   int64
 	q     ewQParams
+	add8  *ewAdd8 // same-shape 8-bit ADD/SUB tables, nil otherwise
 	shape [ewMaxDims * 2]int
 }
 
@@ -107,6 +108,8 @@ func ewBinaryPrepare(c Context, n *Node) error {
 // parameters the way TFLite's Prepare does for each op.
 func (st *ewBinary) prepareType(n *Node, a, b, out *Tensor, act Activation) error {
 	st.path = ewPlain
+	add8 := st.add8
+	st.add8 = nil
 	t := a.Type
 	unsupported := func() error {
 		return n.Errorf("input type %s (output %s) is not supported", t, out.Type)
@@ -191,6 +194,13 @@ func (st *ewBinary) prepareType(n *Node, a, b, out *Tensor, act Activation) erro
 		p.in1Mult, p.in1Shift = QuantizeMultiplier(q1.scale / twiceMax)
 		p.in2Mult, p.in2Shift = QuantizeMultiplier(q2.scale / twiceMax)
 		p.outMult, p.outShift = QuantizeMultiplier(twiceMax / (float64(int(1)<<p.leftShift) * qo.scale))
+		if t != models.Int16 && ewAdd8Usable(p, a.NumElements(), b.NumElements(), st.plan.n) {
+			if add8 == nil {
+				add8 = &ewAdd8{}
+			}
+			st.add8 = add8
+			st.add8.build(p, t == models.Int8, n.Op == OpSub)
+		}
 	case OpSquaredDifference:
 		p.leftShift = 7
 		twiceMax := 2 * max(q1.scale, q2.scale)
@@ -249,6 +259,14 @@ func ewBinaryEval(c Context, n *Node) error {
 	case ewRaw:
 		return ewMinMax(n, p, a, b, out)
 	case ewQuant:
+		switch {
+		case st.add8 != nil && a.Type == models.Int8:
+			ewAdd8Rows(st.add8, &st.q, a.I8(), b.I8(), out.I8()[:p.n])
+			return nil
+		case st.add8 != nil:
+			ewAdd8Rows(st.add8, &st.q, a.U8(), b.U8(), out.U8()[:p.n])
+			return nil
+		}
 		switch a.Type {
 		case models.Int8:
 			return ewQuantRows(n, st, a.I8(), b.I8(), b.NumElements(), out.I8()[:p.n])
