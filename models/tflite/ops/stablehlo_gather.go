@@ -64,24 +64,7 @@ func shloGatherPrepare(c Context, n *Node) error {
 	if err := c.Reserve(5 * (maxRank + 1) * 8); err != nil {
 		return n.Errorf("%v", err)
 	}
-	read := func(slot int, what string) ([]int, error) {
-		v, err := n.Options.Vector(slot, 8)
-		if err != nil {
-			return nil, n.Errorf("%s: %v", what, err)
-		}
-		if v.Len() > 2*maxRank {
-			return nil, n.Errorf("%s has %d entries", what, v.Len())
-		}
-		out := make([]int, v.Len())
-		for i := range out {
-			x := v.Int64(i)
-			if x < 0 || x >= 1<<31 {
-				return nil, n.Errorf("%s[%d] is %d", what, i, x)
-			}
-			out[i] = int(x)
-		}
-		return out, nil
-	}
+	read := func(slot int, what string) ([]int, error) { return stablehloInts(n, slot, what, 1<<31, "") }
 	offsetDims, err := read(0, "offset_dims")
 	if err != nil {
 		return err
@@ -249,4 +232,25 @@ func shloGatherEval(c Context, n *Node) error {
 		}
 	}
 	return nil
+}
+
+// stablehloInts reads the int64 vector at options_2 slot as at most
+// 2*maxRank ints in [0, below); detail ends the message for a bad entry.
+func stablehloInts(n *Node, slot int, what string, below int64, detail string) ([]int, error) {
+	v, err := n.Options.Vector(slot, 8)
+	if err != nil {
+		return nil, n.Errorf("%s: %v", what, err)
+	}
+	if v.Len() > 2*maxRank {
+		return nil, n.Errorf("%s has %d entries", what, v.Len())
+	}
+	out := make([]int, v.Len())
+	for i := range out {
+		x := v.Int64(i)
+		if x < 0 || x >= below {
+			return nil, n.Errorf("%s[%d] is %d%s", what, i, x, detail)
+		}
+		out[i] = int(x)
+	}
+	return out, nil
 }

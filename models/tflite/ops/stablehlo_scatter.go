@@ -72,22 +72,7 @@ func shloScatterPrepare(c Context, n *Node) error {
 		return n.Errorf("%v", err)
 	}
 	read := func(slot int, what string) ([]int, error) {
-		v, err := n.Options.Vector(slot, 8)
-		if err != nil {
-			return nil, n.Errorf("%s: %v", what, err)
-		}
-		if v.Len() > 2*maxRank {
-			return nil, n.Errorf("%s has %d entries", what, v.Len())
-		}
-		out := make([]int, v.Len())
-		for i := range out {
-			x := v.Int64(i)
-			if x < 0 || x >= maxRank {
-				return nil, n.Errorf("%s[%d] is %d, not a dimension", what, i, x)
-			}
-			out[i] = int(x)
-		}
-		return out, nil
+		return stablehloInts(n, slot, what, maxRank, ", not a dimension")
 	}
 	window, err := read(1, "update_window_dims")
 	if err != nil {
