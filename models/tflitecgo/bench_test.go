@@ -4,7 +4,6 @@ package tflitecgo
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/axle-edge/axle/models"
 	"github.com/axle-edge/axle/models/demomodel"
+	"github.com/axle-edge/axle/models/internal/conformance"
 	"github.com/axle-edge/axle/models/tflite"
 )
 
@@ -70,15 +70,11 @@ func benchModels(t *testing.T) []benchModel {
 		cases, _ := filepath.Glob(filepath.Join(dir, "mlperf_tiny", "*", "case.json"))
 		slices.Sort(cases)
 		for _, c := range cases {
-			raw, err := os.ReadFile(c)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var cc struct{ Model string }
-			if err := json.Unmarshal(raw, &cc); err != nil || cc.Model == "" {
+			cc, err := conformance.Load(filepath.Dir(c))
+			if err != nil || cc.Model == "" {
 				t.Fatalf("%s: no model (%v)", c, err)
 			}
-			add(filepath.Base(filepath.Dir(c)), filepath.Join(filepath.Dir(c), cc.Model))
+			add(filepath.Base(cc.Dir), cc.Path(cc.Model))
 		}
 	}
 	if dir := os.Getenv("AXLE_BENCH_DIR"); dir != "" {
