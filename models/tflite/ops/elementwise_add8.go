@@ -35,6 +35,7 @@ type add8Consts struct {
 	nudge          [4]int64 // 1<<30, the doubling high multiply's rounding
 	l1, l2, lo_    [2]uint64
 	e1, e2, eo     [2]uint64
+	neg            [8]int32 // 0 for ADD, -1 for SUB (negation as (t^neg)-neg)
 }
 
 // ewAdd8Usable reports whether the fast form applies: same-shape inputs and
@@ -89,8 +90,10 @@ func (a *ewAdd8) setPath(q *ewQParams, sub bool, p gemmPath) {
 	fill(&v.thr1, mask(e1)>>1)
 	fill(&v.thr2, mask(e2)>>1)
 	fill(&v.sgn, 1)
+	fill(&v.neg, 0)
 	if sub {
 		fill(&v.sgn, -1)
+		fill(&v.neg, -1)
 	}
 	fill(&v.mo, q.outMult)
 	fill(&v.masko, mask(eo))

@@ -4,9 +4,9 @@ package ops
 
 import "unsafe"
 
-// add8Vec runs the AVX2 kernel of ewAdd8Rows over the longest prefix of
-// whole 16-element steps and returns its length (0 on pathGo); the AVX-512
-// path runs it too.
+// add8Vec runs the vector kernel of a.path (AVX2, or AVX-512 on pathVNNI)
+// over the longest prefix of whole 16-element steps and returns its length
+// (0 on pathGo).
 func add8Vec[T int8 | uint8](a *ewAdd8, x, y, o []T) int {
 	n := len(o) / 16
 	if a.path == pathGo || n == 0 {
@@ -16,9 +16,14 @@ func add8Vec[T int8 | uint8](a *ewAdd8, x, y, o []T) int {
 	px := (*byte)(unsafe.Pointer(&x[0]))
 	py := (*byte)(unsafe.Pointer(&y[0]))
 	po := (*byte)(unsafe.Pointer(&o[0]))
-	if a.signed {
+	switch {
+	case a.path == pathVNNI && a.signed:
+		add8AVX512S(px, py, po, n, &a.vec)
+	case a.path == pathVNNI:
+		add8AVX512U(px, py, po, n, &a.vec)
+	case a.signed:
 		add8AVX2S(px, py, po, n, &a.vec)
-	} else {
+	default:
 		add8AVX2U(px, py, po, n, &a.vec)
 	}
 	return 16 * n
@@ -34,3 +39,13 @@ func add8AVX2S(x, y, o *byte, n int, k *add8Consts)
 //
 //go:noescape
 func add8AVX2U(x, y, o *byte, n int, k *add8Consts)
+
+// add8AVX512S is add8AVX2S on 16 lanes of AVX-512.
+//
+//go:noescape
+func add8AVX512S(x, y, o *byte, n int, k *add8Consts)
+
+// add8AVX512U is add8AVX2U on 16 lanes of AVX-512.
+//
+//go:noescape
+func add8AVX512U(x, y, o *byte, n int, k *add8Consts)

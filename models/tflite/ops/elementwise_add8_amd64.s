@@ -25,6 +25,7 @@
 #define K_E1 560
 #define K_E2 576
 #define K_EO 592
+#define K_NEG 608
 
 // SRDHM sets R to the doubling high multiply of R's int32 lanes by the
 // broadcast multiplier at M: (x*m + 2^30) >> 31 on the 64-bit products of
@@ -127,5 +128,91 @@ u8step:
 	ADDQ         $16, DX
 	DECQ         CX
 	JNZ          u8step
+	VZEROUPPER
+	RET
+
+// The AVX-512 forms of the macros above: broadcast constants, 16 lanes,
+// K1 selecting the odd lanes; Z2 and Z3 are scratch.
+#define SRDHM512(R, M) \
+	VPSRLQ        $32, R, Z3 \
+	VPMULDQ.BCST  M(R8), R, Z2 \
+	VPMULDQ.BCST  M(R8), Z3, Z3 \
+	VPADDQ.BCST   K_NUDGE(R8), Z2, Z2 \
+	VPADDQ.BCST   K_NUDGE(R8), Z3, Z3 \
+	VPSRLQ        $31, Z2, Z2 \
+	VPSLLQ        $1, Z3, Z3 \
+	VPBLENDMD     Z3, Z2, K1, R
+
+#define RDPOT512(R, MASK, THR, E) \
+	VPANDD.BCST MASK(R8), R, Z2 \
+	VPSRLD      $31, R, Z3 \
+	VPADDD.BCST THR(R8), Z3, Z3 \
+	VPSUBD      Z2, Z3, Z3 \
+	VPSRLD      $31, Z3, Z3 \
+	VPSRAD      E(R8), R, R \
+	VPADDD      Z3, R, R
+
+#define TERM512(R, OFF, L, M, MASK, THR, E) \
+	VPADDD.BCST OFF(R8), R, R \
+	VPSLLD      L(R8), R, R \
+	SRDHM512(R, M) \
+	RDPOT512(R, MASK, THR, E)
+
+// STEP512 computes 16 clamped int32 results from the codes at (DI) and
+// (SI) into Z0; SUB negates the second term as (t ^ -1) - -1.
+#define STEP512(WIDEN) \
+	WIDEN (DI), Z0 \
+	TERM512(Z0, K_OFF1, K_L1, K_M1, K_MASK1, K_THR1, K_E1) \
+	WIDEN (SI), Z1 \
+	TERM512(Z1, K_OFF2, K_L2, K_M2, K_MASK2, K_THR2, K_E2) \
+	VPXORD.BCST K_NEG(R8), Z1, Z1 \
+	VPSUBD.BCST K_NEG(R8), Z1, Z1 \
+	VPADDD      Z1, Z0, Z0 \
+	VPSLLD      K_LO_(R8), Z0, Z0 \
+	SRDHM512(Z0, K_MO) \
+	RDPOT512(Z0, K_MASKO, K_THO, K_EO) \
+	VPADDD.BCST K_ZP(R8), Z0, Z0 \
+	VPMAXSD.BCST K_LO(R8), Z0, Z0 \
+	VPMINSD.BCST K_HI(R8), Z0, Z0
+
+// func add8AVX512S(x, y, o *byte, n int, k *add8Consts)
+TEXT ·add8AVX512S(SB), NOSPLIT, $0-40
+	MOVQ  x+0(FP), DI
+	MOVQ  y+8(FP), SI
+	MOVQ  o+16(FP), DX
+	MOVQ  n+24(FP), CX
+	MOVQ  k+32(FP), R8
+	MOVL  $0xAAAA, AX
+	KMOVW AX, K1
+
+s16step:
+	STEP512(VPMOVSXBD)
+	VPMOVSDB Z0, (DX)               // exact: the clamp kept int8 range
+	ADDQ     $16, DI
+	ADDQ     $16, SI
+	ADDQ     $16, DX
+	DECQ     CX
+	JNZ      s16step
+	VZEROUPPER
+	RET
+
+// func add8AVX512U(x, y, o *byte, n int, k *add8Consts)
+TEXT ·add8AVX512U(SB), NOSPLIT, $0-40
+	MOVQ  x+0(FP), DI
+	MOVQ  y+8(FP), SI
+	MOVQ  o+16(FP), DX
+	MOVQ  n+24(FP), CX
+	MOVQ  k+32(FP), R8
+	MOVL  $0xAAAA, AX
+	KMOVW AX, K1
+
+u16step:
+	STEP512(VPMOVZXBD)
+	VPMOVUSDB Z0, (DX)              // exact: the clamp kept 0..255
+	ADDQ      $16, DI
+	ADDQ      $16, SI
+	ADDQ      $16, DX
+	DECQ      CX
+	JNZ       u16step
 	VZEROUPPER
 	RET

@@ -91,7 +91,7 @@ func TestAdd8ConstsLayout(t *testing.T) {
 		{"nudge", unsafe.Offsetof(k.nudge), 480}, {"l1", unsafe.Offsetof(k.l1), 512},
 		{"l2", unsafe.Offsetof(k.l2), 528}, {"lo_", unsafe.Offsetof(k.lo_), 544},
 		{"e1", unsafe.Offsetof(k.e1), 560}, {"e2", unsafe.Offsetof(k.e2), 576},
-		{"eo", unsafe.Offsetof(k.eo), 592},
+		{"eo", unsafe.Offsetof(k.eo), 592}, {"neg", unsafe.Offsetof(k.neg), 608},
 	} {
 		if f.got != f.want {
 			t.Errorf("add8Consts.%s at offset %d, the assembly reads %d", f.name, f.got, f.want)
