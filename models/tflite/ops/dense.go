@@ -43,7 +43,8 @@ type fcState struct {
 	mult        []int32
 	shift       []int
 	corr        []int32 // -zx*sum(w - zw)
-	add         []int32 // corr + bias for one Eval
+	add         []int32 // corr + bias
+	addOK       bool    // add is current: filter not repacked, bias constant
 	fScales     []float32
 	rowSum      []int32
 	constFilter bool
@@ -357,6 +358,7 @@ func fcEval(c Context, n *Node) error {
 	}
 	if !st.constFilter || !st.packed {
 		st.pack(filter)
+		st.addOK = false
 	}
 	st.biasF, st.bias64 = nil, nil
 	switch st.kind {
@@ -378,11 +380,17 @@ func fcEval(c Context, n *Node) error {
 			}
 		}
 	default:
-		copy(st.add, st.corr)
-		if bias != nil {
-			for o, b := range bias.I32()[:st.units] {
-				st.add[o] += b
+		// corr changes only when the filter is repacked, so with a
+		// constant bias (or none) the sum is kept from the last Eval: for
+		// small models like ad01 redoing it was a tenth of the Invoke.
+		if !st.addOK {
+			copy(st.add, st.corr)
+			if bias != nil {
+				for o, b := range bias.I32()[:st.units] {
+					st.add[o] += b
+				}
 			}
+			st.addOK = bias == nil || bias.Const
 		}
 	}
 	if st.kind == fcHybrid {

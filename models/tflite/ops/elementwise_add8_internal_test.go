@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+	"unsafe"
 )
 
 // TestAdd8FastMatchesReference runs the table-driven same-shape 8-bit
@@ -35,6 +36,11 @@ func TestAdd8FastMatchesReference(t *testing.T) {
 			q.in1Shift, q.in2Shift = -rng.IntN(40), -rng.IntN(40)
 		case 3: // fused activation clamp
 			q.actLo, q.actHi = int32(rng.IntN(100)-128), int32(rng.IntN(100)+27)
+		case 4: // left-shifting input multipliers: the terms wrap in int32
+			q.in1Shift, q.in2Shift = rng.IntN(14), rng.IntN(14)
+			q.in1Mult = [...]int32{math.MaxInt32, -1 << 30, 12345}[rng.IntN(3)]
+		case 5: // rounding shifts at the edge of the vector kernels' range
+			q.outShift, q.in1Shift = -31+rng.IntN(2), -32+rng.IntN(2)
 		}
 		signed := trial%2 == 0
 		if !signed {
@@ -47,15 +53,49 @@ func TestAdd8FastMatchesReference(t *testing.T) {
 		}
 		var tab ewAdd8
 		tab.build(&q, signed, sub)
-		n := 1 + rng.IntN(67)
-		if signed {
-			checkAdd8(t, trial, &tab, &q, sub, randCodes[int8](rng, n), randCodes[int8](rng, n))
-		} else {
-			checkAdd8(t, trial, &tab, &q, sub, randCodes[uint8](rng, n), randCodes[uint8](rng, n))
+		n := 1 + rng.IntN(100)
+		x1, y1 := randCodes[int8](rng, n), randCodes[int8](rng, n)
+		x2, y2 := randCodes[uint8](rng, n), randCodes[uint8](rng, n)
+		for _, p := range gemmPaths() {
+			tab.setPath(&q, sub, p)
+			if trial%8 == 0 && tab.path != p {
+				t.Fatalf("trial %d: path %v fell back to %v for realistic params %+v", trial, p, tab.path, q)
+			}
+			if signed {
+				checkAdd8(t, trial, &tab, &q, sub, x1, y1)
+			} else {
+				checkAdd8(t, trial, &tab, &q, sub, x2, y2)
+			}
 		}
 	}
 	if ewAdd8Usable(&ewQParams{outMult: math.MinInt32}, 4, 4, 4) || ewAdd8Usable(&ewQParams{}, 4, 1, 4) {
 		t.Fatal("fast form accepted a saturating multiplier or a broadcast input")
+	}
+}
+
+// TestAdd8ConstsLayout pins the field offsets elementwise_add8_amd64.s
+// addresses add8Consts by.
+func TestAdd8ConstsLayout(t *testing.T) {
+	var k add8Consts
+	for _, f := range []struct {
+		name      string
+		got, want uintptr
+	}{
+		{"off2", unsafe.Offsetof(k.off2), 32}, {"m1", unsafe.Offsetof(k.m1), 64},
+		{"m2", unsafe.Offsetof(k.m2), 96}, {"mask1", unsafe.Offsetof(k.mask1), 128},
+		{"mask2", unsafe.Offsetof(k.mask2), 160}, {"thr1", unsafe.Offsetof(k.thr1), 192},
+		{"thr2", unsafe.Offsetof(k.thr2), 224}, {"sgn", unsafe.Offsetof(k.sgn), 256},
+		{"mo", unsafe.Offsetof(k.mo), 288}, {"masko", unsafe.Offsetof(k.masko), 320},
+		{"tho", unsafe.Offsetof(k.tho), 352}, {"zp", unsafe.Offsetof(k.zp), 384},
+		{"lo", unsafe.Offsetof(k.lo), 416}, {"hi", unsafe.Offsetof(k.hi), 448},
+		{"nudge", unsafe.Offsetof(k.nudge), 480}, {"l1", unsafe.Offsetof(k.l1), 512},
+		{"l2", unsafe.Offsetof(k.l2), 528}, {"lo_", unsafe.Offsetof(k.lo_), 544},
+		{"e1", unsafe.Offsetof(k.e1), 560}, {"e2", unsafe.Offsetof(k.e2), 576},
+		{"eo", unsafe.Offsetof(k.eo), 592}, {"neg", unsafe.Offsetof(k.neg), 608},
+	} {
+		if f.got != f.want {
+			t.Errorf("add8Consts.%s at offset %d, the assembly reads %d", f.name, f.got, f.want)
+		}
 	}
 }
 
@@ -79,8 +119,8 @@ func checkAdd8[T int8 | uint8](t *testing.T, trial int, tab *ewAdd8, q *ewQParam
 	for i := range got {
 		want := T(q.addSub(int32(x[i]), int32(y[i]), sub))
 		if got[i] != want {
-			t.Fatalf("trial %d (sub %v, params %+v): element %d of %d: x %d y %d: got %d, want %d",
-				trial, sub, *q, i, len(x), x[i], y[i], got[i], want)
+			t.Fatalf("trial %d (path %v, sub %v, params %+v): element %d of %d: x %d y %d: got %d, want %d",
+				trial, tab.path, sub, *q, i, len(x), x[i], y[i], got[i], want)
 		}
 	}
 }
@@ -103,12 +143,15 @@ func BenchmarkAdd8(b *testing.B) {
 			}
 		}
 	})
-	b.Run("table", func(b *testing.B) {
-		var tab ewAdd8
-		tab.build(&q, true, false)
-		b.SetBytes(n)
-		for b.Loop() {
-			ewAdd8Rows(&tab, &q, x, y, o)
-		}
-	})
+	for _, p := range gemmPaths() {
+		b.Run(p.String(), func(b *testing.B) {
+			var tab ewAdd8
+			tab.build(&q, true, false)
+			tab.setPath(&q, false, p)
+			b.SetBytes(n)
+			for b.Loop() {
+				ewAdd8Rows(&tab, &q, x, y, o)
+			}
+		})
+	}
 }
