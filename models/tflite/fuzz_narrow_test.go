@@ -22,7 +22,9 @@ func narrowTypeSeeds(t testing.TB) [][]byte {
 		}
 		out = append(out, data)
 	}
-	q := func(s float32, z int64) *models.Quant { return &models.Quant{Scale: []float32{s}, ZeroPoint: []int64{z}} }
+	q := func(s float32, z int64) *models.Quant {
+		return &models.Quant{Scale: []float32{s}, ZeroPoint: []int64{z}}
+	}
 
 	// An int2 embedding into a fully connected layer with int2 weights
 	// (hybrid), and an int8 layer with int4 weights.
