@@ -7,7 +7,10 @@ import "math"
 // evaluates the formula on Eigen::half, where every operation (product, sum,
 // erfc, tanh) is done in float32 and rounded to float16 at once; roundF16 is
 // that rounding (nearest even), applied after each step in LiteRT's order,
-// and to the formula's constants, which LiteRT casts to float16.
+// and to the formula's constants, which LiteRT casts to float16. erfc and
+// tanh come from Go's float64 functions rounded to float32, where Eigen has
+// its own float32 approximations: the two can differ by a float32 ulp,
+// which changes the float16 result only when it lands on a rounding tie.
 
 // mathHasF16 reports whether op takes float16 tensors.
 func mathHasF16(op Op) bool { return op == OpSin || op == OpCos || op == OpGelu }
