@@ -10,12 +10,12 @@ import "math"
 // and to the formula's constants, which LiteRT casts to float16. erfc and
 // tanh come from Go's float64 functions rounded to float32, where Eigen has
 // its own float32 approximations: the two can differ by a float32 ulp,
-// which changes the float16 result only when it lands on a rounding tie.
+// which changes the float16 result only next to a float16 rounding boundary.
 
 // mathHasF16 reports whether op takes float16 tensors.
 func mathHasF16(op Op) bool { return op == OpSin || op == OpCos || op == OpGelu }
 
-// h rounds a float32 to the nearest float16 and widens it back.
+// roundF16 rounds a float32 to the nearest float16 and widens it back.
 func roundF16(x float32) float32 { return qzHalfToFloat(qzFloatToHalf(x)) }
 
 func mathUnaryEvalF16(n *Node, in, out []uint16) {
