@@ -38,6 +38,14 @@ const (
 	Variant
 	Int4
 	Complex128
+	// The narrow types of LiteRT's newer kernels. INT2 is packed four per
+	// byte (lowest bits first) like INT4's two; the float8 types are the
+	// OCP FP8 formats (E4M3 finite-only with NaN, E5M2 IEEE-like);
+	// BFloat16 is the top half of a float32.
+	Int2
+	BFloat16
+	Float8E4M3FN
+	Float8E5M2
 )
 
 var dtypeNames = [...]string{
@@ -46,7 +54,8 @@ var dtypeNames = [...]string{
 	Int32: "int32", UInt32: "uint32", Int64: "int64", UInt64: "uint64",
 	Bool: "bool", String: "string", Complex64: "complex64",
 	Resource: "resource", Variant: "variant", Int4: "int4",
-	Complex128: "complex128",
+	Complex128: "complex128", Int2: "int2", BFloat16: "bfloat16",
+	Float8E4M3FN: "float8_e4m3fn", Float8E5M2: "float8_e5m2",
 }
 
 func (d DType) String() string {
@@ -66,12 +75,13 @@ func ParseDType(s string) (DType, error) {
 	return Unknown, fmt.Errorf("models: unknown dtype %q", s)
 }
 
-// Size is the size of one element in bytes; 0 for types without a fixed size.
+// Size is the size of one element in bytes; 0 for types without a fixed size
+// (strings, and the packed INT4 and INT2).
 func (d DType) Size() int {
 	switch d {
-	case Int8, UInt8, Bool:
+	case Int8, UInt8, Bool, Float8E4M3FN, Float8E5M2:
 		return 1
-	case Float16, Int16, UInt16:
+	case Float16, BFloat16, Int16, UInt16:
 		return 2
 	case Float32, Int32, UInt32:
 		return 4

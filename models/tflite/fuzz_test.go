@@ -148,6 +148,7 @@ func seedModels(t testing.TB) [][]byte {
 	out = append(out, stablehloSeeds(t)...)
 	out = append(out, bidiLSTMSeed(t))
 	out = append(out, newOpsSeeds(t)...)
+	out = append(out, narrowTypeSeeds(t)...)
 	return append(out, rngBitGeneratorSeeds(t)...)
 }
 

@@ -15,7 +15,7 @@ import (
 func addActivationLUTs(r *Resolver) {
 	r.Builtin[OpRelu0To1] = &Kernel{MaxVersion: 1, Prepare: relu01Prepare, Eval: relu01Eval}
 	r.Builtin[OpElu] = &Kernel{MaxVersion: 1, Prepare: lutActPrepare, Eval: lutActEval}
-	r.Builtin[OpGelu] = &Kernel{MaxVersion: 2, Prepare: lutActPrepare, Eval: lutActEval}
+	r.Builtin[OpGelu] = &Kernel{MaxVersion: 3, Prepare: lutActPrepare, Eval: lutActEval}
 }
 
 func relu01Prepare(c Context, n *Node) error {
@@ -61,7 +61,7 @@ func readGeluOptions(n *Node) (approximate bool) { return n.Opts.(*GeluOptions).
 
 func lutActPrepare(c Context, n *Node) error {
 	if len(n.Inputs) == 1 && len(n.Outputs) == 1 {
-		if in := c.Input(n, 0); in != nil && in.Type == models.Float32 {
+		if in := c.Input(n, 0); in != nil && (in.Type == models.Float32 || in.Type == models.Float16 && n.Op == OpGelu) {
 			n.State = nil
 			return mathUnaryPrepare(c, n)
 		}

@@ -4,7 +4,7 @@ import "github.com/axle-edge/axle/models"
 
 // addDense registers this family's kernels.
 func addDense(r *Resolver) {
-	r.Builtin[OpFullyConnected] = &Kernel{MaxVersion: 12, Prepare: fcPrepare, Eval: fcEval}
+	r.Builtin[OpFullyConnected] = &Kernel{MaxVersion: 14, Prepare: fcPackedPrepare, Eval: fcPackedEval}
 	r.Builtin[OpBatchMatmul] = &Kernel{MaxVersion: 4, Prepare: bmmPrepare, Eval: bmmEval}
 }
 

@@ -8,11 +8,15 @@ import (
 
 // Float math without quantized forms: FLOOR, CEIL, ROUND (half to even, as
 // TFLite), SIN, COS, ELU, GELU, SIGN (also int32) and POW (float32 and
-// int32, broadcasting).
+// int32, broadcasting). SIN, COS (version 2) and GELU (version 3) also take
+// float16 (elementwise_math_f16.go).
 
 func addMath(r *Resolver) {
-	for _, op := range []Op{OpFloor, OpCeil, OpRound, OpSin, OpCos} {
+	for _, op := range []Op{OpFloor, OpCeil, OpRound} {
 		r.Builtin[op] = &Kernel{MaxVersion: 1, Prepare: mathUnaryPrepare, Eval: mathUnaryEval}
+	}
+	for _, op := range []Op{OpSin, OpCos} {
+		r.Builtin[op] = &Kernel{MaxVersion: 2, Prepare: mathUnaryPrepare, Eval: mathUnaryEval}
 	}
 	r.Builtin[OpSign] = &Kernel{MaxVersion: 2, Prepare: mathUnaryPrepare, Eval: mathUnaryEval}
 	r.Builtin[OpPow] = &Kernel{MaxVersion: 1, Prepare: powPrepare, Eval: powEval}
@@ -23,7 +27,7 @@ func mathUnaryPrepare(c Context, n *Node) error {
 	if err != nil {
 		return err
 	}
-	if in.Type != models.Float32 && !(n.Op == OpSign && in.Type == models.Int32) {
+	if in.Type != models.Float32 && !(n.Op == OpSign && in.Type == models.Int32) && !(in.Type == models.Float16 && mathHasF16(n.Op)) {
 		return n.Errorf("input type %s is not supported", in.Type)
 	}
 	if _, err := shapeElems(in.Shape, in.Type.Size()); err != nil {
@@ -38,6 +42,10 @@ func mathUnaryEval(c Context, n *Node) error {
 		return err
 	}
 	k := in.NumElements()
+	if in.Type == models.Float16 {
+		mathUnaryEvalF16(n, in.U16()[:k], out.U16()[:k])
+		return nil
+	}
 	if in.Type == models.Int32 { // SIGN
 		o := out.I32()[:k]
 		for i, v := range in.I32()[:k] {

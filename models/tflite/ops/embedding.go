@@ -11,11 +11,13 @@ import (
 //	ids [k], value [rows, d1, ...] -> out [k, d1, ...]
 //
 // Same-typed outputs copy raw rows (every fixed-size type, like TFLite's
-// memcpy). Float32 outputs of int8, uint8 or packed int4 values are the
-// hybrid path: each element times the table's scale, or the row's scale
+// memcpy). Float32 outputs of int8, uint8, packed int4 or packed int2
+// (version 5) values are the hybrid path: each element times the table's scale, or the row's scale
 // when quantized per row (axis 0); zero points must be 0, as in TFLite.
 // uint8 tables hold int8 codes, as TFLite reads them.
-// Packed int4 rows start at byte (row*cols)/2, TFLite's addressing.
+// Packed int4 rows start at byte (row*cols)/2 and int2 rows at byte
+// (row*cols)/4, LiteRT's addressing (a row then starts at its byte's first
+// element even when cols is not a multiple of 2 or 4, as in LiteRT).
 //
 // EMBEDDING_LOOKUP_SPARSE combines weighted rows per position of a sparse
 // tensor (ids, indices, dense_shape, weights) into a dense float32 output
@@ -24,7 +26,7 @@ import (
 // float32 products are rounded before they are added, never fused.
 
 func addEmbedding(r *Resolver) {
-	r.Builtin[OpEmbeddingLookup] = &Kernel{MaxVersion: 4, Prepare: embPrepare, Eval: embEval}
+	r.Builtin[OpEmbeddingLookup] = &Kernel{MaxVersion: 5, Prepare: embPrepare, Eval: embEval}
 	r.Builtin[OpEmbeddingLookupSparse] = &Kernel{MaxVersion: 1, Prepare: embSparsePrepare, Eval: embSparseEval}
 }
 
@@ -64,13 +66,13 @@ func embPrepare(c Context, n *Node) error {
 		if val.Type.Size() == 0 {
 			return n.Errorf("value tensor %q type %s is not supported", val.Name, val.Type)
 		}
-	case out.Type == models.Float32 && (val.Type == models.Int8 || val.Type == models.UInt8 || val.Type == models.Int4):
+	case out.Type == models.Float32 && (val.Type == models.Int8 || val.Type == models.UInt8 || val.Type == models.Int4 || val.Type == models.Int2):
 		st.hybrid = true
 		if err := st.prepareHybrid(c, n, val); err != nil {
 			return err
 		}
 	default:
-		return n.Errorf("value tensor %q type %s with output tensor %q type %s is not supported (same types, or int8/uint8/int4 values with float32 output)", val.Name, val.Type, out.Name, out.Type)
+		return n.Errorf("value tensor %q type %s with output tensor %q type %s is not supported (same types, or int8/uint8/int4/int2 values with float32 output)", val.Name, val.Type, out.Name, out.Type)
 	}
 	n.State = st
 	shape := append([]int{ids.Shape[0]}, val.Shape[1:]...)
@@ -138,7 +140,7 @@ func embEval(c Context, n *Node) error {
 	if err := checkData(n, "output", out, k*st.cols); err != nil {
 		return err
 	}
-	if val.Type != models.Int4 {
+	if val.Type != models.Int4 && val.Type != models.Int2 {
 		if err := checkData(n, "value", val, st.rows*st.cols); err != nil {
 			return err
 		}
@@ -171,6 +173,10 @@ func embEval(c Context, n *Node) error {
 					nib = b >> 4
 				}
 				dst[j] = float32(nib) * s
+			}
+		case models.Int2:
+			if err := embRowInt2(n, val, int(id)*st.cols, s, dst); err != nil {
+				return err
 			}
 		}
 	}

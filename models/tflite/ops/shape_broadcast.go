@@ -14,9 +14,9 @@ import (
 func addBroadcast(r *Resolver) {
 	r.Builtin[OpRank] = &Kernel{MaxVersion: 1, Prepare: rankPrepare, Eval: rankEval}
 	r.Builtin[OpBroadcastArgs] = &Kernel{MaxVersion: 1, Prepare: broadcastArgsPrepare, Eval: broadcastArgsEval}
-	// TFLite registers versions 2 and 3 only: version 1 was withdrawn
+	// TFLite registers versions 2 to 4 only: version 1 was withdrawn
 	// with its old operator code, so no model asks for it.
-	r.Builtin[OpBroadcastTo] = &Kernel{MaxVersion: 3, Prepare: broadcastToPrepare, Eval: broadcastToEval}
+	r.Builtin[OpBroadcastTo] = &Kernel{MaxVersion: 4, Prepare: broadcastToPrepare, Eval: broadcastToEval}
 }
 
 func rankPrepare(c Context, n *Node) error {

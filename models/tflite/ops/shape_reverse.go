@@ -11,7 +11,7 @@ import (
 // reversed axis moves as one block.
 
 func addReverse(r *Resolver) {
-	r.Builtin[OpReverseV2] = &Kernel{MaxVersion: 3, Prepare: reversePrepare, Eval: reverseEval}
+	r.Builtin[OpReverseV2] = &Kernel{MaxVersion: 4, Prepare: reversePrepare, Eval: reverseEval}
 }
 
 func reversePrepare(c Context, n *Node) error {

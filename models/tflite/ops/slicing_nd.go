@@ -20,7 +20,7 @@ import (
 // of its dimension is an Invoke error rather than a read of a neighbour.
 
 func addGatherScatterND(r *Resolver) {
-	r.Builtin[OpGatherNd] = &Kernel{MaxVersion: 5, Prepare: gatherNDPrepare, Eval: gatherNDEval}
+	r.Builtin[OpGatherNd] = &Kernel{MaxVersion: 6, Prepare: gatherNDPrepare, Eval: gatherNDEval}
 	r.Builtin[OpScatterNd] = &Kernel{MaxVersion: 1, Prepare: scatterNDPrepare, Eval: scatterNDEval}
 }
 

@@ -6,10 +6,11 @@ import (
 
 // DYNAMIC_UPDATE_SLICE writes update into a copy of operand at the start
 // indices given at run time. Starts are clamped so that the update fits,
-// as in XLA and TFLite.
+// as in XLA and TFLite. Every fixed-size type moves as bytes; packed INT4
+// (version 5) moves nibble by nibble (slicing_update_int4.go).
 
 func addDynamicUpdateSlice(r *Resolver) {
-	r.Builtin[OpDynamicUpdateSlice] = &Kernel{MaxVersion: 4, Prepare: dusPrepare, Eval: dusEval}
+	r.Builtin[OpDynamicUpdateSlice] = &Kernel{MaxVersion: 6, Prepare: dusPrepare, Eval: dusEval}
 }
 
 func dusPrepare(c Context, n *Node) error {
@@ -20,8 +21,10 @@ func dusPrepare(c Context, n *Node) error {
 	if op == nil || upd == nil || idx == nil || out == nil {
 		return n.Errorf("missing input or output tensor")
 	}
-	if _, err := elemSize(op); err != nil {
-		return n.Errorf("operand: %v", err)
+	if op.Type != models.Int4 {
+		if _, err := elemSize(op); err != nil {
+			return n.Errorf("operand: %v", err)
+		}
 	}
 	if upd.Type != op.Type {
 		return n.Errorf("update is %s, operand %s", upd.Type, op.Type)
@@ -53,15 +56,9 @@ func dusEval(c Context, n *Node) error {
 		return err
 	}
 	rank, esz := op.Dims(), op.Type.Size()
-	var start [maxRank]int
-	for i := 0; i < rank; i++ {
-		var v int64
-		if idx.Type == models.Int32 {
-			v = int64(idx.I32()[i])
-		} else {
-			v = idx.I64()[i]
-		}
-		start[i] = int(min(max(v, 0), int64(op.Shape[i]-upd.Shape[i])))
+	start := dusStarts(op, upd, idx)
+	if op.Type == models.Int4 {
+		return dusEvalInt4(n, op, upd, out, &start)
 	}
 	if !sameData(out.Data, op.Data) {
 		copy(out.Data[:op.Bytes()], op.Data)
@@ -95,4 +92,19 @@ func dusEval(c Context, n *Node) error {
 		}
 	}
 	return nil
+}
+
+// dusStarts reads the start indices, clamped so that update fits in operand.
+func dusStarts(op, upd, idx *Tensor) [maxRank]int {
+	var start [maxRank]int
+	for i := 0; i < op.Dims(); i++ {
+		var v int64
+		if idx.Type == models.Int32 {
+			v = int64(idx.I32()[i])
+		} else {
+			v = idx.I64()[i]
+		}
+		start[i] = int(min(max(v, 0), int64(op.Shape[i]-upd.Shape[i])))
+	}
+	return start
 }
