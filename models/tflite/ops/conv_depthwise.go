@@ -42,6 +42,17 @@ type dwState struct {
 	scale []float32
 	zp    []int32
 
+	// The fused interior kernels (dw_kernel.go) for float32 and int8 with a
+	// multiplier of 1: output columns [oxLo, oxHi) of a row whose window
+	// rows are all inside the input run as one call.
+	fused      bool
+	path       gemmPath
+	oxLo, oxHi int
+	taps       []int   // input offsets of the filter taps from the window origin
+	add        []int32 // bias - inZP*sum of the channel's taps
+	foldDone   bool    // add holds a constant filter's and bias's sums
+	zerosF     []float32
+
 	in, filter, out *Tensor
 	biasF           []float32
 	biasI32         []int32
@@ -133,10 +144,65 @@ func dwPrepare(c Context, n *Node) error {
 	if err == nil {
 		st.zeros, err = allocSlice[int32](c, g.outC)
 	}
+	if err == nil {
+		err = st.prepareFused(c)
+	}
 	if err != nil {
 		return n.Errorf("%v", err)
 	}
 	return nil
+}
+
+// prepareFused sets up the interior row kernels: the tap offsets, the
+// interior column range and the per-channel requantization constants.
+func (st *dwState) prepareFused(c Context) error {
+	g := &st.g
+	st.fused = st.mult == 1 && (st.kind == dwFloat || st.kind == dwInt8)
+	st.foldDone = false
+	if !st.fused {
+		return nil
+	}
+	st.path = bestPath()
+	// ox*sW - padW >= 0 and ox*sW - padW + (fW-1)*dW <= inW-1.
+	st.oxLo = (g.padW + g.sW - 1) / g.sW
+	st.oxHi = st.oxLo
+	if last := g.inW - 1 - (g.fW-1)*g.dW + g.padW; last >= 0 {
+		st.oxHi = max(min(g.outW, last/g.sW+1), st.oxLo)
+	}
+	err := allocAll(c, slot(&st.taps, g.fH*g.fW))
+	if err != nil {
+		return err
+	}
+	for ky := 0; ky < g.fH; ky++ {
+		for kx := 0; kx < g.fW; kx++ {
+			st.taps[ky*g.fW+kx] = (ky*g.dH*g.inW + kx*g.dW) * g.inC
+		}
+	}
+	if st.kind == dwFloat {
+		st.zerosF, err = allocSlice[float32](c, g.outC)
+		return err
+	}
+	st.add, err = allocSlice[int32](c, g.outC)
+	return err
+}
+
+// foldZeroPoint fills st.add for the int8 interior kernel: the bias minus
+// the input zero point times the sum of each channel's taps, wrapping as
+// the reference's int32 sums do. A constant filter and bias fold once.
+func (st *dwState) foldZeroPoint(filter, bias *Tensor) {
+	if st.foldDone {
+		return
+	}
+	c := st.g.outC
+	f := filter.I8()[:len(st.taps)*c]
+	for ch := range st.add {
+		s := st.biasI32[ch]
+		for t := range st.taps {
+			s -= st.inZP * int32(f[t*c+ch])
+		}
+		st.add[ch] = s
+	}
+	st.foldDone = filter.Const && (bias == nil || bias.Const)
 }
 
 func (st *dwState) prepareTypes(c Context, n *Node, in, filter, bias, out *Tensor, act Activation) error {
@@ -228,6 +294,9 @@ func dwEval(c Context, n *Node) error {
 			st.scale[b], st.zp[b] = asymmetricQuantize(x[b*size:(b+1)*size], st.qIn[b*size:(b+1)*size])
 		}
 	}
+	if st.fused && st.kind == dwInt8 {
+		st.foldZeroPoint(filter, bias)
+	}
 	st.in, st.filter, st.out = in, filter, out
 	if rows := g.batches * g.outH; st.threads > 1 && rows > 1 {
 		c.Parallel(st.threads, st.run)
@@ -250,42 +319,79 @@ func (st *dwState) rows(t, r0, r1 int) {
 	g := &st.g
 	for r := r0; r < r1; r++ {
 		b, oy := r/g.outH, r%g.outH
-		for ox := 0; ox < g.outW; ox++ {
-			pix := ((b*g.outH+oy)*g.outW + ox) * g.outC
-			switch st.kind {
-			case dwFloat:
-				acc := st.accF32[t]
-				dwPixel(g, st.mult, st.in.F32(), st.filter.F32(), acc, 0, b, oy, ox, dwMACF32)
-				biasActF32(st.out.F32()[pix:pix+g.outC], acc, st.biasF, st.fLo, st.fHi)
-			case dwInt8:
-				acc := st.accI32[t]
-				dwPixel(g, st.mult, st.in.I8(), st.filter.I8(), acc, -st.inZP, b, oy, ox, dwMACI8)
-				requantize32(st.out.I8()[pix:pix+g.outC], acc, st.biasI32, st.omult, st.oshift, st.outZP, st.qLo, st.qHi)
-			case dwUint8:
-				acc := st.accI32[t]
-				dwPixel(g, st.mult, st.in.U8(), st.wU8, acc, -st.inZP, b, oy, ox, nil)
-				requantize32(st.out.U8()[pix:pix+g.outC], acc, st.biasI32, st.omult, st.oshift, st.outZP, st.qLo, st.qHi)
-			case dwInt16:
-				acc := st.accI64[t]
-				dwPixel(g, st.mult, st.in.I16(), st.filter.I8(), acc, 0, b, oy, ox, nil)
-				requantize64(st.out.I16()[pix:pix+g.outC], acc, st.bias64, st.omult, st.oshift, st.qLo, st.qHi)
-			case dwHybrid:
-				acc := st.accI32[t]
-				dwPixel(g, st.mult, st.qIn, st.filter.I8(), acc, -st.zp[b], b, oy, ox, dwMACI8)
-				out := st.out.F32()[pix : pix+g.outC]
-				sf := st.scale[b]
-				for oc := range out {
-					pcs := st.fScales[0]
-					if len(st.fScales) > 1 {
-						pcs = st.fScales[oc]
-					}
-					v := float32(acc[oc]) * (pcs * sf)
-					if st.biasF != nil {
-						v += st.biasF[oc]
-					}
-					out[oc] = min(max(v, st.fLo), st.fHi)
-				}
+		lo, hi := 0, 0
+		if iy0 := oy*g.sH - g.padH; st.fused && iy0 >= 0 && iy0+(g.fH-1)*g.dH < g.inH {
+			lo, hi = st.oxLo, st.oxHi
+			st.interior(b, oy, lo, hi)
+		}
+		for ox := 0; ox < lo; ox++ {
+			st.pixel(t, b, oy, ox)
+		}
+		for ox := hi; ox < g.outW; ox++ {
+			st.pixel(t, b, oy, ox)
+		}
+	}
+}
+
+// interior runs the fused kernel over output columns [lo, hi) of row oy.
+func (st *dwState) interior(b, oy, lo, hi int) {
+	g := &st.g
+	if hi <= lo {
+		return
+	}
+	o := ((b*g.inH+oy*g.sH-g.padH)*g.inW + lo*g.sW - g.padW) * g.inC
+	pix := ((b*g.outH+oy)*g.outW + lo) * g.outC
+	npix := hi - lo
+	end := pix + npix*g.outC
+	if st.kind == dwInt8 {
+		dwRowI8On(st.path, st.out.I8()[pix:end], st.in.I8()[o:], st.taps, st.filter.I8(), st.add, st.omult, st.oshift, npix, g.sW*g.inC, st.outZP, st.qLo, st.qHi)
+		return
+	}
+	bias := st.biasF
+	if bias == nil {
+		bias = st.zerosF
+	}
+	dwRowF32On(st.path, st.out.F32()[pix:end], st.in.F32()[o:], st.taps, st.filter.F32(), bias, npix, g.sW*g.inC, st.fLo, st.fHi)
+}
+
+// pixel computes output pixel (b, oy, ox) on the general path: dwPixel's
+// window with bounds tests into the accumulators of thread t, then the
+// kind's requantization or activation.
+func (st *dwState) pixel(t, b, oy, ox int) {
+	g := &st.g
+	pix := ((b*g.outH+oy)*g.outW + ox) * g.outC
+	switch st.kind {
+	case dwFloat:
+		acc := st.accF32[t]
+		dwPixel(g, st.mult, st.in.F32(), st.filter.F32(), acc, 0, b, oy, ox, dwMACF32)
+		biasActF32(st.out.F32()[pix:pix+g.outC], acc, st.biasF, st.fLo, st.fHi)
+	case dwInt8:
+		acc := st.accI32[t]
+		dwPixel(g, st.mult, st.in.I8(), st.filter.I8(), acc, -st.inZP, b, oy, ox, dwMACI8)
+		requantize32(st.out.I8()[pix:pix+g.outC], acc, st.biasI32, st.omult, st.oshift, st.outZP, st.qLo, st.qHi)
+	case dwUint8:
+		acc := st.accI32[t]
+		dwPixel(g, st.mult, st.in.U8(), st.wU8, acc, -st.inZP, b, oy, ox, nil)
+		requantize32(st.out.U8()[pix:pix+g.outC], acc, st.biasI32, st.omult, st.oshift, st.outZP, st.qLo, st.qHi)
+	case dwInt16:
+		acc := st.accI64[t]
+		dwPixel(g, st.mult, st.in.I16(), st.filter.I8(), acc, 0, b, oy, ox, nil)
+		requantize64(st.out.I16()[pix:pix+g.outC], acc, st.bias64, st.omult, st.oshift, st.qLo, st.qHi)
+	case dwHybrid:
+		acc := st.accI32[t]
+		dwPixel(g, st.mult, st.qIn, st.filter.I8(), acc, -st.zp[b], b, oy, ox, dwMACI8)
+		out := st.out.F32()[pix : pix+g.outC]
+		sf := st.scale[b]
+		for oc := range out {
+			pcs := st.fScales[0]
+			if len(st.fScales) > 1 {
+				pcs = st.fScales[oc]
 			}
+			v := float32(acc[oc]) * (pcs * sf)
+			if st.biasF != nil {
+				v += st.biasF[oc]
+			}
+			out[oc] = min(max(v, st.fLo), st.fHi)
 		}
 	}
 }

@@ -1,0 +1,163 @@
+package ops
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// dwRowCase is one interior row: taps of a fh x fw filter with dilation
+// over an input of width w and c channels, npix pixels stride sw apart.
+type dwRowCase struct{ c, fh, fw, dh, dw, sw, w, npix int }
+
+var dwRowCases = []dwRowCase{
+	{1, 1, 1, 1, 1, 1, 1, 1}, {3, 3, 3, 1, 1, 1, 5, 3}, {8, 3, 3, 1, 1, 2, 9, 4},
+	{15, 3, 3, 1, 1, 1, 6, 4}, {16, 3, 3, 1, 1, 1, 6, 4}, {17, 3, 3, 1, 1, 2, 11, 5},
+	{24, 5, 5, 1, 1, 1, 8, 4}, {31, 3, 3, 2, 2, 1, 9, 5}, {32, 3, 3, 1, 1, 1, 7, 5},
+	{33, 3, 3, 1, 1, 2, 9, 4}, {40, 1, 3, 1, 3, 1, 10, 4}, {48, 3, 3, 1, 1, 2, 13, 6},
+	{64, 10, 4, 1, 1, 1, 6, 3}, {72, 3, 3, 1, 1, 1, 5, 3}, {100, 2, 2, 1, 1, 1, 4, 3},
+}
+
+func (k dwRowCase) taps() []int {
+	var taps []int
+	for ky := 0; ky < k.fh; ky++ {
+		for kx := 0; kx < k.fw; kx++ {
+			taps = append(taps, (ky*k.dh*k.w+kx*k.dw)*k.c)
+		}
+	}
+	return taps
+}
+
+// inLen is the input the row reads: the rows of the window and the
+// columns up to the last pixel's window.
+func (k dwRowCase) inLen() int {
+	return ((k.fh-1)*k.dh*k.w + (k.npix-1)*k.sw + (k.fw-1)*k.dw + 1) * k.c
+}
+
+// TestDwRowI8 holds the fused int8 row kernel on every path to the
+// unfused arithmetic (sum of f*(x-zp) then requantize32), bit for bit:
+// channel tails, extreme zero points, multipliers and shifts, the int8
+// extremes in input and filter, and clamps.
+func TestDwRowI8(t *testing.T) {
+	r := rand.New(rand.NewPCG(41, 42))
+	for _, k := range dwRowCases {
+		for _, inZP := range []int32{-128, 0, 5, 127} {
+			x := make([]int8, k.inLen())
+			for i := range x {
+				x[i] = int8(r.IntN(256) - 128)
+			}
+			taps := k.taps()
+			f := make([]int8, len(taps)*k.c)
+			for i := range f {
+				f[i] = int8(r.IntN(256) - 128)
+			}
+			x[0], f[0] = -128, -128
+			bias, add, mult := make([]int32, k.c), make([]int32, k.c), make([]int32, k.c)
+			shift := make([]int, k.c)
+			for ch := range bias {
+				bias[ch] = r.Int32N(1<<20) - 1<<19
+				mult[ch] = 1<<30 + r.Int32N(1<<30)
+				shift[ch] = r.IntN(24) - 20
+				switch ch % 7 {
+				case 1:
+					mult[ch] = math.MaxInt32
+				case 2:
+					mult[ch], shift[ch] = 1<<30, -31
+				case 3:
+					shift[ch] = 6
+				case 4:
+					bias[ch] = math.MinInt32
+				}
+				s := bias[ch]
+				for t := range taps {
+					s -= inZP * int32(f[t*k.c+ch])
+				}
+				add[ch] = s
+			}
+			outZP, lo, hi := int32(r.IntN(256)-128), int32(-128), int32(127)
+			if inZP == 5 {
+				lo, hi = -20, 90
+			}
+			want := make([]int8, k.npix*k.c)
+			acc := make([]int32, k.c)
+			for p := 0; p < k.npix; p++ {
+				clear(acc)
+				for t, off := range taps {
+					o := p*k.sw*k.c + off
+					for ch := range acc {
+						acc[ch] += int32(f[t*k.c+ch]) * (int32(x[o+ch]) - inZP)
+					}
+				}
+				requantize32On(pathGo, want[p*k.c:(p+1)*k.c], acc, bias, mult, shift, outZP, lo, hi)
+			}
+			for _, path := range gemmPaths() {
+				got := make([]int8, len(want)+5)
+				dwRowI8On(path, got[:len(want)], x, taps, f, add, mult, shift, k.npix, k.sw*k.c, outZP, lo, hi)
+				for i := range want {
+					if got[i] != want[i] {
+						t.Fatalf("path %v %+v inZP=%d: pixel %d channel %d = %d, want %d", path, k, inZP, i/k.c, i%k.c, got[i], want[i])
+					}
+				}
+				for i, v := range got[len(want):] {
+					if v != 0 {
+						t.Fatalf("path %v %+v: wrote %d past the row at %d", path, k, v, i)
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestDwRowF32 is TestDwRowI8 for float32, against float64 sums, with
+// clamps and a NaN input that must come out NaN.
+func TestDwRowF32(t *testing.T) {
+	r := rand.New(rand.NewPCG(43, 44))
+	for _, k := range dwRowCases {
+		for _, clamp := range [][2]float32{{float32(math.Inf(-1)), float32(math.Inf(1))}, {0, 6}, {-1, 1}} {
+			x := make([]float32, k.inLen())
+			for i := range x {
+				x[i] = float32(r.NormFloat64())
+			}
+			taps := k.taps()
+			f := make([]float32, len(taps)*k.c)
+			for i := range f {
+				f[i] = float32(r.NormFloat64())
+			}
+			bias := make([]float32, k.c)
+			for i := range bias {
+				bias[i] = float32(r.NormFloat64())
+			}
+			nanPix := k.npix - 1 // the last pixel's window holds x[len-1]
+			x[len(x)-1] = float32(math.NaN())
+			for _, path := range gemmPaths() {
+				got := make([]float32, k.npix*k.c+3)
+				dwRowF32On(path, got[:k.npix*k.c], x, taps, f, bias, k.npix, k.sw*k.c, clamp[0], clamp[1])
+				for p := 0; p < k.npix; p++ {
+					for ch := 0; ch < k.c; ch++ {
+						s, mag := float64(bias[ch]), math.Abs(float64(bias[ch]))
+						for t, off := range taps {
+							v := float64(f[t*k.c+ch]) * float64(x[p*k.sw*k.c+off+ch])
+							s, mag = s+v, mag+math.Abs(v)
+						}
+						g := float64(got[p*k.c+ch])
+						if math.IsNaN(s) {
+							if p == nanPix && !math.IsNaN(g) {
+								t.Fatalf("path %v %+v: pixel %d channel %d = %v, want NaN", path, k, p, ch, g)
+							}
+							continue
+						}
+						want := math.Min(math.Max(s, float64(clamp[0])), float64(clamp[1]))
+						if math.Abs(g-want) > 1e-6*mag {
+							t.Fatalf("path %v %+v: pixel %d channel %d = %v, want %v", path, k, p, ch, g, want)
+						}
+					}
+				}
+				for i, v := range got[k.npix*k.c:] {
+					if v != 0 {
+						t.Fatalf("path %v %+v: wrote %v past the row at %d", path, k, v, i)
+					}
+				}
+			}
+		}
+	}
+}
