@@ -42,16 +42,15 @@ type dwState struct {
 	scale []float32
 	zp    []int32
 
-	// The fused interior kernels (dw_kernel.go) for float32 and int8 with a
-	// multiplier of 1: output columns [oxLo, oxHi) of a row whose window
-	// rows are all inside the input run as one call.
-	fused      bool
-	path       gemmPath
-	oxLo, oxHi int
-	taps       []int   // input offsets of the filter taps from the window origin
-	add        []int32 // bias - inZP*sum of the channel's taps
-	foldDone   bool    // add holds a constant filter's and bias's sums
-	zerosF     []float32
+	// The fused row kernels (dw_kernel.go) for float32 and int8 with a
+	// multiplier of 1: output columns [oxLo, oxHi) of a row have every
+	// filter column inside the input and run as one call; the pixels left
+	// and right of them one call each.
+	fused       bool
+	path        gemmPath
+	oxLo, oxHi  int
+	taps, ftaps [][]int // per thread: input and filter offsets of the taps inside
+	zerosF      []float32
 
 	in, filter, out *Tensor
 	biasF           []float32
@@ -126,10 +125,20 @@ func dwPrepare(c Context, n *Node) error {
 		return n.Errorf("%v", err)
 	}
 	st.threads = opThreads(c, macs(g.batches, g.outH, g.outW, g.outC, g.fH, g.fW))
-	switch st.kind {
-	case dwFloat:
+	st.prepareFused()
+	switch {
+	case st.fused:
+		// The row kernels keep their sums in registers.
+		err = allocAll(c, slot(&st.zeros, g.outC), slot(&st.zerosF, g.outC))
+		if err == nil {
+			st.taps, err = allocRows[int](c, st.threads, g.fH*g.fW)
+		}
+		if err == nil {
+			st.ftaps, err = allocRows[int](c, st.threads, g.fH*g.fW)
+		}
+	case st.kind == dwFloat:
 		st.accF32, err = allocRows[float32](c, st.threads, g.outC)
-	case dwInt16:
+	case st.kind == dwInt16:
 		st.accI64, err = allocRows[int64](c, st.threads, g.outC)
 	default:
 		st.accI32, err = allocRows[int32](c, st.threads, g.outC)
@@ -141,11 +150,8 @@ func dwPrepare(c Context, n *Node) error {
 	if err == nil && st.kind == dwHybrid {
 		err = allocAll(c, slot(&st.qIn, g.batches*g.inH*g.inW*g.inC), slot(&st.scale, g.batches), slot(&st.zp, g.batches))
 	}
-	if err == nil {
+	if err == nil && !st.fused {
 		st.zeros, err = allocSlice[int32](c, g.outC)
-	}
-	if err == nil {
-		err = st.prepareFused(c)
 	}
 	if err != nil {
 		return n.Errorf("%v", err)
@@ -153,56 +159,31 @@ func dwPrepare(c Context, n *Node) error {
 	return nil
 }
 
-// prepareFused sets up the interior row kernels: the tap offsets, the
-// interior column range and the per-channel requantization constants.
-func (st *dwState) prepareFused(c Context) error {
+// prepareFused decides whether the fused row kernels run the layer and
+// finds the columns whose windows are inside the input across.
+func (st *dwState) prepareFused() {
 	g := &st.g
 	st.fused = st.mult == 1 && (st.kind == dwFloat || st.kind == dwInt8)
-	st.foldDone = false
-	if !st.fused {
-		return nil
-	}
 	st.path = bestPath()
 	// ox*sW - padW >= 0 and ox*sW - padW + (fW-1)*dW <= inW-1.
-	st.oxLo = (g.padW + g.sW - 1) / g.sW
+	st.oxLo = min((g.padW+g.sW-1)/g.sW, g.outW)
 	st.oxHi = st.oxLo
 	if last := g.inW - 1 - (g.fW-1)*g.dW + g.padW; last >= 0 {
 		st.oxHi = max(min(g.outW, last/g.sW+1), st.oxLo)
 	}
-	err := allocAll(c, slot(&st.taps, g.fH*g.fW))
-	if err != nil {
-		return err
-	}
-	for ky := 0; ky < g.fH; ky++ {
-		for kx := 0; kx < g.fW; kx++ {
-			st.taps[ky*g.fW+kx] = (ky*g.dH*g.inW + kx*g.dW) * g.inC
-		}
-	}
-	if st.kind == dwFloat {
-		st.zerosF, err = allocSlice[float32](c, g.outC)
-		return err
-	}
-	st.add, err = allocSlice[int32](c, g.outC)
-	return err
 }
 
-// foldZeroPoint fills st.add for the int8 interior kernel: the bias minus
-// the input zero point times the sum of each channel's taps, wrapping as
-// the reference's int32 sums do. A constant filter and bias fold once.
-func (st *dwState) foldZeroPoint(filter, bias *Tensor) {
-	if st.foldDone {
-		return
+// tapRange returns the filter indices k < n whose input coordinate
+// o0 + k*d lies in [0, size).
+func tapRange(o0, d, n, size int) (lo, hi int) {
+	if o0 < 0 {
+		lo = min((-o0+d-1)/d, n)
 	}
-	c := st.g.outC
-	f := filter.I8()[:len(st.taps)*c]
-	for ch := range st.add {
-		s := st.biasI32[ch]
-		for t := range st.taps {
-			s -= st.inZP * int32(f[t*c+ch])
-		}
-		st.add[ch] = s
+	hi = lo
+	if last := size - 1 - o0; last >= 0 {
+		hi = max(min(n, last/d+1), lo)
 	}
-	st.foldDone = filter.Const && (bias == nil || bias.Const)
+	return lo, hi
 }
 
 func (st *dwState) prepareTypes(c Context, n *Node, in, filter, bias, out *Tensor, act Activation) error {
@@ -294,9 +275,6 @@ func dwEval(c Context, n *Node) error {
 			st.scale[b], st.zp[b] = asymmetricQuantize(x[b*size:(b+1)*size], st.qIn[b*size:(b+1)*size])
 		}
 	}
-	if st.fused && st.kind == dwInt8 {
-		st.foldZeroPoint(filter, bias)
-	}
 	st.in, st.filter, st.out = in, filter, out
 	if rows := g.batches * g.outH; st.threads > 1 && rows > 1 {
 		c.Parallel(st.threads, st.run)
@@ -319,43 +297,56 @@ func (st *dwState) rows(t, r0, r1 int) {
 	g := &st.g
 	for r := r0; r < r1; r++ {
 		b, oy := r/g.outH, r%g.outH
-		lo, hi := 0, 0
-		if iy0 := oy*g.sH - g.padH; st.fused && iy0 >= 0 && iy0+(g.fH-1)*g.dH < g.inH {
-			lo, hi = st.oxLo, st.oxHi
-			st.interior(b, oy, lo, hi)
+		if !st.fused {
+			for ox := 0; ox < g.outW; ox++ {
+				st.pixel(t, b, oy, ox)
+			}
+			continue
 		}
-		for ox := 0; ox < lo; ox++ {
-			st.pixel(t, b, oy, ox)
+		for ox := 0; ox < st.oxLo; ox++ {
+			st.fusedRun(t, b, oy, ox, ox+1)
 		}
-		for ox := hi; ox < g.outW; ox++ {
-			st.pixel(t, b, oy, ox)
+		if st.oxHi > st.oxLo {
+			st.fusedRun(t, b, oy, st.oxLo, st.oxHi)
+		}
+		for ox := st.oxHi; ox < g.outW; ox++ {
+			st.fusedRun(t, b, oy, ox, ox+1)
 		}
 	}
 }
 
-// interior runs the fused kernel over output columns [lo, hi) of row oy.
-func (st *dwState) interior(b, oy, lo, hi int) {
+// fusedRun computes output columns [ox0, ox1) of row oy, which see the
+// same filter taps inside the input, with one row kernel call.
+func (st *dwState) fusedRun(t, b, oy, ox0, ox1 int) {
 	g := &st.g
-	if hi <= lo {
-		return
+	iy0, ix0 := oy*g.sH-g.padH, ox0*g.sW-g.padW
+	kyLo, kyHi := tapRange(iy0, g.dH, g.fH, g.inH)
+	kxLo, kxHi := tapRange(ix0, g.dW, g.fW, g.inW)
+	taps, ftaps := st.taps[t][:0], st.ftaps[t][:0]
+	for ky := kyLo; ky < kyHi; ky++ {
+		for kx := kxLo; kx < kxHi; kx++ {
+			taps = append(taps, ((iy0+ky*g.dH)*g.inW+ix0+kx*g.dW)*g.inC)
+			ftaps = append(ftaps, (ky*g.fW+kx)*g.outC)
+		}
 	}
-	o := ((b*g.inH+oy*g.sH-g.padH)*g.inW + lo*g.sW - g.padW) * g.inC
-	pix := ((b*g.outH+oy)*g.outW + lo) * g.outC
-	npix := hi - lo
+	batch := g.inH * g.inW * g.inC
+	pix := ((b*g.outH+oy)*g.outW + ox0) * g.outC
+	npix := ox1 - ox0
 	end := pix + npix*g.outC
 	if st.kind == dwInt8 {
-		dwRowI8On(st.path, st.out.I8()[pix:end], st.in.I8()[o:], st.taps, st.filter.I8(), st.add, st.omult, st.oshift, npix, g.sW*g.inC, st.outZP, st.qLo, st.qHi)
+		dwRowI8On(st.path, st.out.I8()[pix:end], st.in.I8()[b*batch:(b+1)*batch], taps, ftaps, st.filter.I8(), st.biasI32, st.omult, st.oshift,
+			-st.inZP, npix, g.sW*g.inC, st.outZP, st.qLo, st.qHi)
 		return
 	}
 	bias := st.biasF
 	if bias == nil {
 		bias = st.zerosF
 	}
-	dwRowF32On(st.path, st.out.F32()[pix:end], st.in.F32()[o:], st.taps, st.filter.F32(), bias, npix, g.sW*g.inC, st.fLo, st.fHi)
+	dwRowF32On(st.path, st.out.F32()[pix:end], st.in.F32()[b*batch:(b+1)*batch], taps, ftaps, st.filter.F32(), bias, npix, g.sW*g.inC, st.fLo, st.fHi)
 }
 
-// pixel computes output pixel (b, oy, ox) on the general path: dwPixel's
-// window with bounds tests into the accumulators of thread t, then the
+// pixel computes output pixel (b, oy, ox) of the kinds the row kernels do
+// not take: dwPixel's window into the accumulators of thread t, then the
 // kind's requantization or activation.
 func (st *dwState) pixel(t, b, oy, ox int) {
 	g := &st.g
@@ -363,11 +354,11 @@ func (st *dwState) pixel(t, b, oy, ox int) {
 	switch st.kind {
 	case dwFloat:
 		acc := st.accF32[t]
-		dwPixel(g, st.mult, st.in.F32(), st.filter.F32(), acc, 0, b, oy, ox, dwMACF32)
+		dwPixel(g, st.mult, st.in.F32(), st.filter.F32(), acc, 0, b, oy, ox, nil)
 		biasActF32(st.out.F32()[pix:pix+g.outC], acc, st.biasF, st.fLo, st.fHi)
 	case dwInt8:
 		acc := st.accI32[t]
-		dwPixel(g, st.mult, st.in.I8(), st.filter.I8(), acc, -st.inZP, b, oy, ox, dwMACI8)
+		dwPixel(g, st.mult, st.in.I8(), st.filter.I8(), acc, -st.inZP, b, oy, ox, nil)
 		requantize32(st.out.I8()[pix:pix+g.outC], acc, st.biasI32, st.omult, st.oshift, st.outZP, st.qLo, st.qHi)
 	case dwUint8:
 		acc := st.accI32[t]

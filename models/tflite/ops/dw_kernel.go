@@ -1,32 +1,32 @@
 package ops
 
-// Fused DEPTHWISE_CONV_2D kernels for a depth multiplier of 1 over the
-// interior of the image, where every filter tap lands inside the input.
-// There no tap needs a bounds test, so a row of output pixels is one call:
+// Fused DEPTHWISE_CONV_2D kernels for a depth multiplier of 1: a run of
+// output pixels of one row that see the same filter taps is one call,
 //
-//	for each pixel:  in += inStep            (sW*C elements)
+//	for each pixel i:              (window i starts at in[i*inStep])
 //	  for each channel c:
-//	    s = sum over taps t of f[t*C+c] * in[taps[t]+c]   (in registers)
-//	    out[c] = requant(s + add[c])     int8: add = bias - zp_in*sum_t f
-//	    out[c] = clamp(s + bias[c])      float32
+//	    s = sum over taps t of f[ftaps[t]+c] * (in[i*inStep+taps[t]+c] + xo)
+//	    out[i*C+c] = requant(s + bias[c])      int8
+//	    out[i*C+c] = clamp(s + bias[c])        float32 (xo = 0)
 //
-// The input zero point is folded into add (sum f*(x-zp) = sum f*x - zp*sum
-// f, exact in wrapping int32 as the reference), so the inner loop is a bare
-// multiply-accumulate, and the accumulators never leave registers between
-// taps. Border pixels stay on dwPixel.
+// with the sums in registers over all taps and the requantization or
+// activation applied before the one store. Only the taps inside the input
+// are listed, so the same kernel does interior runs (all taps) and border
+// pixels (the taps that land inside); outside taps add nothing, as the
+// reference's bounds tests skip them.
 
-// dwRowI8On writes npix int8 output pixels of C = len(add) channels to out,
-// the window of pixel i starting at in[i*inStep], with requantize32's
-// per-channel multipliers and shifts.
-func dwRowI8On(p gemmPath, out, in []int8, taps []int, f []int8, add, mult []int32, shift []int, npix, inStep int, zp, lo, hi int32) {
-	c := len(add)
+// dwRowI8On writes npix int8 output pixels of C = len(bias) channels to
+// out, with requantize32's per-channel multipliers and shifts.
+func dwRowI8On(p gemmPath, out, in []int8, taps, ftaps []int, f []int8, bias, mult []int32, shift []int, xo int32, npix, inStep int, zp, lo, hi int32) {
+	c := len(bias)
 	if npix <= 0 || c == 0 {
 		return
 	}
-	mult, shift = mult[:c], shift[:c]
+	mult, shift, ftaps = mult[:c], shift[:c], ftaps[:len(taps)]
 	done := 0
-	if p != pathGo && dwRowFits(len(out), len(in), len(f), taps, c, npix, inStep) {
-		done = dwRowI8Vec(p, out, in, taps, f, add, mult, shift, npix, inStep, zp, lo, hi)
+	// The vector kernel multiplies in 16 bits: exact while |x+xo| <= 255.
+	if p != pathGo && xo >= -127 && xo <= 128 && dwRowFits(len(out), len(in), len(f), taps, ftaps, c, npix, inStep) {
+		done = dwRowI8Vec(p, out, in, taps, ftaps, f, bias, mult, shift, xo, npix, inStep, zp, lo, hi)
 	}
 	if done == c {
 		return
@@ -36,23 +36,24 @@ func dwRowI8On(p gemmPath, out, in []int8, taps []int, f []int8, add, mult []int
 		for ch := done; ch < c; ch++ {
 			var s int32
 			for t, off := range taps {
-				s += int32(f[t*c+ch]) * int32(x[off+ch])
+				s += int32(f[ftaps[t]+ch]) * (int32(x[off+ch]) + xo)
 			}
-			o[ch] = int8(dwRequant(s+add[ch], mult[ch], shift[ch], zp, lo, hi))
+			o[ch] = int8(dwRequant(s+bias[ch], mult[ch], shift[ch], zp, lo, hi))
 		}
 	}
 }
 
 // dwRowF32On is dwRowI8On for float32: the sums plus bias, clamped to
 // [lo, hi]. Vector paths fuse the multiply and add, a rounding difference.
-func dwRowF32On(p gemmPath, out, in []float32, taps []int, f, bias []float32, npix, inStep int, lo, hi float32) {
+func dwRowF32On(p gemmPath, out, in []float32, taps, ftaps []int, f, bias []float32, npix, inStep int, lo, hi float32) {
 	c := len(bias)
 	if npix <= 0 || c == 0 {
 		return
 	}
+	ftaps = ftaps[:len(taps)]
 	done := 0
-	if p != pathGo && dwRowFits(len(out), len(in), len(f), taps, c, npix, inStep) {
-		done = dwRowF32Vec(p, out, in, taps, f, bias, npix, inStep, lo, hi)
+	if p != pathGo && dwRowFits(len(out), len(in), len(f), taps, ftaps, c, npix, inStep) {
+		done = dwRowF32Vec(p, out, in, taps, ftaps, f, bias, npix, inStep, lo, hi)
 	}
 	if done == c {
 		return
@@ -62,7 +63,7 @@ func dwRowF32On(p gemmPath, out, in []float32, taps []int, f, bias []float32, np
 		for ch := done; ch < c; ch++ {
 			var s float32
 			for t, off := range taps {
-				s += f[t*c+ch] * x[off+ch]
+				s += f[ftaps[t]+ch] * x[off+ch]
 			}
 			o[ch] = min(max(s+bias[ch], lo), hi)
 		}
@@ -70,18 +71,19 @@ func dwRowF32On(p gemmPath, out, in []float32, taps []int, f, bias []float32, np
 }
 
 // dwRowFits reports whether the slices hold all that the vector kernels
-// read and write, which do no bounds checks (the caller derives the sizes
-// from the prepared geometry, so this holds; the portable loop would
-// otherwise meet the bounds checks).
-func dwRowFits(nOut, nIn, nF int, taps []int, c, npix, inStep int) bool {
-	far := 0
-	for _, off := range taps {
-		if off < 0 {
+// read and write, which do no bounds checks, and there is a tap to sum
+// (the caller derives the offsets from the prepared geometry, so this
+// holds; otherwise the portable loop meets Go's bounds checks).
+func dwRowFits(nOut, nIn, nF int, taps, ftaps []int, c, npix, inStep int) bool {
+	if len(taps) == 0 || inStep < 0 || nOut < npix*c {
+		return false
+	}
+	for t, off := range taps {
+		if off < 0 || off+(npix-1)*inStep+c > nIn || ftaps[t] < 0 || ftaps[t]+c > nF {
 			return false
 		}
-		far = max(far, off)
 	}
-	return inStep >= 0 && nOut >= npix*c && nF >= len(taps)*c && nIn >= far+(npix-1)*inStep+c
+	return true
 }
 
 // dwRequant is requantize32's arithmetic for one channel: x scaled by the

@@ -51,25 +51,26 @@ GLOBL dwK<>(SB), RODATA|NOPTR, $16
 	VPMAXSD  Y14, Y6, Y6; \
 	VPMINSD  Y15, Y6, acc
 
-// func dwRowI8AVX2(out, in *int8, taps *int, ntaps int, f *int8, add, mult *int32, shift *int, blocks, npix, inStep, c int, zp, lo, hi int32)
+// func dwRowI8AVX2(out, in *int8, taps, ftaps *int, ntaps int, f *int8, add, mult *int32, shift *int, b16, b8, npix, inStep, c int, xo, zp, lo, hi int32)
 //
-// Per pixel, per block of 16 channels: the int8 input and filter widen to
-// int16, their product is exact in 16 bits (|x|, |f| <= 128) and widens
-// into two int32 accumulators that stay in Y0/Y1 over all taps; then both
-// are requantized and narrowed (the clamp keeps them in int8, so the
-// saturating packs are exact) into 16 output bytes.
-TEXT ·dwRowI8AVX2(SB), NOSPLIT, $0-108
+// Per pixel, per block of 16 channels: x+xo and f widen to int16, their
+// product is exact in 16 bits (|x+xo| <= 255, |f| <= 128) and widens into
+// two int32 accumulators that stay in Y0/Y1 over all taps; then both are
+// requantized and narrowed (the clamp keeps them in int8, so the
+// saturating packs are exact) into 16 output bytes. Then a block of 8
+// channels widens straight to int32 (one accumulator). Tap t reads the
+// input at taps[t] and the filter at ftaps[t] (element offsets).
+TEXT ·dwRowI8AVX2(SB), NOSPLIT, $0-128
 	MOVQ         out+0(FP), DI
 	MOVQ         in+8(FP), SI
-	MOVQ         npix+72(FP), CX
-	MOVQ         c+88(FP), R13
-	MOVL         zp+96(FP), AX
+	MOVQ         npix+88(FP), CX
+	MOVL         zp+116(FP), AX
 	VMOVD        AX, X13
 	VPBROADCASTD X13, Y13
-	MOVL         lo+100(FP), AX
+	MOVL         lo+120(FP), AX
 	VMOVD        AX, X14
 	VPBROADCASTD X14, Y14
-	MOVL         hi+104(FP), AX
+	MOVL         hi+124(FP), AX
 	VMOVD        AX, X15
 	VPBROADCASTD X15, Y15
 	VPBROADCASTQ dwK<>+0x00(SB), Y12
@@ -78,36 +79,43 @@ TEXT ·dwRowI8AVX2(SB), NOSPLIT, $0-108
 	VPXOR        Y9, Y9, Y9
 
 i8pix:
-	XORQ R8, R8
-	MOVQ blocks+64(FP), BX
+	XORQ  R8, R8
+	MOVQ  b16+72(FP), BX
+	TESTQ BX, BX
+	JZ    i8tail
 
 i8blk:
-	VPXOR Y0, Y0, Y0
-	VPXOR Y1, Y1, Y1
-	MOVQ  taps+16(FP), R9
-	MOVQ  ntaps+24(FP), R10
-	MOVQ  f+32(FP), R11
-	ADDQ  R8, R11
-	LEAQ  (SI)(R8*1), AX
+	VPXOR        Y0, Y0, Y0
+	VPXOR        Y1, Y1, Y1
+	MOVL         xo+112(FP), R12
+	VMOVD        R12, X8
+	VPBROADCASTW X8, Y8
+	MOVQ         taps+16(FP), R9
+	MOVQ         ftaps+24(FP), DX
+	XORQ         R10, R10
+	MOVQ         f+40(FP), R11
+	ADDQ         R8, R11
+	LEAQ         (SI)(R8*1), AX
 
 i8tap:
-	MOVQ         (R9), R12
+	MOVQ         (R9)(R10*8), R12
+	MOVQ         (DX)(R10*8), R13
 	VPMOVSXBW    (AX)(R12*1), Y2
-	VPMOVSXBW    (R11), Y3
+	VPADDW       Y8, Y2, Y2
+	VPMOVSXBW    (R11)(R13*1), Y3
 	VPMULLW      Y3, Y2, Y2
 	VEXTRACTI128 $1, Y2, X3
 	VPMOVSXWD    X2, Y2
 	VPMOVSXWD    X3, Y3
 	VPADDD       Y2, Y0, Y0
 	VPADDD       Y3, Y1, Y1
-	ADDQ         $8, R9
-	ADDQ         R13, R11
-	DECQ         R10
-	JNZ          i8tap
+	INCQ         R10
+	CMPQ         R10, ntaps+32(FP)
+	JLT          i8tap
 
-	MOVQ         add+40(FP), AX
-	MOVQ         mult+48(FP), DX
-	MOVQ         shift+56(FP), R9
+	MOVQ         add+48(FP), AX
+	MOVQ         mult+56(FP), DX
+	MOVQ         shift+64(FP), R9
 	DWREQ(Y0, 0, 0, 32)
 	DWREQ(Y1, 32, 64, 96)
 	VPACKSSDW    Y1, Y0, Y0       // 0-3 8-11 | 4-7 12-15 as int16
@@ -119,31 +127,66 @@ i8tap:
 	DECQ         BX
 	JNZ          i8blk
 
-	ADDQ inStep+80(FP), SI
-	ADDQ R13, DI
+i8tail:
+	MOVQ         b8+80(FP), BX
+	TESTQ        BX, BX
+	JZ           i8next
+	VPXOR        Y0, Y0, Y0
+	MOVL         xo+112(FP), R12
+	VMOVD        R12, X8
+	VPBROADCASTD X8, Y8
+	MOVQ         taps+16(FP), R9
+	MOVQ         ftaps+24(FP), DX
+	XORQ         R10, R10
+	MOVQ         f+40(FP), R11
+	ADDQ         R8, R11
+	LEAQ         (SI)(R8*1), AX
+
+i8tap8:
+	MOVQ      (R9)(R10*8), R12
+	MOVQ      (DX)(R10*8), R13
+	VPMOVSXBD (AX)(R12*1), Y2
+	VPADDD    Y8, Y2, Y2
+	VPMOVSXBD (R11)(R13*1), Y3
+	VPMULLD   Y3, Y2, Y2
+	VPADDD    Y2, Y0, Y0
+	INCQ      R10
+	CMPQ      R10, ntaps+32(FP)
+	JLT       i8tap8
+
+	MOVQ         add+48(FP), AX
+	MOVQ         mult+56(FP), DX
+	MOVQ         shift+64(FP), R9
+	DWREQ(Y0, 0, 0, 32)
+	VEXTRACTI128 $1, Y0, X1
+	VPACKSSDW    X1, X0, X0
+	VPACKSSWB    X0, X0, X0
+	VMOVQ        X0, (DI)(R8*1)
+
+i8next:
+	ADDQ inStep+96(FP), SI
+	ADDQ c+104(FP), DI
 	DECQ CX
 	JNZ  i8pix
 	VZEROUPPER
 	RET
 
-// func dwRowF32AVX2(out, in *float32, taps *int, ntaps int, f, bias *float32, b32, b8, npix, inStepBytes, cBytes int, lo, hi float32)
+// func dwRowF32AVX2(out, in *float32, taps, ftaps *int, ntaps int, f, bias *float32, b32, b8, npix, inStepBytes, cBytes int, lo, hi float32)
 //
 // Blocks of 32 channels keep four FMA chains in Y0-Y3 over the taps (one
 // chain would wait on the FMA latency every tap), then blocks of 8 one.
 // The clamp takes the sum as the second source, so a NaN passes through
 // as in Go's min and max.
-TEXT ·dwRowF32AVX2(SB), NOSPLIT, $0-96
+TEXT ·dwRowF32AVX2(SB), NOSPLIT, $0-104
 	MOVQ         out+0(FP), DI
 	MOVQ         in+8(FP), SI
-	MOVQ         npix+64(FP), CX
-	MOVQ         cBytes+80(FP), R13
-	MOVQ         bias+40(FP), DX
-	VBROADCASTSS lo+88(FP), Y14
-	VBROADCASTSS hi+92(FP), Y15
+	MOVQ         npix+72(FP), CX
+	VBROADCASTSS lo+96(FP), Y14
+	VBROADCASTSS hi+100(FP), Y15
 
 f32pix:
 	XORQ  R8, R8
-	MOVQ  b32+48(FP), BX
+	MOVQ  b32+56(FP), BX
 	TESTQ BX, BX
 	JZ    f32tail
 
@@ -153,26 +196,28 @@ f32blk:
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	MOVQ   taps+16(FP), R9
-	MOVQ   ntaps+24(FP), R10
-	MOVQ   f+32(FP), R11
+	MOVQ   ftaps+24(FP), DX
+	XORQ   R10, R10
+	MOVQ   f+40(FP), R11
 	ADDQ   R8, R11
 	LEAQ   (SI)(R8*1), AX
 
 f32tap:
-	MOVQ        (R9), R12
+	MOVQ        (R9)(R10*8), R12
+	MOVQ        (DX)(R10*8), R13
 	VMOVUPS     (AX)(R12*4), Y4
 	VMOVUPS     32(AX)(R12*4), Y5
 	VMOVUPS     64(AX)(R12*4), Y6
 	VMOVUPS     96(AX)(R12*4), Y7
-	VFMADD231PS (R11), Y4, Y0
-	VFMADD231PS 32(R11), Y5, Y1
-	VFMADD231PS 64(R11), Y6, Y2
-	VFMADD231PS 96(R11), Y7, Y3
-	ADDQ        $8, R9
-	ADDQ        R13, R11
-	DECQ        R10
-	JNZ         f32tap
+	VFMADD231PS (R11)(R13*4), Y4, Y0
+	VFMADD231PS 32(R11)(R13*4), Y5, Y1
+	VFMADD231PS 64(R11)(R13*4), Y6, Y2
+	VFMADD231PS 96(R11)(R13*4), Y7, Y3
+	INCQ        R10
+	CMPQ        R10, ntaps+32(FP)
+	JLT         f32tap
 
+	MOVQ    bias+48(FP), DX
 	VADDPS  (DX)(R8*1), Y0, Y0
 	VADDPS  32(DX)(R8*1), Y1, Y1
 	VADDPS  64(DX)(R8*1), Y2, Y2
@@ -194,27 +239,29 @@ f32tap:
 	JNZ     f32blk
 
 f32tail:
-	MOVQ  b8+56(FP), BX
+	MOVQ  b8+64(FP), BX
 	TESTQ BX, BX
 	JZ    f32next
 
 f32blk8:
 	VXORPS Y0, Y0, Y0
 	MOVQ   taps+16(FP), R9
-	MOVQ   ntaps+24(FP), R10
-	MOVQ   f+32(FP), R11
+	MOVQ   ftaps+24(FP), DX
+	XORQ   R10, R10
+	MOVQ   f+40(FP), R11
 	ADDQ   R8, R11
 	LEAQ   (SI)(R8*1), AX
 
 f32tap8:
-	MOVQ        (R9), R12
+	MOVQ        (R9)(R10*8), R12
+	MOVQ        (DX)(R10*8), R13
 	VMOVUPS     (AX)(R12*4), Y4
-	VFMADD231PS (R11), Y4, Y0
-	ADDQ        $8, R9
-	ADDQ        R13, R11
-	DECQ        R10
-	JNZ         f32tap8
+	VFMADD231PS (R11)(R13*4), Y4, Y0
+	INCQ        R10
+	CMPQ        R10, ntaps+32(FP)
+	JLT         f32tap8
 
+	MOVQ    bias+48(FP), DX
 	VADDPS  (DX)(R8*1), Y0, Y0
 	VMAXPS  Y0, Y14, Y0
 	VMINPS  Y0, Y15, Y0
@@ -224,8 +271,8 @@ f32tap8:
 	JNZ     f32blk8
 
 f32next:
-	ADDQ inStepBytes+72(FP), SI
-	ADDQ R13, DI
+	ADDQ inStepBytes+80(FP), SI
+	ADDQ cBytes+88(FP), DI
 	DECQ CX
 	JNZ  f32pix
 	VZEROUPPER

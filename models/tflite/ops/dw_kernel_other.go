@@ -5,10 +5,10 @@ package ops
 // Without depthwise vector kernels here (or with the purego tag) the
 // portable loops of dwRowI8On and dwRowF32On do every channel.
 
-func dwRowI8Vec(gemmPath, []int8, []int8, []int, []int8, []int32, []int32, []int, int, int, int32, int32, int32) int {
+func dwRowI8Vec(gemmPath, []int8, []int8, []int, []int, []int8, []int32, []int32, []int, int32, int, int, int32, int32, int32) int {
 	return 0
 }
 
-func dwRowF32Vec(gemmPath, []float32, []float32, []int, []float32, []float32, int, int, float32, float32) int {
+func dwRowF32Vec(gemmPath, []float32, []float32, []int, []int, []float32, []float32, int, int, float32, float32) int {
 	return 0
 }

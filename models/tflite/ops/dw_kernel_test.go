@@ -18,14 +18,19 @@ var dwRowCases = []dwRowCase{
 	{64, 10, 4, 1, 1, 1, 6, 3}, {72, 3, 3, 1, 1, 1, 5, 3}, {100, 2, 2, 1, 1, 1, 4, 3},
 }
 
-func (k dwRowCase) taps() []int {
-	var taps []int
+// taps returns the input and filter offsets of the taps; with drop, a
+// random subset as at a border (possibly none).
+func (k dwRowCase) taps(r *rand.Rand, drop bool) (taps, ftaps []int) {
 	for ky := 0; ky < k.fh; ky++ {
 		for kx := 0; kx < k.fw; kx++ {
+			if drop && r.IntN(2) == 0 {
+				continue
+			}
 			taps = append(taps, (ky*k.dh*k.w+kx*k.dw)*k.c)
+			ftaps = append(ftaps, (ky*k.fw+kx)*k.c)
 		}
 	}
-	return taps
+	return taps, ftaps
 }
 
 // inLen is the input the row reads: the rows of the window and the
@@ -36,23 +41,24 @@ func (k dwRowCase) inLen() int {
 
 // TestDwRowI8 holds the fused int8 row kernel on every path to the
 // unfused arithmetic (sum of f*(x-zp) then requantize32), bit for bit:
-// channel tails, extreme zero points, multipliers and shifts, the int8
-// extremes in input and filter, and clamps.
+// channel tails, all taps and border subsets of them, extreme zero points,
+// multipliers and shifts, the int8 extremes in input and filter, and
+// clamps.
 func TestDwRowI8(t *testing.T) {
 	r := rand.New(rand.NewPCG(41, 42))
 	for _, k := range dwRowCases {
-		for _, inZP := range []int32{-128, 0, 5, 127} {
+		for j, inZP := range []int32{-128, 0, 5, 127} {
 			x := make([]int8, k.inLen())
 			for i := range x {
 				x[i] = int8(r.IntN(256) - 128)
 			}
-			taps := k.taps()
-			f := make([]int8, len(taps)*k.c)
+			taps, ftaps := k.taps(r, j%2 == 1)
+			f := make([]int8, k.fh*k.fw*k.c)
 			for i := range f {
 				f[i] = int8(r.IntN(256) - 128)
 			}
 			x[0], f[0] = -128, -128
-			bias, add, mult := make([]int32, k.c), make([]int32, k.c), make([]int32, k.c)
+			bias, mult := make([]int32, k.c), make([]int32, k.c)
 			shift := make([]int, k.c)
 			for ch := range bias {
 				bias[ch] = r.Int32N(1<<20) - 1<<19
@@ -68,11 +74,6 @@ func TestDwRowI8(t *testing.T) {
 				case 4:
 					bias[ch] = math.MinInt32
 				}
-				s := bias[ch]
-				for t := range taps {
-					s -= inZP * int32(f[t*k.c+ch])
-				}
-				add[ch] = s
 			}
 			outZP, lo, hi := int32(r.IntN(256)-128), int32(-128), int32(127)
 			if inZP == 5 {
@@ -85,14 +86,14 @@ func TestDwRowI8(t *testing.T) {
 				for t, off := range taps {
 					o := p*k.sw*k.c + off
 					for ch := range acc {
-						acc[ch] += int32(f[t*k.c+ch]) * (int32(x[o+ch]) - inZP)
+						acc[ch] += int32(f[ftaps[t]+ch]) * (int32(x[o+ch]) - inZP)
 					}
 				}
 				requantize32On(pathGo, want[p*k.c:(p+1)*k.c], acc, bias, mult, shift, outZP, lo, hi)
 			}
 			for _, path := range gemmPaths() {
 				got := make([]int8, len(want)+5)
-				dwRowI8On(path, got[:len(want)], x, taps, f, add, mult, shift, k.npix, k.sw*k.c, outZP, lo, hi)
+				dwRowI8On(path, got[:len(want)], x, taps, ftaps, f, bias, mult, shift, -inZP, k.npix, k.sw*k.c, outZP, lo, hi)
 				for i := range want {
 					if got[i] != want[i] {
 						t.Fatalf("path %v %+v inZP=%d: pixel %d channel %d = %d, want %d", path, k, inZP, i/k.c, i%k.c, got[i], want[i])
@@ -113,13 +114,13 @@ func TestDwRowI8(t *testing.T) {
 func TestDwRowF32(t *testing.T) {
 	r := rand.New(rand.NewPCG(43, 44))
 	for _, k := range dwRowCases {
-		for _, clamp := range [][2]float32{{float32(math.Inf(-1)), float32(math.Inf(1))}, {0, 6}, {-1, 1}} {
+		for j, clamp := range [][2]float32{{float32(math.Inf(-1)), float32(math.Inf(1))}, {0, 6}, {-1, 1}} {
 			x := make([]float32, k.inLen())
 			for i := range x {
 				x[i] = float32(r.NormFloat64())
 			}
-			taps := k.taps()
-			f := make([]float32, len(taps)*k.c)
+			taps, ftaps := k.taps(r, j == 1)
+			f := make([]float32, k.fh*k.fw*k.c)
 			for i := range f {
 				f[i] = float32(r.NormFloat64())
 			}
@@ -131,12 +132,12 @@ func TestDwRowF32(t *testing.T) {
 			x[len(x)-1] = float32(math.NaN())
 			for _, path := range gemmPaths() {
 				got := make([]float32, k.npix*k.c+3)
-				dwRowF32On(path, got[:k.npix*k.c], x, taps, f, bias, k.npix, k.sw*k.c, clamp[0], clamp[1])
+				dwRowF32On(path, got[:k.npix*k.c], x, taps, ftaps, f, bias, k.npix, k.sw*k.c, clamp[0], clamp[1])
 				for p := 0; p < k.npix; p++ {
 					for ch := 0; ch < k.c; ch++ {
 						s, mag := float64(bias[ch]), math.Abs(float64(bias[ch]))
 						for t, off := range taps {
-							v := float64(f[t*k.c+ch]) * float64(x[p*k.sw*k.c+off+ch])
+							v := float64(f[ftaps[t]+ch]) * float64(x[p*k.sw*k.c+off+ch])
 							s, mag = s+v, mag+math.Abs(v)
 						}
 						g := float64(got[p*k.c+ch])
