@@ -163,8 +163,8 @@ func dwPrepare(c Context, n *Node) error {
 // finds the columns whose windows are inside the input across.
 func (st *dwState) prepareFused() {
 	g := &st.g
-	st.fused = st.mult == 1 && (st.kind == dwFloat || st.kind == dwInt8)
 	st.path = bestPath()
+	st.fused = st.mult == 1 && (st.kind == dwFloat || st.kind == dwInt8) && dwRowsOn(st.path)
 	// ox*sW - padW >= 0 and ox*sW - padW + (fW-1)*dW <= inW-1.
 	st.oxLo = min((g.padW+g.sW-1)/g.sW, g.outW)
 	st.oxHi = st.oxLo
@@ -345,20 +345,20 @@ func (st *dwState) fusedRun(t, b, oy, ox0, ox1 int) {
 	dwRowF32On(st.path, st.out.F32()[pix:end], st.in.F32()[b*batch:(b+1)*batch], taps, ftaps, st.filter.F32(), bias, npix, g.sW*g.inC, st.fLo, st.fHi)
 }
 
-// pixel computes output pixel (b, oy, ox) of the kinds the row kernels do
-// not take: dwPixel's window into the accumulators of thread t, then the
-// kind's requantization or activation.
+// pixel computes output pixel (b, oy, ox) of the layers the row kernels
+// do not take: dwPixel's window into the accumulators of thread t, then
+// the kind's requantization or activation.
 func (st *dwState) pixel(t, b, oy, ox int) {
 	g := &st.g
 	pix := ((b*g.outH+oy)*g.outW + ox) * g.outC
 	switch st.kind {
 	case dwFloat:
 		acc := st.accF32[t]
-		dwPixel(g, st.mult, st.in.F32(), st.filter.F32(), acc, 0, b, oy, ox, nil)
+		dwPixel(g, st.mult, st.in.F32(), st.filter.F32(), acc, 0, b, oy, ox, dwMACF32)
 		biasActF32(st.out.F32()[pix:pix+g.outC], acc, st.biasF, st.fLo, st.fHi)
 	case dwInt8:
 		acc := st.accI32[t]
-		dwPixel(g, st.mult, st.in.I8(), st.filter.I8(), acc, -st.inZP, b, oy, ox, nil)
+		dwPixel(g, st.mult, st.in.I8(), st.filter.I8(), acc, -st.inZP, b, oy, ox, dwMACI8)
 		requantize32(st.out.I8()[pix:pix+g.outC], acc, st.biasI32, st.omult, st.oshift, st.outZP, st.qLo, st.qHi)
 	case dwUint8:
 		acc := st.accI32[t]
