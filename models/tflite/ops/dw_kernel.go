@@ -33,15 +33,26 @@ func dwRowI8On(p gemmPath, out, in []int8, taps, ftaps []int, f []int8, bias, mu
 	}
 	for i := 0; i < npix; i++ {
 		x, o := in[i*inStep:], out[i*c:(i+1)*c]
-		for ch := done; ch < c; ch++ {
-			var s int32
+		// Chunks of channels sum over all taps in a stack array: each
+		// tap is then a run over contiguous input and filter.
+		for c0 := done; c0 < c; c0 += dwChunk {
+			var acc [dwChunk]int32
+			a := acc[:min(dwChunk, c-c0)]
 			for t, off := range taps {
-				s += int32(f[ftaps[t]+ch]) * (int32(x[off+ch]) + xo)
+				xs, fs := x[off+c0:off+c0+len(a)], f[ftaps[t]+c0:ftaps[t]+c0+len(a)]
+				for j := range a {
+					a[j] += int32(fs[j]) * (int32(xs[j]) + xo)
+				}
 			}
-			o[ch] = int8(dwRequant(s+bias[ch], mult[ch], shift[ch], zp, lo, hi))
+			for j, v := range a {
+				o[c0+j] = int8(dwRequant(v+bias[c0+j], mult[c0+j], shift[c0+j], zp, lo, hi))
+			}
 		}
 	}
 }
+
+// dwChunk is how many channels the portable loops sum at a time.
+const dwChunk = 16
 
 // dwRowF32On is dwRowI8On for float32: the sums plus bias, clamped to
 // [lo, hi]. Vector paths fuse the multiply and add, a rounding difference.
@@ -60,12 +71,18 @@ func dwRowF32On(p gemmPath, out, in []float32, taps, ftaps []int, f, bias []floa
 	}
 	for i := 0; i < npix; i++ {
 		x, o := in[i*inStep:], out[i*c:(i+1)*c]
-		for ch := done; ch < c; ch++ {
-			var s float32
+		for c0 := done; c0 < c; c0 += dwChunk {
+			var acc [dwChunk]float32
+			a := acc[:min(dwChunk, c-c0)]
 			for t, off := range taps {
-				s += f[ftaps[t]+ch] * x[off+ch]
+				xs, fs := x[off+c0:off+c0+len(a)], f[ftaps[t]+c0:ftaps[t]+c0+len(a)]
+				for j := range a {
+					a[j] += fs[j] * xs[j]
+				}
 			}
-			o[ch] = min(max(s+bias[ch], lo), hi)
+			for j, v := range a {
+				o[c0+j] = min(max(v+bias[c0+j], lo), hi)
+			}
 		}
 	}
 }

@@ -3,6 +3,7 @@ package ops
 import (
 	"math"
 	"math/rand/v2"
+	"strconv"
 	"testing"
 )
 
@@ -159,6 +160,41 @@ func TestDwRowF32(t *testing.T) {
 					}
 				}
 			}
+		}
+	}
+}
+
+// BenchmarkDwRow times one interior row of a 3x3 depthwise layer (48
+// pixels, stride 1) on every path, for the MobileNet channel counts.
+func BenchmarkDwRow(b *testing.B) {
+	r := rand.New(rand.NewPCG(45, 46))
+	for _, c := range []int{8, 32, 64, 128} {
+		k := dwRowCase{c: c, fh: 3, fw: 3, dh: 1, dw: 1, sw: 1, w: 50, npix: 48}
+		taps, ftaps := k.taps(r, false)
+		x8, f8 := make([]int8, k.inLen()), make([]int8, 9*c)
+		xf, ff := make([]float32, k.inLen()), make([]float32, 9*c)
+		for i := range x8 {
+			x8[i], xf[i] = int8(r.IntN(256)-128), float32(r.NormFloat64())
+		}
+		for i := range f8 {
+			f8[i], ff[i] = int8(r.IntN(256)-128), float32(r.NormFloat64())
+		}
+		bias, mult, shift, biasF := make([]int32, c), make([]int32, c), make([]int, c), make([]float32, c)
+		for i := range mult {
+			mult[i], shift[i] = 1<<30+r.Int32N(1<<30), -8
+		}
+		o8, of := make([]int8, 48*c), make([]float32, 48*c)
+		for _, p := range gemmPaths() {
+			b.Run("i8/"+p.String()+"/c"+strconv.Itoa(c), func(b *testing.B) {
+				for range b.N {
+					dwRowI8On(p, o8, x8, taps, ftaps, f8, bias, mult, shift, 3, 48, c, -5, -128, 127)
+				}
+			})
+			b.Run("f32/"+p.String()+"/c"+strconv.Itoa(c), func(b *testing.B) {
+				for range b.N {
+					dwRowF32On(p, of, xf, taps, ftaps, ff, biasF, 48, c, 0, 6)
+				}
+			})
 		}
 	}
 }
