@@ -129,10 +129,7 @@ func dwPrepare(c Context, n *Node) error {
 	switch {
 	case st.fused:
 		// The row kernels keep their sums in registers.
-		err = allocAll(c, slot(&st.zeros, g.outC), slot(&st.zerosF, g.outC))
-		if err == nil {
-			st.taps, err = allocRows[int](c, st.threads, g.fH*g.fW)
-		}
+		st.taps, err = allocRows[int](c, st.threads, g.fH*g.fW)
 		if err == nil {
 			st.ftaps, err = allocRows[int](c, st.threads, g.fH*g.fW)
 		}
@@ -150,8 +147,11 @@ func dwPrepare(c Context, n *Node) error {
 	if err == nil && st.kind == dwHybrid {
 		err = allocAll(c, slot(&st.qIn, g.batches*g.inH*g.inW*g.inC), slot(&st.scale, g.batches), slot(&st.zp, g.batches))
 	}
-	if err == nil && !st.fused {
+	if err == nil {
 		st.zeros, err = allocSlice[int32](c, g.outC)
+	}
+	if err == nil && st.fused && st.kind == dwFloat {
+		st.zerosF, err = allocSlice[float32](c, g.outC)
 	}
 	if err != nil {
 		return n.Errorf("%v", err)
