@@ -42,6 +42,16 @@ type dwState struct {
 	scale []float32
 	zp    []int32
 
+	// The fused row kernels (dw_kernel.go) for float32 and int8 with a
+	// multiplier of 1: output columns [oxLo, oxHi) of a row have every
+	// filter column inside the input and run as one call; the pixels left
+	// and right of them one call each.
+	fused       bool
+	path        gemmPath
+	oxLo, oxHi  int
+	taps, ftaps [][]int // per thread: input and filter offsets of the taps inside
+	zerosF      []float32
+
 	in, filter, out *Tensor
 	biasF           []float32
 	biasI32         []int32
@@ -115,10 +125,17 @@ func dwPrepare(c Context, n *Node) error {
 		return n.Errorf("%v", err)
 	}
 	st.threads = opThreads(c, macs(g.batches, g.outH, g.outW, g.outC, g.fH, g.fW))
-	switch st.kind {
-	case dwFloat:
+	st.prepareFused()
+	switch {
+	case st.fused:
+		// The row kernels keep their sums in registers.
+		st.taps, err = allocRows[int](c, st.threads, g.fH*g.fW)
+		if err == nil {
+			st.ftaps, err = allocRows[int](c, st.threads, g.fH*g.fW)
+		}
+	case st.kind == dwFloat:
 		st.accF32, err = allocRows[float32](c, st.threads, g.outC)
-	case dwInt16:
+	case st.kind == dwInt16:
 		st.accI64, err = allocRows[int64](c, st.threads, g.outC)
 	default:
 		st.accI32, err = allocRows[int32](c, st.threads, g.outC)
@@ -133,10 +150,40 @@ func dwPrepare(c Context, n *Node) error {
 	if err == nil {
 		st.zeros, err = allocSlice[int32](c, g.outC)
 	}
+	if err == nil && st.fused && st.kind == dwFloat {
+		st.zerosF, err = allocSlice[float32](c, g.outC)
+	}
 	if err != nil {
 		return n.Errorf("%v", err)
 	}
 	return nil
+}
+
+// prepareFused decides whether the fused row kernels run the layer and
+// finds the columns whose windows are inside the input across.
+func (st *dwState) prepareFused() {
+	g := &st.g
+	st.path = bestPath()
+	st.fused = st.mult == 1 && (st.kind == dwFloat || st.kind == dwInt8) && dwRowsOn(st.path)
+	// ox*sW - padW >= 0 and ox*sW - padW + (fW-1)*dW <= inW-1.
+	st.oxLo = min((g.padW+g.sW-1)/g.sW, g.outW)
+	st.oxHi = st.oxLo
+	if last := g.inW - 1 - (g.fW-1)*g.dW + g.padW; last >= 0 {
+		st.oxHi = max(min(g.outW, last/g.sW+1), st.oxLo)
+	}
+}
+
+// tapRange returns the filter indices k < n whose input coordinate
+// o0 + k*d lies in [0, size).
+func tapRange(o0, d, n, size int) (lo, hi int) {
+	if o0 < 0 {
+		lo = min((-o0+d-1)/d, n)
+	}
+	hi = lo
+	if last := size - 1 - o0; last >= 0 {
+		hi = max(min(n, last/d+1), lo)
+	}
+	return lo, hi
 }
 
 func (st *dwState) prepareTypes(c Context, n *Node, in, filter, bias, out *Tensor, act Activation) error {
@@ -250,42 +297,92 @@ func (st *dwState) rows(t, r0, r1 int) {
 	g := &st.g
 	for r := r0; r < r1; r++ {
 		b, oy := r/g.outH, r%g.outH
-		for ox := 0; ox < g.outW; ox++ {
-			pix := ((b*g.outH+oy)*g.outW + ox) * g.outC
-			switch st.kind {
-			case dwFloat:
-				acc := st.accF32[t]
-				dwPixel(g, st.mult, st.in.F32(), st.filter.F32(), acc, 0, b, oy, ox, dwMACF32)
-				biasActF32(st.out.F32()[pix:pix+g.outC], acc, st.biasF, st.fLo, st.fHi)
-			case dwInt8:
-				acc := st.accI32[t]
-				dwPixel(g, st.mult, st.in.I8(), st.filter.I8(), acc, -st.inZP, b, oy, ox, dwMACI8)
-				requantize32(st.out.I8()[pix:pix+g.outC], acc, st.biasI32, st.omult, st.oshift, st.outZP, st.qLo, st.qHi)
-			case dwUint8:
-				acc := st.accI32[t]
-				dwPixel(g, st.mult, st.in.U8(), st.wU8, acc, -st.inZP, b, oy, ox, nil)
-				requantize32(st.out.U8()[pix:pix+g.outC], acc, st.biasI32, st.omult, st.oshift, st.outZP, st.qLo, st.qHi)
-			case dwInt16:
-				acc := st.accI64[t]
-				dwPixel(g, st.mult, st.in.I16(), st.filter.I8(), acc, 0, b, oy, ox, nil)
-				requantize64(st.out.I16()[pix:pix+g.outC], acc, st.bias64, st.omult, st.oshift, st.qLo, st.qHi)
-			case dwHybrid:
-				acc := st.accI32[t]
-				dwPixel(g, st.mult, st.qIn, st.filter.I8(), acc, -st.zp[b], b, oy, ox, dwMACI8)
-				out := st.out.F32()[pix : pix+g.outC]
-				sf := st.scale[b]
-				for oc := range out {
-					pcs := st.fScales[0]
-					if len(st.fScales) > 1 {
-						pcs = st.fScales[oc]
-					}
-					v := float32(acc[oc]) * (pcs * sf)
-					if st.biasF != nil {
-						v += st.biasF[oc]
-					}
-					out[oc] = min(max(v, st.fLo), st.fHi)
-				}
+		if !st.fused {
+			for ox := 0; ox < g.outW; ox++ {
+				st.pixel(t, b, oy, ox)
 			}
+			continue
+		}
+		for ox := 0; ox < st.oxLo; ox++ {
+			st.fusedRun(t, b, oy, ox, ox+1)
+		}
+		if st.oxHi > st.oxLo {
+			st.fusedRun(t, b, oy, st.oxLo, st.oxHi)
+		}
+		for ox := st.oxHi; ox < g.outW; ox++ {
+			st.fusedRun(t, b, oy, ox, ox+1)
+		}
+	}
+}
+
+// fusedRun computes output columns [ox0, ox1) of row oy, which see the
+// same filter taps inside the input, with one row kernel call.
+func (st *dwState) fusedRun(t, b, oy, ox0, ox1 int) {
+	g := &st.g
+	iy0, ix0 := oy*g.sH-g.padH, ox0*g.sW-g.padW
+	kyLo, kyHi := tapRange(iy0, g.dH, g.fH, g.inH)
+	kxLo, kxHi := tapRange(ix0, g.dW, g.fW, g.inW)
+	taps, ftaps := st.taps[t][:0], st.ftaps[t][:0]
+	for ky := kyLo; ky < kyHi; ky++ {
+		for kx := kxLo; kx < kxHi; kx++ {
+			taps = append(taps, ((iy0+ky*g.dH)*g.inW+ix0+kx*g.dW)*g.inC)
+			ftaps = append(ftaps, (ky*g.fW+kx)*g.outC)
+		}
+	}
+	batch := g.inH * g.inW * g.inC
+	pix := ((b*g.outH+oy)*g.outW + ox0) * g.outC
+	npix := ox1 - ox0
+	end := pix + npix*g.outC
+	if st.kind == dwInt8 {
+		dwRowI8On(st.path, st.out.I8()[pix:end], st.in.I8()[b*batch:(b+1)*batch], taps, ftaps, st.filter.I8(), st.biasI32, st.omult, st.oshift,
+			-st.inZP, npix, g.sW*g.inC, st.outZP, st.qLo, st.qHi)
+		return
+	}
+	bias := st.biasF
+	if bias == nil {
+		bias = st.zerosF
+	}
+	dwRowF32On(st.path, st.out.F32()[pix:end], st.in.F32()[b*batch:(b+1)*batch], taps, ftaps, st.filter.F32(), bias, npix, g.sW*g.inC, st.fLo, st.fHi)
+}
+
+// pixel computes output pixel (b, oy, ox) of the layers the row kernels
+// do not take: dwPixel's window into the accumulators of thread t, then
+// the kind's requantization or activation.
+func (st *dwState) pixel(t, b, oy, ox int) {
+	g := &st.g
+	pix := ((b*g.outH+oy)*g.outW + ox) * g.outC
+	switch st.kind {
+	case dwFloat:
+		acc := st.accF32[t]
+		dwPixel(g, st.mult, st.in.F32(), st.filter.F32(), acc, 0, b, oy, ox, dwMACF32)
+		biasActF32(st.out.F32()[pix:pix+g.outC], acc, st.biasF, st.fLo, st.fHi)
+	case dwInt8:
+		acc := st.accI32[t]
+		dwPixel(g, st.mult, st.in.I8(), st.filter.I8(), acc, -st.inZP, b, oy, ox, dwMACI8)
+		requantize32(st.out.I8()[pix:pix+g.outC], acc, st.biasI32, st.omult, st.oshift, st.outZP, st.qLo, st.qHi)
+	case dwUint8:
+		acc := st.accI32[t]
+		dwPixel(g, st.mult, st.in.U8(), st.wU8, acc, -st.inZP, b, oy, ox, nil)
+		requantize32(st.out.U8()[pix:pix+g.outC], acc, st.biasI32, st.omult, st.oshift, st.outZP, st.qLo, st.qHi)
+	case dwInt16:
+		acc := st.accI64[t]
+		dwPixel(g, st.mult, st.in.I16(), st.filter.I8(), acc, 0, b, oy, ox, nil)
+		requantize64(st.out.I16()[pix:pix+g.outC], acc, st.bias64, st.omult, st.oshift, st.qLo, st.qHi)
+	case dwHybrid:
+		acc := st.accI32[t]
+		dwPixel(g, st.mult, st.qIn, st.filter.I8(), acc, -st.zp[b], b, oy, ox, dwMACI8)
+		out := st.out.F32()[pix : pix+g.outC]
+		sf := st.scale[b]
+		for oc := range out {
+			pcs := st.fScales[0]
+			if len(st.fScales) > 1 {
+				pcs = st.fScales[oc]
+			}
+			v := float32(acc[oc]) * (pcs * sf)
+			if st.biasF != nil {
+				v += st.biasF[oc]
+			}
+			out[oc] = min(max(v, st.fLo), st.fHi)
 		}
 	}
 }

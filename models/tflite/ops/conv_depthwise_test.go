@@ -212,3 +212,82 @@ func TestDepthwiseConv2DErrors(t *testing.T) {
 		out: &bT{dt: models.Int16, shape: []int{2, 4, 3, 3}, q: bQ(0.1, 0)}}
 	q.wantError(t, "int16 depthwise convolution needs an int64 bias")
 }
+
+// dwWideGeoms have interior pixels and channel counts past the vector
+// blocks of the fused interior kernels (16 int8, 32 and 8 float32 channels),
+// with borders on every side.
+var dwWideGeoms = []cgeom{
+	{n: 2, h: 7, w: 9, cin: 24, cout: 24, fh: 3, fw: 3, sh: 1, sw: 1, dh: 1, dw: 1, pad: 0},
+	{n: 1, h: 9, w: 11, cin: 40, cout: 40, fh: 3, fw: 3, sh: 2, sw: 2, dh: 1, dw: 1, pad: 0},
+	{n: 1, h: 10, w: 10, cin: 48, cout: 48, fh: 3, fw: 5, sh: 1, sw: 2, dh: 2, dw: 1, pad: 1},
+	{n: 1, h: 8, w: 9, cin: 17, cout: 17, fh: 5, fw: 5, sh: 2, sw: 1, dh: 1, dw: 1, pad: 0},
+}
+
+// TestDepthwiseConv2DInterior runs the layers that take the fused interior
+// kernels through the operator: int8 bit for bit against the integer
+// reference (with and without bias, a filter that is not constant, two
+// threads), float32 against float64 sums.
+func TestDepthwiseConv2DInterior(t *testing.T) {
+	r := rand.New(rand.NewPCG(37, 38))
+	f := func(v float64) float64 { return float64(float32(v)) }
+	for i, g := range dwWideGeoms {
+		oh, ow, _, _ := g.out()
+		shape := []int{g.n, oh, ow, g.cout}
+		act := ops.Activation(i % 4)
+		for _, v := range []struct {
+			bias, konst bool
+			threads     int
+		}{{true, true, 1}, {false, true, 2}, {true, false, 1}} {
+			name := fmt.Sprintf("%v_bias%v_const%v_t%d", g, v.bias, v.konst, v.threads)
+			t.Run("int8_"+name, func(t *testing.T) {
+				qx := bRandQ(r, g.n*g.h*g.w*g.cin, -128, 127)
+				qw := bRandQ(r, g.fh*g.fw*g.cout, -127, 127)
+				qb := bRandQ(r, g.cout, -30000, 30000)
+				sx, so, zx, zo := 0.05, 0.3, float64(-128+i*80), float64(100-i*70)
+				sws := make([]float64, g.cout)
+				for o := range sws {
+					sws[o] = f(0.01 * (1 + float64(o%5)/4))
+				}
+				ins := []*bT{bIn(models.Int8, []int{g.n, g.h, g.w, g.cin}, bQ(sx, int64(zx)), qx),
+					{dt: models.Int8, shape: []int{1, g.fh, g.fw, g.cout}, q: bQC(sws, 3), vals: qw, konst: v.konst}, nil}
+				if v.bias {
+					ins[2] = bConst(models.Int32, []int{g.cout}, bQ(sx*0.01, 0), qb)
+				} else {
+					clear(qb)
+				}
+				o := &bOp{op: ops.OpDepthwiseConv2d, version: 3, opts: dwOpts(g, act), threads: v.threads, ins: ins,
+					out: &bT{dt: models.Int8, shape: shape, q: bQ(so, int64(zo))}}
+				got := o.mustRun(t, shape)
+				xc := make([]float64, len(qx))
+				for j, x := range qx {
+					xc[j] = x - zx
+				}
+				lo, hi := bActQ(act, models.Int8, so, zo)
+				exact := make([]float64, 0, len(got))
+				for j, a := range refDepthwise(xc, qw, g) {
+					oc := j % g.cout
+					q := bMulQ(int64(int32(a+qb[oc])), f(sx)*sws[oc]/f(so))
+					exact = append(exact, math.Min(math.Max(float64(q)+zo, lo), hi))
+				}
+				bClose(t, name, got, exact, 0, 0)
+			})
+			t.Run("float_"+name, func(t *testing.T) {
+				x, w, bias := bRandF(r, g.n*g.h*g.w*g.cin, 2), bRandF(r, g.fh*g.fw*g.cout, 1), bRandF(r, g.cout, 1)
+				ins := []*bT{bIn(models.Float32, []int{g.n, g.h, g.w, g.cin}, nil, x),
+					{dt: models.Float32, shape: []int{1, g.fh, g.fw, g.cout}, vals: w, konst: v.konst}, nil}
+				if v.bias {
+					ins[2] = bConst(models.Float32, []int{g.cout}, nil, bias)
+				} else {
+					clear(bias)
+				}
+				want := refDepthwise(x, w, g)
+				for j := range want {
+					want[j] = bActF(act, want[j]+bias[j%g.cout])
+				}
+				o := &bOp{op: ops.OpDepthwiseConv2d, version: 2, opts: dwOpts(g, act), threads: v.threads, ins: ins,
+					out: &bT{dt: models.Float32, shape: shape}}
+				bClose(t, name, o.mustRun(t, shape), want, 1e-5, 1e-5)
+			})
+		}
+	}
+}
