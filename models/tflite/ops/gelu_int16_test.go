@@ -23,14 +23,16 @@ func geluTable16(approx bool, si float32, zi int32, so float32, zo int32) [513]f
 		return 0.5 * x * float32(math.Erfc(float64(x*float32(-1/math.Sqrt2))))
 	}
 	r := func(x float32) float32 { return float32(math.Round(float64(x))) }
+	// float32() around every product keeps Go from fusing it into an add
+	// (arm64), which the float32 reference does not do.
 	lo, hi := si*float32(-32768-zi), si*float32(32767-zi)
-	inv := 65536 / (so*float32(32767-zo) - so*float32(-32768-zo))
+	inv := 65536 / (float32(so*float32(32767-zo)) - float32(so*float32(-32768-zo)))
 	step := (hi - lo) / 512
 	var t [513]float32
 	for i := 0; i < 512; i++ {
-		a := lo + float32(i)*step
-		v, m, nx := g(a), g(a+step/2), g(lo+float32(i+1)*step)
-		interp := r((nx*inv + r(v*inv)) / 2)
+		a := lo + float32(float32(i)*step)
+		v, m, nx := g(a), g(a+step/2), g(lo+float32(float32(i+1)*step))
+		interp := r((float32(nx*inv) + r(v*inv)) / 2)
 		t[i] = min(max(r(v*inv)-r((interp-r(m*inv))/2), -32768), 32767)
 	}
 	t[512] = min(max(r(g(hi)*inv), -32768), 32767)
