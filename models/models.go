@@ -46,6 +46,9 @@ const (
 	BFloat16
 	Float8E4M3FN
 	Float8E5M2
+	// UInt4 is unsigned 4-bit, packed two per byte like INT4 (LiteRT's
+	// CAST, QUANTIZE and DEQUANTIZE take it).
+	UInt4
 )
 
 var dtypeNames = [...]string{
@@ -55,7 +58,7 @@ var dtypeNames = [...]string{
 	Bool: "bool", String: "string", Complex64: "complex64",
 	Resource: "resource", Variant: "variant", Int4: "int4",
 	Complex128: "complex128", Int2: "int2", BFloat16: "bfloat16",
-	Float8E4M3FN: "float8_e4m3fn", Float8E5M2: "float8_e5m2",
+	Float8E4M3FN: "float8_e4m3fn", Float8E5M2: "float8_e5m2", UInt4: "uint4",
 }
 
 func (d DType) String() string {
@@ -76,7 +79,7 @@ func ParseDType(s string) (DType, error) {
 }
 
 // Size is the size of one element in bytes; 0 for types without a fixed size
-// (strings, and the packed INT4 and INT2).
+// (strings, and the packed INT4, UINT4 and INT2).
 func (d DType) Size() int {
 	switch d {
 	case Int8, UInt8, Bool, Float8E4M3FN, Float8E5M2:

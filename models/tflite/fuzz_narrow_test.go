@@ -11,7 +11,7 @@ import (
 )
 
 // narrowTypeSeeds are small models over the packed and narrow tensor types
-// (int2, int4, float16, bfloat16, float8) and the operator versions that
+// (int2, int4, uint4, float16, bfloat16, float8) and the operator versions that
 // take them, seeding FuzzLoad and the corruption test.
 func narrowTypeSeeds(t testing.TB) [][]byte {
 	var out [][]byte
@@ -81,6 +81,37 @@ func narrowTypeSeeds(t testing.TB) [][]byte {
 	bfo := b.Tensor("bfo", models.BFloat16, []int{2, 3}, nil)
 	b.Op(ops.OpDynamicUpdateSlice, 6, []int{bf, bfu, bfs}, []int{bfo}, build.Options{})
 	b.Output(g, bc, bfo)
+	add(b)
+
+	// The hybrid 4-bit FULLY_CONNECTED path (constant int4 filter, 4 units,
+	// depth 32), int16 GELU, an embedding with float16 output, and uint4
+	// through QUANTIZE, DEQUANTIZE and CAST.
+	b = build.New()
+	xf := b.Input("xf", models.Float32, []int{2, 32}, nil)
+	w4f := make(build.Raw, 4*32/2)
+	for i := range w4f {
+		w4f[i] = byte(i*37) &^ 0x88 // codes in [0, 7]
+	}
+	wf := b.Const("w4f", models.Int4, []int{4, 32}, w4f, q(0.125, 0))
+	bias := b.Const("bias", models.Float32, []int{4}, []float32{0.5, -1, 0, 2}, nil)
+	yf := b.Tensor("yf", models.Float32, []int{2, 4}, nil)
+	b.Op(ops.OpFullyConnected, 10, []int{xf, wf, bias}, []int{yf}, build.Options{Type: build.OptFullyConnected})
+	u4 := b.Tensor("u4", models.UInt4, []int{2, 4}, q(0.25, 8))
+	b.Op(ops.OpQuantize, 1, []int{yf}, []int{u4}, build.Options{})
+	dq := b.Tensor("dq", models.Float32, []int{2, 4}, nil)
+	b.Op(ops.OpDequantize, 1, []int{u4}, []int{dq}, build.Options{})
+	i4 := b.Tensor("i4", models.Int4, []int{2, 4}, nil)
+	b.Op(ops.OpCast, 7, []int{dq}, []int{i4}, build.Options{})
+	back := b.Tensor("back", models.Float32, []int{2, 4}, nil)
+	b.Op(ops.OpCast, 7, []int{i4}, []int{back}, build.Options{})
+	g16in := b.Input("g16in", models.Int16, []int{8}, q(1.0/4096, 0))
+	g16 := b.Tensor("g16", models.Int16, []int{8}, q(1.0/4096, 0))
+	b.Op(ops.OpGelu, 2, []int{g16in}, []int{g16}, build.Options{})
+	eids := b.Input("eids", models.Int32, []int{2}, nil)
+	etab := b.Const("etab", models.Int8, []int{3, 2}, build.Raw{1, 2, 3, 4, 5, 0xfa}, q(0.5, 0))
+	eout := b.Tensor("eout", models.Float16, []int{2, 2}, nil)
+	b.Op(ops.OpEmbeddingLookup, 3, []int{eids, etab}, []int{eout}, build.Options{})
+	b.Output(back, g16, eout)
 	add(b)
 	return out
 }

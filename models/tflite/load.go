@@ -387,7 +387,7 @@ func loadTensor(p *parsed, t flatbuf.Table, dst *ops.Tensor, meta *tensorMeta, b
 }
 
 // tensorBytes is the data size of a tensor, false when it overflows limit.
-// INT4 is packed two per byte and INT2 four per byte, rounded up to a whole
+// INT4 and UINT4 are packed two per byte and INT2 four per byte, rounded up to a whole
 // byte, as LiteRT's BytesRequired sizes them.
 func tensorBytes(dt models.DType, elemSize int64, shape []int, limit int64) (int64, bool) {
 	n := int64(1)
@@ -398,7 +398,7 @@ func tensorBytes(dt models.DType, elemSize int64, shape []int, limit int64) (int
 		}
 	}
 	switch dt {
-	case models.Int4:
+	case models.Int4, models.UInt4:
 		return (n + 1) / 2, true
 	case models.Int2:
 		return (n + 3) / 4, true

@@ -27,6 +27,7 @@ func TestNarrowTensorTypes(t *testing.T) {
 		{models.Float8E4M3FN, "float8_e4m3fn", 21, 1},
 		{models.Float8E5M2, "float8_e5m2", 22, 1},
 		{models.Int4, "int4", 17, 0},
+		{models.UInt4, "uint4", 20, 0},
 	} {
 		if c.dt.String() != c.name || c.dt.Size() != c.size {
 			t.Errorf("%v: name %q size %d, want %q and %d", uint8(c.dt), c.dt, c.dt.Size(), c.name, c.size)
@@ -41,8 +42,8 @@ func TestNarrowTensorTypes(t *testing.T) {
 			t.Errorf("%s maps to schema type %d, %v; want %d", c.dt, s, ok, c.schema)
 		}
 	}
-	if d, ok := flatbuf.ToDType(20); ok { // UINT4: no kernel takes it
-		t.Errorf("schema type 20 (UINT4) maps to %s", d)
+	if d, ok := flatbuf.ToDType(23); ok { // past the schema's last type
+		t.Errorf("schema type 23 maps to %s", d)
 	}
 
 	// A packed or narrow constant must have exactly the bytes its shape
@@ -55,6 +56,7 @@ func TestNarrowTensorTypes(t *testing.T) {
 		{models.Int2, []int{5}, 2},
 		{models.Int2, []int{2, 4}, 2},
 		{models.Int4, []int{5}, 3},
+		{models.UInt4, []int{3}, 2},
 		{models.BFloat16, []int{3}, 6},
 		{models.Float8E4M3FN, []int{3}, 3},
 		{models.Float8E5M2, []int{2, 2}, 4},

@@ -83,13 +83,17 @@ func (r *reporter) reset() {
 	r.mu.Unlock()
 }
 
+// dtypes maps the C library's tensor types to models.DType. The TfLiteType
+// enum of the library this package builds against (TF 2.14) ends at
+// kTfLiteInt4; later LiteRT types (int2, bfloat16, float8, uint4) are not in
+// its header, so a tensor of one cannot come from it.
 var dtypes = map[C.TfLiteType]models.DType{
 	C.kTfLiteFloat32: models.Float32, C.kTfLiteFloat16: models.Float16, C.kTfLiteFloat64: models.Float64,
 	C.kTfLiteInt8: models.Int8, C.kTfLiteUInt8: models.UInt8, C.kTfLiteInt16: models.Int16,
 	C.kTfLiteUInt16: models.UInt16, C.kTfLiteInt32: models.Int32, C.kTfLiteUInt32: models.UInt32,
 	C.kTfLiteInt64: models.Int64, C.kTfLiteUInt64: models.UInt64, C.kTfLiteBool: models.Bool,
 	C.kTfLiteString: models.String, C.kTfLiteComplex64: models.Complex64, C.kTfLiteResource: models.Resource,
-	C.kTfLiteVariant: models.Variant, C.kTfLiteInt4: models.Int4,
+	C.kTfLiteVariant: models.Variant, C.kTfLiteInt4: models.Int4, C.kTfLiteComplex128: models.Complex128,
 }
 
 // tensorInfo describes a C tensor.

@@ -98,11 +98,11 @@ var tensorTypes = [...]models.DType{
 	8: models.Complex64, 9: models.Int8, 10: models.Float64, 11: models.Complex128,
 	12: models.UInt64, 13: models.Resource, 14: models.Variant, 15: models.UInt32,
 	16: models.UInt16, 17: models.Int4, 18: models.BFloat16, 19: models.Int2,
-	21: models.Float8E4M3FN, 22: models.Float8E5M2,
+	20: models.UInt4, 21: models.Float8E4M3FN, 22: models.Float8E5M2,
 }
 
 // ToDType converts a schema TensorType to a models.DType; ok is false for
-// types models does not represent (UINT4).
+// types models does not represent.
 func ToDType(tensorType int8) (models.DType, bool) {
 	if tensorType < 0 || int(tensorType) >= len(tensorTypes) {
 		return models.Unknown, false

@@ -7,10 +7,13 @@ import (
 )
 
 // RELU_0_TO_1, and the quantized forms of ELU (int8) and GELU (int8, uint8,
-// version 2). Float ELU and GELU stay with the float math kernels
+// int16). Float ELU and GELU stay with the float math kernels
 // (elementwise_math.go); the quantized ones are 256-entry tables filled as
 // TFLite's LUTPopulate does, from the float32 functions TFLite uses:
-// expm1f for ELU, 0.5x*erfc(-x/sqrt2) and the tanh form for GELU.
+// expm1f for ELU, 0.5x*erfc(-x/sqrt2) and the tanh form for GELU. Int16
+// GELU is LiteRT's 513-entry table (LUTPopulate<int16_t>, float32
+// arithmetic) read with LUTLookup's 9-bit index and 7-bit interpolation;
+// like LiteRT it takes any zero points, which only shift the table.
 
 func addActivationLUTs(r *Resolver) {
 	r.Builtin[OpRelu0To1] = &Kernel{MaxVersion: 1, Prepare: relu01Prepare, Eval: relu01Eval}
@@ -68,7 +71,7 @@ func lutActPrepare(c Context, n *Node) error {
 	}
 	types := []models.DType{models.Int8}
 	if n.Op == OpGelu {
-		types = append(types, models.UInt8)
+		types = append(types, models.UInt8, models.Int16)
 	}
 	in, out, err := actIO(c, n, types...)
 	if err != nil {
@@ -78,10 +81,6 @@ func lutActPrepare(c Context, n *Node) error {
 	if err != nil {
 		return err
 	}
-	lut, err := ewAllocLUT8(c)
-	if err != nil {
-		return n.Errorf("lookup table: %v", err)
-	}
 	f := eluF32
 	if n.Op == OpGelu {
 		f = geluF32
@@ -89,17 +88,47 @@ func lutActPrepare(c Context, n *Node) error {
 			f = geluApproxF32
 		}
 	}
+	if in.Type == models.Int16 {
+		lut, err := ewAllocLUT16(c)
+		if err != nil {
+			return n.Errorf("lookup table: %v", err)
+		}
+		ewLUT16Build(lut, qi.f32, qi.zp, qo.f32, qo.zp, f)
+		n.State = &lutAct16{lut}
+		return nil
+	}
+	lut, err := ewAllocLUT8(c)
+	if err != nil {
+		return n.Errorf("lookup table: %v", err)
+	}
 	ewLUT8Build(lut, in.Type == models.Int8, qi.f32, qi.zp, qo.f32, qo.zp, f)
 	n.State = lut
 	return nil
 }
 
+// lutAct16 holds the int16 table, which lives in Alloc memory: node state
+// itself must stay small.
+type lutAct16 struct{ t *ewLUT16 }
+
 func lutActEval(c Context, n *Node) error {
-	lut, ok := n.State.(*ewLUT8)
-	if !ok {
+	in, out := c.Input(n, 0), c.Output(n, 0)
+	var lut *ewLUT8
+	switch st := n.State.(type) {
+	case *ewLUT8:
+		lut = st
+	case *lutAct16:
+		if err := ewHaveData(n, in, out); err != nil {
+			return err
+		}
+		k := in.NumElements()
+		o := out.I16()[:k]
+		for i, v := range in.I16()[:k] {
+			o[i] = ewLUT16Lookup(v, st.t)
+		}
+		return nil
+	default:
 		return mathUnaryEval(c, n)
 	}
-	in, out := c.Input(n, 0), c.Output(n, 0)
 	if err := ewHaveData(n, in, out); err != nil {
 		return err
 	}

@@ -9,14 +9,18 @@ import "github.com/axle-edge/axle/models"
 // and then runs its int8-filter kernel; here the filter is unpacked into an
 // int8 tensor that fcPrepare and fcEval see in its place, once for a
 // constant filter and on every Eval otherwise. Filter zero points must be
-// 0, as LiteRT checks. Float activations with an int4 filter stay refused:
-// LiteRT then takes a separate optimized 4-bit path.
+// 0, as LiteRT checks.
+//
+// Float activations with an int4 filter (hybrid 4-bit) take LiteRT's
+// optimized 4-bit path when it would (dense_packed4.go); otherwise, as in
+// LiteRT, the int8 hybrid kernel runs on the unpacked filter.
 
 // fcPacked is the node state while the filter is packed; inner is the
 // fcState of the int8 kernel, swapped into n.State around each call.
 type fcPacked struct {
 	inner  any
 	filter Tensor // the unpacked int8 filter
+	opt4   *fc4bit
 }
 
 // packedFilterCtx hands out the unpacked filter as input 1.
@@ -41,9 +45,6 @@ func fcPackedPrepare(c Context, n *Node) error {
 			n.State = ps.inner
 		}
 		return fcPrepare(c, n)
-	}
-	if in := c.Input(n, 0); in != nil && in.Type == models.Float32 && filter.Type == models.Int4 {
-		return n.Errorf("float input with an int4 filter (hybrid 4-bit) is not supported")
 	}
 	if filter.Dims() != 2 {
 		return n.Errorf("filter must be 2-D, got shape %v", filter.Shape)
@@ -79,13 +80,19 @@ func fcPackedPrepare(c Context, n *Node) error {
 	n.State = ps.inner
 	err := fcPrepare(packedFilterCtx{c, n, w}, n)
 	ps.inner, n.State = n.State, ps
-	return err
+	if err != nil {
+		return err
+	}
+	return ps.prepare4bit(c, n, filter)
 }
 
 func fcPackedEval(c Context, n *Node) error {
 	ps, ok := n.State.(*fcPacked)
 	if !ok {
 		return fcEval(c, n)
+	}
+	if ps.opt4 != nil {
+		return ps.opt4.eval(c, n, ps.filter.Data)
 	}
 	if !ps.filter.Const {
 		if err := unpackFilter(n, c.Input(n, 1), ps.filter.Data); err != nil {

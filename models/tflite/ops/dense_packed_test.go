@@ -124,11 +124,6 @@ func TestFullyConnectedPackedFilterErrors(t *testing.T) {
 	_, err := rawRun(t, fc, 14, none, []rawT{x16, w}, out16)
 	ewtWantErr(t, err, fc, "node 0", `filter "in1" (int2): zero point 1 (entry 0) must be 0`)
 
-	xf := rawT{dt: models.Float32, shape: []int{1, 4}, data: f32Bytes(1, 2, 3, 4)}
-	w4 := rawT{dt: models.Int4, shape: []int{2, 4}, q: ewtQ(0.25, 0), data: fcInt4Filter, konst: true}
-	_, err = rawRun(t, fc, 10, none, []rawT{xf, w4}, rawT{dt: models.Float32, shape: []int{1, 2}})
-	ewtWantErr(t, err, fc, "float input with an int4 filter (hybrid 4-bit) is not supported")
-
 	w.q = ewtQ(0.25, 0)
 	xu := rawT{dt: models.UInt8, shape: []int{1, 4}, q: ewtQ(0.5, 128), data: []byte{1, 2, 3, 4}}
 	_, err = rawRun(t, fc, 14, none, []rawT{xu, w}, rawT{dt: models.UInt8, shape: []int{1, 2}, q: ewtQ(1, 128)})

@@ -11,9 +11,12 @@ import (
 //	ids [k], value [rows, d1, ...] -> out [k, d1, ...]
 //
 // Same-typed outputs copy raw rows (every fixed-size type, like TFLite's
-// memcpy). Float32 outputs of int8, uint8, packed int4 or packed int2
-// (version 5) values are the hybrid path: each element times the table's scale, or the row's scale
-// when quantized per row (axis 0); zero points must be 0, as in TFLite.
+// memcpy). Float32 or float16 outputs of int8, uint8, packed int4 or packed
+// int2 (version 5) values are the hybrid path: each element times the
+// table's scale, or the row's scale when quantized per row (axis 0), in
+// float32; a float16 output rounds that product to nearest even, as
+// LiteRT's store into half does. Zero points must be 0 for float32 output;
+// LiteRT ignores them for float16 output, and so does this kernel.
 // uint8 tables hold int8 codes, as TFLite reads them.
 // Packed int4 rows start at byte (row*cols)/2 and int2 rows at byte
 // (row*cols)/4, LiteRT's addressing (a row then starts at its byte's first
@@ -35,6 +38,7 @@ type embState struct {
 	cols   int // elements per row
 	hybrid bool
 	scales []float32 // hybrid: one per table or per row
+	row    []float32 // hybrid float16: one row in float32 before rounding
 }
 
 func embPrepare(c Context, n *Node) error {
@@ -66,13 +70,19 @@ func embPrepare(c Context, n *Node) error {
 		if val.Type.Size() == 0 {
 			return n.Errorf("value tensor %q type %s is not supported", val.Name, val.Type)
 		}
-	case out.Type == models.Float32 && (val.Type == models.Int8 || val.Type == models.UInt8 || val.Type == models.Int4 || val.Type == models.Int2):
+	case (out.Type == models.Float32 || out.Type == models.Float16) && (val.Type == models.Int8 || val.Type == models.UInt8 || val.Type == models.Int4 || val.Type == models.Int2):
 		st.hybrid = true
-		if err := st.prepareHybrid(c, n, val); err != nil {
+		if err := st.prepareHybrid(c, n, val, out.Type == models.Float32); err != nil {
 			return err
 		}
+		if out.Type == models.Float16 {
+			var err error
+			if st.row, err = allocSlice[float32](c, st.cols); err != nil {
+				return n.Errorf("row buffer: %v", err)
+			}
+		}
 	default:
-		return n.Errorf("value tensor %q type %s with output tensor %q type %s is not supported (same types, or int8/uint8/int4/int2 values with float32 output)", val.Name, val.Type, out.Name, out.Type)
+		return n.Errorf("value tensor %q type %s with output tensor %q type %s is not supported (same types, or int8/uint8/int4/int2 values with float32 or float16 output)", val.Name, val.Type, out.Name, out.Type)
 	}
 	n.State = st
 	shape := append([]int{ids.Shape[0]}, val.Shape[1:]...)
@@ -82,13 +92,13 @@ func embPrepare(c Context, n *Node) error {
 	return nil
 }
 
-func (st *embState) prepareHybrid(c Context, n *Node, val *Tensor) error {
+func (st *embState) prepareHybrid(c Context, n *Node, val *Tensor, zeroZP bool) error {
 	q := val.Quant
 	if q == nil || len(q.Scale) == 0 {
 		return n.Errorf("value tensor %q (%s) has no quantization parameters", val.Name, val.Type)
 	}
 	for i, z := range q.ZeroPoint {
-		if z != 0 {
+		if zeroZP && z != 0 {
 			return n.Errorf("value tensor %q: zero point %d (entry %d) must be 0 for float output", val.Name, z, i)
 		}
 	}
@@ -145,13 +155,22 @@ func embEval(c Context, n *Node) error {
 			return err
 		}
 	}
-	o := out.F32()
+	var o []float32
+	var o16 []uint16
+	if st.row != nil {
+		o16 = out.U16()
+	} else {
+		o = out.F32()
+	}
 	for i, id := range idv {
 		s := st.scales[0]
 		if len(st.scales) > 1 {
 			s = st.scales[id]
 		}
-		dst := o[i*st.cols : (i+1)*st.cols]
+		dst := st.row
+		if o != nil {
+			dst = o[i*st.cols : (i+1)*st.cols]
+		}
 		switch val.Type {
 		case models.Int8, models.UInt8:
 			// A uint8 table holds int8 codes, the legacy hybrid
@@ -165,18 +184,26 @@ func embEval(c Context, n *Node) error {
 			if len(val.Data) < start+(st.cols+1)/2 {
 				return n.Errorf("value tensor %q has %d bytes of data, row %d needs %d", val.Name, len(val.Data), id, start+(st.cols+1)/2)
 			}
-			src := val.Data[start:]
+			// LiteRT moves each nibble to the top of an int8 (code*16)
+			// and multiplies by scale/16: the same as code*scale unless
+			// the scale is subnormal.
+			src, s16 := val.Data[start:], s/16
 			for j := range dst {
-				b := int8(src[j/2])
-				nib := b << 4 >> 4 // low nibble first, sign-extended
+				b := src[j/2]
+				top := int8(b << 4) // low nibble first
 				if j&1 == 1 {
-					nib = b >> 4
+					top = int8(b & 0xf0)
 				}
-				dst[j] = float32(nib) * s
+				dst[j] = float32(top) * s16
 			}
 		case models.Int2:
 			if err := embRowInt2(n, val, int(id)*st.cols, s, dst); err != nil {
 				return err
+			}
+		}
+		if o16 != nil {
+			for j, v := range dst {
+				o16[i*st.cols+j] = qzFloatToHalf(v)
 			}
 		}
 	}

@@ -43,7 +43,8 @@ func qzQuantizePrepare(c Context, n *Node) error {
 	var ok bool
 	switch in.Type {
 	case models.Float32:
-		ok = out.Type == models.UInt8 || out.Type == models.Int8 || out.Type == models.Int16
+		ok = out.Type == models.UInt8 || out.Type == models.Int8 || out.Type == models.Int16 ||
+			out.Type == models.Int4 || out.Type == models.UInt4
 	case models.Int16:
 		ok = out.Type == models.Int8 || out.Type == models.Int16 || out.Type == models.Int32
 	case models.Int32:
@@ -60,6 +61,9 @@ func qzQuantizePrepare(c Context, n *Node) error {
 		return err
 	}
 	if in.Type == models.Float32 {
+		if isPacked(out.Type) && len(out.Quant.Scale) > 1 {
+			return n.Errorf("per-channel quantization to %s is not supported (LiteRT quantizes %s per tensor)", out.Type, out.Type)
+		}
 		return st.prepareFloat(c, n, out)
 	}
 	qi, err := ewTensorQuant(n, in, "input")
@@ -129,6 +133,9 @@ func qzQuantizeEval(c Context, n *Node) error {
 		return n.Errorf("not prepared")
 	}
 	in, out := c.Input(n, 0), c.Output(n, 0)
+	if isPacked(out.Type) {
+		return qzQuantizePacked(n, st, in, out)
+	}
 	if err := ewHaveData(n, in, out); err != nil {
 		return err
 	}
@@ -231,7 +238,7 @@ func qzDequantizePrepare(c Context, n *Node) error {
 		return err
 	}
 	switch in.Type {
-	case models.UInt8, models.Int8, models.Int16, models.Float16, models.Int4:
+	case models.UInt8, models.Int8, models.Int16, models.Float16, models.Int4, models.UInt4, models.Int2:
 	default:
 		return n.Errorf("input type %s is not supported", in.Type)
 	}
@@ -249,8 +256,8 @@ func qzDequantizePrepare(c Context, n *Node) error {
 		return n.Errorf("input tensor %q (%s) has no quantization parameters", in.Name, in.Type)
 	}
 	lo, hi := TypeRange(in.Type)
-	if in.Type == models.Int4 {
-		lo, hi = -8, 7
+	if _, plo, phi, ok := packedLayout(in.Type); ok {
+		lo, hi = plo, phi
 	}
 	if len(q.Scale) > 1 {
 		if q.Axis < 0 || q.Axis >= len(in.Shape) || in.Shape[q.Axis] != len(q.Scale) {
@@ -301,14 +308,13 @@ func qzDequantizeEval(c Context, n *Node) error {
 	}
 	cnt := in.NumElements()
 	o := out.F32()[:cnt]
-	if in.Type == models.Int4 {
-		if len(in.Data) < (cnt+1)/2 {
-			return n.Errorf("tensor %q has %d bytes of data, its shape %v needs %d", in.Name, len(in.Data), in.Shape, (cnt+1)/2)
+	if bits, _, _, ok := packedLayout(in.Type); ok {
+		if err := packedCheck(n, in, bits, cnt); err != nil {
+			return err
 		}
-		// Two values per byte, low nibble first, sign-extended.
+		signed := in.Type != models.UInt4
 		for i := range o {
-			b := in.Data[i/2] >> (4 * uint(i%2))
-			v := int32(b&0xf) - int32(b&0x8)*2
+			v := packedGet(in.Data, i, bits, signed)
 			ch := &st.channels[(i/st.inner)%len(st.channels)]
 			o[i] = float32(ch.scale * float64(v-ch.zp))
 		}
@@ -418,6 +424,9 @@ func qzCastPrepare(c Context, n *Node) error {
 	if err != nil {
 		return err
 	}
+	if isPacked(in.Type) || isPacked(out.Type) {
+		return qzPackedCastPrepare(c, n, in, out)
+	}
 	for _, t := range []*Tensor{in, out} {
 		if !qzCastable(t.Type) {
 			return n.Errorf("type %s is not supported", t.Type)
@@ -437,6 +446,9 @@ func qzCastable(t models.DType) bool {
 
 func qzCastEval(c Context, n *Node) error {
 	in, out := c.Input(n, 0), c.Output(n, 0)
+	if isPacked(in.Type) || isPacked(out.Type) {
+		return qzPackedCastEval(n, in, out)
+	}
 	if err := ewHaveData(n, in, out); err != nil {
 		return err
 	}
