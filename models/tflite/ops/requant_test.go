@@ -92,11 +92,11 @@ func TestRequantize32Paths(t *testing.T) {
 	}
 }
 
-// BenchmarkRequantize32 measures one int8 requantization of 16 to 256
+// BenchmarkRequantize32 measures one int8 requantization of 8 to 256
 // channels (the per-pixel epilogue of a conv layer) on each path.
 func BenchmarkRequantize32(b *testing.B) {
 	r := rand.New(rand.NewPCG(1, 2))
-	for _, n := range []int{16, 64, 128, 256} {
+	for _, n := range []int{8, 16, 64, 128, 256} {
 		c := newRequantCase(r, n)
 		for i := range n {
 			c.mult[i] = 1<<30 + r.Int32N(1<<30)
