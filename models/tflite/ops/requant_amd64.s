@@ -69,8 +69,7 @@ rq16step:
 	VPMOVQD      Z2, Y2
 	VINSERTI64X4 $1, Y2, Z1, Z1     // s
 	VPMAXSD      Z9, Z1, Z3         // left = max(s, 0)
-	VPSUBD       Z1, Z9, Z4
-	VPMAXSD      Z9, Z4, Z4         // right = max(-s, 0)
+	VPSUBD       Z1, Z3, Z4         // right = left - s = max(-s, 0)
 	VPSLLVD      Z3, Z0, Z0         // x << left
 
 	VMOVDQU32.Z (DX), K1, Z5        // q
