@@ -112,10 +112,13 @@ func dwI8AVX2(acc *int32, x, f *int8, n int, xo int32)
 //go:noescape
 func dwF32AVX2(acc, x, f *float32, n int, xo float32)
 
-// requantVec runs requantize32's arithmetic on 8 channels per AVX2 step,
-// leaving the clamped results in acc[:8*steps], and returns how many
-// channels it did.
-func requantVec(_ gemmPath, acc, add, mult []int32, shift []int, zp, lo, hi int32) int {
+// requantVec runs requantize32's arithmetic on 8 channels per AVX2 step
+// (all of them on pathVNNI, requant512), leaving the clamped results in
+// acc, and returns how many channels it did.
+func requantVec(p gemmPath, acc, add, mult []int32, shift []int, zp, lo, hi int32) int {
+	if p == pathVNNI {
+		return requant512(nil, acc, add, mult, shift, zp, lo, hi)
+	}
 	n := len(acc) / 8
 	if n == 0 {
 		return 0
@@ -126,8 +129,16 @@ func requantVec(_ gemmPath, acc, add, mult []int32, shift []int, zp, lo, hi int3
 }
 
 // requantVecI8 is requantVec writing int8 results straight into out
-// (len(out) channels), which spares requantize32 its narrowing loop.
-func requantVecI8(_ gemmPath, out []int8, acc, add, mult []int32, shift []int, zp, lo, hi int32) int {
+// (len(out) channels), which spares requantize32 its narrowing loop. The
+// narrowing saturates where the portable conversion wraps, so a clamp
+// beyond int8 is left to requantVec.
+func requantVecI8(p gemmPath, out []int8, acc, add, mult []int32, shift []int, zp, lo, hi int32) int {
+	if lo < -128 || hi > 127 {
+		return 0
+	}
+	if p == pathVNNI {
+		return requant512(out, acc, add, mult, shift, zp, lo, hi)
+	}
 	n := len(out) / 8
 	if n == 0 {
 		return 0

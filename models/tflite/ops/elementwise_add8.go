@@ -9,9 +9,9 @@ import "math"
 // all 256 codes of each input (SUB stores the second input negated: the
 // negation wraps in int32 exactly as the vector kernels' VPSIGND does);
 // the portable Eval adds two table entries and requantizes once. The vector
-// kernels (elementwise_add8_amd64.s) compute the same terms arithmetically
-// in SIMD lanes instead of gathering from the tables. Results equal
-// ewQParams.addSub bit for bit (TestAdd8FastMatchesReference).
+// kernels (elementwise_add8_amd64.s and _arm64.s) compute the same terms
+// arithmetically in SIMD lanes instead of gathering from the tables.
+// Results equal ewQParams.addSub bit for bit (TestAdd8FastMatchesReference).
 type ewAdd8 struct {
 	t1, t2 [256]int32 // scaled input terms indexed by the code's byte value
 	vec    add8Consts // broadcast constants of the vector kernels
