@@ -107,6 +107,8 @@ type convState struct {
 	k      int // patch length: fH*fW*fC
 	block  int // packed filter elements per group: roundUp4(fpg)*k
 	direct bool
+	four   bool // interior pixels go four at a time (conv_gemm.go)
+	part   int  // depths of one part of a four-pixel window: a filter row or a tap
 
 	fLo, fHi     float32 // float activation clamp
 	qLo, qHi     int32   // quantized activation clamp
@@ -218,6 +220,7 @@ func convPrepare(c Context, n *Node) error {
 		return n.Errorf("%v", err)
 	}
 	st.direct = g.fH == 1 && g.fW == 1 && st.groups == 1
+	st.planFour()
 	if err := st.allocScratch(c, n); err != nil {
 		return err
 	}
@@ -330,6 +333,13 @@ func (st *convState) allocScratch(c Context, n *Node) error {
 	}
 	st.threads = opThreads(c, macs(g.batches, g.outH, g.outW, g.outC, st.k))
 	accLen := roundUp4(st.fpg)
+	// Four-pixel steps read their windows in place and keep four rows of
+	// accumulators for up to quadChunk channels, mostly within the one
+	// row of accumulators the single pixels need anyway.
+	accBuf := accLen
+	if st.four && !st.inPlace() {
+		accBuf = max(accLen, 4*min(quadChunk, accLen))
+	}
 	var err error
 	switch st.kind {
 	case convFloat:
@@ -338,7 +348,7 @@ func (st *convState) allocScratch(c Context, n *Node) error {
 			st.patchF32, err = allocRows[float32](c, st.threads, st.k)
 		}
 		if err == nil {
-			st.accF32, err = allocRows[float32](c, st.threads, accLen)
+			st.accF32, err = allocRows[float32](c, st.threads, accBuf)
 		}
 	case convInt8, convHybrid, convHybridPC:
 		st.wI8, err = allocSlice[int8](c, packed)
@@ -346,7 +356,7 @@ func (st *convState) allocScratch(c Context, n *Node) error {
 			st.patchI8, err = allocRows[int8](c, st.threads, st.k)
 		}
 		if err == nil {
-			st.accI32, err = allocRows[int32](c, st.threads, accLen)
+			st.accI32, err = allocRows[int32](c, st.threads, accBuf)
 		}
 		if err == nil && st.kind != convInt8 {
 			err = allocAll(c, slot(&st.rowSum, g.outC), slot(&st.scale, g.batches), slot(&st.zp, g.batches),
@@ -524,63 +534,189 @@ func share(total, parts, i int) (int, int) {
 	return min(i*size, total), min((i+1)*size, total)
 }
 
+// planFour decides whether interior pixels go four at a time: where this
+// CPU has the four-row kernel of the kind, and, for int8 (VNNI), where the
+// parts of a window are whole quadruples of depth. A part is a filter row
+// (fW*fC contiguous input elements when taps are adjacent and take all
+// input channels) or one tap.
+func (st *convState) planFour() {
+	g := &st.g
+	st.part = st.fC
+	if (g.dW == 1 || g.fW == 1) && st.fC == g.inC {
+		st.part = g.fW * st.fC
+	}
+	p := bestPath()
+	switch st.kind {
+	case convFloat:
+		st.four = fourRows(p, false)
+	case convInt8:
+		st.four = fourRows(p, true) && st.part%4 == 0
+	default:
+		st.four = false
+	}
+	st.four = st.four && g.outW >= 4
+}
+
+// quadChunk is how many channels a four-pixel step sums at once where it
+// needs scratch accumulators: four rows of 64 int32 (1 KiB) per worker,
+// while the VNNI kernel's per-call row sums stay a small share of its
+// work (16 blocks per pass over the activations).
+const quadChunk = 64
+
+// inPlace says whether a float four-pixel step sums straight into the
+// output: one group whose channels fill whole blocks of four.
+func (st *convState) inPlace() bool {
+	return st.kind == convFloat && st.groups == 1 && st.fpg%4 == 0
+}
+
 // rows computes output rows [r0, r1) (row = batch*outH + y) with the
-// scratch buffers of worker t.
+// scratch buffers of worker t: four pixels at a time where their windows
+// lie inside the image and the kind has four-row kernels (planFour), the
+// rest one by one.
 func (st *convState) rows(t, r0, r1 int) {
 	g := &st.g
-	fpg := st.fpg
 	for r := r0; r < r1; r++ {
 		b, oy := r/g.outH, r%g.outH
-		for ox := 0; ox < g.outW; ox++ {
-			pix := ((b*g.outH+oy)*g.outW + ox) * g.outC
-			for grp := 0; grp < st.groups; grp++ {
-				ch := grp * fpg
-				wlo, whi := grp*st.block, (grp+1)*st.block
-				switch st.kind {
-				case convFloat:
-					p := patch(st, st.in.F32(), st.patchF32[t], 0, b, oy, ox, grp)
-					acc := st.accF32[t]
-					gemmRowF32(p, st.wF32[wlo:whi], acc)
-					var bias []float32
-					if st.biasF != nil {
-						bias = st.biasF[ch : ch+fpg]
-					}
-					biasActF32(st.out.F32()[pix+ch:pix+ch+fpg], acc, bias, st.fLo, st.fHi)
-				case convInt8:
-					p := patch(st, st.in.I8(), st.patchI8[t], int8(st.inZP), b, oy, ox, grp)
-					acc := st.accI32[t]
-					gemmRowI8(p, st.wI8[wlo:whi], acc)
-					requantize32(st.out.I8()[pix+ch:pix+ch+fpg], acc, st.add[ch:], st.mult[ch:], st.shift[ch:], st.outZP, st.qLo, st.qHi)
-				case convUint8:
-					p := patch(st, st.in.U8(), st.patchU8[t], uint8(st.inZP), b, oy, ox, grp)
-					acc := st.accI32[t]
-					gemmRow(p, st.wI16[wlo:whi], acc)
-					requantize32(st.out.U8()[pix+ch:pix+ch+fpg], acc, st.add[ch:], st.mult[ch:], st.shift[ch:], st.outZP, st.qLo, st.qHi)
-				case convInt16, convInt16Acc32:
-					p := patch(st, st.in.I16(), st.patchI16[t], 0, b, oy, ox, grp)
-					acc := st.accI64[t]
-					gemmRow(p, st.wI8[wlo:whi], acc)
-					o := st.out.I16()[pix+ch : pix+ch+fpg]
-					if st.kind == convInt16 {
-						var bias []int64
-						if st.bias64 != nil {
-							bias = st.bias64[ch : ch+fpg]
-						}
-						requantize64(o, acc, bias, st.mult[ch:], st.shift[ch:], st.qLo, st.qHi)
-					} else {
-						a32 := st.accI32[t]
-						narrow32(a32[:fpg], acc)
-						requantize32(o, a32, st.add[ch:], st.mult[ch:], st.shift[ch:], 0, st.qLo, st.qHi)
-					}
-				case convHybrid, convHybridPC:
-					zp := st.zp[b]
-					p := patch(st, st.qIn, st.patchI8[t], int8(zp), b, oy, ox, grp)
-					acc := st.accI32[t]
-					gemmRowI8(p, st.wI8[wlo:whi], acc)
-					st.hybridOut(st.out.F32()[pix+ch:pix+ch+fpg], acc, b, ch)
+		iy0 := oy*g.sH - g.padH
+		four := st.four && iy0 >= 0 && iy0+(g.fH-1)*g.dH < g.inH
+		for ox := 0; ox < g.outW; {
+			ix0 := ox*g.sW - g.padW
+			if four && ox+4 <= g.outW && ix0 >= 0 && ix0+3*g.sW+(g.fW-1)*g.dW < g.inW {
+				for grp := 0; grp < st.groups; grp++ {
+					st.quad(t, b, oy, ox, grp)
 				}
+				ox += 4
+				continue
+			}
+			for grp := 0; grp < st.groups; grp++ {
+				st.pixel(t, b, oy, ox, grp)
+			}
+			ox++
+		}
+	}
+}
+
+// quad computes output pixels (b, oy, ox..ox+3) of group grp, whose
+// windows lie inside the image.
+func (st *convState) quad(t, b, oy, ox, grp int) {
+	g := &st.g
+	p := bestPath()
+	fpg, n := st.fpg, roundUp4(st.fpg)
+	ch := grp * fpg
+	w0, w1 := grp*st.block, (grp+1)*st.block
+	pix := ((b*g.outH+oy)*g.outW+ox)*g.outC + ch
+	switch st.kind {
+	case convFloat:
+		out := st.out.F32()
+		var bias []float32
+		if st.biasF != nil {
+			bias = st.biasF[ch : ch+fpg]
+		}
+		if st.inPlace() {
+			// No padding channels: the sums go straight into the output
+			// (rows outC apart) and the epilogue runs in place.
+			windowParts(st, p, gemm4F32Part, st.in.F32(), st.wF32[w0:w1], out[pix:pix+3*g.outC+n], g.outC, b, oy, ox, grp)
+			for i := 0; i < 4; i++ {
+				o := pix + i*g.outC
+				biasActF32On(p, out[o:o+fpg], out[o:o+fpg], bias, st.fLo, st.fHi)
+			}
+			return
+		}
+		for c := 0; c < n; c += quadChunk {
+			m, cnt := min(quadChunk, n-c), min(quadChunk, fpg-c)
+			acc := st.accF32[t][:4*m]
+			windowParts(st, p, gemm4F32Part, st.in.F32(), st.wF32[w0+c*st.k:w0+(c+m)*st.k], acc, m, b, oy, ox, grp)
+			var bc []float32
+			if bias != nil {
+				bc = bias[c : c+cnt]
+			}
+			for i := 0; i < 4; i++ {
+				o := pix + i*g.outC + c
+				biasActF32On(p, out[o:o+cnt], acc[i*m:i*m+cnt], bc, st.fLo, st.fHi)
 			}
 		}
+	case convInt8:
+		out := st.out.I8()
+		for c := 0; c < n; c += quadChunk {
+			m, cnt := min(quadChunk, n-c), min(quadChunk, fpg-c)
+			acc := st.accI32[t][:4*m]
+			windowParts(st, p, gemm4I8Part, st.in.I8(), st.wI8[w0+c*st.k:w0+(c+m)*st.k], acc, m, b, oy, ox, grp)
+			for i := 0; i < 4; i++ {
+				o := pix + i*g.outC + c
+				requantize32On(p, out[o:o+cnt], acc[i*m:i*m+cnt], st.add[ch+c:], st.mult[ch+c:], st.shift[ch+c:], st.outZP, st.qLo, st.qHi)
+			}
+		}
+	}
+}
+
+// windowParts runs kern over the parts (filter rows or taps, st.part
+// depths each) of the windows of pixels (b, oy, ox..ox+3), read in place:
+// the same part of the four windows lies stride*depth elements apart.
+func windowParts[T, A elem](st *convState, p gemmPath, kern func(gemmPath, []T, int, []T, int, int, int, []A, int, bool), in, wp []T, acc []A, ldc, b, oy, ox, grp int) {
+	g := &st.g
+	iy0, ix0 := oy*g.sH-g.padH, ox*g.sW-g.padW
+	lda, run, step := g.sW*g.inC, st.part, st.part/st.fC
+	c0 := grp * st.fC
+	d := 0
+	for ky := 0; ky < g.fH; ky++ {
+		row := (b*g.inH + iy0 + ky*g.dH) * g.inW
+		for kx := 0; kx < g.fW; kx += step {
+			o := (row+ix0+kx*g.dW)*g.inC + c0
+			kern(p, in[o:o+3*lda+run], lda, wp, st.k, d, run, acc, ldc, d > 0)
+			d += run
+		}
+	}
+}
+
+// pixel computes output pixel (b, oy, ox) of group grp.
+func (st *convState) pixel(t, b, oy, ox, grp int) {
+	g := &st.g
+	fpg, n := st.fpg, roundUp4(st.fpg)
+	ch := grp * fpg
+	wlo, whi := grp*st.block, (grp+1)*st.block
+	pix := ((b*g.outH+oy)*g.outW + ox) * g.outC
+	switch st.kind {
+	case convFloat:
+		p := patch(st, st.in.F32(), st.patchF32[t], 0, b, oy, ox, grp)
+		acc := st.accF32[t][:n]
+		gemmRowF32(p, st.wF32[wlo:whi], acc)
+		var bias []float32
+		if st.biasF != nil {
+			bias = st.biasF[ch : ch+fpg]
+		}
+		biasActF32(st.out.F32()[pix+ch:pix+ch+fpg], acc, bias, st.fLo, st.fHi)
+	case convInt8:
+		p := patch(st, st.in.I8(), st.patchI8[t], int8(st.inZP), b, oy, ox, grp)
+		acc := st.accI32[t][:n]
+		gemmRowI8(p, st.wI8[wlo:whi], acc)
+		requantize32(st.out.I8()[pix+ch:pix+ch+fpg], acc, st.add[ch:], st.mult[ch:], st.shift[ch:], st.outZP, st.qLo, st.qHi)
+	case convUint8:
+		p := patch(st, st.in.U8(), st.patchU8[t], uint8(st.inZP), b, oy, ox, grp)
+		acc := st.accI32[t]
+		gemmRow(p, st.wI16[wlo:whi], acc)
+		requantize32(st.out.U8()[pix+ch:pix+ch+fpg], acc, st.add[ch:], st.mult[ch:], st.shift[ch:], st.outZP, st.qLo, st.qHi)
+	case convInt16, convInt16Acc32:
+		p := patch(st, st.in.I16(), st.patchI16[t], 0, b, oy, ox, grp)
+		acc := st.accI64[t]
+		gemmRow(p, st.wI8[wlo:whi], acc)
+		o := st.out.I16()[pix+ch : pix+ch+fpg]
+		if st.kind == convInt16 {
+			var bias []int64
+			if st.bias64 != nil {
+				bias = st.bias64[ch : ch+fpg]
+			}
+			requantize64(o, acc, bias, st.mult[ch:], st.shift[ch:], st.qLo, st.qHi)
+		} else {
+			a32 := st.accI32[t]
+			narrow32(a32[:fpg], acc)
+			requantize32(o, a32, st.add[ch:], st.mult[ch:], st.shift[ch:], 0, st.qLo, st.qHi)
+		}
+	case convHybrid, convHybridPC:
+		zp := st.zp[b]
+		p := patch(st, st.qIn, st.patchI8[t], int8(zp), b, oy, ox, grp)
+		acc := st.accI32[t][:n]
+		gemmRowI8(p, st.wI8[wlo:whi], acc)
+		st.hybridOut(st.out.F32()[pix+ch:pix+ch+fpg], acc, b, ch)
 	}
 }
 
@@ -603,36 +739,63 @@ func (st *convState) hybridOut(out []float32, acc []int32, b, ch int) {
 }
 
 // patch returns the im2col window of output pixel (b, oy, ox) for group
-// grp: the input pixel itself for unpadded 1x1 filters, otherwise a copy in
-// filter order [fH][fW][fC] with pad outside the image.
+// grp: the input pixel itself for unpadded 1x1 filters, otherwise a copy
+// into buf (im2col).
 func patch[T elem](st *convState, in, buf []T, pad T, b, oy, ox, grp int) []T {
 	g := &st.g
-	iy0, ix0 := oy*g.sH-g.padH, ox*g.sW-g.padW
 	if st.direct {
+		iy0, ix0 := oy*g.sH-g.padH, ox*g.sW-g.padW
 		if iy0 >= 0 && iy0 < g.inH && ix0 >= 0 && ix0 < g.inW {
 			o := ((b*g.inH+iy0)*g.inW + ix0) * g.inC
 			return in[o : o+g.inC]
 		}
 	}
+	return im2col(st, in, buf[:st.k], pad, b, oy, ox, grp)
+}
+
+// im2col copies the window of output pixel (b, oy, ox), group grp, into
+// dst (len k) in filter order [fH][fW][fC], with pad outside the image.
+// Where a filter row lies inside the image with undilated, ungrouped taps
+// it is one contiguous run of fW*inC input elements, copied at once.
+func im2col[T elem](st *convState, in, dst []T, pad T, b, oy, ox, grp int) []T {
+	g := &st.g
+	iy0, ix0 := oy*g.sH-g.padH, ox*g.sW-g.padW
 	fC, c0 := st.fC, grp*st.fC
+	run := g.fW * fC
+	whole := g.dW == 1 && fC == g.inC && ix0 >= 0 && ix0+g.fW <= g.inW
 	i := 0
 	for ky := 0; ky < g.fH; ky++ {
 		iy := iy0 + ky*g.dH
+		if iy < 0 || iy >= g.inH {
+			fill := dst[i : i+run]
+			for j := range fill {
+				fill[j] = pad
+			}
+			i += run
+			continue
+		}
+		rowBase := (b*g.inH + iy) * g.inW
+		if whole {
+			o := (rowBase + ix0) * g.inC
+			copy(dst[i:i+run], in[o:o+run])
+			i += run
+			continue
+		}
 		for kx := 0; kx < g.fW; kx++ {
 			ix := ix0 + kx*g.dW
-			dst := buf[i : i+fC]
-			if iy < 0 || iy >= g.inH || ix < 0 || ix >= g.inW {
-				for j := range dst {
-					dst[j] = pad
+			d := dst[i : i+fC]
+			if ix < 0 || ix >= g.inW {
+				for j := range d {
+					d[j] = pad
 				}
 			} else {
-				o := ((b*g.inH+iy)*g.inW+ix)*g.inC + c0
-				copy(dst, in[o:o+fC])
+				o := (rowBase+ix)*g.inC + c0
+				copy(d, in[o:o+fC])
 			}
 			i += fC
 		}
 	}
-	return buf[:st.k]
+	return dst
 }
 
 // checkData verifies that a tensor holds at least elems elements, so that a

@@ -44,14 +44,14 @@ baclamp:
 	VZEROUPPER
 	RET
 
-// func gemm4F32AVX2(a *float32, lda int, wp, acc *float32, ldc, k, blocks int)
+// func gemm4F32AVX2(a *float32, lda int, wp, acc *float32, ldc, kk, bstride, blocks int, add bool)
 //
 // Per depth i: the weights of four blocks (16 channels) at depth i load as
 // two YMM (block pairs), each row's a[i] is broadcast, and 8 FMAs update 8
 // accumulators (4 rows x 2 block pairs); the accumulators are the output
-// channels in order, stored without a horizontal sum. Leftover blocks go
-// two, then one, at a time.
-TEXT ·gemm4F32AVX2(SB), NOSPLIT, $0-56
+// channels in order, stored (or, with add, added to acc) without a
+// horizontal sum. Leftover blocks go two, then one, at a time.
+TEXT ·gemm4F32AVX2(SB), NOSPLIT, $0-65
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), R15
 	SHLQ $2, R15                    // row stride in bytes
@@ -60,11 +60,11 @@ TEXT ·gemm4F32AVX2(SB), NOSPLIT, $0-56
 	MOVQ acc+24(FP), DX
 	MOVQ ldc+32(FP), R13
 	SHLQ $2, R13
-	MOVQ k+40(FP), CX
-	MOVQ CX, R8
-	SHLQ $4, R8                     // bytes per block
+	MOVQ kk+40(FP), CX
+	MOVQ bstride+48(FP), R8
+	SHLQ $2, R8                     // bytes per block
 	LEAQ (R8)(R8*2), BX             // three blocks
-	MOVQ blocks+48(FP), R9
+	MOVQ blocks+56(FP), R9
 
 f4four:
 	CMPQ   R9, $4
@@ -104,6 +104,18 @@ f4fourstep:
 	JNZ          f4fourstep
 
 	LEAQ    (DX)(R13*2), R12
+	CMPB    add+64(FP), $0
+	JEQ     f4fourstore
+	VADDPS  (DX), Y0, Y0
+	VADDPS  32(DX), Y1, Y1
+	VADDPS  (DX)(R13*1), Y2, Y2
+	VADDPS  32(DX)(R13*1), Y3, Y3
+	VADDPS  (R12), Y4, Y4
+	VADDPS  32(R12), Y5, Y5
+	VADDPS  (R12)(R13*1), Y6, Y6
+	VADDPS  32(R12)(R13*1), Y7, Y7
+
+f4fourstore:
 	VMOVUPS Y0, (DX)
 	VMOVUPS Y1, 32(DX)
 	VMOVUPS Y2, (DX)(R13*1)
@@ -145,6 +157,14 @@ f4twostep:
 	JNZ          f4twostep
 
 	LEAQ    (DX)(R13*2), R12
+	CMPB    add+64(FP), $0
+	JEQ     f4twostore
+	VADDPS  (DX), Y0, Y0
+	VADDPS  (DX)(R13*1), Y2, Y2
+	VADDPS  (R12), Y4, Y4
+	VADDPS  (R12)(R13*1), Y6, Y6
+
+f4twostore:
 	VMOVUPS Y0, (DX)
 	VMOVUPS Y2, (DX)(R13*1)
 	VMOVUPS Y4, (R12)
@@ -180,6 +200,14 @@ f4onestep:
 	JNZ          f4onestep
 
 	LEAQ    (DX)(R13*2), R12
+	CMPB    add+64(FP), $0
+	JEQ     f4onestore
+	VADDPS  (DX), X0, X0
+	VADDPS  (DX)(R13*1), X2, X2
+	VADDPS  (R12), X4, X4
+	VADDPS  (R12)(R13*1), X6, X6
+
+f4onestore:
 	VMOVUPS X0, (DX)
 	VMOVUPS X2, (DX)(R13*1)
 	VMOVUPS X4, (R12)

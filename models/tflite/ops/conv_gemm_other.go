@@ -2,11 +2,13 @@
 
 package ops
 
-// Only amd64 has four-row and epilogue kernels so far: elsewhere the
-// callers run the single-row kernels and the portable epilogue.
+// Only amd64 has four-row and epilogue kernels so far: elsewhere CONV_2D
+// runs the one-row kernels and the portable epilogue.
 
-func gemm4I8Vec(gemmPath, []int8, int, int, []int8, []int32) int { return 0 }
+func fourRows(gemmPath, bool) bool { return false }
 
-func gemm4F32Vec(gemmPath, []float32, int, int, []float32, []float32) bool { return false }
+func gemm4I8Vec([]int8, int, []int8, int, int, int, []int32, int, bool) bool { return false }
+
+func gemm4F32Vec([]float32, int, []float32, int, int, int, []float32, int, bool) bool { return false }
 
 func biasActVec(gemmPath, []float32, []float32, []float32, float32, float32) int { return 0 }

@@ -7,26 +7,51 @@ import (
 	"testing"
 )
 
+// splitDepth cuts [0, k) into random parts whose bounds are multiples of
+// step (k is one), empty parts included.
+func splitDepth(r *rand.Rand, k, step int) [][2]int {
+	var parts [][2]int
+	for d := 0; d < k; {
+		kk := min(step*r.IntN(k/step+2), k-d)
+		parts = append(parts, [2]int{d, kk})
+		d += kk
+	}
+	return parts
+}
+
+// partRows lays depths [d, d+kk) of the four rows of patches (rows k
+// apart) out lda apart, with bytes between them that must not be read.
+func partRows[T int8 | float32](r *rand.Rand, patches []T, k, d, kk int, junk T) ([]T, int) {
+	lda := kk + r.IntN(5)
+	a := make([]T, 3*lda+kk)
+	for i := range a {
+		a[i] = junk
+	}
+	for row := range 4 {
+		copy(a[row*lda:row*lda+kk], patches[row*k+d:row*k+d+kk])
+	}
+	return a, lda
+}
+
 // TestGemm4I8Paths runs the four-row int8 kernel on every path this CPU
-// has against the one-row reference loop on each row: results must be
-// identical. Rows sit lda apart with bytes between them that must not be
-// read into the sums.
+// has, a patch cut into parts (as CONV_2D reads a window filter row by
+// filter row), against the one-row reference loop on each row: results
+// must be identical.
 func TestGemm4I8Paths(t *testing.T) {
 	r := rand.New(rand.NewPCG(11, 12))
 	for _, sz := range randGemmSizes(r) {
-		k, rows := sz[0], sz[1]
-		lda := k + r.IntN(5)
+		k, rows := roundUp4(sz[0]), sz[1]
 		filter := make([]int8, rows*k)
-		a := make([]int8, 3*lda+k)
+		patches := make([]int8, 4*k)
 		for i := range filter {
 			filter[i] = int8(r.IntN(256) - 128)
 		}
-		for i := range a {
-			a[i] = int8(r.IntN(256) - 128)
+		for i := range patches {
+			patches[i] = int8(r.IntN(256) - 128)
 		}
 		// Extremes: a row of -128 against -128 and 127 channels.
 		for i := range k {
-			a[2*lda+i] = -128
+			patches[2*k+i] = -128
 		}
 		if rows > 2 {
 			for i := range k {
@@ -38,59 +63,80 @@ func TestGemm4I8Paths(t *testing.T) {
 		packRows(old, filter, rows, k)
 		want := make([]int32, 4*n)
 		for row := range 4 {
-			gemmRow(a[row*lda:row*lda+k], old, want[row*n:(row+1)*n])
+			gemmRow(patches[row*k:(row+1)*k], old, want[row*n:(row+1)*n])
 		}
 		packed := make([]int8, n*k)
 		for _, p := range gemmPaths() {
 			packRowsI8On(p, packed, filter, rows, k)
-			got := make([]int32, 4*n)
+			ldc, off := n+r.IntN(9), r.IntN(3)
+			got := make([]int32, off+3*ldc+n+2)
 			for i := range got {
-				got[i] = -1 // the kernel must store, not add
+				got[i] = -1 // the first part must store, not add; gaps stay
 			}
-			gemm4I8On(p, a, lda, k, packed, got)
-			for i := range got {
-				if got[i] != want[i] {
-					t.Fatalf("path %v k=%d rows=%d lda=%d: row %d channel %d = %d, want %d", p, k, rows, lda, i/n, i%n, got[i], want[i])
+			parts := splitDepth(r, k, 4)
+			for i, pt := range parts {
+				a, lda := partRows(r, patches, k, pt[0], pt[1], 99)
+				gemm4I8Part(p, a, lda, packed, k, pt[0], pt[1], got[off:], ldc, i > 0)
+			}
+			for i, v := range got {
+				row, o := (i-off)/ldc, (i-off)%ldc
+				if i < off || row > 3 || o >= n {
+					if v != -1 {
+						t.Fatalf("path %v k=%d rows=%d ldc=%d: wrote %d at %d, outside the rows", p, k, rows, ldc, v, i)
+					}
+					continue
+				}
+				if o < rows && v != want[row*n+o] {
+					t.Fatalf("path %v k=%d rows=%d parts %v: row %d channel %d = %d, want %d", p, k, rows, parts, row, o, v, want[row*n+o])
 				}
 			}
 		}
 	}
 }
 
-// TestGemm4F32Paths is TestGemm4I8Paths for float32, within the rounding
-// of the sum of absolute products.
+// TestGemm4F32Paths is TestGemm4I8Paths for float32 (parts of any
+// length), within the rounding of the sum of absolute products.
 func TestGemm4F32Paths(t *testing.T) {
 	r := rand.New(rand.NewPCG(13, 14))
 	for _, sz := range randGemmSizes(r) {
 		k, rows := sz[0], sz[1]
-		lda := k + r.IntN(5)
 		filter := make([]float32, rows*k)
-		a := make([]float32, 3*lda+k)
+		patches := make([]float32, 4*k)
 		for i := range filter {
 			filter[i] = float32(r.NormFloat64())
 		}
-		for i := range a {
-			a[i] = float32(r.NormFloat64())
+		for i := range patches {
+			patches[i] = float32(r.NormFloat64())
 		}
 		n := roundUp4(rows)
 		packed := make([]float32, n*k)
 		packRows(packed, filter, rows, k)
 		for _, p := range gemmPaths() {
-			got := make([]float32, 4*n)
+			ldc, off := n+r.IntN(9), r.IntN(3)
+			got := make([]float32, off+3*ldc+n+2)
 			for i := range got {
 				got[i] = float32(math.NaN())
 			}
-			gemm4F32On(p, a, lda, k, packed, got)
+			parts := splitDepth(r, k, 1)
+			for i, pt := range parts {
+				a, lda := partRows(r, patches, k, pt[0], pt[1], float32(math.NaN()))
+				gemm4F32Part(p, a, lda, packed, k, pt[0], pt[1], got[off:], ldc, i > 0)
+			}
+			for i, v := range got {
+				if row, o := (i-off)/ldc, (i-off)%ldc; (i < off || row > 3 || o >= n) && v == v {
+					t.Fatalf("path %v k=%d rows=%d ldc=%d: wrote %v at %d, outside the rows", p, k, rows, ldc, v, i)
+				}
+			}
 			for row := range 4 {
 				for o := 0; o < rows; o++ {
 					var want, mag float64
 					for i := 0; i < k; i++ {
-						v := float64(a[row*lda+i]) * float64(filter[o*k+i])
+						v := float64(patches[row*k+i]) * float64(filter[o*k+i])
 						want += v
 						mag += math.Abs(v)
 					}
-					if d := math.Abs(float64(got[row*n+o]) - want); !(d <= 1e-6*mag+1e-30) {
-						t.Fatalf("path %v k=%d rows=%d: row %d channel %d = %v, want %v (|diff| %g, scale %g)", p, k, rows, row, o, got[row*n+o], want, d, mag)
+					if d := math.Abs(float64(got[off+row*ldc+o]) - want); !(d <= 1e-6*mag+1e-30) {
+						t.Fatalf("path %v k=%d rows=%d parts %v: row %d channel %d = %v, want %v (|diff| %g, scale %g)", p, k, rows, parts, row, o, got[off+row*ldc+o], want, d, mag)
 					}
 				}
 			}
@@ -143,8 +189,7 @@ func TestBiasActF32Paths(t *testing.T) {
 	}
 }
 
-// BenchmarkGemm4 compares four rows on the four-row kernel with four
-// single-row calls, on a 3x3x64 patch and a pointwise row (64 channels).
+// BenchmarkGemm4 is BenchmarkGemmRow for four rows, on a 3x3x64 patch and a pointwise row (64 channels).
 func BenchmarkGemm4(b *testing.B) {
 	for _, p := range gemmPaths() {
 		for _, k := range []int{576, 64} {
@@ -154,12 +199,12 @@ func BenchmarkGemm4(b *testing.B) {
 			af, wf, accf := make([]float32, 4*k), make([]float32, n*k), make([]float32, 4*n)
 			b.Run("i8/"+name, func(b *testing.B) {
 				for b.Loop() {
-					gemm4I8On(p, ai, k, k, wi, acci)
+					gemm4I8Part(p, ai, k, wi, k, 0, k, acci, n, false)
 				}
 			})
 			b.Run("f32/"+name, func(b *testing.B) {
 				for b.Loop() {
-					gemm4F32On(p, af, k, k, wf, accf)
+					gemm4F32Part(p, af, k, wf, k, 0, k, accf, n, false)
 				}
 			})
 		}

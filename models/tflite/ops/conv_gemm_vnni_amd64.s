@@ -33,15 +33,16 @@ GLOBL rowOnes<>(SB), RODATA|NOPTR, $4
 	VPADDD  X30, x, x;     \
 	VPSLLD  $7, x, x
 
-// func gemm4I8VNNI(a *int8, lda int, wp *int8, acc *int32, ldc, n, q, k, blocks int)
+// func gemm4I8VNNI(a *int8, lda int, wp *int8, acc *int32, ldc, n, q, bstride, blocks int, add bool)
 //
 // gemmI8VNNI for four activation rows at once: each 64-byte load of
 // weights (16 depths of a block) feeds four VPDPBUSD, one per row. Four
 // blocks x four rows = 16 ZMM accumulators (Z0..Z15, row r block b in
 // Z(4r+b)), activations in Z16..Z19, weights in Z20..Z23; the per-row
 // 128*sum(a) corrections of the +128 weight offset sit in X26..X29.
-// Leftover blocks go one at a time, four rows each.
-TEXT ·gemm4I8VNNI(SB), NOSPLIT, $0-72
+// Leftover blocks go one at a time, four rows each. With add the results
+// are added to acc instead of stored (the parts of one patch).
+TEXT ·gemm4I8VNNI(SB), NOSPLIT, $0-73
 	VMOVDQU64    rowQuadIdx<>(SB), Z24
 	VPBROADCASTD rowOnes<>(SB), X25
 	MOVQ         a+0(FP), SI
@@ -53,8 +54,7 @@ TEXT ·gemm4I8VNNI(SB), NOSPLIT, $0-72
 	SHLQ         $2, R13            // row stride of acc in bytes
 	MOVQ         n+40(FP), CX
 	MOVQ         q+48(FP), R14
-	MOVQ         k+56(FP), R8
-	SHLQ         $2, R8             // bytes per block
+	MOVQ         bstride+56(FP), R8 // bytes per block
 	LEAQ         (R8)(R8*2), BX     // three blocks
 	MOVQ         blocks+64(FP), R9
 
@@ -233,6 +233,26 @@ fourdone:
 	VPSUBD    X29, X14, X14
 	VPSUBD    X29, X15, X15
 	LEAQ      (DX)(R13*2), R12
+	CMPB      add+72(FP), $0
+	JEQ       fourstore
+	VPADDD    (DX), X0, X0
+	VPADDD    16(DX), X1, X1
+	VPADDD    32(DX), X2, X2
+	VPADDD    48(DX), X3, X3
+	VPADDD    (DX)(R13*1), X4, X4
+	VPADDD    16(DX)(R13*1), X5, X5
+	VPADDD    32(DX)(R13*1), X6, X6
+	VPADDD    48(DX)(R13*1), X7, X7
+	VPADDD    (R12), X8, X8
+	VPADDD    16(R12), X9, X9
+	VPADDD    32(R12), X10, X10
+	VPADDD    48(R12), X11, X11
+	VPADDD    (R12)(R13*1), X12, X12
+	VPADDD    16(R12)(R13*1), X13, X13
+	VPADDD    32(R12)(R13*1), X14, X14
+	VPADDD    48(R12)(R13*1), X15, X15
+
+fourstore:
 	VMOVDQU   X0, (DX)
 	VMOVDQU   X1, 16(DX)
 	VMOVDQU   X2, 32(DX)
@@ -316,6 +336,14 @@ onedone:
 	VPSUBD  X28, X2, X2
 	VPSUBD  X29, X3, X3
 	LEAQ    (DX)(R13*2), R12
+	CMPB    add+72(FP), $0
+	JEQ     onestore
+	VPADDD  (DX), X0, X0
+	VPADDD  (DX)(R13*1), X1, X1
+	VPADDD  (R12), X2, X2
+	VPADDD  (R12)(R13*1), X3, X3
+
+onestore:
 	VMOVDQU X0, (DX)
 	VMOVDQU X1, (DX)(R13*1)
 	VMOVDQU X2, (R12)
