@@ -107,7 +107,8 @@ type convState struct {
 	k      int // patch length: fH*fW*fC
 	block  int // packed filter elements per group: roundUp4(fpg)*k
 	direct bool
-	four   bool // interior pixels go four at a time (conv_gemm.go)
+	four   bool // interior pixels go four at a time, read in place (conv_gemm.go)
+	copy4  bool // other groups of four pixels too, through four im2col copies
 	part   int  // depths of one part of a four-pixel window: a filter row or a tap
 
 	fLo, fHi     float32 // float activation clamp
@@ -336,16 +337,19 @@ func (st *convState) allocScratch(c Context, n *Node) error {
 	// Four-pixel steps read their windows in place and keep four rows of
 	// accumulators for up to quadChunk channels, mostly within the one
 	// row of accumulators the single pixels need anyway.
-	accBuf := accLen
-	if st.four && !st.inPlace() {
+	accBuf, patches := accLen, 1
+	if (st.four || st.copy4) && !st.inPlace() {
 		accBuf = max(accLen, 4*min(quadChunk, accLen))
+	}
+	if st.copy4 {
+		patches = 4
 	}
 	var err error
 	switch st.kind {
 	case convFloat:
 		st.wF32, err = allocSlice[float32](c, packed)
 		if err == nil {
-			st.patchF32, err = allocRows[float32](c, st.threads, st.k)
+			st.patchF32, err = allocRows[float32](c, st.threads, patches*st.k)
 		}
 		if err == nil {
 			st.accF32, err = allocRows[float32](c, st.threads, accBuf)
@@ -353,7 +357,7 @@ func (st *convState) allocScratch(c Context, n *Node) error {
 	case convInt8, convHybrid, convHybridPC:
 		st.wI8, err = allocSlice[int8](c, packed)
 		if err == nil {
-			st.patchI8, err = allocRows[int8](c, st.threads, st.k)
+			st.patchI8, err = allocRows[int8](c, st.threads, patches*st.k)
 		}
 		if err == nil {
 			st.accI32, err = allocRows[int32](c, st.threads, accBuf)
@@ -534,11 +538,18 @@ func share(total, parts, i int) (int, int) {
 	return min(i*size, total), min((i+1)*size, total)
 }
 
-// planFour decides whether interior pixels go four at a time: where this
-// CPU has the four-row kernel of the kind, and, for int8 (VNNI), where the
-// parts of a window are whole quadruples of depth. A part is a filter row
-// (fW*fC contiguous input elements when taps are adjacent and take all
-// input channels) or one tap.
+// maxCopy4 bounds the patch length of convolutions whose border pixels
+// (and, where the VNNI kernel cannot take the windows in place, all
+// pixels) go four at a time through im2col copies: small first layers and
+// the borders of narrow ones, at 3*k extra elements of scratch per worker.
+const maxCopy4 = 256
+
+// planFour decides how pixels go four at a time: only where this CPU has
+// the four-row kernel of the kind; in place where the four windows lie
+// inside the image and, for int8 (VNNI), the parts of a window are whole
+// quadruples of depth; through copies elsewhere for short patches. A part
+// is a filter row (fW*fC contiguous input elements when taps are adjacent
+// and take all input channels) or one tap.
 func (st *convState) planFour() {
 	g := &st.g
 	st.part = st.fC
@@ -546,15 +557,16 @@ func (st *convState) planFour() {
 		st.part = g.fW * st.fC
 	}
 	p := bestPath()
+	kernel := false
 	switch st.kind {
 	case convFloat:
-		st.four = fourRows(p, false)
+		kernel = fourRows(p, false)
 	case convInt8:
-		st.four = fourRows(p, true) && st.part%4 == 0
-	default:
-		st.four = false
+		kernel = fourRows(p, true)
 	}
-	st.four = st.four && g.outW >= 4
+	kernel = kernel && g.outW >= 4
+	st.four = kernel && (st.kind == convFloat || st.part%4 == 0)
+	st.copy4 = kernel && st.k <= maxCopy4
 }
 
 // quadChunk is how many channels a four-pixel step sums at once where it
@@ -570,23 +582,25 @@ func (st *convState) inPlace() bool {
 }
 
 // rows computes output rows [r0, r1) (row = batch*outH + y) with the
-// scratch buffers of worker t: four pixels at a time where their windows
-// lie inside the image and the kind has four-row kernels (planFour), the
-// rest one by one.
+// scratch buffers of worker t, four pixels at a time where planFour
+// allows, the rest one by one.
 func (st *convState) rows(t, r0, r1 int) {
 	g := &st.g
 	for r := r0; r < r1; r++ {
 		b, oy := r/g.outH, r%g.outH
 		iy0 := oy*g.sH - g.padH
-		four := st.four && iy0 >= 0 && iy0+(g.fH-1)*g.dH < g.inH
+		rowInside := st.four && iy0 >= 0 && iy0+(g.fH-1)*g.dH < g.inH
 		for ox := 0; ox < g.outW; {
-			ix0 := ox*g.sW - g.padW
-			if four && ox+4 <= g.outW && ix0 >= 0 && ix0+3*g.sW+(g.fW-1)*g.dW < g.inW {
-				for grp := 0; grp < st.groups; grp++ {
-					st.quad(t, b, oy, ox, grp)
+			if ox+4 <= g.outW {
+				ix0 := ox*g.sW - g.padW
+				inside := rowInside && ix0 >= 0 && ix0+3*g.sW+(g.fW-1)*g.dW < g.inW
+				if inside || st.copy4 {
+					for grp := 0; grp < st.groups; grp++ {
+						st.quad(t, b, oy, ox, grp, inside)
+					}
+					ox += 4
+					continue
 				}
-				ox += 4
-				continue
 			}
 			for grp := 0; grp < st.groups; grp++ {
 				st.pixel(t, b, oy, ox, grp)
@@ -596,17 +610,25 @@ func (st *convState) rows(t, r0, r1 int) {
 	}
 }
 
-// quad computes output pixels (b, oy, ox..ox+3) of group grp, whose
-// windows lie inside the image.
-func (st *convState) quad(t, b, oy, ox, grp int) {
+// quad computes output pixels (b, oy, ox..ox+3) of group grp, reading
+// their windows in place when inside, else from four im2col copies.
+func (st *convState) quad(t, b, oy, ox, grp int, inside bool) {
 	g := &st.g
 	p := bestPath()
-	fpg, n := st.fpg, roundUp4(st.fpg)
+	k, fpg, n := st.k, st.fpg, roundUp4(st.fpg)
 	ch := grp * fpg
 	w0, w1 := grp*st.block, (grp+1)*st.block
 	pix := ((b*g.outH+oy)*g.outW+ox)*g.outC + ch
 	switch st.kind {
 	case convFloat:
+		in := st.in.F32()
+		if !inside {
+			buf := st.patchF32[t][:4*k]
+			for i := 0; i < 4; i++ {
+				im2col(st, in, buf[i*k:(i+1)*k], 0, b, oy, ox+i, grp)
+			}
+			in = buf
+		}
 		out := st.out.F32()
 		var bias []float32
 		if st.biasF != nil {
@@ -615,7 +637,7 @@ func (st *convState) quad(t, b, oy, ox, grp int) {
 		if st.inPlace() {
 			// No padding channels: the sums go straight into the output
 			// (rows outC apart) and the epilogue runs in place.
-			windowParts(st, p, gemm4F32Part, st.in.F32(), st.wF32[w0:w1], out[pix:pix+3*g.outC+n], g.outC, b, oy, ox, grp)
+			floatSums(st, p, in, st.wF32[w0:w1], out[pix:pix+3*g.outC+n], g.outC, inside, b, oy, ox, grp)
 			for i := 0; i < 4; i++ {
 				o := pix + i*g.outC
 				biasActF32On(p, out[o:o+fpg], out[o:o+fpg], bias, st.fLo, st.fHi)
@@ -625,7 +647,7 @@ func (st *convState) quad(t, b, oy, ox, grp int) {
 		for c := 0; c < n; c += quadChunk {
 			m, cnt := min(quadChunk, n-c), min(quadChunk, fpg-c)
 			acc := st.accF32[t][:4*m]
-			windowParts(st, p, gemm4F32Part, st.in.F32(), st.wF32[w0+c*st.k:w0+(c+m)*st.k], acc, m, b, oy, ox, grp)
+			floatSums(st, p, in, st.wF32[w0+c*k:w0+(c+m)*k], acc, m, inside, b, oy, ox, grp)
 			var bc []float32
 			if bias != nil {
 				bc = bias[c : c+cnt]
@@ -636,17 +658,48 @@ func (st *convState) quad(t, b, oy, ox, grp int) {
 			}
 		}
 	case convInt8:
+		in := st.in.I8()
+		if !inside {
+			buf := st.patchI8[t][:4*k]
+			for i := 0; i < 4; i++ {
+				im2col(st, in, buf[i*k:(i+1)*k], int8(st.inZP), b, oy, ox+i, grp)
+			}
+			in = buf
+		}
 		out := st.out.I8()
 		for c := 0; c < n; c += quadChunk {
 			m, cnt := min(quadChunk, n-c), min(quadChunk, fpg-c)
-			acc := st.accI32[t][:4*m]
-			windowParts(st, p, gemm4I8Part, st.in.I8(), st.wI8[w0+c*st.k:w0+(c+m)*st.k], acc, m, b, oy, ox, grp)
+			acc, wp := st.accI32[t][:4*m], st.wI8[w0+c*k:w0+(c+m)*k]
+			if inside {
+				windowParts(st, p, gemm4I8Part, in, wp, acc, m, b, oy, ox, grp)
+			} else {
+				// The kernel takes whole quadruples of depth; the rest of
+				// each patch is in the pair layout of the portable tail.
+				kq := quadK(k)
+				gemm4I8Part(p, in, k, wp, k, 0, kq, acc, m, false)
+				if kq < k {
+					for i := 0; i < 4; i++ {
+						gemmI8Tail(in[i*k:(i+1)*k], wp, acc[i*m:(i+1)*m], kq)
+					}
+				}
+			}
 			for i := 0; i < 4; i++ {
 				o := pix + i*g.outC + c
 				requantize32On(p, out[o:o+cnt], acc[i*m:i*m+cnt], st.add[ch+c:], st.mult[ch+c:], st.shift[ch+c:], st.outZP, st.qLo, st.qHi)
 			}
 		}
 	}
+}
+
+// floatSums puts the float products of four windows with wp into acc rows
+// ldc apart: in place from the input when inside, else from the four
+// patches in a (k apart).
+func floatSums(st *convState, p gemmPath, a, wp, acc []float32, ldc int, inside bool, b, oy, ox, grp int) {
+	if inside {
+		windowParts(st, p, gemm4F32Part, a, wp, acc, ldc, b, oy, ox, grp)
+		return
+	}
+	gemm4F32Part(p, a, st.k, wp, st.k, 0, st.k, acc, ldc, false)
 }
 
 // windowParts runs kern over the parts (filter rows or taps, st.part
