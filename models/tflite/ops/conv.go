@@ -592,8 +592,7 @@ func (st *convState) rows(t, r0, r1 int) {
 		rowInside := st.four && iy0 >= 0 && iy0+(g.fH-1)*g.dH < g.inH
 		for ox := 0; ox < g.outW; {
 			if ox+4 <= g.outW {
-				ix0 := ox*g.sW - g.padW
-				inside := rowInside && ix0 >= 0 && ix0+3*g.sW+(g.fW-1)*g.dW < g.inW
+				inside := rowInside && st.insideX(ox, ox+3)
 				if inside || st.copy4 {
 					for grp := 0; grp < st.groups; grp++ {
 						st.quad(t, b, oy, ox, grp, inside)
@@ -602,12 +601,33 @@ func (st *convState) rows(t, r0, r1 int) {
 					continue
 				}
 			}
+			// Two or three inside pixels left before the border: one
+			// group that ends with them, recomputing (the same values
+			// for) pixels already done, costs less than one by one.
+			left := 0
+			for rowInside && left < 3 && ox+left < g.outW && st.insideX(ox+left, ox+left) {
+				left++
+			}
+			if x0 := ox + left - 4; left >= 2 && x0 >= 0 && st.insideX(x0, x0+3) {
+				for grp := 0; grp < st.groups; grp++ {
+					st.quad(t, b, oy, x0, grp, true)
+				}
+				ox += left
+				continue
+			}
 			for grp := 0; grp < st.groups; grp++ {
 				st.pixel(t, b, oy, ox, grp)
 			}
 			ox++
 		}
 	}
+}
+
+// insideX says whether the windows of output columns [x0, x1] lie inside
+// the input horizontally.
+func (st *convState) insideX(x0, x1 int) bool {
+	g := &st.g
+	return x0*g.sW-g.padW >= 0 && x1*g.sW-g.padW+(g.fW-1)*g.dW < g.inW
 }
 
 // quad computes output pixels (b, oy, ox..ox+3) of group grp, reading
