@@ -112,30 +112,45 @@ func dwI8AVX2(acc *int32, x, f *int8, n int, xo int32)
 //go:noescape
 func dwF32AVX2(acc, x, f *float32, n int, xo float32)
 
-// requantVec runs requantize32's arithmetic on 8 channels per AVX2 step,
-// leaving the clamped results in acc[:8*steps], and returns how many
-// channels it did.
-func requantVec(_ gemmPath, acc, add, mult []int32, shift []int, zp, lo, hi int32) int {
-	n := len(acc) / 8
-	if n == 0 {
-		return 0
+// requantVec runs requantize32's arithmetic on 16 channels per AVX-512
+// step (VNNI path) and 8 per AVX2 step, leaving the clamped results in
+// acc, and returns how many channels it did.
+func requantVec(p gemmPath, acc, add, mult []int32, shift []int, zp, lo, hi int32) int {
+	done := 0
+	if n := len(acc) / 16; p == pathVNNI && n > 0 {
+		_, _, _ = add[16*n-1], mult[16*n-1], shift[16*n-1]
+		requantAVX512(&acc[0], &add[0], &mult[0], &shift[0], nil, n, zp, lo, hi)
+		done = 16 * n
 	}
-	_, _, _ = add[8*n-1], mult[8*n-1], shift[8*n-1]
-	requantAVX2(&acc[0], &add[0], &mult[0], &shift[0], nil, n, zp, lo, hi)
-	return 8 * n
+	if n := (len(acc) - done) / 8; n > 0 {
+		_, _, _ = add[done+8*n-1], mult[done+8*n-1], shift[done+8*n-1]
+		requantAVX2(&acc[done], &add[done], &mult[done], &shift[done], nil, n, zp, lo, hi)
+		done += 8 * n
+	}
+	return done
 }
 
 // requantVecI8 is requantVec writing int8 results straight into out
 // (len(out) channels), which spares requantize32 its narrowing loop.
-func requantVecI8(_ gemmPath, out []int8, acc, add, mult []int32, shift []int, zp, lo, hi int32) int {
-	n := len(out) / 8
-	if n == 0 {
-		return 0
+func requantVecI8(p gemmPath, out []int8, acc, add, mult []int32, shift []int, zp, lo, hi int32) int {
+	done := 0
+	if n := len(out) / 16; p == pathVNNI && n > 0 {
+		_, _, _, _ = acc[16*n-1], add[16*n-1], mult[16*n-1], shift[16*n-1]
+		requantAVX512(&acc[0], &add[0], &mult[0], &shift[0], &out[0], n, zp, lo, hi)
+		done = 16 * n
 	}
-	_, _, _, _ = acc[8*n-1], add[8*n-1], mult[8*n-1], shift[8*n-1]
-	requantAVX2(&acc[0], &add[0], &mult[0], &shift[0], &out[0], n, zp, lo, hi)
-	return 8 * n
+	if n := (len(out) - done) / 8; n > 0 {
+		_, _, _, _ = acc[done+8*n-1], add[done+8*n-1], mult[done+8*n-1], shift[done+8*n-1]
+		requantAVX2(&acc[done], &add[done], &mult[done], &shift[done], &out[done], n, zp, lo, hi)
+		done += 8 * n
+	}
+	return done
 }
 
 //go:noescape
 func requantAVX2(acc, add, mult *int32, shift *int, out *int8, n int, zp, lo, hi int32)
+
+// requantAVX512 is requantAVX2 in steps of 16 channels (AVX-512 F/BW/VL).
+//
+//go:noescape
+func requantAVX512(acc, add, mult *int32, shift *int, out *int8, n int, zp, lo, hi int32)

@@ -193,3 +193,96 @@ onedone:
 done:
 	VZEROUPPER
 	RET
+
+DATA requant512K<>+0x00(SB)/8, $0x0000000040000000 // 2^30 per int64 lane
+DATA requant512K<>+0x08(SB)/4, $0x00000001         // int32 1
+DATA requant512K<>+0x0c(SB)/4, $0x80000000         // int32 min
+GLOBL requant512K<>(SB), RODATA|NOPTR, $16
+
+// func requantAVX512(acc, add, mult *int32, shift *int, out *int8, n int, zp, lo, hi int32)
+//
+// requantAVX2 on 16 channels per step (n steps): the same arithmetic on
+// ZMM, with mask registers for the odd-lane blend and the one saturating
+// product, and VPMOVDB narrowing (exact: the clamp keeps int8 values).
+TEXT ·requantAVX512(SB), NOSPLIT, $0-60
+	VPBROADCASTQ requant512K<>+0x00(SB), Z12
+	VPBROADCASTD requant512K<>+0x08(SB), Z11
+	VPBROADCASTD requant512K<>+0x0c(SB), Z10
+	MOVQ         acc+0(FP), DI
+	MOVQ         add+8(FP), SI
+	MOVQ         mult+16(FP), DX
+	MOVQ         shift+24(FP), R8
+	MOVQ         out+32(FP), R9
+	MOVQ         n+40(FP), CX
+	MOVL         zp+48(FP), AX
+	VMOVD        AX, X13
+	VPBROADCASTD X13, Z13
+	MOVL         lo+52(FP), AX
+	VMOVD        AX, X14
+	VPBROADCASTD X14, Z14
+	MOVL         hi+56(FP), AX
+	VMOVD        AX, X15
+	VPBROADCASTD X15, Z15
+	VPXORD       Z9, Z9, Z9
+	MOVW         $0xAAAA, AX
+	KMOVW        AX, K1              // odd lanes
+
+rq16step:
+	VMOVDQU32    (DI), Z0
+	VPADDD       (SI), Z0, Z0        // x = acc + add
+	VMOVDQU64    (R8), Z1            // shifts 0..7 (int64)
+	VPMOVQD      Z1, Y1
+	VMOVDQU64    64(R8), Z2          // shifts 8..15
+	VPMOVQD      Z2, Y2
+	VINSERTI64X4 $1, Y2, Z1, Z1
+	VPMAXSD      Z9, Z1, Z3          // left = max(s, 0)
+	VPSUBD       Z1, Z9, Z4
+	VPMAXSD      Z9, Z4, Z4          // right = max(-s, 0)
+	VPSLLVD      Z3, Z0, Z0          // x << left
+
+	VMOVDQU32    (DX), Z5            // q
+	VPMULDQ      Z5, Z0, Z6          // even lanes: x*q as int64
+	VPSRLQ       $32, Z0, Z7
+	VPSRLQ       $32, Z5, Z8
+	VPMULDQ      Z8, Z7, Z7          // odd lanes
+	VPADDQ       Z12, Z6, Z6
+	VPADDQ       Z12, Z7, Z7
+	VPSRLQ       $31, Z6, Z6
+	VPSLLQ       $1, Z7, Z7
+	VPBLENDMD    Z7, Z6, K1, Z6      // h
+	VPCMPEQD     Z10, Z0, K2
+	VPCMPEQD     Z10, Z5, K3
+	KANDW        K2, K3, K2
+	VPSUBD       Z11, Z6, K2, Z6     // x == q == MinInt32: MinInt32-1 = MaxInt32
+
+	VPSLLVD      Z4, Z11, Z8
+	VPSUBD       Z11, Z8, Z8         // mask = 1<<right - 1
+	VPANDD       Z8, Z6, Z3          // rem
+	VPSRAD       $1, Z8, Z8
+	VPSRLD       $31, Z6, Z5
+	VPADDD       Z5, Z8, Z8          // threshold
+	VPSUBD       Z3, Z8, Z8
+	VPSRLD       $31, Z8, Z8         // 1 when rem > threshold
+	VPSRAVD      Z4, Z6, Z6          // h >> right
+	VPADDD       Z8, Z6, Z6
+	VPADDD       Z13, Z6, Z6         // + zp
+	VPMAXSD      Z14, Z6, Z6
+	VPMINSD      Z15, Z6, Z6
+	TESTQ        R9, R9
+	JNZ          rq16narrow
+	VMOVDQU32    Z6, (DI)
+	JMP          rq16next
+
+rq16narrow:
+	VPMOVDB Z6, (R9)
+	ADDQ    $16, R9
+
+rq16next:
+	ADDQ $64, DI
+	ADDQ $64, SI
+	ADDQ $64, DX
+	ADDQ $128, R8
+	DECQ CX
+	JNZ  rq16step
+	VZEROUPPER
+	RET
