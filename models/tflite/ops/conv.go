@@ -109,6 +109,7 @@ type convState struct {
 	direct bool
 	four   bool // interior pixels go four at a time, read in place (conv_gemm.go)
 	copy4  bool // other groups of four pixels too, through four im2col copies
+	flat   bool // 1x1, stride 1, unpadded: four consecutive pixels of the tensor at a time
 	part   int  // depths of one part of a four-pixel window: a filter row or a tap
 
 	fLo, fHi     float32 // float activation clamp
@@ -338,7 +339,7 @@ func (st *convState) allocScratch(c Context, n *Node) error {
 	// accumulators for up to quadChunk channels, mostly within the one
 	// row of accumulators the single pixels need anyway.
 	accBuf, patches := accLen, 1
-	if (st.four || st.copy4) && !st.inPlace() {
+	if (st.four || st.copy4 || st.flat) && !st.inPlace() {
 		accBuf = max(accLen, 4*min(quadChunk, accLen))
 	}
 	if st.copy4 {
@@ -564,9 +565,14 @@ func (st *convState) planFour() {
 	case convInt8:
 		kernel = fourRows(p, true)
 	}
-	kernel = kernel && g.outW >= 4
-	st.four = kernel && (st.kind == convFloat || st.part%4 == 0)
-	st.copy4 = kernel && st.k <= maxCopy4
+	inPlace := kernel && (st.kind == convFloat || st.part%4 == 0)
+	// Pixels of a pointwise convolution that keeps the image size are
+	// consecutive rows of the input matrix across image rows too, so
+	// small maps (3x3 at the end of a network) go four at a time as well.
+	st.flat = inPlace && st.direct && g.sH == 1 && g.sW == 1 && g.padH == 0 && g.padW == 0 &&
+		g.inH == g.outH && g.inW == g.outW
+	st.four = inPlace && g.outW >= 4
+	st.copy4 = kernel && g.outW >= 4 && st.k <= maxCopy4
 }
 
 // quadChunk is how many channels a four-pixel step sums at once where it
@@ -586,6 +592,10 @@ func (st *convState) inPlace() bool {
 // allows, the rest one by one.
 func (st *convState) rows(t, r0, r1 int) {
 	g := &st.g
+	if st.flat {
+		st.flatRows(t, r0, r1)
+		return
+	}
 	for r := r0; r < r1; r++ {
 		b, oy := r/g.outH, r%g.outH
 		iy0 := oy*g.sH - g.padH
@@ -621,6 +631,31 @@ func (st *convState) rows(t, r0, r1 int) {
 			ox++
 		}
 	}
+}
+
+// flatRows is rows for flat convolutions: the pixels of output rows
+// [r0, r1) four at a time in tensor order, the last two or three in a
+// group overlapping the one before.
+func (st *convState) flatRows(t, r0, r1 int) {
+	g := &st.g
+	p0, p1 := r0*g.outW, r1*g.outW
+	q := p0
+	for ; q+4 <= p1; q += 4 {
+		st.flatQuad(t, q)
+	}
+	if p1-q >= 2 && p1-p0 >= 4 {
+		st.flatQuad(t, p1-4)
+		q = p1
+	}
+	for ; q < p1; q++ {
+		st.pixel(t, q/(g.outH*g.outW), q/g.outW%g.outH, q%g.outW, 0)
+	}
+}
+
+// flatQuad computes pixels q..q+3 (in tensor order) of a flat convolution.
+func (st *convState) flatQuad(t, q int) {
+	g := &st.g
+	st.quad(t, q/(g.outH*g.outW), q/g.outW%g.outH, q%g.outW, 0, true)
 }
 
 // insideX says whether the windows of output columns [x0, x1] lie inside
