@@ -8,7 +8,8 @@ import "math"
 // image, each filter row (or tap) of four neighbouring pixels is a run of
 // the input lda = stride*depth elements apart, so the patch product is a
 // sum of parts over depth ranges [d, d+kk) and nothing is copied (no
-// im2col).
+// im2col); border pixels with short patches come from four copies (lda =
+// k, one part).
 //
 //	in[o+0*lda : +kk] ─┐
 //	in[o+1*lda : +kk] ─┤  x  depths [d, d+kk) of every packed block

@@ -189,7 +189,8 @@ func TestBiasActF32Paths(t *testing.T) {
 	}
 }
 
-// BenchmarkGemm4 is BenchmarkGemmRow for four rows, on a 3x3x64 patch and a pointwise row (64 channels).
+// BenchmarkGemm4 is BenchmarkGemmRow for four rows: a 3x3x64 patch and a
+// pointwise row against 64 channels.
 func BenchmarkGemm4(b *testing.B) {
 	for _, p := range gemmPaths() {
 		for _, k := range []int{576, 64} {
