@@ -599,7 +599,11 @@ func (st *convState) rows(t, r0, r1 int) {
 	for r := r0; r < r1; r++ {
 		b, oy := r/g.outH, r%g.outH
 		iy0 := oy*g.sH - g.padH
-		rowInside := st.four && iy0 >= 0 && iy0+(g.fH-1)*g.dH < g.inH
+		// Float windows may cross the top or bottom border: their filter
+		// rows outside the image add zeros and are skipped (windowParts).
+		// Integer padding is the input zero point, which the rows outside
+		// would have to add.
+		rowInside := st.four && (st.kind == convFloat || iy0 >= 0 && iy0+(g.fH-1)*g.dH < g.inH)
 		for ox := 0; ox < g.outW; {
 			if ox+4 <= g.outW {
 				inside := rowInside && st.insideX(ox, ox+3)
@@ -760,18 +764,31 @@ func floatSums(st *convState, p gemmPath, a, wp, acc []float32, ldc int, inside 
 // windowParts runs kern over the parts (filter rows or taps, st.part
 // depths each) of the windows of pixels (b, oy, ox..ox+3), read in place:
 // the same part of the four windows lies stride*depth elements apart.
+// Filter rows above or below the image are skipped (zero padding).
 func windowParts[T, A elem](st *convState, p gemmPath, kern func(gemmPath, []T, int, []T, int, int, int, []A, int, bool), in, wp []T, acc []A, ldc, b, oy, ox, grp int) {
 	g := &st.g
 	iy0, ix0 := oy*g.sH-g.padH, ox*g.sW-g.padW
 	lda, run, step := g.sW*g.inC, st.part, st.part/st.fC
 	c0 := grp * st.fC
-	d := 0
+	d, summed := 0, false
 	for ky := 0; ky < g.fH; ky++ {
-		row := (b*g.inH + iy0 + ky*g.dH) * g.inW
+		iy := iy0 + ky*g.dH
+		if iy < 0 || iy >= g.inH {
+			d += g.fW * st.fC
+			continue
+		}
+		row := (b*g.inH + iy) * g.inW
 		for kx := 0; kx < g.fW; kx += step {
 			o := (row+ix0+kx*g.dW)*g.inC + c0
-			kern(p, in[o:o+3*lda+run], lda, wp, st.k, d, run, acc, ldc, d > 0)
+			kern(p, in[o:o+3*lda+run], lda, wp, st.k, d, run, acc, ldc, summed)
 			d += run
+			summed = true
+		}
+	}
+	if !summed {
+		n := len(wp) / st.k
+		for r := 0; r < 4; r++ {
+			clear(acc[r*ldc : r*ldc+n])
 		}
 	}
 }
