@@ -107,6 +107,10 @@ type convState struct {
 	k      int // patch length: fH*fW*fC
 	block  int // packed filter elements per group: roundUp4(fpg)*k
 	direct bool
+	four   bool // interior pixels go four at a time, read in place (conv_gemm.go)
+	copy4  bool // other groups of four pixels too, through four im2col copies
+	flat   bool // 1x1, stride 1, unpadded: four consecutive pixels of the tensor at a time
+	part   int  // depths of one part of a four-pixel window: a filter row or a tap
 
 	fLo, fHi     float32 // float activation clamp
 	qLo, qHi     int32   // quantized activation clamp
@@ -218,6 +222,7 @@ func convPrepare(c Context, n *Node) error {
 		return n.Errorf("%v", err)
 	}
 	st.direct = g.fH == 1 && g.fW == 1 && st.groups == 1
+	st.planFour()
 	if err := st.allocScratch(c, n); err != nil {
 		return err
 	}
@@ -330,23 +335,33 @@ func (st *convState) allocScratch(c Context, n *Node) error {
 	}
 	st.threads = opThreads(c, macs(g.batches, g.outH, g.outW, g.outC, st.k))
 	accLen := roundUp4(st.fpg)
+	// Four-pixel steps read their windows in place and keep four rows of
+	// accumulators for up to quadChunk channels, mostly within the one
+	// row of accumulators the single pixels need anyway.
+	accBuf, patches := accLen, 1
+	if (st.four || st.copy4 || st.flat) && !st.inPlace() {
+		accBuf = max(accLen, 4*min(quadChunk, accLen))
+	}
+	if st.copy4 {
+		patches = 4
+	}
 	var err error
 	switch st.kind {
 	case convFloat:
 		st.wF32, err = allocSlice[float32](c, packed)
 		if err == nil {
-			st.patchF32, err = allocRows[float32](c, st.threads, st.k)
+			st.patchF32, err = allocRows[float32](c, st.threads, patches*st.k)
 		}
 		if err == nil {
-			st.accF32, err = allocRows[float32](c, st.threads, accLen)
+			st.accF32, err = allocRows[float32](c, st.threads, accBuf)
 		}
 	case convInt8, convHybrid, convHybridPC:
 		st.wI8, err = allocSlice[int8](c, packed)
 		if err == nil {
-			st.patchI8, err = allocRows[int8](c, st.threads, st.k)
+			st.patchI8, err = allocRows[int8](c, st.threads, patches*st.k)
 		}
 		if err == nil {
-			st.accI32, err = allocRows[int32](c, st.threads, accLen)
+			st.accI32, err = allocRows[int32](c, st.threads, accBuf)
 		}
 		if err == nil && st.kind != convInt8 {
 			err = allocAll(c, slot(&st.rowSum, g.outC), slot(&st.scale, g.batches), slot(&st.zp, g.batches),
@@ -524,63 +539,309 @@ func share(total, parts, i int) (int, int) {
 	return min(i*size, total), min((i+1)*size, total)
 }
 
+// maxCopy4 bounds the patch length of convolutions whose border pixels
+// (and, where the VNNI kernel cannot take the windows in place, all
+// pixels) go four at a time through im2col copies: small first layers and
+// the borders of narrow ones, at 3*k extra elements of scratch per worker.
+const maxCopy4 = 256
+
+// planFour decides how pixels go four at a time: only where this CPU has
+// the four-row kernel of the kind; in place where the four windows lie
+// inside the image and, for int8 (VNNI), the parts of a window are whole
+// quadruples of depth; through copies elsewhere for short patches. A part
+// is a filter row (fW*fC contiguous input elements when taps are adjacent
+// and take all input channels) or one tap.
+func (st *convState) planFour() {
+	g := &st.g
+	st.part = st.fC
+	if (g.dW == 1 || g.fW == 1) && st.fC == g.inC {
+		st.part = g.fW * st.fC
+	}
+	p := bestPath()
+	kernel := false
+	switch st.kind {
+	case convFloat:
+		kernel = fourRows(p, false)
+	case convInt8:
+		kernel = fourRows(p, true)
+	}
+	inPlace := kernel && (st.kind == convFloat || st.part%4 == 0)
+	// Pixels of a pointwise convolution that keeps the image size are
+	// consecutive rows of the input matrix across image rows too, so
+	// small maps (3x3 at the end of a network) go four at a time as well.
+	st.flat = inPlace && st.direct && g.sH == 1 && g.sW == 1 && g.padH == 0 && g.padW == 0 &&
+		g.inH == g.outH && g.inW == g.outW
+	st.four = inPlace && g.outW >= 4
+	st.copy4 = kernel && g.outW >= 4 && st.k <= maxCopy4
+}
+
+// quadChunk is how many channels a four-pixel step sums at once where it
+// needs scratch accumulators: four rows of 64 int32 (1 KiB) per worker,
+// while the VNNI kernel's per-call row sums stay a small share of its
+// work (16 blocks per pass over the activations).
+const quadChunk = 64
+
+// inPlace says whether a float four-pixel step sums straight into the
+// output: one group whose channels fill whole blocks of four.
+func (st *convState) inPlace() bool {
+	return st.kind == convFloat && st.groups == 1 && st.fpg%4 == 0
+}
+
 // rows computes output rows [r0, r1) (row = batch*outH + y) with the
-// scratch buffers of worker t.
+// scratch buffers of worker t, four pixels at a time where planFour
+// allows, the rest one by one.
 func (st *convState) rows(t, r0, r1 int) {
 	g := &st.g
-	fpg := st.fpg
+	if st.flat {
+		st.flatRows(t, r0, r1)
+		return
+	}
 	for r := r0; r < r1; r++ {
 		b, oy := r/g.outH, r%g.outH
-		for ox := 0; ox < g.outW; ox++ {
-			pix := ((b*g.outH+oy)*g.outW + ox) * g.outC
-			for grp := 0; grp < st.groups; grp++ {
-				ch := grp * fpg
-				wlo, whi := grp*st.block, (grp+1)*st.block
-				switch st.kind {
-				case convFloat:
-					p := patch(st, st.in.F32(), st.patchF32[t], 0, b, oy, ox, grp)
-					acc := st.accF32[t]
-					gemmRowF32(p, st.wF32[wlo:whi], acc)
-					var bias []float32
-					if st.biasF != nil {
-						bias = st.biasF[ch : ch+fpg]
+		iy0 := oy*g.sH - g.padH
+		// Float windows may cross the top or bottom border: their filter
+		// rows outside the image add zeros and are skipped (windowParts).
+		// Integer padding is the input zero point, which the rows outside
+		// would have to add.
+		rowInside := st.four && (st.kind == convFloat || iy0 >= 0 && iy0+(g.fH-1)*g.dH < g.inH)
+		for ox := 0; ox < g.outW; {
+			if ox+4 <= g.outW {
+				inside := rowInside && st.insideX(ox, ox+3)
+				if inside || st.copy4 {
+					for grp := 0; grp < st.groups; grp++ {
+						st.quad(t, b, oy, ox, grp, inside)
 					}
-					biasActF32(st.out.F32()[pix+ch:pix+ch+fpg], acc, bias, st.fLo, st.fHi)
-				case convInt8:
-					p := patch(st, st.in.I8(), st.patchI8[t], int8(st.inZP), b, oy, ox, grp)
-					acc := st.accI32[t]
-					gemmRowI8(p, st.wI8[wlo:whi], acc)
-					requantize32(st.out.I8()[pix+ch:pix+ch+fpg], acc, st.add[ch:], st.mult[ch:], st.shift[ch:], st.outZP, st.qLo, st.qHi)
-				case convUint8:
-					p := patch(st, st.in.U8(), st.patchU8[t], uint8(st.inZP), b, oy, ox, grp)
-					acc := st.accI32[t]
-					gemmRow(p, st.wI16[wlo:whi], acc)
-					requantize32(st.out.U8()[pix+ch:pix+ch+fpg], acc, st.add[ch:], st.mult[ch:], st.shift[ch:], st.outZP, st.qLo, st.qHi)
-				case convInt16, convInt16Acc32:
-					p := patch(st, st.in.I16(), st.patchI16[t], 0, b, oy, ox, grp)
-					acc := st.accI64[t]
-					gemmRow(p, st.wI8[wlo:whi], acc)
-					o := st.out.I16()[pix+ch : pix+ch+fpg]
-					if st.kind == convInt16 {
-						var bias []int64
-						if st.bias64 != nil {
-							bias = st.bias64[ch : ch+fpg]
-						}
-						requantize64(o, acc, bias, st.mult[ch:], st.shift[ch:], st.qLo, st.qHi)
-					} else {
-						a32 := st.accI32[t]
-						narrow32(a32[:fpg], acc)
-						requantize32(o, a32, st.add[ch:], st.mult[ch:], st.shift[ch:], 0, st.qLo, st.qHi)
-					}
-				case convHybrid, convHybridPC:
-					zp := st.zp[b]
-					p := patch(st, st.qIn, st.patchI8[t], int8(zp), b, oy, ox, grp)
-					acc := st.accI32[t]
-					gemmRowI8(p, st.wI8[wlo:whi], acc)
-					st.hybridOut(st.out.F32()[pix+ch:pix+ch+fpg], acc, b, ch)
+					ox += 4
+					continue
 				}
 			}
+			// Two or three inside pixels left before the border: one
+			// group that ends with them, recomputing (the same values
+			// for) pixels already done, costs less than one by one.
+			left := 0
+			for rowInside && left < 3 && ox+left < g.outW && st.insideX(ox+left, ox+left) {
+				left++
+			}
+			if x0 := ox + left - 4; left >= 2 && x0 >= 0 && st.insideX(x0, x0+3) {
+				for grp := 0; grp < st.groups; grp++ {
+					st.quad(t, b, oy, x0, grp, true)
+				}
+				ox += left
+				continue
+			}
+			for grp := 0; grp < st.groups; grp++ {
+				st.pixel(t, b, oy, ox, grp)
+			}
+			ox++
 		}
+	}
+}
+
+// flatRows is rows for flat convolutions: the pixels of output rows
+// [r0, r1) four at a time in tensor order, the last two or three in a
+// group overlapping the one before.
+func (st *convState) flatRows(t, r0, r1 int) {
+	g := &st.g
+	p0, p1 := r0*g.outW, r1*g.outW
+	q := p0
+	for ; q+4 <= p1; q += 4 {
+		st.flatQuad(t, q)
+	}
+	if p1-q >= 2 && p1-p0 >= 4 {
+		st.flatQuad(t, p1-4)
+		q = p1
+	}
+	for ; q < p1; q++ {
+		st.pixel(t, q/(g.outH*g.outW), q/g.outW%g.outH, q%g.outW, 0)
+	}
+}
+
+// flatQuad computes pixels q..q+3 (in tensor order) of a flat convolution.
+func (st *convState) flatQuad(t, q int) {
+	g := &st.g
+	st.quad(t, q/(g.outH*g.outW), q/g.outW%g.outH, q%g.outW, 0, true)
+}
+
+// insideX says whether the windows of output columns [x0, x1] lie inside
+// the input horizontally.
+func (st *convState) insideX(x0, x1 int) bool {
+	g := &st.g
+	return x0*g.sW-g.padW >= 0 && x1*g.sW-g.padW+(g.fW-1)*g.dW < g.inW
+}
+
+// quad computes output pixels (b, oy, ox..ox+3) of group grp, reading
+// their windows in place when inside, else from four im2col copies.
+func (st *convState) quad(t, b, oy, ox, grp int, inside bool) {
+	g := &st.g
+	p := bestPath()
+	k, fpg, n := st.k, st.fpg, roundUp4(st.fpg)
+	ch := grp * fpg
+	w0, w1 := grp*st.block, (grp+1)*st.block
+	pix := ((b*g.outH+oy)*g.outW+ox)*g.outC + ch
+	switch st.kind {
+	case convFloat:
+		in := st.in.F32()
+		if !inside {
+			buf := st.patchF32[t][:4*k]
+			for i := 0; i < 4; i++ {
+				im2col(st, in, buf[i*k:(i+1)*k], 0, b, oy, ox+i, grp)
+			}
+			in = buf
+		}
+		out := st.out.F32()
+		var bias []float32
+		if st.biasF != nil {
+			bias = st.biasF[ch : ch+fpg]
+		}
+		if st.inPlace() {
+			// No padding channels: the sums go straight into the output
+			// (rows outC apart) and the epilogue runs in place.
+			floatSums(st, p, in, st.wF32[w0:w1], out[pix:pix+3*g.outC+n], g.outC, inside, b, oy, ox, grp)
+			for i := 0; i < 4; i++ {
+				o := pix + i*g.outC
+				biasActF32On(p, out[o:o+fpg], out[o:o+fpg], bias, st.fLo, st.fHi)
+			}
+			return
+		}
+		for c := 0; c < n; c += quadChunk {
+			m, cnt := min(quadChunk, n-c), min(quadChunk, fpg-c)
+			acc := st.accF32[t][:4*m]
+			floatSums(st, p, in, st.wF32[w0+c*k:w0+(c+m)*k], acc, m, inside, b, oy, ox, grp)
+			var bc []float32
+			if bias != nil {
+				bc = bias[c : c+cnt]
+			}
+			for i := 0; i < 4; i++ {
+				o := pix + i*g.outC + c
+				biasActF32On(p, out[o:o+cnt], acc[i*m:i*m+cnt], bc, st.fLo, st.fHi)
+			}
+		}
+	case convInt8:
+		in := st.in.I8()
+		if !inside {
+			buf := st.patchI8[t][:4*k]
+			for i := 0; i < 4; i++ {
+				im2col(st, in, buf[i*k:(i+1)*k], int8(st.inZP), b, oy, ox+i, grp)
+			}
+			in = buf
+		}
+		out := st.out.I8()
+		for c := 0; c < n; c += quadChunk {
+			m, cnt := min(quadChunk, n-c), min(quadChunk, fpg-c)
+			acc, wp := st.accI32[t][:4*m], st.wI8[w0+c*k:w0+(c+m)*k]
+			if inside {
+				windowParts(st, p, gemm4I8Part, in, wp, acc, m, b, oy, ox, grp)
+			} else {
+				// The kernel takes whole quadruples of depth; the rest of
+				// each patch is in the pair layout of the portable tail.
+				kq := quadK(k)
+				gemm4I8Part(p, in, k, wp, k, 0, kq, acc, m, false)
+				if kq < k {
+					for i := 0; i < 4; i++ {
+						gemmI8Tail(in[i*k:(i+1)*k], wp, acc[i*m:(i+1)*m], kq)
+					}
+				}
+			}
+			for i := 0; i < 4; i++ {
+				o := pix + i*g.outC + c
+				requantize32On(p, out[o:o+cnt], acc[i*m:i*m+cnt], st.add[ch+c:], st.mult[ch+c:], st.shift[ch+c:], st.outZP, st.qLo, st.qHi)
+			}
+		}
+	}
+}
+
+// floatSums puts the float products of four windows with wp into acc rows
+// ldc apart: in place from the input when inside, else from the four
+// patches in a (k apart).
+func floatSums(st *convState, p gemmPath, a, wp, acc []float32, ldc int, inside bool, b, oy, ox, grp int) {
+	if inside {
+		windowParts(st, p, gemm4F32Part, a, wp, acc, ldc, b, oy, ox, grp)
+		return
+	}
+	gemm4F32Part(p, a, st.k, wp, st.k, 0, st.k, acc, ldc, false)
+}
+
+// windowParts runs kern over the parts (filter rows or taps, st.part
+// depths each) of the windows of pixels (b, oy, ox..ox+3), read in place:
+// the same part of the four windows lies stride*depth elements apart.
+// Filter rows above or below the image are skipped (zero padding).
+func windowParts[T, A elem](st *convState, p gemmPath, kern func(gemmPath, []T, int, []T, int, int, int, []A, int, bool), in, wp []T, acc []A, ldc, b, oy, ox, grp int) {
+	g := &st.g
+	iy0, ix0 := oy*g.sH-g.padH, ox*g.sW-g.padW
+	lda, run, step := g.sW*g.inC, st.part, st.part/st.fC
+	c0 := grp * st.fC
+	d, summed := 0, false
+	for ky := 0; ky < g.fH; ky++ {
+		iy := iy0 + ky*g.dH
+		if iy < 0 || iy >= g.inH {
+			d += g.fW * st.fC
+			continue
+		}
+		row := (b*g.inH + iy) * g.inW
+		for kx := 0; kx < g.fW; kx += step {
+			o := (row+ix0+kx*g.dW)*g.inC + c0
+			kern(p, in[o:o+3*lda+run], lda, wp, st.k, d, run, acc, ldc, summed)
+			d += run
+			summed = true
+		}
+	}
+	if !summed {
+		n := len(wp) / st.k
+		for r := 0; r < 4; r++ {
+			clear(acc[r*ldc : r*ldc+n])
+		}
+	}
+}
+
+// pixel computes output pixel (b, oy, ox) of group grp.
+func (st *convState) pixel(t, b, oy, ox, grp int) {
+	g := &st.g
+	fpg, n := st.fpg, roundUp4(st.fpg)
+	ch := grp * fpg
+	wlo, whi := grp*st.block, (grp+1)*st.block
+	pix := ((b*g.outH+oy)*g.outW + ox) * g.outC
+	switch st.kind {
+	case convFloat:
+		p := patch(st, st.in.F32(), st.patchF32[t], 0, b, oy, ox, grp)
+		acc := st.accF32[t][:n]
+		gemmRowF32(p, st.wF32[wlo:whi], acc)
+		var bias []float32
+		if st.biasF != nil {
+			bias = st.biasF[ch : ch+fpg]
+		}
+		biasActF32(st.out.F32()[pix+ch:pix+ch+fpg], acc, bias, st.fLo, st.fHi)
+	case convInt8:
+		p := patch(st, st.in.I8(), st.patchI8[t], int8(st.inZP), b, oy, ox, grp)
+		acc := st.accI32[t][:n]
+		gemmRowI8(p, st.wI8[wlo:whi], acc)
+		requantize32(st.out.I8()[pix+ch:pix+ch+fpg], acc, st.add[ch:], st.mult[ch:], st.shift[ch:], st.outZP, st.qLo, st.qHi)
+	case convUint8:
+		p := patch(st, st.in.U8(), st.patchU8[t], uint8(st.inZP), b, oy, ox, grp)
+		acc := st.accI32[t]
+		gemmRow(p, st.wI16[wlo:whi], acc)
+		requantize32(st.out.U8()[pix+ch:pix+ch+fpg], acc, st.add[ch:], st.mult[ch:], st.shift[ch:], st.outZP, st.qLo, st.qHi)
+	case convInt16, convInt16Acc32:
+		p := patch(st, st.in.I16(), st.patchI16[t], 0, b, oy, ox, grp)
+		acc := st.accI64[t]
+		gemmRow(p, st.wI8[wlo:whi], acc)
+		o := st.out.I16()[pix+ch : pix+ch+fpg]
+		if st.kind == convInt16 {
+			var bias []int64
+			if st.bias64 != nil {
+				bias = st.bias64[ch : ch+fpg]
+			}
+			requantize64(o, acc, bias, st.mult[ch:], st.shift[ch:], st.qLo, st.qHi)
+		} else {
+			a32 := st.accI32[t]
+			narrow32(a32[:fpg], acc)
+			requantize32(o, a32, st.add[ch:], st.mult[ch:], st.shift[ch:], 0, st.qLo, st.qHi)
+		}
+	case convHybrid, convHybridPC:
+		zp := st.zp[b]
+		p := patch(st, st.qIn, st.patchI8[t], int8(zp), b, oy, ox, grp)
+		acc := st.accI32[t][:n]
+		gemmRowI8(p, st.wI8[wlo:whi], acc)
+		st.hybridOut(st.out.F32()[pix+ch:pix+ch+fpg], acc, b, ch)
 	}
 }
 
@@ -603,36 +864,63 @@ func (st *convState) hybridOut(out []float32, acc []int32, b, ch int) {
 }
 
 // patch returns the im2col window of output pixel (b, oy, ox) for group
-// grp: the input pixel itself for unpadded 1x1 filters, otherwise a copy in
-// filter order [fH][fW][fC] with pad outside the image.
+// grp: the input pixel itself for unpadded 1x1 filters, otherwise a copy
+// into buf (im2col).
 func patch[T elem](st *convState, in, buf []T, pad T, b, oy, ox, grp int) []T {
 	g := &st.g
-	iy0, ix0 := oy*g.sH-g.padH, ox*g.sW-g.padW
 	if st.direct {
+		iy0, ix0 := oy*g.sH-g.padH, ox*g.sW-g.padW
 		if iy0 >= 0 && iy0 < g.inH && ix0 >= 0 && ix0 < g.inW {
 			o := ((b*g.inH+iy0)*g.inW + ix0) * g.inC
 			return in[o : o+g.inC]
 		}
 	}
+	return im2col(st, in, buf[:st.k], pad, b, oy, ox, grp)
+}
+
+// im2col copies the window of output pixel (b, oy, ox), group grp, into
+// dst (len k) in filter order [fH][fW][fC], with pad outside the image.
+// Where a filter row lies inside the image with undilated, ungrouped taps
+// it is one contiguous run of fW*inC input elements, copied at once.
+func im2col[T elem](st *convState, in, dst []T, pad T, b, oy, ox, grp int) []T {
+	g := &st.g
+	iy0, ix0 := oy*g.sH-g.padH, ox*g.sW-g.padW
 	fC, c0 := st.fC, grp*st.fC
+	run := g.fW * fC
+	whole := g.dW == 1 && fC == g.inC && ix0 >= 0 && ix0+g.fW <= g.inW
 	i := 0
 	for ky := 0; ky < g.fH; ky++ {
 		iy := iy0 + ky*g.dH
+		if iy < 0 || iy >= g.inH {
+			fill := dst[i : i+run]
+			for j := range fill {
+				fill[j] = pad
+			}
+			i += run
+			continue
+		}
+		rowBase := (b*g.inH + iy) * g.inW
+		if whole {
+			o := (rowBase + ix0) * g.inC
+			copy(dst[i:i+run], in[o:o+run])
+			i += run
+			continue
+		}
 		for kx := 0; kx < g.fW; kx++ {
 			ix := ix0 + kx*g.dW
-			dst := buf[i : i+fC]
-			if iy < 0 || iy >= g.inH || ix < 0 || ix >= g.inW {
-				for j := range dst {
-					dst[j] = pad
+			d := dst[i : i+fC]
+			if ix < 0 || ix >= g.inW {
+				for j := range d {
+					d[j] = pad
 				}
 			} else {
-				o := ((b*g.inH+iy)*g.inW+ix)*g.inC + c0
-				copy(dst, in[o:o+fC])
+				o := (rowBase+ix)*g.inC + c0
+				copy(d, in[o:o+fC])
 			}
 			i += fC
 		}
 	}
-	return buf[:st.k]
+	return dst
 }
 
 // checkData verifies that a tensor holds at least elems elements, so that a

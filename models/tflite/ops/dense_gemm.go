@@ -377,16 +377,5 @@ func narrow32(dst []int32, src []int64) {
 
 // biasActF32 adds an optional bias and clamps, the float epilogue.
 func biasActF32(out, acc, bias []float32, lo, hi float32) {
-	n := len(out)
-	acc = acc[:n]
-	if bias != nil {
-		bias = bias[:n]
-		for i := range out {
-			out[i] = min(max(acc[i]+bias[i], lo), hi)
-		}
-		return
-	}
-	for i := range out {
-		out[i] = min(max(acc[i], lo), hi)
-	}
+	biasActF32On(bestPath(), out, acc, bias, lo, hi)
 }
