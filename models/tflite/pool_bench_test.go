@@ -10,6 +10,8 @@ import (
 func BenchmarkPoolDispatch(b *testing.B) {
 	p := newPool(2)
 	defer p.close()
+	p.begin()
+	defer p.end()
 	var n atomic.Int64
 	fn := func(lo, hi int) { n.Add(int64(hi - lo)) }
 	for b.Loop() {
@@ -26,6 +28,8 @@ func BenchmarkPoolDispatch(b *testing.B) {
 func BenchmarkPoolDispatchGap(b *testing.B) {
 	p := newPool(2)
 	defer p.close()
+	p.begin()
+	defer p.end()
 	var n atomic.Int64
 	fn := func(lo, hi int) { n.Add(int64(hi - lo)) }
 	var acc uint64
