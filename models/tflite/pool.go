@@ -104,7 +104,8 @@ func (p *pool) wait(s *sleeper, worker bool, cond func() bool) {
 				if cond() {
 					return
 				}
-				if i%64 == 0 {
+				// Gosched takes the scheduler's lock: now and then only.
+				if i%512 == 0 {
 					runtime.Gosched()
 					if time.Since(start) > spinFor || worker && !p.active.Load() {
 						break
