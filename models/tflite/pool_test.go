@@ -76,8 +76,8 @@ func TestPoolDoesNotWaitForAnAbsentWorker(t *testing.T) {
 }
 
 // TestPoolWorkersParkOutsideInvoke: between Invokes the workers must not
-// poll (a gateway runs other things): after end they all park, and begin
-// wakes them.
+// poll (a gateway runs other things): begin alone wakes nobody, a job
+// does, and after end they all park again.
 func TestPoolWorkersParkOutsideInvoke(t *testing.T) {
 	p := newPool(3)
 	defer p.close()
@@ -91,14 +91,16 @@ func TestPoolWorkersParkOutsideInvoke(t *testing.T) {
 	}
 	poll(t, "idle workers park", parked)
 	p.begin()
-	if parked() {
-		t.Fatal("begin left the workers parked")
+	if !parked() {
+		t.Fatal("begin woke the workers before any split op")
 	}
 	p.parallel(3, func(lo, hi int) {})
 	p.end()
 	poll(t, "workers park after the Invoke", parked)
-	// Polling is bounded inside an Invoke too: with no job they park.
+	// Polling is bounded inside an Invoke too: after a job, with no
+	// next one, they park.
 	p.begin()
+	p.parallel(3, func(lo, hi int) {})
 	poll(t, "workers park after spinning with no job", parked)
 	p.end()
 }
