@@ -114,7 +114,7 @@ func dwPrepare(c Context, n *Node) error {
 	if err := c.Resize(out, []int{g.batches, g.outH, g.outW, g.outC}); err != nil {
 		return n.Errorf("%v", err)
 	}
-	st.threads = opThreads(c, macs(g.batches, g.outH, g.outW, g.outC, g.fH, g.fW))
+	st.threads = dwThreads(c, macs(g.batches, g.outH, g.outW, g.outC, g.fH, g.fW))
 	switch st.kind {
 	case dwFloat:
 		st.accF32, err = allocRows[float32](c, st.threads, g.outC)
