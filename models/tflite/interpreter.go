@@ -319,6 +319,8 @@ func (r *Runner) Invoke(ctx context.Context) (err error) {
 			}
 		}
 	}()
+	r.it.pool.begin() // workers poll for split ops until the Invoke ends
+	defer r.it.pool.end()
 	err = r.s.invoke(ctx)
 	if err != nil && !errors.Is(err, ctx.Err()) {
 		err = fmt.Errorf("tflite: %w", err)

@@ -10,6 +10,8 @@ import (
 func BenchmarkPoolDispatch(b *testing.B) {
 	p := newPool(2)
 	defer p.close()
+	p.begin()
+	defer p.end()
 	var n atomic.Int64
 	fn := func(lo, hi int) { n.Add(int64(hi - lo)) }
 	for b.Loop() {
@@ -20,17 +22,20 @@ func BenchmarkPoolDispatch(b *testing.B) {
 	}
 }
 
-// BenchmarkPoolDispatchGap is one split call after a few µs of serial work
-// on the calling goroutine (an unsplit op between two split ones), so the
-// worker has parked: the wake-up an op pays when it splits mid-Invoke.
+// BenchmarkPoolDispatchGap is one split call after some 30 µs of serial
+// work on the calling goroutine (a long unsplit op between two split ones),
+// longer than the workers poll, so they have parked: the wake-up an op
+// pays when it splits after a long serial stretch mid-Invoke.
 func BenchmarkPoolDispatchGap(b *testing.B) {
 	p := newPool(2)
 	defer p.close()
+	p.begin()
+	defer p.end()
 	var n atomic.Int64
 	fn := func(lo, hi int) { n.Add(int64(hi - lo)) }
 	var acc uint64
 	for b.Loop() {
-		for i := range uint64(4000) {
+		for i := range uint64(30000) {
 			acc = acc*6364136223846793005 + i
 		}
 		p.parallel(2, fn)

@@ -189,8 +189,10 @@ type Context interface {
 
 	// Threads is how many goroutines heavy kernels may use (>= 1).
 	Threads() int
-	// Parallel runs fn over [0,n) split into at most Threads() contiguous
-	// chunks and waits for all of them. It does not allocate.
+	// Parallel runs fn over [0,n) and waits for all of it: one index per
+	// call (contiguous ranges when n is very large), the calls claimed one
+	// at a time by the calling goroutine and up to Threads()-1 workers, so
+	// no two calls for the same index overlap. It does not allocate.
 	Parallel(n int, fn func(lo, hi int))
 
 	// Ctx is the context of the current Invoke (nil during Prepare).

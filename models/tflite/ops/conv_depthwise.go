@@ -124,7 +124,7 @@ func dwPrepare(c Context, n *Node) error {
 	if err := c.Resize(out, []int{g.batches, g.outH, g.outW, g.outC}); err != nil {
 		return n.Errorf("%v", err)
 	}
-	st.threads = opThreads(c, macs(g.batches, g.outH, g.outW, g.outC, g.fH, g.fW))
+	st.threads = dwThreads(c, macs(g.batches, g.outH, g.outW, g.outC, g.fH, g.fW))
 	st.prepareFused()
 	switch {
 	case st.fused:

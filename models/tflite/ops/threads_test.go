@@ -38,5 +38,21 @@ func TestOpThreads(t *testing.T) {
 		if splitMACs(p) < splitMACs(pathGo) {
 			t.Errorf("path %v splits below the portable threshold", p)
 		}
+		if w := depthwiseWeight(p); w < 1 || splitMACs(p)/w < 1<<12 {
+			t.Errorf("path %v: depthwise weight %d splits ops of %d MACs", p, w, splitMACs(p)/w)
+		}
+	}
+	// Depthwise MACs weigh more: a depthwise op splits below the GEMM
+	// threshold, but not a tiny one, and a huge one neither overflows nor
+	// stays on one thread.
+	w := depthwiseWeight(bestPath())
+	if got := dwThreads(two, (lim+w-1)/w); got != 2 {
+		t.Errorf("depthwise of %d MACs (weight %d) on 2 threads: %d, want 2", (lim+w-1)/w, w, got)
+	}
+	if got := dwThreads(two, lim/w-1); got != 1 {
+		t.Errorf("depthwise of %d MACs (weight %d) on 2 threads: %d, want 1", lim/w-1, w, got)
+	}
+	if got := dwThreads(two, macs(1<<30, 1<<30, 1<<30)); got != 2 {
+		t.Errorf("saturated depthwise work on 2 threads: %d, want 2", got)
 	}
 }
