@@ -325,7 +325,7 @@ func asymParams(lo, hi float32) (s float32, zp int32, ok bool) {
 
 // quantAsym1 is one element of asymmetricQuantize. The compiler fuses
 // fzp + x*inv into one FMA on arm64 and with GOAMD64=v3 (not on v1); the
-// vector kernels follow the build (quantFused).
+// vector kernels do the same (quantFused on amd64, FMLA on arm64).
 func quantAsym1(x, inv, fzp float32) int8 {
 	y := int32(roundF32(fzp + x*inv))
 	return int8(min(max(y, -128), 127))
