@@ -177,8 +177,43 @@ func checkShift64(n *Node, shifts []int) error {
 }
 
 // symmetricQuantize quantizes v to int8 with scale max|v|/127, as TFLite's
-// SymmetricQuantizeFloats, and returns the scale.
+// SymmetricQuantizeFloats, and returns the scale. The vector kernels of
+// bestPath give the portable loop's results bit for bit.
 func symmetricQuantize(v []float32, q []int8) float32 {
+	return symmetricQuantizeOn(bestPath(), v, q)
+}
+
+// symmetricQuantizeOn is symmetricQuantize on path p.
+func symmetricQuantizeOn(p gemmPath, v []float32, q []int8) float32 {
+	if p == pathGo {
+		return symmetricQuantizeGo(v, q)
+	}
+	q = q[:len(v)]
+	// max|x| as the largest sign-cleared bit pattern: for non-negative
+	// floats the integer order is the float order, and NaNs sort above +Inf.
+	bits, n := absMaxBitsVec(p, v)
+	for _, x := range v[n:] {
+		bits = max(bits, math.Float32bits(x)&0x7fffffff)
+	}
+	if bits > 0x7f800000 {
+		// A NaN: the portable loop defines which NaN comes out.
+		return symmetricQuantizeGo(v, q)
+	}
+	r := math.Float32frombits(bits)
+	if r == 0 {
+		clear(q)
+		return 1
+	}
+	inv := 127 / r
+	n = quantSymVec(p, v, q, inv)
+	for i := n; i < len(v); i++ {
+		q[i] = quantSym1(v[i], inv)
+	}
+	return r / 127
+}
+
+// symmetricQuantizeGo is the portable symmetricQuantize.
+func symmetricQuantizeGo(v []float32, q []int8) float32 {
 	var lo, hi float32
 	if len(v) > 0 {
 		lo, hi = v[0], v[0]
@@ -194,24 +229,80 @@ func symmetricQuantize(v []float32, q []int8) float32 {
 	}
 	inv := 127 / r
 	for i, x := range v {
-		y := int32(roundF32(x * inv))
-		q[i] = int8(min(max(y, -127), 127))
+		q[i] = quantSym1(x, inv)
 	}
 	return r / 127
+}
+
+// quantSym1 is one element of symmetricQuantize. Out-of-range and NaN
+// products convert to whatever int32(float32) gives on this architecture
+// (MinInt32 on amd64, saturated on arm64) before the clamp; the vector
+// kernels use the same conversion instruction.
+func quantSym1(x, inv float32) int8 {
+	y := int32(roundF32(x * inv))
+	return int8(min(max(y, -127), 127))
 }
 
 // asymmetricQuantize quantizes v to int8 over [min(v,0), max(v,0)], as
 // TFLite's AsymmetricQuantizeFloats, and returns the scale and zero point.
 func asymmetricQuantize(v []float32, q []int8) (float32, int32) {
+	return asymmetricQuantizeOn(bestPath(), v, q)
+}
+
+// asymmetricQuantizeOn is asymmetricQuantize on path p.
+func asymmetricQuantizeOn(p gemmPath, v []float32, q []int8) (float32, int32) {
+	if p == pathGo {
+		return asymmetricQuantizeGo(v, q)
+	}
+	q = q[:len(v)]
+	// The vector min and max may order -0 and +0 differently from Go's
+	// min and max; asymParams gives the same result for either zero.
+	lo, hi, n, nan := minMaxVec(p, v)
+	for _, x := range v[n:] {
+		nan = nan || x != x
+		lo, hi = min(lo, x), max(hi, x)
+	}
+	if nan {
+		return asymmetricQuantizeGo(v, q)
+	}
+	s, zp, ok := asymParams(lo, hi)
+	if !ok {
+		clear(q)
+		return 1, 0
+	}
+	inv, fzp := 1/s, float32(zp)
+	n = quantAsymVec(p, v, q, inv, fzp)
+	for i := n; i < len(v); i++ {
+		q[i] = quantAsym1(v[i], inv, fzp)
+	}
+	return s, zp
+}
+
+// asymmetricQuantizeGo is the portable asymmetricQuantize.
+func asymmetricQuantizeGo(v []float32, q []int8) (float32, int32) {
 	var lo, hi float32
 	for _, x := range v {
 		lo = min(lo, x)
 		hi = max(hi, x)
 	}
-	rmin, rmax := float64(lo), float64(hi)
-	if rmin == rmax {
+	s, zp, ok := asymParams(lo, hi)
+	if !ok {
 		clear(q[:len(v)])
 		return 1, 0
+	}
+	inv, fzp := 1/s, float32(zp)
+	for i, x := range v {
+		q[i] = quantAsym1(x, inv, fzp)
+	}
+	return s, zp
+}
+
+// asymParams is the scale and zero point of the range [lo, hi] (lo <= 0 <=
+// hi), or ok false for an empty range.
+func asymParams(lo, hi float32) (s float32, zp int32, ok bool) {
+	rmin, rmax := float64(lo), float64(hi)
+	if rmin == rmax {
+		return 0, 0, false
 	}
 	const qmin, qmax = -128.0, 127.0
 	scale := (rmax - rmin) / (qmax - qmin)
@@ -221,7 +312,6 @@ func asymmetricQuantize(v []float32, q []int8) (float32, int32) {
 	if math.Abs(qmin)+math.Abs(rmin/scale) < math.Abs(qmax)+math.Abs(rmax/scale) {
 		zpd = zpFromMin
 	}
-	var zp int32
 	switch {
 	case zpd <= qmin:
 		zp = qmin
@@ -230,14 +320,15 @@ func asymmetricQuantize(v []float32, q []int8) (float32, int32) {
 	default:
 		zp = int32(math.Round(zpd))
 	}
-	s := float32(scale)
-	inv := 1 / s
-	fzp := float32(zp)
-	for i, x := range v {
-		y := int32(roundF32(fzp + x*inv))
-		q[i] = int8(min(max(y, -128), 127))
-	}
-	return s, zp
+	return float32(scale), zp, true
+}
+
+// quantAsym1 is one element of asymmetricQuantize. The compiler fuses
+// fzp + x*inv into one FMA on arm64 and with GOAMD64=v3 (not on v1); the
+// vector kernels do the same (quantFused on amd64, FMLA on arm64).
+func quantAsym1(x, inv, fzp float32) int8 {
+	y := int32(roundF32(fzp + x*inv))
+	return int8(min(max(y, -128), 127))
 }
 
 // roundF32 rounds half away from zero in float32, like std::round on a float.
