@@ -46,7 +46,24 @@
 // quantisation prepare (prepareQuant in quant_conv.go).
 //
 // The inner loops have a portable Go version, always built and tested, and
-// assembly versions (dense_gemm_amd64.s: AVX2; dense_gemm_arm64.s: NEON)
-// chosen once at start-up from the CPU's features (golang.org/x/sys/cpu,
-// bestPath). The purego build tag leaves only the portable loops.
+// assembly versions chosen once at start-up from the CPU's features
+// (golang.org/x/sys/cpu, bestPath: AVX2, AVX-512 with VNNI, NEON, SDOT);
+// each is tested against the portable loop on every path the machine can
+// run, and the purego build tag leaves only the portable loops:
+//
+//	CONV_2D            four output pixels per step (conv.go quad): windows
+//	                   inside the image are read in place, border windows
+//	                   copied (im2col); 4 rows x 16 channels per kernel call
+//	                   (conv_gemm_*.s); other cases one pixel (dense_gemm_*.s)
+//	DEPTHWISE_CONV_2D  multiplier 1, int8/float32: one call per run of
+//	                   pixels sharing the same taps, sums kept in registers,
+//	                   requantized or clamped before the store (dw_kernel_*.s)
+//	FULLY_CONNECTED    one row against the packed filter (dense_gemm_*.s)
+//	requantization     int32 -> int8/uint8/int16 per channel (requant_*.s)
+//	ADD/SUB int8/uint8 same shapes, TFLite's rescale in lanes
+//	                   (elementwise_add8_*.s)
+//	hybrid inputs      run-time float -> int8 quantisation (quant_float_*.s)
+//
+// Integer results are bit-identical on every path; float results may
+// differ in the last bits where a path fuses multiply and add.
 package ops
