@@ -105,7 +105,8 @@ type convState struct {
 	fC     int // filter depth: input channels per group
 	fpg    int // output channels per group
 	k      int // patch length: fH*fW*fC
-	block  int // packed filter elements per group: roundUp4(fpg)*k
+	kp     int // packed depth: k, int8 copies padded to whole quadruples (packRowsI8Pad)
+	block  int // packed filter elements per group: roundUp4(fpg)*kp
 	direct bool
 	four   bool // interior pixels go four at a time, read in place (conv_gemm.go)
 	copy4  bool // other groups of four pixels too, through four im2col copies
@@ -328,7 +329,15 @@ func (st *convState) prepareHybrid(c Context, n *Node, filter *Tensor) error {
 // allocScratch sizes the packed filter and the per-thread buffers.
 func (st *convState) allocScratch(c Context, n *Node) error {
 	g := &st.g
-	st.block = roundUp4(st.fpg) * st.k
+	// int8 filters get zero depths up to whole quadruples, so the VNNI
+	// kernels take their copied patches without a portable tail (3x3 first
+	// layers: depth 27); the weights grow by at most 3 bytes per channel,
+	// less than the channel's int32 bias.
+	st.kp = st.k
+	if st.kind == convInt8 {
+		st.kp = roundUp4(st.k)
+	}
+	st.block = roundUp4(st.fpg) * st.kp
 	packed, ok := mulChecked(st.block, st.groups)
 	if !ok {
 		return n.Errorf("filter shape is too large")
@@ -358,7 +367,7 @@ func (st *convState) allocScratch(c Context, n *Node) error {
 	case convInt8, convHybrid, convHybridPC:
 		st.wI8, err = allocSlice[int8](c, packed)
 		if err == nil {
-			st.patchI8, err = allocRows[int8](c, st.threads, patches*st.k)
+			st.patchI8, err = allocRows[int8](c, st.threads, patches*st.kp)
 		}
 		if err == nil {
 			st.accI32, err = allocRows[int32](c, st.threads, accBuf)
@@ -418,7 +427,7 @@ func (st *convState) pack(filter *Tensor) {
 		case convInt16, convInt16Acc32:
 			packRows(st.wI8[dst:dst+st.block], filter.I8()[lo:hi], fpg, k)
 		default:
-			packRowsI8(st.wI8[dst:dst+st.block], filter.I8()[lo:hi], fpg, k)
+			packRowsI8Pad(st.wI8[dst:dst+st.block], filter.I8()[lo:hi], fpg, k, st.kp)
 		}
 	}
 	// Padding is filled with the input zero point, so every patch element
@@ -718,29 +727,23 @@ func (st *convState) quad(t, b, oy, ox, grp int, inside bool) {
 		}
 	case convInt8:
 		in := st.in.I8()
+		kp := st.kp
 		if !inside {
-			buf := st.patchI8[t][:4*k]
+			buf := st.patchI8[t][:4*kp]
 			for i := 0; i < 4; i++ {
-				im2col(st, in, buf[i*k:(i+1)*k], int8(st.inZP), b, oy, ox+i, grp)
+				patchI8(st, in, buf[i*kp:(i+1)*kp], b, oy, ox+i, grp)
 			}
 			in = buf
 		}
 		out := st.out.I8()
 		for c := 0; c < n; c += quadChunk {
 			m, cnt := min(quadChunk, n-c), min(quadChunk, fpg-c)
-			acc, wp := st.accI32[t][:4*m], st.wI8[w0+c*k:w0+(c+m)*k]
+			acc, wp := st.accI32[t][:4*m], st.wI8[w0+c*kp:w0+(c+m)*kp]
 			if inside {
 				windowParts(st, p, gemm4I8Part, in, wp, acc, m, b, oy, ox, grp)
 			} else {
-				// The kernel takes whole quadruples of depth; the rest of
-				// each patch is in the pair layout of the portable tail.
-				kq := quadK(k)
-				gemm4I8Part(p, in, k, wp, k, 0, kq, acc, m, false)
-				if kq < k {
-					for i := 0; i < 4; i++ {
-						gemmI8Tail(in[i*k:(i+1)*k], wp, acc[i*m:(i+1)*m], kq)
-					}
-				}
+				// kp is whole quadruples of depth (copies are padded).
+				gemm4I8Part(p, in, kp, wp, kp, 0, kp, acc, m, false)
 			}
 			for i := 0; i < 4; i++ {
 				o := pix + i*g.outC + c
@@ -780,13 +783,13 @@ func windowParts[T, A elem](st *convState, p gemmPath, kern func(gemmPath, []T, 
 		row := (b*g.inH + iy) * g.inW
 		for kx := 0; kx < g.fW; kx += step {
 			o := (row+ix0+kx*g.dW)*g.inC + c0
-			kern(p, in[o:o+3*lda+run], lda, wp, st.k, d, run, acc, ldc, summed)
+			kern(p, in[o:o+3*lda+run], lda, wp, st.kp, d, run, acc, ldc, summed)
 			d += run
 			summed = true
 		}
 	}
 	if !summed {
-		n := len(wp) / st.k
+		n := len(wp) / st.kp
 		for r := 0; r < 4; r++ {
 			clear(acc[r*ldc : r*ldc+n])
 		}
@@ -811,7 +814,12 @@ func (st *convState) pixel(t, b, oy, ox, grp int) {
 		}
 		biasActF32(st.out.F32()[pix+ch:pix+ch+fpg], acc, bias, st.fLo, st.fHi)
 	case convInt8:
-		p := patch(st, st.in.I8(), st.patchI8[t], int8(st.inZP), b, oy, ox, grp)
+		var p []int8
+		if st.kp > st.k { // padded: always a copy, even for 1x1 filters
+			p = patchI8(st, st.in.I8(), st.patchI8[t][:st.kp], b, oy, ox, grp)
+		} else {
+			p = patch(st, st.in.I8(), st.patchI8[t], int8(st.inZP), b, oy, ox, grp)
+		}
 		acc := st.accI32[t][:n]
 		gemmRowI8(p, st.wI8[wlo:whi], acc)
 		requantize32(st.out.I8()[pix+ch:pix+ch+fpg], acc, st.add[ch:], st.mult[ch:], st.shift[ch:], st.outZP, st.qLo, st.qHi)
@@ -876,6 +884,16 @@ func patch[T elem](st *convState, in, buf []T, pad T, b, oy, ox, grp int) []T {
 		}
 	}
 	return im2col(st, in, buf[:st.k], pad, b, oy, ox, grp)
+}
+
+// patchI8 fills dst (len st.kp) with the int8 window of output pixel (b,
+// oy, ox), group grp: im2col with the input zero point outside the image,
+// then zeros from depth k on, the activations the zero weights of the
+// padded packing (packRowsI8Pad) meet.
+func patchI8(st *convState, in, dst []int8, b, oy, ox, grp int) []int8 {
+	im2col(st, in, dst[:st.k], int8(st.inZP), b, oy, ox, grp)
+	clear(dst[st.k:])
+	return dst
 }
 
 // im2col copies the window of output pixel (b, oy, ox), group grp, into

@@ -115,6 +115,21 @@ func packRowsI8(dst, src []int8, rows, k int) {
 // and the pair layout for the depths after (which the portable tail
 // reads). Blocks keep 4*k elements, so channel ranges slice alike.
 func packRowsI8On(p gemmPath, dst, src []int8, rows, k int) {
+	packRowsI8PadOn(p, dst, src, rows, k, k)
+}
+
+// packRowsI8Pad packs rows int8 filter rows of length k (src rows k
+// apart) as rows of kp >= k depths, the depths from k on zero, for the
+// fastest kernel this CPU runs. dst must hold roundUp4(rows)*kp elements.
+// With kp = roundUp4(k) and activation rows padded with zeros as well,
+// the dot-product kernels take whole patches and no portable tail runs:
+// a padded lane adds 0*w on every path, and 0 to VNNI's 128*sum(a) too.
+func packRowsI8Pad(dst, src []int8, rows, k, kp int) {
+	packRowsI8PadOn(bestPath(), dst, src, rows, k, kp)
+}
+
+// packRowsI8PadOn is packRowsI8Pad for kernel path p.
+func packRowsI8PadOn(p gemmPath, dst, src []int8, rows, srcK, k int) {
 	blocks := (rows + 3) / 4
 	q := 0
 	if p == pathVNNI || p == pathSDOT {
@@ -131,8 +146,8 @@ func packRowsI8On(p gemmPath, dst, src []int8, rows, k int) {
 			r := 4*b + j
 			for i := 0; i < k; i++ {
 				var v int8
-				if r < rows {
-					v = src[r*k+i]
+				if r < rows && i < srcK {
+					v = src[r*srcK+i]
 				}
 				if i < q {
 					blk[(i&^3)*4+4*j+i&3] = v ^ bias
