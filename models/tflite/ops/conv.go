@@ -745,9 +745,13 @@ func (st *convState) quad(t, b, oy, ox, grp int, inside bool) {
 				// kp is whole quadruples of depth (copies are padded).
 				gemm4I8Part(p, in, kp, wp, kp, 0, kp, acc, m, false)
 			}
+			add, mult, shift := st.add[ch+c:], st.mult[ch+c:], st.shift[ch+c:]
+			if requantRowsI8(p, out[pix+c:], g.outC, acc, m, 4, cnt, add, mult, shift, st.outZP, st.qLo, st.qHi) {
+				continue
+			}
 			for i := 0; i < 4; i++ {
 				o := pix + i*g.outC + c
-				requantize32On(p, out[o:o+cnt], acc[i*m:i*m+cnt], st.add[ch+c:], st.mult[ch+c:], st.shift[ch+c:], st.outZP, st.qLo, st.qHi)
+				requantize32On(p, out[o:o+cnt], acc[i*m:i*m+cnt], add, mult, shift, st.outZP, st.qLo, st.qHi)
 			}
 		}
 	}

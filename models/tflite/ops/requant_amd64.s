@@ -7,7 +7,7 @@ DATA requant512K<>+0x08(SB)/4, $0x00000001         // int32 1
 DATA requant512K<>+0x0c(SB)/4, $0x80000000         // int32 min
 GLOBL requant512K<>(SB), RODATA|NOPTR, $16
 
-// func requantAVX512(acc, add, mult *int32, shift *int, out *int8, n int, zp, lo, hi int32)
+// func requantAVX512(acc, add, mult *int32, shift *int, out *int8, n int, zp, lo, hi int32, rows, lda, ldo int)
 //
 // requantAVX2's arithmetic on 16 lanes: x = (acc+add) << max(s, 0); the
 // doubling high multiply as (x*q + 2^30) >> 31 on the 64-bit products of
@@ -21,13 +21,15 @@ GLOBL requant512K<>(SB), RODATA|NOPTR, $16
 // last, short step, the only one that stores through a mask (R10 = 1):
 // masked stores and VPMOVSDB to memory cost several times a plain store
 // on this kind of core (profiled on sww_int8).
-TEXT ·requantAVX512(SB), NOSPLIT, $0-60
-	MOVQ         acc+0(FP), DI
-	MOVQ         add+8(FP), SI
-	MOVQ         mult+16(FP), DX
-	MOVQ         shift+24(FP), R8
-	MOVQ         out+32(FP), R9
-	MOVQ         n+40(FP), CX
+// Rows repeat all that for rows rows of n channels, acc lda int32 and out
+// ldo bytes apart, with the same add, mult and shift (R11, R12: the
+// current row of acc and out; R13 rows left; BX lda in bytes).
+TEXT ·requantAVX512(SB), NOSPLIT, $0-88
+	MOVQ         acc+0(FP), R11
+	MOVQ         out+32(FP), R12
+	MOVQ         rows+64(FP), R13
+	MOVQ         lda+72(FP), BX
+	SHLQ         $2, BX
 	MOVL         zp+48(FP), AX
 	VPBROADCASTD AX, Z13
 	MOVL         lo+52(FP), AX
@@ -40,11 +42,19 @@ TEXT ·requantAVX512(SB), NOSPLIT, $0-60
 	VPXORD       Z9, Z9, Z9
 	MOVL         $0xAAAA, AX
 	KMOVW        AX, K4
-	MOVL         $0xFFFF, AX
-	KMOVW        AX, K1
-	KMOVW        AX, K2
-	KMOVW        AX, K3
-	XORQ         R10, R10           // 1 on the last, masked step
+
+rqrow:
+	MOVQ  R11, DI
+	MOVQ  R12, R9
+	MOVQ  add+8(FP), SI
+	MOVQ  mult+16(FP), DX
+	MOVQ  shift+24(FP), R8
+	MOVQ  n+40(FP), CX
+	MOVL  $0xFFFF, AX
+	KMOVW AX, K1
+	KMOVW AX, K2
+	KMOVW AX, K3
+	XORQ  R10, R10                  // 1 on the last, masked step
 
 rq16loop:
 	CMPQ  CX, $16
@@ -128,5 +138,13 @@ rq16next:
 	ADDQ $128, R8
 	SUBQ $16, CX
 	JNZ  rq16loop
+	ADDQ BX, R11
+	TESTQ R12, R12
+	JZ   rqrownext                  // no out: results stay in acc
+	ADDQ ldo+80(FP), R12
+
+rqrownext:
+	DECQ R13
+	JNZ  rqrow
 	VZEROUPPER
 	RET
