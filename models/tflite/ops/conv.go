@@ -105,7 +105,9 @@ type convState struct {
 	fC     int // filter depth: input channels per group
 	fpg    int // output channels per group
 	k      int // patch length: fH*fW*fC
-	kp     int // packed depth: k, int8 copies padded to whole quadruples (packRowsI8Pad)
+	kp     int // packed depth: k, int8 segments padded to whole quadruples (packRowsI8Pad)
+	seg    int // int8 packing segment: part or k (planFour)
+	partP  int // packed depths of a part: part, or roundUp4(part) when that is seg
 	block  int // packed filter elements per group: roundUp4(fpg)*kp
 	direct bool
 	four   bool // interior pixels go four at a time, read in place (conv_gemm.go)
@@ -329,14 +331,6 @@ func (st *convState) prepareHybrid(c Context, n *Node, filter *Tensor) error {
 // allocScratch sizes the packed filter and the per-thread buffers.
 func (st *convState) allocScratch(c Context, n *Node) error {
 	g := &st.g
-	// int8 filters get zero depths up to whole quadruples, so the VNNI
-	// kernels take their copied patches without a portable tail (3x3 first
-	// layers: depth 27); the weights grow by at most 3 bytes per channel,
-	// less than the channel's int32 bias.
-	st.kp = st.k
-	if st.kind == convInt8 {
-		st.kp = roundUp4(st.k)
-	}
 	st.block = roundUp4(st.fpg) * st.kp
 	packed, ok := mulChecked(st.block, st.groups)
 	if !ok {
@@ -426,8 +420,10 @@ func (st *convState) pack(filter *Tensor) {
 			}
 		case convInt16, convInt16Acc32:
 			packRows(st.wI8[dst:dst+st.block], filter.I8()[lo:hi], fpg, k)
+		case convInt8:
+			packRowsI8Pad(st.wI8[dst:dst+st.block], filter.I8()[lo:hi], fpg, k, st.seg)
 		default:
-			packRowsI8Pad(st.wI8[dst:dst+st.block], filter.I8()[lo:hi], fpg, k, st.kp)
+			packRowsI8(st.wI8[dst:dst+st.block], filter.I8()[lo:hi], fpg, k)
 		}
 	}
 	// Padding is filled with the input zero point, so every patch element
@@ -574,7 +570,21 @@ func (st *convState) planFour() {
 	case convInt8:
 		kernel = fourRows(p, true)
 	}
-	inPlace := kernel && (st.kind == convFloat || st.part%4 == 0)
+	// int8 filters are packed in segments padded with zero weights to
+	// whole quadruples of depth, so the VNNI kernels need no portable tail
+	// (3x3x3 first layers: depth 27). A segment is a part where that adds
+	// at most a third to the weights of a short patch: windows then go in
+	// place, each part read with the input bytes after it, which meet zero
+	// weights. Else it is the whole patch (copies, padded with zeros):
+	// at most 3 bytes more per channel, less than its int32 bias.
+	st.seg, st.kp, st.partP = st.k, st.k, st.part
+	if st.kind == convInt8 {
+		if r := roundUp4(st.part); st.part%4 != 0 && 3*r <= 4*st.part && st.k <= maxCopy4 {
+			st.seg, st.partP = st.part, r
+		}
+		st.kp = st.k / st.seg * roundUp4(st.seg)
+	}
+	inPlace := kernel && (st.kind == convFloat || st.partP%4 == 0)
 	// Pixels of a pointwise convolution that keeps the image size are
 	// consecutive rows of the input matrix across image rows too, so
 	// small maps (3x3 at the end of a network) go four at a time as well.
@@ -728,6 +738,9 @@ func (st *convState) quad(t, b, oy, ox, grp int, inside bool) {
 	case convInt8:
 		in := st.in.I8()
 		kp := st.kp
+		if inside && st.partP > st.part && !st.partsFit(len(in), b, oy, ox, grp) {
+			inside = false
+		}
 		if !inside {
 			buf := st.patchI8[t][:4*kp]
 			for i := 0; i < 4; i++ {
@@ -757,6 +770,17 @@ func (st *convState) quad(t, b, oy, ox, grp int, inside bool) {
 	}
 }
 
+// partsFit says whether the padded parts of the in-place windows of
+// pixels (b, oy, ox..ox+3), group grp, end inside the input (len n): the
+// last part of the last pixel reads partP-part bytes beyond its window.
+func (st *convState) partsFit(n, b, oy, ox, grp int) bool {
+	g := &st.g
+	iy := oy*g.sH - g.padH + (g.fH-1)*g.dH
+	ix := ox*g.sW - g.padW + (g.fW-st.part/st.fC)*g.dW
+	o := ((b*g.inH+iy)*g.inW+ix)*g.inC + grp*st.fC
+	return o+3*g.sW*g.inC+st.partP <= n
+}
+
 // floatSums puts the float products of four windows with wp into acc rows
 // ldc apart: in place from the input when inside, else from the four
 // patches in a (k apart).
@@ -775,13 +799,13 @@ func floatSums(st *convState, p gemmPath, a, wp, acc []float32, ldc int, inside 
 func windowParts[T, A elem](st *convState, p gemmPath, kern func(gemmPath, []T, int, []T, int, int, int, []A, int, bool), in, wp []T, acc []A, ldc, b, oy, ox, grp int) {
 	g := &st.g
 	iy0, ix0 := oy*g.sH-g.padH, ox*g.sW-g.padW
-	lda, run, step := g.sW*g.inC, st.part, st.part/st.fC
+	lda, run, step := g.sW*g.inC, st.partP, st.part/st.fC
 	c0 := grp * st.fC
 	d, summed := 0, false
 	for ky := 0; ky < g.fH; ky++ {
 		iy := iy0 + ky*g.dH
 		if iy < 0 || iy >= g.inH {
-			d += g.fW * st.fC
+			d += g.fW / step * run
 			continue
 		}
 		row := (b*g.inH + iy) * g.inW
@@ -891,12 +915,17 @@ func patch[T elem](st *convState, in, buf []T, pad T, b, oy, ox, grp int) []T {
 }
 
 // patchI8 fills dst (len st.kp) with the int8 window of output pixel (b,
-// oy, ox), group grp: im2col with the input zero point outside the image,
-// then zeros from depth k on, the activations the zero weights of the
-// padded packing (packRowsI8Pad) meet.
+// oy, ox), group grp, in the segments of the padded packing
+// (packRowsI8Pad): im2col with the input zero point outside the image,
+// segments moved apart from the last, zeros for the zero weights between.
 func patchI8(st *convState, in, dst []int8, b, oy, ox, grp int) []int8 {
 	im2col(st, in, dst[:st.k], int8(st.inZP), b, oy, ox, grp)
-	clear(dst[st.k:])
+	seg, segP := st.seg, roundUp4(st.seg)
+	for s := st.k/seg - 1; s >= 0; s-- {
+		d := dst[s*segP : (s+1)*segP]
+		copy(d[:seg], dst[s*seg:(s+1)*seg])
+		clear(d[seg:])
+	}
 	return dst
 }
 
