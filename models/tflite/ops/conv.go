@@ -105,7 +105,10 @@ type convState struct {
 	fC     int // filter depth: input channels per group
 	fpg    int // output channels per group
 	k      int // patch length: fH*fW*fC
-	block  int // packed filter elements per group: roundUp4(fpg)*k
+	kp     int // packed depth: k, int8 segments padded to whole quadruples (packRowsI8Pad)
+	seg    int // int8 packing segment: part or k (planFour)
+	partP  int // packed depths of a part: part, or roundUp4(part) when that is seg
+	block  int // packed filter elements per group: roundUp4(fpg)*kp
 	direct bool
 	four   bool // interior pixels go four at a time, read in place (conv_gemm.go)
 	copy4  bool // other groups of four pixels too, through four im2col copies
@@ -328,7 +331,7 @@ func (st *convState) prepareHybrid(c Context, n *Node, filter *Tensor) error {
 // allocScratch sizes the packed filter and the per-thread buffers.
 func (st *convState) allocScratch(c Context, n *Node) error {
 	g := &st.g
-	st.block = roundUp4(st.fpg) * st.k
+	st.block = roundUp4(st.fpg) * st.kp
 	packed, ok := mulChecked(st.block, st.groups)
 	if !ok {
 		return n.Errorf("filter shape is too large")
@@ -358,7 +361,7 @@ func (st *convState) allocScratch(c Context, n *Node) error {
 	case convInt8, convHybrid, convHybridPC:
 		st.wI8, err = allocSlice[int8](c, packed)
 		if err == nil {
-			st.patchI8, err = allocRows[int8](c, st.threads, patches*st.k)
+			st.patchI8, err = allocRows[int8](c, st.threads, patches*st.kp)
 		}
 		if err == nil {
 			st.accI32, err = allocRows[int32](c, st.threads, accBuf)
@@ -417,6 +420,8 @@ func (st *convState) pack(filter *Tensor) {
 			}
 		case convInt16, convInt16Acc32:
 			packRows(st.wI8[dst:dst+st.block], filter.I8()[lo:hi], fpg, k)
+		case convInt8:
+			packRowsI8Pad(st.wI8[dst:dst+st.block], filter.I8()[lo:hi], fpg, k, st.seg)
 		default:
 			packRowsI8(st.wI8[dst:dst+st.block], filter.I8()[lo:hi], fpg, k)
 		}
@@ -565,7 +570,21 @@ func (st *convState) planFour() {
 	case convInt8:
 		kernel = fourRows(p, true)
 	}
-	inPlace := kernel && (st.kind == convFloat || st.part%4 == 0)
+	// int8 filters are packed in segments padded with zero weights to
+	// whole quadruples of depth, so the VNNI kernels need no portable tail
+	// (3x3x3 first layers: depth 27). A segment is a part where that adds
+	// at most a third to the weights of a short patch: windows then go in
+	// place, each part read with the input bytes after it, which meet zero
+	// weights. Else it is the whole patch (copies, padded with zeros):
+	// at most 3 bytes more per channel, less than its int32 bias.
+	st.seg, st.kp, st.partP = st.k, st.k, st.part
+	if st.kind == convInt8 {
+		if r := roundUp4(st.part); st.part%4 != 0 && 3*r <= 4*st.part && st.k <= maxCopy4 {
+			st.seg, st.partP = st.part, r
+		}
+		st.kp = st.k / st.seg * roundUp4(st.seg)
+	}
+	inPlace := kernel && (st.kind == convFloat || st.partP%4 == 0)
 	// Pixels of a pointwise convolution that keeps the image size are
 	// consecutive rows of the input matrix across image rows too, so
 	// small maps (3x3 at the end of a network) go four at a time as well.
@@ -718,36 +737,48 @@ func (st *convState) quad(t, b, oy, ox, grp int, inside bool) {
 		}
 	case convInt8:
 		in := st.in.I8()
+		kp := st.kp
+		if inside && st.partP > st.part && !st.partsFit(len(in), b, oy, ox, grp) {
+			inside = false
+		}
 		if !inside {
-			buf := st.patchI8[t][:4*k]
+			buf := st.patchI8[t][:4*kp]
 			for i := 0; i < 4; i++ {
-				im2col(st, in, buf[i*k:(i+1)*k], int8(st.inZP), b, oy, ox+i, grp)
+				patchI8(st, in, buf[i*kp:(i+1)*kp], b, oy, ox+i, grp)
 			}
 			in = buf
 		}
 		out := st.out.I8()
 		for c := 0; c < n; c += quadChunk {
 			m, cnt := min(quadChunk, n-c), min(quadChunk, fpg-c)
-			acc, wp := st.accI32[t][:4*m], st.wI8[w0+c*k:w0+(c+m)*k]
+			acc, wp := st.accI32[t][:4*m], st.wI8[w0+c*kp:w0+(c+m)*kp]
 			if inside {
 				windowParts(st, p, gemm4I8Part, in, wp, acc, m, b, oy, ox, grp)
 			} else {
-				// The kernel takes whole quadruples of depth; the rest of
-				// each patch is in the pair layout of the portable tail.
-				kq := quadK(k)
-				gemm4I8Part(p, in, k, wp, k, 0, kq, acc, m, false)
-				if kq < k {
-					for i := 0; i < 4; i++ {
-						gemmI8Tail(in[i*k:(i+1)*k], wp, acc[i*m:(i+1)*m], kq)
-					}
-				}
+				// kp is whole quadruples of depth (copies are padded).
+				gemm4I8Part(p, in, kp, wp, kp, 0, kp, acc, m, false)
+			}
+			add, mult, shift := st.add[ch+c:], st.mult[ch+c:], st.shift[ch+c:]
+			if requantRowsI8(p, out[pix+c:], g.outC, acc, m, 4, cnt, add, mult, shift, st.outZP, st.qLo, st.qHi) {
+				continue
 			}
 			for i := 0; i < 4; i++ {
 				o := pix + i*g.outC + c
-				requantize32On(p, out[o:o+cnt], acc[i*m:i*m+cnt], st.add[ch+c:], st.mult[ch+c:], st.shift[ch+c:], st.outZP, st.qLo, st.qHi)
+				requantize32On(p, out[o:o+cnt], acc[i*m:i*m+cnt], add, mult, shift, st.outZP, st.qLo, st.qHi)
 			}
 		}
 	}
+}
+
+// partsFit says whether the padded parts of the in-place windows of
+// pixels (b, oy, ox..ox+3), group grp, end inside the input (len n): the
+// last part of the last pixel reads partP-part bytes beyond its window.
+func (st *convState) partsFit(n, b, oy, ox, grp int) bool {
+	g := &st.g
+	iy := oy*g.sH - g.padH + (g.fH-1)*g.dH
+	ix := ox*g.sW - g.padW + (g.fW-st.part/st.fC)*g.dW
+	o := ((b*g.inH+iy)*g.inW+ix)*g.inC + grp*st.fC
+	return o+3*g.sW*g.inC+st.partP <= n
 }
 
 // floatSums puts the float products of four windows with wp into acc rows
@@ -768,25 +799,25 @@ func floatSums(st *convState, p gemmPath, a, wp, acc []float32, ldc int, inside 
 func windowParts[T, A elem](st *convState, p gemmPath, kern func(gemmPath, []T, int, []T, int, int, int, []A, int, bool), in, wp []T, acc []A, ldc, b, oy, ox, grp int) {
 	g := &st.g
 	iy0, ix0 := oy*g.sH-g.padH, ox*g.sW-g.padW
-	lda, run, step := g.sW*g.inC, st.part, st.part/st.fC
+	lda, run, step := g.sW*g.inC, st.partP, st.part/st.fC
 	c0 := grp * st.fC
 	d, summed := 0, false
 	for ky := 0; ky < g.fH; ky++ {
 		iy := iy0 + ky*g.dH
 		if iy < 0 || iy >= g.inH {
-			d += g.fW * st.fC
+			d += g.fW / step * run
 			continue
 		}
 		row := (b*g.inH + iy) * g.inW
 		for kx := 0; kx < g.fW; kx += step {
 			o := (row+ix0+kx*g.dW)*g.inC + c0
-			kern(p, in[o:o+3*lda+run], lda, wp, st.k, d, run, acc, ldc, summed)
+			kern(p, in[o:o+3*lda+run], lda, wp, st.kp, d, run, acc, ldc, summed)
 			d += run
 			summed = true
 		}
 	}
 	if !summed {
-		n := len(wp) / st.k
+		n := len(wp) / st.kp
 		for r := 0; r < 4; r++ {
 			clear(acc[r*ldc : r*ldc+n])
 		}
@@ -811,7 +842,12 @@ func (st *convState) pixel(t, b, oy, ox, grp int) {
 		}
 		biasActF32(st.out.F32()[pix+ch:pix+ch+fpg], acc, bias, st.fLo, st.fHi)
 	case convInt8:
-		p := patch(st, st.in.I8(), st.patchI8[t], int8(st.inZP), b, oy, ox, grp)
+		var p []int8
+		if st.kp > st.k { // padded: always a copy, even for 1x1 filters
+			p = patchI8(st, st.in.I8(), st.patchI8[t][:st.kp], b, oy, ox, grp)
+		} else {
+			p = patch(st, st.in.I8(), st.patchI8[t], int8(st.inZP), b, oy, ox, grp)
+		}
 		acc := st.accI32[t][:n]
 		gemmRowI8(p, st.wI8[wlo:whi], acc)
 		requantize32(st.out.I8()[pix+ch:pix+ch+fpg], acc, st.add[ch:], st.mult[ch:], st.shift[ch:], st.outZP, st.qLo, st.qHi)
@@ -876,6 +912,21 @@ func patch[T elem](st *convState, in, buf []T, pad T, b, oy, ox, grp int) []T {
 		}
 	}
 	return im2col(st, in, buf[:st.k], pad, b, oy, ox, grp)
+}
+
+// patchI8 fills dst (len st.kp) with the int8 window of output pixel (b,
+// oy, ox), group grp, in the segments of the padded packing
+// (packRowsI8Pad): im2col with the input zero point outside the image,
+// segments moved apart from the last, zeros for the zero weights between.
+func patchI8(st *convState, in, dst []int8, b, oy, ox, grp int) []int8 {
+	im2col(st, in, dst[:st.k], int8(st.inZP), b, oy, ox, grp)
+	seg, segP := st.seg, roundUp4(st.seg)
+	for s := st.k/seg - 1; s >= 0; s-- {
+		d := dst[s*segP : (s+1)*segP]
+		copy(d[:seg], dst[s*seg:(s+1)*seg])
+		clear(d[seg:])
+	}
+	return dst
 }
 
 // im2col copies the window of output pixel (b, oy, ox), group grp, into

@@ -19,7 +19,9 @@ import (
 // pixels of a row go in a group overlapping the one before, and pointwise
 // maps narrower than four that go four pixels at a time across rows; float
 // windows crossing the top and bottom borders (rows skipped), up to a
-// window with no row inside the image.
+// window with no row inside the image; and int8 filter rows of 9 depths
+// (3x3x3 first layers, stride 1 and 2) padded to 12, read in place with
+// the next input bytes, copied where those would run past the input.
 var fourPixelGeoms = []cgeom{
 	{n: 1, h: 4, w: 11, cin: 24, cout: 36, fh: 1, fw: 1, sh: 1, sw: 1, dh: 1, dw: 1, pad: 0, groups: 1},
 	{n: 2, h: 5, w: 17, cin: 20, cout: 20, fh: 1, fw: 1, sh: 2, sw: 2, dh: 1, dw: 1, pad: 1, groups: 1},
@@ -37,6 +39,7 @@ var fourPixelGeoms = []cgeom{
 	{n: 1, h: 5, w: 2, cin: 8, cout: 70, fh: 1, fw: 1, sh: 1, sw: 1, dh: 1, dw: 1, pad: 0, groups: 1},
 	{n: 1, h: 1, w: 6, cin: 4, cout: 6, fh: 2, fw: 1, sh: 1, sw: 1, dh: 3, dw: 1, pad: 0, groups: 1},
 	{n: 1, h: 2, w: 9, cin: 32, cout: 12, fh: 3, fw: 3, sh: 1, sw: 1, dh: 1, dw: 1, pad: 0, groups: 1},
+	{n: 2, h: 11, w: 21, cin: 3, cout: 8, fh: 3, fw: 3, sh: 2, sw: 2, dh: 1, dw: 1, pad: 0, groups: 1},
 }
 
 func TestConv2DFourPixelsFloat(t *testing.T) {

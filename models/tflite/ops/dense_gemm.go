@@ -115,6 +115,25 @@ func packRowsI8(dst, src []int8, rows, k int) {
 // and the pair layout for the depths after (which the portable tail
 // reads). Blocks keep 4*k elements, so channel ranges slice alike.
 func packRowsI8On(p gemmPath, dst, src []int8, rows, k int) {
+	packRowsI8PadOn(p, dst, src, rows, k, k, k)
+}
+
+// packRowsI8Pad packs rows int8 filter rows of length srcK (segments of
+// seg depths, seg dividing srcK) with each segment padded to
+// roundUp4(seg) depths by zero weights, for the fastest kernel this CPU
+// runs: packed depth srcK/seg*roundUp4(seg), dst that times
+// roundUp4(rows). The dot-product kernels then take whole quadruples and
+// no portable tail runs. A zero weight adds a*0 on every path whatever
+// activation a it meets, on VNNI a*(0+128) - 128*a: so the padded lanes
+// of a patch may be zeros or the input bytes after a segment.
+func packRowsI8Pad(dst, src []int8, rows, srcK, seg int) {
+	packRowsI8PadOn(bestPath(), dst, src, rows, srcK, seg, roundUp4(seg))
+}
+
+// packRowsI8PadOn is packRowsI8Pad for kernel path p, segments padded to
+// segP >= seg depths.
+func packRowsI8PadOn(p gemmPath, dst, src []int8, rows, srcK, seg, segP int) {
+	k := srcK / seg * segP
 	blocks := (rows + 3) / 4
 	q := 0
 	if p == pathVNNI || p == pathSDOT {
@@ -131,8 +150,8 @@ func packRowsI8On(p gemmPath, dst, src []int8, rows, k int) {
 			r := 4*b + j
 			for i := 0; i < k; i++ {
 				var v int8
-				if r < rows {
-					v = src[r*k+i]
+				if s, j := i/segP, i%segP; r < rows && j < seg {
+					v = src[r*srcK+s*seg+j]
 				}
 				if i < q {
 					blk[(i&^3)*4+4*j+i&3] = v ^ bias

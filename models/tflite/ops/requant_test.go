@@ -113,3 +113,92 @@ func BenchmarkRequantize32(b *testing.B) {
 		}
 	}
 }
+
+// TestRequantRowsI8 holds the many-row requantization (the four pixels of
+// a CONV_2D step) to the portable loop row by row, on every path that has
+// it: rows of odd lengths at odd strides, with the bytes between output
+// rows (other groups' channels) left untouched and acc left as it was.
+func TestRequantRowsI8(t *testing.T) {
+	r := rand.New(rand.NewPCG(8, 4))
+	ran := false
+	for n := 1; n <= 40; n++ {
+		for rows := 1; rows <= 4; rows++ {
+			lda, ldo := n+r.IntN(5), n+r.IntN(7)
+			c := newRequantCase(r, (rows-1)*lda+n)
+			zp := r.Int32N(256) - 128
+			lo := -128 + r.Int32N(100)
+			hi := lo + r.Int32N(127-lo+1)
+			add, mult, shift := c.add[:n], c.mult[:n], c.shift[:n]
+			want := make([]int8, (rows-1)*ldo+n)
+			for i := range want {
+				want[i] = int8(i*37 + 5) // sentinels between rows
+			}
+			for i := 0; i < rows; i++ {
+				scratch := append([]int32(nil), c.acc[i*lda:i*lda+n]...)
+				requantize32On(pathGo, want[i*ldo:i*ldo+n], scratch, add, mult, shift, zp, lo, hi)
+			}
+			for _, p := range gemmPaths() {
+				got := make([]int8, len(want))
+				for i := range got {
+					got[i] = int8(i*37 + 5)
+				}
+				acc := append([]int32(nil), c.acc...)
+				if !requantRowsI8(p, got, ldo, acc, lda, rows, n, add, mult, shift, zp, lo, hi) {
+					continue
+				}
+				ran = true
+				for i := range got {
+					if got[i] != want[i] {
+						t.Fatalf("path %v n=%d rows=%d lda=%d ldo=%d: out[%d] = %d, want %d", p, n, rows, lda, ldo, i, got[i], want[i])
+					}
+				}
+				for i := range acc {
+					if acc[i] != c.acc[i] {
+						t.Fatalf("path %v n=%d rows=%d: acc[%d] changed to %d from %d", p, n, rows, i, acc[i], c.acc[i])
+					}
+				}
+			}
+		}
+	}
+	if !ran && bestPath() == pathVNNI {
+		t.Fatal("no path ran the row kernel on a VNNI machine")
+	}
+	// A clamp beyond int8 and empty requests are declined, not run.
+	c := newRequantCase(r, 8)
+	out := make([]int8, 8)
+	for _, p := range gemmPaths() {
+		if requantRowsI8(p, out, 8, c.acc, 8, 1, 8, c.add, c.mult, c.shift, 0, -300, 300) ||
+			requantRowsI8(p, out, 8, c.acc, 8, 0, 8, c.add, c.mult, c.shift, 0, -128, 127) {
+			t.Fatalf("path %v took a request it cannot do exactly", p)
+		}
+	}
+}
+
+// BenchmarkRequantRowsI8 compares one call for the four pixels of a conv
+// step with four requantize32 calls, on 8 to 64 channels.
+func BenchmarkRequantRowsI8(b *testing.B) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for _, n := range []int{8, 16, 32, 64} {
+		c := newRequantCase(r, 4*n)
+		for i := range c.mult {
+			c.mult[i] = 1<<30 + r.Int32N(1<<30)
+			c.shift[i] = -12 + r.IntN(12)
+		}
+		out := make([]int8, 4*n)
+		p := bestPath()
+		b.Run("rows/"+strconv.Itoa(n), func(b *testing.B) {
+			for b.Loop() {
+				if !requantRowsI8(p, out, n, c.acc, n, 4, n, c.add, c.mult, c.shift, 3, -128, 127) {
+					b.Skip("no row kernel on this CPU")
+				}
+			}
+		})
+		b.Run("each/"+strconv.Itoa(n), func(b *testing.B) {
+			for b.Loop() {
+				for i := 0; i < 4; i++ {
+					requantize32On(p, out[i*n:(i+1)*n], c.acc[i*n:(i+1)*n], c.add, c.mult, c.shift, 3, -128, 127)
+				}
+			}
+		})
+	}
+}
