@@ -336,3 +336,78 @@ f32next:
 	JNZ  f32pix
 	VZEROUPPER
 	RET
+
+// func dwRowF32Q4AVX2(out, in *float32, taps, ftaps *int, ntaps int, f, bias *float32, b8Bytes, nquad, inStepBytes, cBytes int, lo, hi float32)
+//
+// Four pixels at a time, blocks of 8 channels: each filter load serves
+// four FMA chains, one per pixel, so layers of few channels are not
+// bound by one chain's FMA latency per tap.
+TEXT ·dwRowF32Q4AVX2(SB), NOSPLIT, $0-96
+	MOVQ         out+0(FP), DI
+	MOVQ         in+8(FP), SI
+	MOVQ         nquad+64(FP), CX
+	MOVQ         inStepBytes+72(FP), BX
+	VBROADCASTSS lo+88(FP), Y14
+	VBROADCASTSS hi+92(FP), Y15
+
+q4quad:
+	XORQ R8, R8
+
+q4blk:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	MOVQ   taps+16(FP), R9
+	MOVQ   ftaps+24(FP), DX
+	XORQ   R10, R10
+	MOVQ   f+40(FP), R11
+	ADDQ   R8, R11
+	LEAQ   (SI)(R8*1), AX
+
+q4tap:
+	MOVQ        (DX)(R10*8), R13
+	VMOVUPS     (R11)(R13*4), Y4
+	MOVQ        (R9)(R10*8), R12
+	LEAQ        (AX)(R12*4), R12
+	VFMADD231PS (R12), Y4, Y0
+	VFMADD231PS (R12)(BX*1), Y4, Y1
+	VFMADD231PS (R12)(BX*2), Y4, Y2
+	LEAQ        (R12)(BX*2), R13
+	VFMADD231PS (R13)(BX*1), Y4, Y3
+	INCQ        R10
+	CMPQ        R10, ntaps+32(FP)
+	JLT         q4tap
+
+	MOVQ    bias+48(FP), DX
+	VMOVUPS (DX)(R8*1), Y4
+	VADDPS  Y4, Y0, Y0
+	VADDPS  Y4, Y1, Y1
+	VADDPS  Y4, Y2, Y2
+	VADDPS  Y4, Y3, Y3
+	VMAXPS  Y0, Y14, Y0
+	VMAXPS  Y1, Y14, Y1
+	VMAXPS  Y2, Y14, Y2
+	VMAXPS  Y3, Y14, Y3
+	VMINPS  Y0, Y15, Y0
+	VMINPS  Y1, Y15, Y1
+	VMINPS  Y2, Y15, Y2
+	VMINPS  Y3, Y15, Y3
+	MOVQ    cBytes+80(FP), R12
+	LEAQ    (DI)(R8*1), R13
+	VMOVUPS Y0, (R13)
+	VMOVUPS Y1, (R13)(R12*1)
+	VMOVUPS Y2, (R13)(R12*2)
+	LEAQ    (R13)(R12*2), R13
+	VMOVUPS Y3, (R13)(R12*1)
+	ADDQ    $32, R8
+	CMPQ    R8, b8Bytes+56(FP)
+	JLT     q4blk
+
+	LEAQ (SI)(BX*4), SI
+	MOVQ cBytes+80(FP), R12
+	LEAQ (DI)(R12*4), DI
+	DECQ CX
+	JNZ  q4quad
+	VZEROUPPER
+	RET
