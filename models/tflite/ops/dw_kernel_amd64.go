@@ -20,14 +20,29 @@ func dwRowI8Vec(_ gemmPath, out, in []int8, taps, ftaps []int, f []int8, bias, m
 }
 
 // dwRowF32Vec is dwRowI8Vec for float32: blocks of 32 channels (four
-// independent FMA chains), then of 8.
+// independent FMA chains), then the blocks of 8 four pixels at a time
+// (a chain per pixel), the pixels left over one at a time.
 func dwRowF32Vec(_ gemmPath, out, in []float32, taps, ftaps []int, f, bias []float32, npix, inStep int, lo, hi float32) int {
 	c := len(bias)
 	b32, b8 := c/32, c%32/8
 	if b32+b8 == 0 {
 		return 0
 	}
-	dwRowF32AVX2(&out[0], &in[0], &taps[0], &ftaps[0], len(taps), &f[0], &bias[0], b32, b8, npix, 4*inStep, 4*c, lo, hi)
+	if b32 > 0 {
+		dwRowF32AVX2(&out[0], &in[0], &taps[0], &ftaps[0], len(taps), &f[0], &bias[0], b32, 0, npix, 4*inStep, 4*c, lo, hi)
+	}
+	if b8 == 0 {
+		return 32 * b32
+	}
+	// The 8-channel blocks start at channel c0: every pointer moves there
+	// and the tap offsets stay as they are.
+	c0, q := 32*b32, npix/4
+	if q > 0 {
+		dwRowF32Q4AVX2(&out[c0], &in[c0], &taps[0], &ftaps[0], len(taps), &f[c0], &bias[c0], 32*b8, q, 4*inStep, 4*c, lo, hi)
+	}
+	if p := 4 * q; p < npix {
+		dwRowF32AVX2(&out[p*c+c0], &in[p*inStep+c0], &taps[0], &ftaps[0], len(taps), &f[c0], &bias[c0], 0, b8, npix-p, 4*inStep, 4*c, lo, hi)
+	}
 	return 32*b32 + 8*b8
 }
 
@@ -42,3 +57,9 @@ func dwRowI8AVX2(out, in *int8, taps, ftaps *int, ntaps int, f *int8, add, mult 
 //
 //go:noescape
 func dwRowF32AVX2(out, in *float32, taps, ftaps *int, ntaps int, f, bias *float32, b32, b8, npix, inStepBytes, cBytes int, lo, hi float32)
+
+// dwRowF32Q4AVX2 is dwRowF32On for 4*nquad pixels and channels [0,
+// b8Bytes/4) in blocks of 8; strides in bytes as for dwRowF32AVX2.
+//
+//go:noescape
+func dwRowF32Q4AVX2(out, in *float32, taps, ftaps *int, ntaps int, f, bias *float32, b8Bytes, nquad, inStepBytes, cBytes int, lo, hi float32)

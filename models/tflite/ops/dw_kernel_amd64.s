@@ -53,13 +53,15 @@ GLOBL dwK<>(SB), RODATA|NOPTR, $16
 
 // func dwRowI8AVX2(out, in *int8, taps, ftaps *int, ntaps int, f *int8, add, mult *int32, shift *int, b16, b8, npix, inStep, c int, xo, zp, lo, hi int32)
 //
-// Per pixel, per block of 16 channels: x+xo and f widen to int16, their
-// product is exact in 16 bits (|x+xo| <= 255, |f| <= 128) and widens into
-// two int32 accumulators that stay in Y0/Y1 over all taps; then both are
-// requantized and narrowed (the clamp keeps them in int8, so the
+// Per pixel, per block of 16 channels: the taps go two at a time, their
+// input and filter bytes interleaved per channel and widened to int16
+// (x+xo in [-255, 255], f in [-128, 127]), so one VPMADDWD gives each
+// channel's two products summed exactly in int32; those add into Y0/Y1
+// (channels 0-7, 8-15) over all taps, an odd last tap by VPMULLW. Both
+// are then requantized and narrowed (the clamp keeps them in int8, so the
 // saturating packs are exact) into 16 output bytes. Then a block of 8
-// channels widens straight to int32 (one accumulator). Tap t reads the
-// input at taps[t] and the filter at ftaps[t] (element offsets).
+// channels alike with one accumulator. Tap t reads the input at taps[t]
+// and the filter at ftaps[t] (element offsets).
 TEXT ·dwRowI8AVX2(SB), NOSPLIT, $0-128
 	MOVQ         out+0(FP), DI
 	MOVQ         in+8(FP), SI
@@ -97,7 +99,41 @@ i8blk:
 	ADDQ         R8, R11
 	LEAQ         (SI)(R8*1), AX
 
-i8tap:
+	MOVQ         ntaps+32(FP), BX
+	DECQ         BX
+	JZ           i8one
+
+	// Two taps at a time: the bytes of both interleave per channel, so
+	// one VPMADDWD multiplies and adds a pair (16-bit products, their sum
+	// exact in 32 bits), with the filter interleaved alike.
+i8pair:
+	MOVQ         (R9)(R10*8), R12
+	MOVQ         (DX)(R10*8), R13
+	VMOVDQU      (AX)(R12*1), X2
+	VMOVDQU      (R11)(R13*1), X4
+	MOVQ         8(R9)(R10*8), R12
+	MOVQ         8(DX)(R10*8), R13
+	VPUNPCKHBW   (AX)(R12*1), X2, X3
+	VPUNPCKLBW   (AX)(R12*1), X2, X2
+	VPUNPCKHBW   (R11)(R13*1), X4, X5
+	VPUNPCKLBW   (R11)(R13*1), X4, X4
+	VPMOVSXBW    X2, Y2
+	VPMOVSXBW    X3, Y3
+	VPMOVSXBW    X4, Y4
+	VPMOVSXBW    X5, Y5
+	VPADDW       Y8, Y2, Y2
+	VPADDW       Y8, Y3, Y3
+	VPMADDWD     Y4, Y2, Y2
+	VPMADDWD     Y5, Y3, Y3
+	VPADDD       Y2, Y0, Y0
+	VPADDD       Y3, Y1, Y1
+	ADDQ         $2, R10
+	CMPQ         R10, BX
+	JLT          i8pair
+	JGT          i8sum
+
+	// The last of an odd number of taps.
+i8one:
 	MOVQ         (R9)(R10*8), R12
 	MOVQ         (DX)(R10*8), R13
 	VPMOVSXBW    (AX)(R12*1), Y2
@@ -109,10 +145,8 @@ i8tap:
 	VPMOVSXWD    X3, Y3
 	VPADDD       Y2, Y0, Y0
 	VPADDD       Y3, Y1, Y1
-	INCQ         R10
-	CMPQ         R10, ntaps+32(FP)
-	JLT          i8tap
 
+i8sum:
 	MOVQ         add+48(FP), AX
 	MOVQ         mult+56(FP), DX
 	MOVQ         shift+64(FP), R9
@@ -124,8 +158,10 @@ i8tap:
 	VPACKSSWB    X1, X0, X0
 	VMOVDQU      X0, (DI)(R8*1)
 	ADDQ         $16, R8
-	DECQ         BX
-	JNZ          i8blk
+	MOVQ         b16+72(FP), BX
+	SHLQ         $4, BX
+	CMPQ         R8, BX
+	JLT          i8blk
 
 i8tail:
 	MOVQ         b8+80(FP), BX
@@ -134,26 +170,49 @@ i8tail:
 	VPXOR        Y0, Y0, Y0
 	MOVL         xo+112(FP), R12
 	VMOVD        R12, X8
-	VPBROADCASTD X8, Y8
+	VPBROADCASTW X8, Y8
 	MOVQ         taps+16(FP), R9
 	MOVQ         ftaps+24(FP), DX
 	XORQ         R10, R10
 	MOVQ         f+40(FP), R11
 	ADDQ         R8, R11
 	LEAQ         (SI)(R8*1), AX
+	MOVQ         ntaps+32(FP), BX
+	DECQ         BX
+	JZ           i8one8
 
-i8tap8:
-	MOVQ      (R9)(R10*8), R12
-	MOVQ      (DX)(R10*8), R13
-	VPMOVSXBD (AX)(R12*1), Y2
-	VPADDD    Y8, Y2, Y2
-	VPMOVSXBD (R11)(R13*1), Y3
-	VPMULLD   Y3, Y2, Y2
-	VPADDD    Y2, Y0, Y0
-	INCQ      R10
-	CMPQ      R10, ntaps+32(FP)
-	JLT       i8tap8
+i8pair8:
+	MOVQ         (R9)(R10*8), R12
+	MOVQ         (DX)(R10*8), R13
+	VMOVQ        (AX)(R12*1), X2
+	VMOVQ        (R11)(R13*1), X4
+	MOVQ         8(R9)(R10*8), R12
+	MOVQ         8(DX)(R10*8), R13
+	VMOVQ        (AX)(R12*1), X3
+	VMOVQ        (R11)(R13*1), X5
+	VPUNPCKLBW   X3, X2, X2
+	VPUNPCKLBW   X5, X4, X4
+	VPMOVSXBW    X2, Y2
+	VPMOVSXBW    X4, Y4
+	VPADDW       Y8, Y2, Y2
+	VPMADDWD     Y4, Y2, Y2
+	VPADDD       Y2, Y0, Y0
+	ADDQ         $2, R10
+	CMPQ         R10, BX
+	JLT          i8pair8
+	JGT          i8sum8
 
+i8one8:
+	MOVQ         (R9)(R10*8), R12
+	MOVQ         (DX)(R10*8), R13
+	VPMOVSXBW    (AX)(R12*1), X2
+	VPADDW       X8, X2, X2
+	VPMOVSXBW    (R11)(R13*1), X3
+	VPMULLW      X3, X2, X2
+	VPMOVSXWD    X2, Y2
+	VPADDD       Y2, Y0, Y0
+
+i8sum8:
 	MOVQ         add+48(FP), AX
 	MOVQ         mult+56(FP), DX
 	MOVQ         shift+64(FP), R9
@@ -275,5 +334,80 @@ f32next:
 	ADDQ cBytes+88(FP), DI
 	DECQ CX
 	JNZ  f32pix
+	VZEROUPPER
+	RET
+
+// func dwRowF32Q4AVX2(out, in *float32, taps, ftaps *int, ntaps int, f, bias *float32, b8Bytes, nquad, inStepBytes, cBytes int, lo, hi float32)
+//
+// Four pixels at a time, blocks of 8 channels: each filter load serves
+// four FMA chains, one per pixel, so layers of few channels are not
+// bound by one chain's FMA latency per tap.
+TEXT ·dwRowF32Q4AVX2(SB), NOSPLIT, $0-96
+	MOVQ         out+0(FP), DI
+	MOVQ         in+8(FP), SI
+	MOVQ         nquad+64(FP), CX
+	MOVQ         inStepBytes+72(FP), BX
+	VBROADCASTSS lo+88(FP), Y14
+	VBROADCASTSS hi+92(FP), Y15
+
+q4quad:
+	XORQ R8, R8
+
+q4blk:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	MOVQ   taps+16(FP), R9
+	MOVQ   ftaps+24(FP), DX
+	XORQ   R10, R10
+	MOVQ   f+40(FP), R11
+	ADDQ   R8, R11
+	LEAQ   (SI)(R8*1), AX
+
+q4tap:
+	MOVQ        (DX)(R10*8), R13
+	VMOVUPS     (R11)(R13*4), Y4
+	MOVQ        (R9)(R10*8), R12
+	LEAQ        (AX)(R12*4), R12
+	VFMADD231PS (R12), Y4, Y0
+	VFMADD231PS (R12)(BX*1), Y4, Y1
+	VFMADD231PS (R12)(BX*2), Y4, Y2
+	LEAQ        (R12)(BX*2), R13
+	VFMADD231PS (R13)(BX*1), Y4, Y3
+	INCQ        R10
+	CMPQ        R10, ntaps+32(FP)
+	JLT         q4tap
+
+	MOVQ    bias+48(FP), DX
+	VMOVUPS (DX)(R8*1), Y4
+	VADDPS  Y4, Y0, Y0
+	VADDPS  Y4, Y1, Y1
+	VADDPS  Y4, Y2, Y2
+	VADDPS  Y4, Y3, Y3
+	VMAXPS  Y0, Y14, Y0
+	VMAXPS  Y1, Y14, Y1
+	VMAXPS  Y2, Y14, Y2
+	VMAXPS  Y3, Y14, Y3
+	VMINPS  Y0, Y15, Y0
+	VMINPS  Y1, Y15, Y1
+	VMINPS  Y2, Y15, Y2
+	VMINPS  Y3, Y15, Y3
+	MOVQ    cBytes+80(FP), R12
+	LEAQ    (DI)(R8*1), R13
+	VMOVUPS Y0, (R13)
+	VMOVUPS Y1, (R13)(R12*1)
+	VMOVUPS Y2, (R13)(R12*2)
+	LEAQ    (R13)(R12*2), R13
+	VMOVUPS Y3, (R13)(R12*1)
+	ADDQ    $32, R8
+	CMPQ    R8, b8Bytes+56(FP)
+	JLT     q4blk
+
+	LEAQ (SI)(BX*4), SI
+	MOVQ cBytes+80(FP), R12
+	LEAQ (DI)(R12*4), DI
+	DECQ CX
+	JNZ  q4quad
 	VZEROUPPER
 	RET
