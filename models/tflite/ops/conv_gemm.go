@@ -64,7 +64,7 @@ func gemm4I8Part(p gemmPath, a []int8, lda int, wp []int8, k, d, kk int, acc []i
 // multiply-adds: results differ from the one-row kernels by rounding only.
 func gemm4F32Part(p gemmPath, a []float32, lda int, wp []float32, k, d, kk int, acc []float32, ldc int, add bool) {
 	n := len(wp) / k
-	if fourRows(p, false) && gemm4F32Vec(a, lda, wp, k, d, kk, acc, ldc, add) {
+	if fourRows(p, false) && gemm4F32Vec(p, a, lda, wp, k, d, kk, acc, ldc, add) {
 		return
 	}
 	for r := 0; r < 4; r++ {
