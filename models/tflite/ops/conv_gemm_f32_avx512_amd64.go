@@ -11,3 +11,10 @@ package ops
 //
 //go:noescape
 func gemm4F32AVX512(a *float32, lda int, wp, acc *float32, ldc, kk, bstride, blocks int, add bool)
+
+// gemmF32AVX512 sets acc[4b:4b+4] to the products of a[:k] with block b of
+// a packRows filter (blocks of 4k floats), b < blocks: gemmF32AVX2 on
+// AVX-512, all k depths (the last k%4 under masks).
+//
+//go:noescape
+func gemmF32AVX512(a, wp, acc *float32, k, blocks int)

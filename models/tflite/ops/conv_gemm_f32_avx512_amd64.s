@@ -295,3 +295,103 @@ q4onestore:
 q4done:
 	VZEROUPPER
 	RET
+
+// func gemmF32AVX512(a, wp, acc *float32, k, blocks int)
+//
+// The one-row form of gemm4F32AVX512, one block at a time (a block is one
+// contiguous stream of weights, which a single row reads only once): per
+// 16 depths, four inputs spread per four depths against four ZMM of
+// weights into four accumulators, so the FMAs do not wait on each other.
+TEXT ·gemmF32AVX512(SB), NOSPLIT, $0-40
+	MOVQ a+0(FP), SI
+	MOVQ wp+8(FP), DI
+	MOVQ acc+16(FP), DX
+	MOVQ k+24(FP), R14
+	MOVQ R14, R8
+	SHLQ $4, R8                     // bytes per block
+	MOVQ blocks+32(FP), R9
+
+	MOVQ  R14, CX
+	ANDQ  $3, CX
+	MOVL  $1, R12
+	SHLL  CX, R12
+	DECL  R12
+	KMOVW R12, K2
+	SHLL  $2, CX
+	MOVL  $1, R12
+	SHLL  CX, R12
+	DECL  R12
+	KMOVW R12, K1
+	SHRQ  $2, R14                   // whole steps of four depths
+	VMOVDQU32 quadIdx<>(SB), Z31
+
+r1one:
+	TESTQ  R9, R9
+	JZ     r1done
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	MOVQ   SI, R10
+	MOVQ   DI, R11
+	MOVQ   R14, R12
+	SHRQ   $2, R12
+	JZ     r1onequad
+
+r1onestep16:
+	VMOVUPS     (R10), X20
+	VPERMPS     Z20, Z31, Z20
+	VMOVUPS     16(R10), X21
+	VPERMPS     Z21, Z31, Z21
+	VMOVUPS     32(R10), X22
+	VPERMPS     Z22, Z31, Z22
+	VMOVUPS     48(R10), X23
+	VPERMPS     Z23, Z31, Z23
+	VFMADD231PS (R11), Z20, Z0
+	VFMADD231PS 64(R11), Z21, Z1
+	VFMADD231PS 128(R11), Z22, Z2
+	VFMADD231PS 192(R11), Z23, Z3
+	ADDQ        $64, R10
+	ADDQ        $256, R11
+	DECQ        R12
+	JNZ         r1onestep16
+
+r1onequad:
+	MOVQ R14, R12
+	ANDQ $3, R12
+	JZ   r1onetail
+
+r1onestep:
+	VMOVUPS     (R10), X20
+	VPERMPS     Z20, Z31, Z20
+	VFMADD231PS (R11), Z20, Z0
+	ADDQ        $16, R10
+	ADDQ        $64, R11
+	DECQ        R12
+	JNZ         r1onestep
+
+r1onetail:
+	KORTESTW    K2, K2
+	JZ          r1onesum
+	VMOVUPS.Z   (R10), K2, X20
+	VPERMPS     Z20, Z31, Z20
+	VMOVUPS.Z   (R11), K1, Z16
+	VFMADD231PS Z16, Z20, Z0
+
+r1onesum:
+	VADDPS        Z1, Z0, Z0
+	VADDPS        Z3, Z2, Z2
+	VADDPS        Z2, Z0, Z0
+	VEXTRACTF32X8 $1, Z0, Y16
+	VADDPS        Y16, Y0, Y0
+	VEXTRACTF32X4 $1, Y0, X16
+	VADDPS        X16, X0, X0
+	VMOVUPS       X0, (DX)
+	ADDQ          $16, DX
+	ADDQ          R8, DI
+	DECQ          R9
+	JMP           r1one
+
+r1done:
+	VZEROUPPER
+	RET
