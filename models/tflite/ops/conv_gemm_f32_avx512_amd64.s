@@ -38,6 +38,8 @@ TEXT ·gemm4F32AVX512(SB), NOSPLIT, $0-65
 	SHLQ $2, R8                     // bytes per block
 	LEAQ (R8)(R8*2), BX             // three blocks
 	MOVQ blocks+56(FP), R9
+	TESTQ R9, R9
+	JZ    q4done
 
 	// K2 masks the last kk%4 inputs, K1 their 4*(kk%4) weights.
 	MOVQ  R14, CX
@@ -53,10 +55,34 @@ TEXT ·gemm4F32AVX512(SB), NOSPLIT, $0-65
 	KMOVW R12, K1
 	SHRQ  $2, R14                   // whole steps of four depths
 	VMOVDQU32 quadIdx<>(SB), Z31
+	MOVQ  R8, CX
+	SHLQ  $1, CX                    // two blocks
+	MOVL  $0xffff, R12
+	KMOVW R12, K3                   // channels stored
 
 q4four:
 	CMPQ   R9, $4
-	JLT    q4one
+	JGE    q4pass
+
+	// The last 1-3 blocks: the missing ones re-read block 0 (offset 0)
+	// and K3 stores only the 4*R9 real channels.
+	MOVQ  R9, CX
+	SHLQ  $2, CX
+	MOVL  $1, R12
+	SHLL  CX, R12
+	DECL  R12
+	KMOVW R12, K3
+	XORQ  BX, BX
+	MOVQ  R8, CX
+	SHLQ  $1, CX
+	CMPQ  R9, $3
+	JEQ   q4pass
+	XORQ  CX, CX
+	CMPQ  R9, $2
+	JEQ   q4pass
+	XORQ  R8, R8
+
+q4pass:
 	VXORPS Z0, Z0, Z0
 	VXORPS Z1, Z1, Z1
 	VXORPS Z2, Z2, Z2
@@ -82,7 +108,7 @@ q4four:
 q4fourstep:
 	VMOVUPS     (R11), Z16
 	VMOVUPS     (R11)(R8*1), Z17
-	VMOVUPS     (R11)(R8*2), Z18
+	VMOVUPS     (R11)(CX*1), Z18
 	VMOVUPS     (R11)(BX*1), Z19
 	VMOVUPS     (R10), X20
 	VPERMPS     Z20, Z31, Z20
@@ -118,7 +144,7 @@ q4fourtail:
 	JZ          q4foursum
 	VMOVUPS.Z   (R11), K1, Z16
 	VMOVUPS.Z   (R11)(R8*1), K1, Z17
-	VMOVUPS.Z   (R11)(R8*2), K1, Z18
+	VMOVUPS.Z   (R11)(CX*1), K1, Z18
 	VMOVUPS.Z   (R11)(BX*1), K1, Z19
 	VMOVUPS.Z   (R10), K2, X20
 	VPERMPS     Z20, Z31, Z20
@@ -188,109 +214,27 @@ q4foursum:
 	VSHUFF32X4 $0xDD, Z18, Z16, Z13
 	VADDPS     Z13, Z12, Z12
 
-	LEAQ    (DX)(R13*2), R12
-	CMPB    add+64(FP), $0
-	JEQ     q4fourstore
-	VADDPS  (DX), Z0, Z0
-	VADDPS  (DX)(R13*1), Z4, Z4
-	VADDPS  (R12), Z8, Z8
-	VADDPS  (R12)(R13*1), Z12, Z12
+	LEAQ      (DX)(R13*2), R12
+	CMPB      add+64(FP), $0
+	JEQ       q4fourstore
+	VMOVUPS.Z (DX), K3, Z16
+	VADDPS    Z16, Z0, Z0
+	VMOVUPS.Z (DX)(R13*1), K3, Z16
+	VADDPS    Z16, Z4, Z4
+	VMOVUPS.Z (R12), K3, Z16
+	VADDPS    Z16, Z8, Z8
+	VMOVUPS.Z (R12)(R13*1), K3, Z16
+	VADDPS    Z16, Z12, Z12
 
 q4fourstore:
-	VMOVUPS Z0, (DX)
-	VMOVUPS Z4, (DX)(R13*1)
-	VMOVUPS Z8, (R12)
-	VMOVUPS Z12, (R12)(R13*1)
+	VMOVUPS Z0, K3, (DX)
+	VMOVUPS Z4, K3, (DX)(R13*1)
+	VMOVUPS Z8, K3, (R12)
+	VMOVUPS Z12, K3, (R12)(R13*1)
 	ADDQ    $64, DX
 	LEAQ    (DI)(R8*4), DI
 	SUBQ    $4, R9
-	JMP     q4four
-
-q4one:
-	TESTQ  R9, R9
-	JZ     q4done
-	VXORPS Z0, Z0, Z0
-	VXORPS Z4, Z4, Z4
-	VXORPS Z8, Z8, Z8
-	VXORPS Z12, Z12, Z12
-	MOVQ   SI, R10
-	MOVQ   DI, R11
-	MOVQ   R14, R12
-	TESTQ  R12, R12
-	JZ     q4onetail
-
-q4onestep:
-	VMOVUPS     (R11), Z16
-	VMOVUPS     (R10), X20
-	VPERMPS     Z20, Z31, Z20
-	VMOVUPS     (R10)(R15*1), X21
-	VPERMPS     Z21, Z31, Z21
-	VMOVUPS     (R10)(R15*2), X22
-	VPERMPS     Z22, Z31, Z22
-	VMOVUPS     (R10)(AX*1), X23
-	VPERMPS     Z23, Z31, Z23
-	VFMADD231PS Z16, Z20, Z0
-	VFMADD231PS Z16, Z21, Z4
-	VFMADD231PS Z16, Z22, Z8
-	VFMADD231PS Z16, Z23, Z12
-	ADDQ        $16, R10
-	ADDQ        $64, R11
-	DECQ        R12
-	JNZ         q4onestep
-
-q4onetail:
-	KORTESTW    K2, K2
-	JZ          q4onesum
-	VMOVUPS.Z   (R11), K1, Z16
-	VMOVUPS.Z   (R10), K2, X20
-	VPERMPS     Z20, Z31, Z20
-	VMOVUPS.Z   (R10)(R15*1), K2, X21
-	VPERMPS     Z21, Z31, Z21
-	VMOVUPS.Z   (R10)(R15*2), K2, X22
-	VPERMPS     Z22, Z31, Z22
-	VMOVUPS.Z   (R10)(AX*1), K2, X23
-	VPERMPS     Z23, Z31, Z23
-	VFMADD231PS Z16, Z20, Z0
-	VFMADD231PS Z16, Z21, Z4
-	VFMADD231PS Z16, Z22, Z8
-	VFMADD231PS Z16, Z23, Z12
-
-q4onesum:
-	// Fold each accumulator's four lanes of 128 bits into one.
-	VEXTRACTF32X8 $1, Z0, Y16
-	VADDPS        Y16, Y0, Y0
-	VEXTRACTF32X4 $1, Y0, X16
-	VADDPS        X16, X0, X0
-	VEXTRACTF32X8 $1, Z4, Y16
-	VADDPS        Y16, Y4, Y4
-	VEXTRACTF32X4 $1, Y4, X16
-	VADDPS        X16, X4, X4
-	VEXTRACTF32X8 $1, Z8, Y16
-	VADDPS        Y16, Y8, Y8
-	VEXTRACTF32X4 $1, Y8, X16
-	VADDPS        X16, X8, X8
-	VEXTRACTF32X8 $1, Z12, Y16
-	VADDPS        Y16, Y12, Y12
-	VEXTRACTF32X4 $1, Y12, X16
-	VADDPS        X16, X12, X12
-
-	LEAQ    (DX)(R13*2), R12
-	CMPB    add+64(FP), $0
-	JEQ     q4onestore
-	VADDPS  (DX), X0, X0
-	VADDPS  (DX)(R13*1), X4, X4
-	VADDPS  (R12), X8, X8
-	VADDPS  (R12)(R13*1), X12, X12
-
-q4onestore:
-	VMOVUPS X0, (DX)
-	VMOVUPS X4, (DX)(R13*1)
-	VMOVUPS X8, (R12)
-	VMOVUPS X12, (R12)(R13*1)
-	ADDQ    $16, DX
-	ADDQ    R8, DI
-	DECQ    R9
-	JMP     q4one
+	JG      q4four
 
 q4done:
 	VZEROUPPER
