@@ -35,8 +35,9 @@ func gemm4I8Vec(a []int8, lda int, wp []int8, k, d, kk int, acc []int32, ldc int
 //go:noescape
 func gemm4I8VNNI(a *int8, lda int, wp *int8, acc *int32, ldc, n, q, bstride, blocks int, add bool)
 
-// gemm4F32Vec runs gemm4F32Part on the AVX2 kernel (fourRows(p, false)).
-func gemm4F32Vec(a []float32, lda int, wp []float32, k, d, kk int, acc []float32, ldc int, add bool) bool {
+// gemm4F32Vec runs gemm4F32Part on the AVX2 kernel, or the AVX-512 one on
+// pathVNNI (fourRows(p, false)).
+func gemm4F32Vec(p gemmPath, a []float32, lda int, wp []float32, k, d, kk int, acc []float32, ldc int, add bool) bool {
 	n := len(wp) / k
 	blocks := n / 4
 	if kk == 0 || blocks == 0 {
@@ -48,6 +49,10 @@ func gemm4F32Vec(a []float32, lda int, wp []float32, k, d, kk int, acc []float32
 		return true
 	}
 	_, _, _ = a[3*lda+kk-1], wp[(blocks-1)*4*k+4*(d+kk)-1], acc[3*ldc+n-1]
+	if p == pathVNNI {
+		gemm4F32AVX512(&a[0], lda, &wp[4*d], &acc[0], ldc, kk, 4*k, blocks, add)
+		return true
+	}
 	gemm4F32AVX2(&a[0], lda, &wp[4*d], &acc[0], ldc, kk, 4*k, blocks, add)
 	return true
 }

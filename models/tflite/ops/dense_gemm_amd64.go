@@ -56,9 +56,15 @@ func gemmI8Vec(p gemmPath, a, wp []int8, acc []int32) int {
 //go:noescape
 func gemmI8VNNI(a, wp *int8, acc *int32, n, q, k, blocks int)
 
-// gemmF32Vec is gemmI8Vec for float32, in steps of 8.
-func gemmF32Vec(_ gemmPath, a, wp, acc []float32) int {
+// gemmF32Vec is gemmI8Vec for float32, in steps of 8 (all of k on
+// pathVNNI, gemmF32AVX512).
+func gemmF32Vec(p gemmPath, a, wp, acc []float32) int {
 	k, blocks := len(a), len(acc)/4
+	if p == pathVNNI && k > 0 && blocks > 0 {
+		_ = wp[blocks*4*k-1]
+		gemmF32AVX512(&a[0], &wp[0], &acc[0], k, blocks)
+		return k
+	}
 	n := k / 8
 	if n == 0 {
 		return 0
