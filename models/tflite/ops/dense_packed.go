@@ -40,6 +40,9 @@ func (p packedFilterCtx) Input(n *Node, i int) *Tensor {
 func fcPackedPrepare(c Context, n *Node) error {
 	ps, _ := n.State.(*fcPacked)
 	filter := c.Input(n, 1)
+	if filter != nil && filter.Blockwise != nil {
+		return fcBlockwisePrepare(c, n, filter)
+	}
 	if filter == nil || (filter.Type != models.Int4 && filter.Type != models.Int2) {
 		if ps != nil {
 			n.State = ps.inner
@@ -87,6 +90,9 @@ func fcPackedPrepare(c Context, n *Node) error {
 }
 
 func fcPackedEval(c Context, n *Node) error {
+	if bs, ok := n.State.(*fcBlockwise); ok {
+		return bs.eval(c, n)
+	}
 	ps, ok := n.State.(*fcPacked)
 	if !ok {
 		return fcEval(c, n)
