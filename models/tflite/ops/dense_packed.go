@@ -13,7 +13,8 @@ import "github.com/axle-edge/axle/models"
 //
 // Float activations with an int4 filter (hybrid 4-bit) take LiteRT's
 // optimized 4-bit path when it would (dense_packed4.go); otherwise, as in
-// LiteRT, the int8 hybrid kernel runs on the unpacked filter.
+// LiteRT, the int8 hybrid kernel runs on the unpacked filter. Blockwise-
+// quantized filters go to their own kernel (dense_blockwise.go).
 
 // fcPacked is the node state while the filter is packed; inner is the
 // fcState of the int8 kernel, swapped into n.State around each call.
