@@ -2,6 +2,7 @@ package tflite_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 
@@ -72,15 +73,36 @@ func blockwiseSeeds(t testing.TB) [][]byte {
 	return [][]byte{blockwiseModel(t, nil)}
 }
 
+// TestBlockwiseSeedRuns runs the seed, then resizes its ids from 2 to 3:
+// the nodes are prepared again and every output row still depends only on
+// its id (each row is quantized on its own).
 func TestBlockwiseSeedRuns(t *testing.T) {
 	it, err := tflite.Load(blockwiseModel(t, nil), models.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer it.Close()
+	ctx := context.Background()
 	copy(it.Input(0), []byte{2, 0, 0, 0, 1, 0, 0, 0})
-	if err := it.Invoke(context.Background()); err != nil {
+	if err := it.Invoke(ctx); err != nil {
 		t.Fatal(err)
+	}
+	first := append([]float32(nil), models.Float32s(it.Output(0))...)
+	if err := it.ResizeInput(0, []int{3}); err != nil {
+		t.Fatal(err)
+	}
+	copy(it.Input(0), []byte{1, 0, 0, 0, 2, 0, 0, 0, 1, 0, 0, 0})
+	if err := it.Invoke(ctx); err != nil {
+		t.Fatal(err)
+	}
+	y := models.Float32s(it.Output(0))
+	row2, row1 := first[:4], first[4:8]
+	want := append(append(append([]float32{}, row1...), row2...), row1...)
+	if len(y) != 12 || !slices.Equal(y, want) {
+		t.Fatalf("after resize: %v, want %v (rows of %v)", y, want, first)
+	}
+	if slices.Equal(row1, row2) {
+		t.Fatalf("ids 1 and 2 give the same row %v", row1)
 	}
 }
 

@@ -427,6 +427,9 @@ func loadQuant(t flatbuf.Table, dst *ops.Tensor, b *budget) error {
 		if !details.Present() {
 			return fmt.Errorf("blockwise details are missing")
 		}
+		if err := b.charge(64, "blockwise quantization"); err != nil {
+			return err
+		}
 		dst.Blockwise = &ops.BlockQuant{
 			ScalesIndex:     int(details.Int32(flatbuf.BlockwiseScales, 0)),
 			ZeroPointsIndex: int(details.Int32(flatbuf.BlockwiseZeroPoints, 0)),

@@ -209,3 +209,39 @@ func TestFullyConnectedBlockwise(t *testing.T) {
 	_, err = bad.run(t)
 	ewtWantErr(t, err, op, "needs a 2-D int4 filter, got int8")
 }
+
+// BenchmarkFullyConnectedBlockwise is one row through 256 units of depth
+// 512 in blocks of 32.
+func BenchmarkFullyConnectedBlockwise(b *testing.B) {
+	const units, depth, block = 256, 512, 32
+	x := make([]float32, depth)
+	for i := range x {
+		x[i] = float32(i%17)/8 - 1
+	}
+	w := make([]byte, units*depth/2)
+	for i := range w {
+		w[i] = byte(i * 37)
+	}
+	s := make([]uint16, units*depth/block)
+	for i := range s {
+		s[i] = 0x3000 + uint16(i%64)
+	}
+	c := bwCase{
+		op: ops.OpFullyConnected, version: 1, opt: ewtOpt(build.OptFullyConnected), target: 1, block: block, scaleShape: []int{units, depth / block},
+		ins:    []rawT{{dt: models.Float32, shape: []int{1, depth}, data: f32Bytes(x...)}, {dt: models.Int4, shape: []int{units, depth}, data: w, konst: true}},
+		out:    rawT{dt: models.Float32, shape: []int{1, units}},
+		scales: h16(s...),
+	}
+	it, err := ewtLoad(b, c.model())
+	if err != nil {
+		b.Fatal(err)
+	}
+	copy(it.Input(0), c.ins[0].data)
+	ctx := context.Background()
+	b.ResetTimer()
+	for range b.N {
+		if err := it.Invoke(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
