@@ -99,6 +99,7 @@ type tensor struct {
 	buffer    int
 	variable  bool
 	sparsity  *fbTable // SetSparsity
+	blockwise *fbTable // SetBlockwise
 }
 
 type operator struct {
@@ -554,6 +555,9 @@ func (s *Subgraph) table() (*fbTable, error) {
 			q.ref(flatbuf.QuantZeroPoint, int64Vector(zp))
 			q.i32(flatbuf.QuantDimension, int32(x.quant.Axis))
 			t.ref(flatbuf.TensorQuantization, q)
+		}
+		if x.blockwise != nil {
+			t.ref(flatbuf.TensorQuantization, x.blockwise)
 		}
 		if x.variable {
 			t.boolean(flatbuf.TensorIsVariable, true)

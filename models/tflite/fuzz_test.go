@@ -149,6 +149,7 @@ func seedModels(t testing.TB) [][]byte {
 	out = append(out, bidiLSTMSeed(t))
 	out = append(out, newOpsSeeds(t)...)
 	out = append(out, narrowTypeSeeds(t)...)
+	out = append(out, blockwiseSeeds(t)...)
 	return append(out, rngBitGeneratorSeeds(t)...)
 }
 

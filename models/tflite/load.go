@@ -416,8 +416,26 @@ func loadQuant(t flatbuf.Table, dst *ops.Tensor, b *budget) error {
 			return err
 		}
 	}
-	if _, err := q.Table(flatbuf.QuantDetails); err != nil {
+	details, err := q.Table(flatbuf.QuantDetails)
+	if err != nil {
 		return fmt.Errorf("details: %w", err)
+	}
+	if q.Uint8(flatbuf.QuantDetailsType, 0) == flatbuf.QuantDetailsBlockwise {
+		// LiteRT takes blockwise details over any scale and zero point
+		// vectors; the indices are checked once all tensors are loaded
+		// (linkBlockwise).
+		if !details.Present() {
+			return fmt.Errorf("blockwise details are missing")
+		}
+		if err := b.charge(64, "blockwise quantization"); err != nil {
+			return err
+		}
+		dst.Blockwise = &ops.BlockQuant{
+			ScalesIndex:     int(details.Int32(flatbuf.BlockwiseScales, 0)),
+			ZeroPointsIndex: int(details.Int32(flatbuf.BlockwiseZeroPoints, 0)),
+			BlockSize:       int(details.Int32(flatbuf.BlockwiseBlockSize, 0)),
+		}
+		return nil
 	}
 	scale, err := q.Vector(flatbuf.QuantScale, 4)
 	if err != nil {

@@ -84,6 +84,9 @@ func newSubgraph(it *Interpreter, p *parsed, index int) (*subgraph, error) {
 			return nil, fmt.Errorf("tensor %d (%q): %w", i, s.tensors[i].Name, err)
 		}
 	}
+	if err := linkBlockwise(s.tensors); err != nil {
+		return nil, err
+	}
 	n := len(s.tensors)
 	if s.inputs, err = indexList(t, flatbuf.SubgraphInputs, n, false, b, "inputs"); err != nil {
 		return nil, err

@@ -44,6 +44,9 @@ type Tensor struct {
 	// Sparsity is set on a sparse constant (DENSIFY's input): Data then
 	// holds only the stored values, not Shape's elements.
 	Sparsity *Sparsity
+	// Blockwise is set instead of Quant when the tensor is blockwise
+	// quantized (blockquant.go).
+	Blockwise *BlockQuant
 }
 
 // NumElements is the product of the shape.

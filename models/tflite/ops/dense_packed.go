@@ -13,7 +13,8 @@ import "github.com/axle-edge/axle/models"
 //
 // Float activations with an int4 filter (hybrid 4-bit) take LiteRT's
 // optimized 4-bit path when it would (dense_packed4.go); otherwise, as in
-// LiteRT, the int8 hybrid kernel runs on the unpacked filter.
+// LiteRT, the int8 hybrid kernel runs on the unpacked filter. Blockwise-
+// quantized filters go to their own kernel (dense_blockwise.go).
 
 // fcPacked is the node state while the filter is packed; inner is the
 // fcState of the int8 kernel, swapped into n.State around each call.
@@ -40,6 +41,9 @@ func (p packedFilterCtx) Input(n *Node, i int) *Tensor {
 func fcPackedPrepare(c Context, n *Node) error {
 	ps, _ := n.State.(*fcPacked)
 	filter := c.Input(n, 1)
+	if filter != nil && filter.Blockwise != nil {
+		return fcBlockwisePrepare(c, n, filter)
+	}
 	if filter == nil || (filter.Type != models.Int4 && filter.Type != models.Int2) {
 		if ps != nil {
 			n.State = ps.inner
@@ -87,6 +91,9 @@ func fcPackedPrepare(c Context, n *Node) error {
 }
 
 func fcPackedEval(c Context, n *Node) error {
+	if bs, ok := n.State.(*fcBlockwise); ok {
+		return bs.eval(c, n)
+	}
 	ps, ok := n.State.(*fcPacked)
 	if !ok {
 		return fcEval(c, n)

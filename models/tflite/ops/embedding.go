@@ -37,6 +37,7 @@ type embState struct {
 	rows   int
 	cols   int // elements per row
 	hybrid bool
+	block  int       // blockwise: elements per block, 0 otherwise
 	scales []float32 // hybrid: one per table or per row
 	row    []float32 // hybrid float16: one row in float32 before rounding
 }
@@ -66,6 +67,10 @@ func embPrepare(c Context, n *Node) error {
 		st.cols, _ = mulChecked(val.Shape[1:]...)
 	}
 	switch {
+	case val.Blockwise != nil:
+		if err := st.prepareBlockwise(c, n, val, out); err != nil {
+			return err
+		}
 	case out.Type == val.Type:
 		if val.Type.Size() == 0 {
 			return n.Errorf("value tensor %q type %s is not supported", val.Name, val.Type)
@@ -163,13 +168,24 @@ func embEval(c Context, n *Node) error {
 		o = out.F32()
 	}
 	for i, id := range idv {
-		s := st.scales[0]
-		if len(st.scales) > 1 {
-			s = st.scales[id]
-		}
 		dst := st.row
 		if o != nil {
 			dst = o[i*st.cols : (i+1)*st.cols]
+		}
+		if st.block > 0 {
+			if err := st.embRowBlockwise(n, val, int(id), dst); err != nil {
+				return err
+			}
+			if o16 != nil {
+				for j, v := range dst {
+					o16[i*st.cols+j] = qzFloatToHalf(v)
+				}
+			}
+			continue
+		}
+		s := st.scales[0]
+		if len(st.scales) > 1 {
+			s = st.scales[id]
 		}
 		switch val.Type {
 		case models.Int8, models.UInt8:
@@ -180,21 +196,8 @@ func embEval(c Context, n *Node) error {
 				dst[j] = float32(int8(v)) * s
 			}
 		case models.Int4:
-			start := int(id) * st.cols / 2
-			if len(val.Data) < start+(st.cols+1)/2 {
-				return n.Errorf("value tensor %q has %d bytes of data, row %d needs %d", val.Name, len(val.Data), id, start+(st.cols+1)/2)
-			}
-			// LiteRT moves each nibble to the top of an int8 (code*16)
-			// and multiplies by scale/16: the same as code*scale unless
-			// the scale is subnormal.
-			src, s16 := val.Data[start:], s/16
-			for j := range dst {
-				b := src[j/2]
-				top := int8(b << 4) // low nibble first
-				if j&1 == 1 {
-					top = int8(b & 0xf0)
-				}
-				dst[j] = float32(top) * s16
+			if err := embRowInt4(n, val, int(id)*st.cols, s, dst); err != nil {
+				return err
 			}
 		case models.Int2:
 			if err := embRowInt2(n, val, int(id)*st.cols, s, dst); err != nil {
@@ -206,6 +209,28 @@ func embEval(c Context, n *Node) error {
 				o16[i*st.cols+j] = qzFloatToHalf(v)
 			}
 		}
+	}
+	return nil
+}
+
+// embRowInt4 dequantizes the packed INT4 elements of val from element
+// first on into dst. Two elements share a byte, the first in the low
+// nibble; like LiteRT, the run starts at byte first/2 and each nibble is
+// moved to the top of an int8 (code*16) and multiplied by scale/16: the
+// same as code*scale unless the scale is subnormal.
+func embRowInt4(n *Node, val *Tensor, first int, scale float32, dst []float32) error {
+	start := first / 2
+	if need := start + (len(dst)+1)/2; len(val.Data) < need {
+		return n.Errorf("value tensor %q has %d bytes of data, elements from %d need %d", val.Name, len(val.Data), first, need)
+	}
+	src, s16 := val.Data[start:], scale/16
+	for j := range dst {
+		b := src[j/2]
+		top := int8(b << 4) // low nibble first
+		if j&1 == 1 {
+			top = int8(b & 0xf0)
+		}
+		dst[j] = float32(top) * s16
 	}
 	return nil
 }
