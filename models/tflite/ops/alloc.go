@@ -37,7 +37,15 @@ func allocSlice[T scalar](c Context, n int) ([]T, error) {
 
 // allocRows returns rows slices of n elements backed by one allocation.
 func allocRows[T scalar](c Context, rows, n int) ([][]T, error) {
-	total, ok := mulChecked(rows, n)
+	// Rows for different threads are kept a cache line apart: threads
+	// writing small neighbouring rows (depthwise tap lists, accumulators)
+	// would otherwise share lines and stall each other on every store.
+	stride := n
+	if rows > 1 {
+		var zero T
+		stride += (64 + int(unsafe.Sizeof(zero)) - 1) / int(unsafe.Sizeof(zero))
+	}
+	total, ok := mulChecked(rows, stride)
 	if !ok {
 		return nil, fmt.Errorf("scratch buffers of %d x %d elements are too large", rows, n)
 	}
@@ -50,7 +58,7 @@ func allocRows[T scalar](c Context, rows, n int) ([][]T, error) {
 		return nil, err
 	}
 	for i := range out {
-		out[i] = all[i*n : (i+1)*n : (i+1)*n]
+		out[i] = all[i*stride : i*stride+n : i*stride+n]
 	}
 	return out, nil
 }
