@@ -51,12 +51,15 @@ type sleeper struct {
 const (
 	// maxUnits bounds a job's units to what the claim word holds.
 	maxUnits = 1<<16 - 1
-	// spinFor is how long an idle goroutine polls before it parks: long
-	// enough to bridge the small serial ops between two split ones, short
-	// enough not to hold a second core through a long serial op. On a
-	// loaded machine a thread that polls longer is scheduled worse: 50 µs
-	// made ic_resnet8_int8 on two threads slower than 10 µs.
-	spinFor = 10 * time.Microsecond
+	// spinFor is how long an idle goroutine polls before it parks, and
+	// never past the end of the Invoke: long enough to bridge the serial
+	// ops between two split ones in MLPerf Tiny graphs, whose every
+	// re-park cost a futex wake-up (5-20 µs) per split layer. With 10 µs
+	// two threads made VWW 1.6x slower than one; with 500 µs (and the
+	// 2^18 VNNI threshold) they are as fast or faster on every model
+	// (docs/benchmarks.md). The price is the second core held during an
+	// Invoke that was offered two threads.
+	spinFor = 500 * time.Microsecond
 )
 
 func newPool(threads int) *pool {

@@ -14,15 +14,15 @@ package ops
 // whatever Options.Threads says. BenchmarkSplitLayers compares one and
 // two threads per layer shape: with the per-thread scratch rows a cache
 // line apart (allocRows) a 24x24x32 depthwise layer takes 17 µs on one
-// thread and 11.7 on two, a 1x1 convolution of 589k MACs 10.6 and 8.9;
-// whole models on the shared development box were too noisy to show
-// that a lower threshold pays, so these stay.
+// thread and 11.7 on two, a 1x1 convolution of 589k MACs 10.6 and 8.9.
+// With the workers polling through the Invoke (pool.go spinFor) a split
+// pays from about 5 µs of work: 2^18 MACs on VNNI.
 func splitMACs(p gemmPath) int64 {
 	switch p {
 	case pathGo:
 		return 1 << 16
 	case pathVNNI, pathSDOT:
-		return 1 << 21
+		return 1 << 18
 	}
 	return 1 << 19
 }
