@@ -164,7 +164,7 @@ func dwPrepare(c Context, n *Node) error {
 func (st *dwState) prepareFused() {
 	g := &st.g
 	st.path = bestPath()
-	st.fused = st.mult == 1 && (st.kind == dwFloat || st.kind == dwInt8) && dwRowsOn(st.path)
+	st.fused = st.mult == 1 && (st.kind == dwFloat || st.kind == dwInt8)
 	// ox*sW - padW >= 0 and ox*sW - padW + (fW-1)*dW <= inW-1.
 	st.oxLo = min((g.padW+g.sW-1)/g.sW, g.outW)
 	st.oxHi = st.oxLo
@@ -354,7 +354,7 @@ func (st *dwState) pixel(t, b, oy, ox int) {
 	switch st.kind {
 	case dwFloat:
 		acc := st.accF32[t]
-		dwPixel(g, st.mult, st.in.F32(), st.filter.F32(), acc, 0, b, oy, ox, dwMACF32)
+		dwPixel(g, st.mult, st.in.F32(), st.filter.F32(), acc, 0, b, oy, ox, nil)
 		biasActF32(st.out.F32()[pix:pix+g.outC], acc, st.biasF, st.fLo, st.fHi)
 	case dwInt8:
 		acc := st.accI32[t]

@@ -292,22 +292,6 @@ func dwMACI8On(p gemmPath, acc []int32, x, f []int8, xo int32) {
 	}
 }
 
-// dwMACF32 is dwMACI8 for float32.
-func dwMACF32(acc, x, f []float32, xo float32) { dwMACF32On(bestPath(), acc, x, f, xo) }
-
-// dwMACF32On is dwMACF32 on kernel path p (vector paths fuse the multiply
-// and add, a rounding difference only).
-func dwMACF32On(p gemmPath, acc, x, f []float32, xo float32) {
-	done := 0
-	if p != pathGo {
-		done = dwF32Vec(p, acc, x, f, xo)
-	}
-	acc, f = acc[done:len(x)], f[done:len(x)]
-	for c, v := range x[done:] {
-		acc[c] += f[c] * (v + xo)
-	}
-}
-
 // rowSums returns the sum of each of rows filter rows of length k, widened
 // to int32 (the zero-point corrections of the integer kernels).
 func rowSums[W elem](dst []int32, src []W, rows, k int) {

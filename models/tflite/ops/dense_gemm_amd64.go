@@ -97,26 +97,10 @@ func dwI8Vec(_ gemmPath, acc []int32, x, f []int8, xo int32) int {
 	return 16 * n
 }
 
-// dwF32Vec is dwI8Vec for float32, in steps of 8.
-func dwF32Vec(_ gemmPath, acc, x, f []float32, xo float32) int {
-	n := len(x) / 8
-	if n == 0 {
-		return 0
-	}
-	_, _ = acc[8*n-1], f[8*n-1]
-	dwF32AVX2(&acc[0], &x[0], &f[0], n, xo)
-	return 8 * n
-}
-
 // dwI8AVX2 adds f[c]*(x[c]+xo) to acc[c] for c < 16n; |x+xo| <= 255.
 //
 //go:noescape
 func dwI8AVX2(acc *int32, x, f *int8, n int, xo int32)
-
-// dwF32AVX2 adds f[c]*(x[c]+xo) to acc[c] for c < 8n.
-//
-//go:noescape
-func dwF32AVX2(acc, x, f *float32, n int, xo float32)
 
 // requantVec runs requantize32's arithmetic on 8 channels per AVX2 step
 // (all of them on pathVNNI, requant512), leaving the clamped results in

@@ -272,27 +272,6 @@ dwi8step:
 	VZEROUPPER
 	RET
 
-// func dwF32AVX2(acc, x, f *float32, n int, xo float32)
-TEXT ·dwF32AVX2(SB), NOSPLIT, $0-36
-	MOVQ         acc+0(FP), DI
-	MOVQ         x+8(FP), SI
-	MOVQ         f+16(FP), DX
-	MOVQ         n+24(FP), CX
-	VBROADCASTSS xo+32(FP), Y15
-
-dwf32step:
-	VADDPS      (SI), Y15, Y0
-	VMOVUPS     (DI), Y1
-	VFMADD231PS (DX), Y0, Y1
-	VMOVUPS     Y1, (DI)
-	ADDQ        $32, SI
-	ADDQ        $32, DX
-	ADDQ        $32, DI
-	DECQ        CX
-	JNZ         dwf32step
-	VZEROUPPER
-	RET
-
 DATA requantK<>+0x00(SB)/8, $0x0000000040000000 // 2^30 per int64 lane
 DATA requantK<>+0x08(SB)/4, $0x00000001         // int32 1
 DATA requantK<>+0x0c(SB)/4, $0x80000000         // int32 min

@@ -93,26 +93,10 @@ func dwI8Vec(_ gemmPath, acc []int32, x, f []int8, xo int32) int {
 	return 16 * n
 }
 
-// dwF32Vec is dwI8Vec for float32, in steps of 4.
-func dwF32Vec(_ gemmPath, acc, x, f []float32, xo float32) int {
-	n := len(x) / 4
-	if n == 0 {
-		return 0
-	}
-	_, _ = acc[4*n-1], f[4*n-1]
-	dwF32NEON(&acc[0], &x[0], &f[0], n, xo)
-	return 4 * n
-}
-
 // dwI8NEON adds f[c]*(x[c]+xo) to acc[c] for c < 16n; x+xo fits int16.
 //
 //go:noescape
 func dwI8NEON(acc *int32, x, f *int8, n int, xo int32)
-
-// dwF32NEON adds f[c]*(x[c]+xo) to acc[c] for c < 4n.
-//
-//go:noescape
-func dwF32NEON(acc, x, f *float32, n int, xo float32)
 
 // requantVec runs requantize32's arithmetic on 4 channels per NEON step,
 // leaving the clamped results in acc[:4*steps], and returns how many

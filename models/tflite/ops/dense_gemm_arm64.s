@@ -148,26 +148,6 @@ dwi8step:
 	BNE    dwi8step
 	RET
 
-// func dwF32NEON(acc, x, f *float32, n int, xo float32)
-TEXT ·dwF32NEON(SB), NOSPLIT, $0-36
-	MOVD  acc+0(FP), R0
-	MOVD  x+8(FP), R1
-	MOVD  f+16(FP), R2
-	MOVD  n+24(FP), R3
-	FMOVS xo+32(FP), F7
-	VDUP  V7.S[0], V7.S4
-
-dwf32step:
-	VLD1.P 16(R1), [V0.S4]
-	VLD1.P 16(R2), [V1.S4]
-	VLD1   (R0), [V2.S4]
-	WORD $0x4E27D400 // FADD V0.4S, V0.4S, V7.4S
-	VFMLA  V1.S4, V0.S4, V2.S4  // V2 += V0*V1
-	VST1.P [V2.S4], 16(R0)
-	SUBS   $1, R3, R3
-	BNE    dwf32step
-	RET
-
 // func requantNEON(acc, add, mult *int32, shift *int, n int, zp, lo, hi int32)
 //
 // requantize32 on 4 channels per step (n steps), the result clamped into

@@ -17,8 +17,6 @@ func gemmF32Vec(gemmPath, []float32, []float32, []float32) int { return 0 }
 
 func dwI8Vec(gemmPath, []int32, []int8, []int8, int32) int { return 0 }
 
-func dwF32Vec(gemmPath, []float32, []float32, []float32, float32) int { return 0 }
-
 func requantVec(gemmPath, []int32, []int32, []int32, []int, int32, int32, int32) int { return 0 }
 
 func requantVecI8(gemmPath, []int8, []int32, []int32, []int32, []int, int32, int32, int32) int {

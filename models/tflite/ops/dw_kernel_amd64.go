@@ -2,10 +2,6 @@
 
 package ops
 
-// dwRowsOn reports whether the fused row kernels run depthwise layers on
-// path p: always here (AVX2 kernels, or the portable loops without AVX2).
-func dwRowsOn(gemmPath) bool { return true }
-
 // dwRowI8Vec runs the AVX2 row kernel over the channels in blocks of 16,
 // then one of 8, and returns how many channels it did; dwRowI8On has
 // checked the offsets and sizes.

@@ -2,10 +2,6 @@
 
 package ops
 
-// dwRowsOn reports whether the fused row kernels run depthwise layers on
-// path p: always here (NEON kernels on every arm64).
-func dwRowsOn(gemmPath) bool { return true }
-
 // dwRowI8Vec runs the NEON row kernel over the channels in blocks of 16,
 // then one of 8, and returns how many channels it did; dwRowI8On has
 // checked the offsets and sizes.

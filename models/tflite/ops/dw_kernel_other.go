@@ -5,10 +5,6 @@ package ops
 // Without depthwise row vector kernels here (or with the purego tag) the
 // portable loops of dwRowI8On and dwRowF32On do every channel.
 
-// dwRowsOn reports whether the fused row kernels run depthwise layers on
-// path p: always (the portable loops beat dwPixel's).
-func dwRowsOn(gemmPath) bool { return true }
-
 func dwRowI8Vec(gemmPath, []int8, []int8, []int, []int, []int8, []int32, []int32, []int, int32, int, int, int32, int32, int32) int {
 	return 0
 }
