@@ -78,11 +78,15 @@ func TestRoundTrip(t *testing.T) {
 		if fc.Op != ops.OpFullyConnected || fc.Version != 4 || fc.Index != 0 {
 			t.Errorf("node 0 = %s v%d #%d", fc.Op, fc.Version, fc.Index)
 		}
-		if got := ops.Activation(fc.Options.Int8(0, 0)); got != ops.ActRelu {
-			t.Errorf("fused activation %d, want RELU", got)
+		fo, ok := fc.Opts.(*ops.FullyConnectedOptions)
+		if !ok || !fc.OptsPresent {
+			t.Fatalf("fully connected options %T (present %v)", fc.Opts, fc.OptsPresent)
 		}
-		if !fc.Options.Bool(2, false) || fc.Options.Bool(3, false) {
-			t.Errorf("keep_num_dims/asymmetric fields read wrong")
+		if fo.FusedActivationFunction != ops.ActRelu {
+			t.Errorf("fused activation %d, want RELU", fo.FusedActivationFunction)
+		}
+		if !fo.KeepNumDims || fo.AsymmetricQuantizeInputs {
+			t.Errorf("keep_num_dims/asymmetric fields read wrong: %+v", *fo)
 		}
 		cu := rec.nodes[1]
 		if cu.Op != ops.OpCustom || cu.Custom != "MyCustom" || !bytes.Equal(cu.CustomOptions, []byte{1, 2, 3}) {
@@ -112,9 +116,8 @@ func TestRoundTrip(t *testing.T) {
 			t.Fatal(err)
 		}
 		reshape := rec.nodes[2]
-		shape, err := reshape.Options.Vector(0, 4)
-		if err != nil || shape.Len() != 2 || shape.Int32(0) != -1 || shape.Int32(1) != 7 {
-			t.Errorf("reshape new_shape %v (len %d)", err, shape.Len())
+		if ro, ok := reshape.Opts.(*ops.ReshapeOptions); !ok || len(ro.NewShape) != 2 || ro.NewShape[0] != -1 || ro.NewShape[1] != 7 {
+			t.Errorf("reshape options %#v", reshape.Opts)
 		}
 		if err := r.Invoke(context.Background()); err != nil {
 			t.Fatal(err)

@@ -14,12 +14,14 @@ const (
 	Opt2StablehloReduceWindow    Option2Type = 13
 	Opt2StablehloGather          Option2Type = 16
 	Opt2StablehloRngBitGenerator Option2Type = 19
+	Opt2ReduceWindow             Option2Type = 20 // TFLite's REDUCE_WINDOW, not StableHLO's
 	Opt2StableHLOComposite       Option2Type = 21
 	Opt2StablehloCase            Option2Type = 23
 )
 
 // SetOptions2 gives operator op a builtin_options_2 table of type typ,
-// the way converters write the options of StableHLO operators.
+// the way converters write the options of StableHLO operators and of
+// REDUCE_WINDOW.
 func (s *Subgraph) SetOptions2(op int, typ Option2Type, fields []Field) {
 	if op < 0 || op >= len(s.operators) {
 		s.b.fail(fmt.Errorf("build: options_2 for operator %d: no such operator", op))

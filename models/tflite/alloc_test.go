@@ -286,7 +286,8 @@ func hostileModels() []struct {
 			init := b.Input("init", models.Float32, []int{}, nil)
 			ones := b.Const("ones", models.Int64, []int{2}, []int64{1, 1}, nil)
 			out := b.Tensor("out", models.Float32, []int{1}, nil)
-			b.Op(ops.OpReduceWindow, 1, []int{x, init, ones, ones, ones}, []int{out}, build.Options{Fields: []build.Field{{Slot: 0, Value: int32(1)}}})
+			o := b.Op(ops.OpReduceWindow, 1, []int{x, init, ones, ones, ones}, []int{out}, build.Options{})
+			b.SetOptions2(o, build.Opt2ReduceWindow, []build.Field{{Slot: 0, Value: int32(1)}})
 			b.Output(out)
 		}},
 		{"bidirectional lstm hybrid quantized input", "BIDIRECTIONAL_SEQUENCE_LSTM", func(b *build.Builder) {

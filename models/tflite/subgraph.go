@@ -176,18 +176,18 @@ func (s *subgraph) readNode(p *parsed, ov flatbuf.Vector, i int) error {
 	if _, err := t.Vector(flatbuf.OperatorMutatingVariables, 1); err != nil {
 		return fmt.Errorf("%s mutating variable inputs: %w", n.Name(), err)
 	}
-	if n.Options, err = t.Table(flatbuf.OperatorBuiltinOptions); err != nil {
+	raw := ops.RawOptions{
+		Type:  t.Uint8(flatbuf.OperatorBuiltinOptionsType, 0),
+		Type2: t.Uint8(flatbuf.OperatorBuiltinOptions2Type, 0),
+	}
+	if raw.Table, err = t.Table(flatbuf.OperatorBuiltinOptions); err != nil {
 		return fmt.Errorf("%s builtin options: %w", n.Name(), err)
 	}
-	n.OptsPresent = n.Options.Present()
-	typ := t.Uint8(flatbuf.OperatorBuiltinOptionsType, 0)
-	if n.Opts, err = ops.DecodeOptions(n.Op, typ, n.Options, b.charge); err != nil {
-		return fmt.Errorf("%s: %w", n.Name(), err)
+	if raw.Table2, err = t.Table(flatbuf.OperatorBuiltinOptions2); err != nil {
+		return fmt.Errorf("%s builtin options 2: %w", n.Name(), err)
 	}
-	if !n.Options.Present() {
-		if n.Options, err = t.Table(flatbuf.OperatorBuiltinOptions2); err != nil {
-			return fmt.Errorf("%s builtin options 2: %w", n.Name(), err)
-		}
+	if n.Opts, n.OptsPresent, err = ops.DecodeOptions(n.Op, raw, b.charge); err != nil {
+		return fmt.Errorf("%s: %w", n.Name(), err)
 	}
 	co, err := t.Vector(flatbuf.OperatorCustomOptions, 1)
 	if err != nil {

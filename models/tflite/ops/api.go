@@ -6,7 +6,6 @@ import (
 	"unsafe"
 
 	"github.com/axle-edge/axle/models"
-	"github.com/axle-edge/axle/models/tflite/flatbuf"
 )
 
 // opcodes.go mirrors the schema's BuiltinOperator enum; TFLITE_SCHEMA names a
@@ -120,7 +119,8 @@ type Node struct {
 	Outputs       []int
 	Intermediates []int
 
-	// Opts is the builtin options table decoded at load into the typed
+	// Opts is the options table (builtin_options, or builtin_options_2 for
+	// the StableHLO operators and REDUCE_WINDOW) decoded at load into the typed
 	// struct of the operator (*Conv2DOptions for CONV_2D, *Pool2DOptions
 	// for MAX_POOL_2D, ...; OptionsType names it), holding the schema
 	// defaults when the model has no table; nil for operators without
@@ -130,10 +130,6 @@ type Node struct {
 	// the few kernels whose behaviour without one differs from the schema
 	// defaults (TFLite's zeroed parameters).
 	OptsPresent bool
-	// Options is the raw builtin options table (builtin_options, or
-	// builtin_options_2 when that is absent). Kernels read Opts; this stays
-	// for kernels not converted yet. Field slots are the schema field order.
-	Options flatbuf.Table
 	// CustomOptions is the raw custom_options bytes (FlexBuffers for the
 	// ops TFLite ships).
 	CustomOptions []byte

@@ -24,7 +24,16 @@ func addControl(r *Resolver) {
 // subgraph produced. Every control-flow node refuses to be re-entered while it
 // runs, which stops a model whose subgraphs call each other in a cycle.
 
-// subgraphAt fetches subgraph idx read from an options slot.
+// bodySubgraph is subgraphAt for an index a StableHLO operator's options
+// must set: 0, the default of an absent field, would name the main graph.
+func bodySubgraph(c Context, n *Node, idx int32, what string) (Subgraph, error) {
+	if idx == 0 {
+		return nil, n.Errorf("options name no %s subgraph (index 0 is the main graph)", what)
+	}
+	return subgraphAt(c, n, idx, what)
+}
+
+// subgraphAt fetches subgraph idx read from an options field.
 func subgraphAt(c Context, n *Node, idx int32, what string) (Subgraph, error) {
 	if idx < 0 {
 		return nil, n.Errorf("%s subgraph index %d is negative", what, idx)

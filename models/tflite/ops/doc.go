@@ -1,9 +1,10 @@
 // Package ops holds the kernels of axle's TFLite interpreter: one Kernel
 // (Prepare, Eval, optional Reset) per builtin operator, listed in Builtins.
 //
-//	load      the model's builtin options are decoded once into the typed
-//	  │       struct of the operator (Node.Opts: *Conv2DOptions, ...;
-//	  │       options_gen.go, generated from schema.fbs); a table of
+//	load      the model's builtin options (builtin_options_2 for the
+//	  │       StableHLO operators and REDUCE_WINDOW) are decoded once into
+//	  │       the typed struct of the operator (Node.Opts: *Conv2DOptions,
+//	  │       ...; options_gen.go, generated from schema.fbs); a table of
 //	  │       another type fails the load
 //	  ▼
 //	Prepare   validate types, shapes, quantization and options; set output
@@ -33,8 +34,7 @@
 // n.State belongs to the node's kernel: only its Prepare sets it, only its
 // Eval and Reset read it, and what it points to (including Alloc'ed
 // buffers) lives as long as the model. Kernels read options from the typed
-// Node.Opts, never from raw flatbuffer slots; Node.Options stays only for
-// kernels not yet converted.
+// Node.Opts; no kernel sees the raw flatbuffer tables.
 //
 // Weights are packed once. CONV_2D and FULLY_CONNECTED pack a constant
 // filter at Prepare into blocks of four output channels interleaved along

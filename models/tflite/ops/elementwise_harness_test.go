@@ -64,7 +64,13 @@ func ewtModel(op ops.Op, version int, opt build.Options, ins []ewtT, out ewtT) *
 		}
 	}
 	o := b.Tensor("out", out.dt, out.shape, out.q)
-	b.Op(op, version, idx, []int{o}, opt)
+	// Options of type NONE with fields go where the operator reads them:
+	// builtin_options_2 for REDUCE_WINDOW and the StableHLO operators.
+	if union, id, _ := ops.OptionsType(op); union == 2 && opt.Type == build.OptNone && opt.Fields != nil {
+		b.SetOptions2(b.Op(op, version, idx, []int{o}, build.Options{}), build.Option2Type(id), opt.Fields)
+	} else {
+		b.Op(op, version, idx, []int{o}, opt)
+	}
 	b.Output(o)
 	return b
 }

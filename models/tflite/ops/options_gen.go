@@ -1,4 +1,4 @@
-// Code generated from the BuiltinOptions union and option tables of the TFLite schema (schema v3). DO NOT EDIT.
+// Code generated from the BuiltinOptions and BuiltinOptions2 unions and option tables of the TFLite schema (schema v3). DO NOT EDIT.
 
 package ops
 
@@ -717,6 +717,173 @@ type BitwiseXorOptions struct {
 
 // RightShiftOptions is the schema table RightShiftOptions; a field absent from the model holds its schema default.
 type RightShiftOptions struct {
+}
+
+// StablehloConcatenateOptions is the schema table StablehloConcatenateOptions; a field absent from the model holds its schema default.
+type StablehloConcatenateOptions struct {
+	Dimension int64 // dimension
+}
+
+// StablehloBroadcastInDimOptions is the schema table StablehloBroadcastInDimOptions; a field absent from the model holds its schema default.
+type StablehloBroadcastInDimOptions struct {
+	BroadcastDimensions []int64 // broadcast_dimensions
+}
+
+// StablehloSliceOptions is the schema table StablehloSliceOptions; a field absent from the model holds its schema default.
+type StablehloSliceOptions struct {
+	StartIndices []int64 // start_indices
+	LimitIndices []int64 // limit_indices
+	Strides      []int64 // strides
+}
+
+// StablehloConvolutionOptions is the schema table StablehloConvolutionOptions; a field absent from the model holds its schema default.
+type StablehloConvolutionOptions struct {
+	WindowStrides                []int64  // window_strides
+	Padding                      []int64  // padding
+	LhsDilation                  []int64  // lhs_dilation
+	RhsDilation                  []int64  // rhs_dilation
+	WindowReversal               []bool   // window_reversal
+	InputBatchDimension          int64    // input_batch_dimension
+	InputFeatureDimension        int64    // input_feature_dimension
+	InputSpatialDimensions       []int64  // input_spatial_dimensions
+	KernelInputFeatureDimension  int64    // kernel_input_feature_dimension
+	KernelOutputFeatureDimension int64    // kernel_output_feature_dimension
+	KernelSpatialDimensions      []int64  // kernel_spatial_dimensions
+	OutputBatchDimension         int64    // output_batch_dimension
+	OutputFeatureDimension       int64    // output_feature_dimension
+	OutputSpatialDimensions      []int64  // output_spatial_dimensions
+	FeatureGroupCount            int64    // feature_group_count
+	BatchGroupCount              int64    // batch_group_count
+	PrecisionConfig              []uint32 // precision_config
+}
+
+// StablehloCustomCallOptions is the schema table StablehloCustomCallOptions; a field absent from the model holds its schema default.
+type StablehloCustomCallOptions struct {
+	CallTargetName     string  // call_target_name
+	HasSideEffect      bool    // has_side_effect
+	BackendConfig      string  // backend_config
+	ApiVersion         int32   // api_version
+	CalledComputations []int32 // called_computations
+	CustomAttributes   []byte  // custom_attributes
+}
+
+// StablehloReduceOptions is the schema table StablehloReduceOptions; a field absent from the model holds its schema default.
+type StablehloReduceOptions struct {
+	Dimensions        []int64 // dimensions
+	BodySubgraphIndex int32   // body_subgraph_index
+}
+
+// StablehloScatterOptions is the schema table StablehloScatterOptions; a field absent from the model holds its schema default.
+type StablehloScatterOptions struct {
+	IndicesAreSorted               bool    // indices_are_sorted
+	UpdateWindowDims               []int64 // update_window_dims
+	InsertedWindowDims             []int64 // inserted_window_dims
+	ScatterDimsToOperandDims       []int64 // scatter_dims_to_operand_dims
+	IndexVectorDim                 int64   // index_vector_dim
+	UniqueIndices                  bool    // unique_indices
+	UpdateComputationSubgraphIndex int32   // update_computation_subgraph_index
+}
+
+// StablehloCompareOptions is the schema table StablehloCompareOptions; a field absent from the model holds its schema default.
+type StablehloCompareOptions struct {
+	ComparisonDirection uint32 // comparison_direction
+	CompareType         uint32 // compare_type
+}
+
+// StablehloDynamicSliceOptions is the schema table StablehloDynamicSliceOptions; a field absent from the model holds its schema default.
+type StablehloDynamicSliceOptions struct {
+	SliceSizes []int64 // slice_sizes
+}
+
+// StablehloPadOptions is the schema table StablehloPadOptions; a field absent from the model holds its schema default.
+type StablehloPadOptions struct {
+	EdgePaddingLow  []int64 // edge_padding_low
+	EdgePaddingHigh []int64 // edge_padding_high
+	InteriorPadding []int64 // interior_padding
+}
+
+// StablehloIotaOptions is the schema table StablehloIotaOptions; a field absent from the model holds its schema default.
+type StablehloIotaOptions struct {
+	IotaDimension int64 // iota_dimension
+}
+
+// StablehloDotGeneralOptions is the schema table StablehloDotGeneralOptions; a field absent from the model holds its schema default.
+type StablehloDotGeneralOptions struct {
+	LhsBatchingDimensions    []int64  // lhs_batching_dimensions
+	RhsBatchingDimensions    []int64  // rhs_batching_dimensions
+	LhsContractingDimensions []int64  // lhs_contracting_dimensions
+	RhsContractingDimensions []int64  // rhs_contracting_dimensions
+	PrecisionConfig          []uint32 // precision_config
+}
+
+// StablehloReduceWindowOptions is the schema table StablehloReduceWindowOptions; a field absent from the model holds its schema default.
+type StablehloReduceWindowOptions struct {
+	WindowDimensions  []int64 // window_dimensions
+	WindowStrides     []int64 // window_strides
+	BaseDilations     []int64 // base_dilations
+	WindowDilations   []int64 // window_dilations
+	Padding           []int64 // padding
+	BodySubgraphIndex int32   // body_subgraph_index
+}
+
+// StablehloSortOptions is the schema table StablehloSortOptions; a field absent from the model holds its schema default.
+type StablehloSortOptions struct {
+	Dimension               int64 // dimension
+	IsStable                bool  // is_stable
+	ComparatorSubgraphIndex int32 // comparator_subgraph_index
+}
+
+// StablehloWhileOptions is the schema table StablehloWhileOptions; a field absent from the model holds its schema default.
+type StablehloWhileOptions struct {
+	CondSubgraphIndex int32 // cond_subgraph_index
+	BodySubgraphIndex int32 // body_subgraph_index
+}
+
+// StablehloGatherOptions is the schema table StablehloGatherOptions; a field absent from the model holds its schema default.
+type StablehloGatherOptions struct {
+	OffsetDims         []int64 // offset_dims
+	CollapsedSliceDims []int64 // collapsed_slice_dims
+	StartIndexMap      []int64 // start_index_map
+	IndexVectorDim     int64   // index_vector_dim
+	SliceSizes         []int64 // slice_sizes
+	IndicesAreSorted   bool    // indices_are_sorted
+}
+
+// StablehloTransposeOptions is the schema table StablehloTransposeOptions; a field absent from the model holds its schema default.
+type StablehloTransposeOptions struct {
+	Permutation []int64 // permutation
+}
+
+// DilateOptions is the schema table DilateOptions; a field absent from the model holds its schema default.
+type DilateOptions struct {
+}
+
+// StablehloRngBitGeneratorOptions is the schema table StablehloRngBitGeneratorOptions; a field absent from the model holds its schema default.
+type StablehloRngBitGeneratorOptions struct {
+	Algorithm int8 // algorithm
+}
+
+// ReduceWindowOptions is the schema table ReduceWindowOptions; a field absent from the model holds its schema default.
+type ReduceWindowOptions struct {
+	ReduceFunction int32 // reduce_function
+}
+
+// StableHLOCompositeOptions is the schema table StableHLOCompositeOptions; a field absent from the model holds its schema default.
+type StableHLOCompositeOptions struct {
+	Name                       string // name
+	DecompositionSubgraphIndex int32  // decomposition_subgraph_index
+	CompositeAttributes        []byte // composite_attributes
+	CompositeAttributesFormat  int8   // composite_attributes_format
+	Version                    int32  // version
+}
+
+// StablehloShiftLeftOptions is the schema table StablehloShiftLeftOptions; a field absent from the model holds its schema default.
+type StablehloShiftLeftOptions struct {
+}
+
+// StablehloCaseOptions is the schema table StablehloCaseOptions; a field absent from the model holds its schema default.
+type StablehloCaseOptions struct {
+	BranchSubgraphIndices []int32 // branch_subgraph_indices
 }
 
 func decodeConv2DOptions(t flatbuf.Table, d optDecoder) (any, error) {
@@ -1506,6 +1673,308 @@ func decodeRightShiftOptions(t flatbuf.Table, d optDecoder) (any, error) {
 	return &RightShiftOptions{}, nil
 }
 
+func decodeStablehloConcatenateOptions(t flatbuf.Table, d optDecoder) (any, error) {
+	o := &StablehloConcatenateOptions{
+		Dimension: t.Int64(0, 0),
+	}
+	return o, nil
+}
+
+func decodeStablehloBroadcastInDimOptions(t flatbuf.Table, d optDecoder) (any, error) {
+	o := &StablehloBroadcastInDimOptions{}
+	var err error
+	if o.BroadcastDimensions, err = optInt64s(t, 0, d, "broadcast_dimensions"); err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
+func decodeStablehloSliceOptions(t flatbuf.Table, d optDecoder) (any, error) {
+	o := &StablehloSliceOptions{}
+	var err error
+	if o.StartIndices, err = optInt64s(t, 0, d, "start_indices"); err != nil {
+		return nil, err
+	}
+	if o.LimitIndices, err = optInt64s(t, 1, d, "limit_indices"); err != nil {
+		return nil, err
+	}
+	if o.Strides, err = optInt64s(t, 2, d, "strides"); err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
+func decodeStablehloConvolutionOptions(t flatbuf.Table, d optDecoder) (any, error) {
+	o := &StablehloConvolutionOptions{
+		InputBatchDimension:          t.Int64(5, 0),
+		InputFeatureDimension:        t.Int64(6, 0),
+		KernelInputFeatureDimension:  t.Int64(8, 0),
+		KernelOutputFeatureDimension: t.Int64(9, 0),
+		OutputBatchDimension:         t.Int64(11, 0),
+		OutputFeatureDimension:       t.Int64(12, 0),
+		FeatureGroupCount:            t.Int64(14, 0),
+		BatchGroupCount:              t.Int64(15, 0),
+	}
+	var err error
+	if o.WindowStrides, err = optInt64s(t, 0, d, "window_strides"); err != nil {
+		return nil, err
+	}
+	if o.Padding, err = optInt64s(t, 1, d, "padding"); err != nil {
+		return nil, err
+	}
+	if o.LhsDilation, err = optInt64s(t, 2, d, "lhs_dilation"); err != nil {
+		return nil, err
+	}
+	if o.RhsDilation, err = optInt64s(t, 3, d, "rhs_dilation"); err != nil {
+		return nil, err
+	}
+	if o.WindowReversal, err = optBools(t, 4, d, "window_reversal"); err != nil {
+		return nil, err
+	}
+	if o.InputSpatialDimensions, err = optInt64s(t, 7, d, "input_spatial_dimensions"); err != nil {
+		return nil, err
+	}
+	if o.KernelSpatialDimensions, err = optInt64s(t, 10, d, "kernel_spatial_dimensions"); err != nil {
+		return nil, err
+	}
+	if o.OutputSpatialDimensions, err = optInt64s(t, 13, d, "output_spatial_dimensions"); err != nil {
+		return nil, err
+	}
+	if o.PrecisionConfig, err = optUint32s(t, 16, d, "precision_config"); err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
+func decodeStablehloCustomCallOptions(t flatbuf.Table, d optDecoder) (any, error) {
+	o := &StablehloCustomCallOptions{
+		HasSideEffect: t.Bool(1, false),
+		ApiVersion:    t.Int32(3, 0),
+	}
+	var err error
+	if o.CallTargetName, err = optString(t, 0, d, "call_target_name"); err != nil {
+		return nil, err
+	}
+	if o.BackendConfig, err = optString(t, 2, d, "backend_config"); err != nil {
+		return nil, err
+	}
+	if o.CalledComputations, err = optInt32s(t, 4, d, "called_computations"); err != nil {
+		return nil, err
+	}
+	if o.CustomAttributes, err = optBytes(t, 5, d, "custom_attributes"); err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
+func decodeStablehloReduceOptions(t flatbuf.Table, d optDecoder) (any, error) {
+	o := &StablehloReduceOptions{
+		BodySubgraphIndex: t.Int32(1, 0),
+	}
+	var err error
+	if o.Dimensions, err = optInt64s(t, 0, d, "dimensions"); err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
+func decodeStablehloScatterOptions(t flatbuf.Table, d optDecoder) (any, error) {
+	o := &StablehloScatterOptions{
+		IndicesAreSorted:               t.Bool(0, false),
+		IndexVectorDim:                 t.Int64(4, 0),
+		UniqueIndices:                  t.Bool(5, false),
+		UpdateComputationSubgraphIndex: t.Int32(6, 0),
+	}
+	var err error
+	if o.UpdateWindowDims, err = optInt64s(t, 1, d, "update_window_dims"); err != nil {
+		return nil, err
+	}
+	if o.InsertedWindowDims, err = optInt64s(t, 2, d, "inserted_window_dims"); err != nil {
+		return nil, err
+	}
+	if o.ScatterDimsToOperandDims, err = optInt64s(t, 3, d, "scatter_dims_to_operand_dims"); err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
+func decodeStablehloCompareOptions(t flatbuf.Table, d optDecoder) (any, error) {
+	o := &StablehloCompareOptions{
+		ComparisonDirection: t.Uint32(0, 0),
+		CompareType:         t.Uint32(1, 0),
+	}
+	return o, nil
+}
+
+func decodeStablehloDynamicSliceOptions(t flatbuf.Table, d optDecoder) (any, error) {
+	o := &StablehloDynamicSliceOptions{}
+	var err error
+	if o.SliceSizes, err = optInt64s(t, 0, d, "slice_sizes"); err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
+func decodeStablehloPadOptions(t flatbuf.Table, d optDecoder) (any, error) {
+	o := &StablehloPadOptions{}
+	var err error
+	if o.EdgePaddingLow, err = optInt64s(t, 0, d, "edge_padding_low"); err != nil {
+		return nil, err
+	}
+	if o.EdgePaddingHigh, err = optInt64s(t, 1, d, "edge_padding_high"); err != nil {
+		return nil, err
+	}
+	if o.InteriorPadding, err = optInt64s(t, 2, d, "interior_padding"); err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
+func decodeStablehloIotaOptions(t flatbuf.Table, d optDecoder) (any, error) {
+	o := &StablehloIotaOptions{
+		IotaDimension: t.Int64(0, 0),
+	}
+	return o, nil
+}
+
+func decodeStablehloDotGeneralOptions(t flatbuf.Table, d optDecoder) (any, error) {
+	o := &StablehloDotGeneralOptions{}
+	var err error
+	if o.LhsBatchingDimensions, err = optInt64s(t, 0, d, "lhs_batching_dimensions"); err != nil {
+		return nil, err
+	}
+	if o.RhsBatchingDimensions, err = optInt64s(t, 1, d, "rhs_batching_dimensions"); err != nil {
+		return nil, err
+	}
+	if o.LhsContractingDimensions, err = optInt64s(t, 2, d, "lhs_contracting_dimensions"); err != nil {
+		return nil, err
+	}
+	if o.RhsContractingDimensions, err = optInt64s(t, 3, d, "rhs_contracting_dimensions"); err != nil {
+		return nil, err
+	}
+	if o.PrecisionConfig, err = optUint32s(t, 4, d, "precision_config"); err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
+func decodeStablehloReduceWindowOptions(t flatbuf.Table, d optDecoder) (any, error) {
+	o := &StablehloReduceWindowOptions{
+		BodySubgraphIndex: t.Int32(5, 0),
+	}
+	var err error
+	if o.WindowDimensions, err = optInt64s(t, 0, d, "window_dimensions"); err != nil {
+		return nil, err
+	}
+	if o.WindowStrides, err = optInt64s(t, 1, d, "window_strides"); err != nil {
+		return nil, err
+	}
+	if o.BaseDilations, err = optInt64s(t, 2, d, "base_dilations"); err != nil {
+		return nil, err
+	}
+	if o.WindowDilations, err = optInt64s(t, 3, d, "window_dilations"); err != nil {
+		return nil, err
+	}
+	if o.Padding, err = optInt64s(t, 4, d, "padding"); err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
+func decodeStablehloSortOptions(t flatbuf.Table, d optDecoder) (any, error) {
+	o := &StablehloSortOptions{
+		Dimension:               t.Int64(0, 0),
+		IsStable:                t.Bool(1, false),
+		ComparatorSubgraphIndex: t.Int32(2, 0),
+	}
+	return o, nil
+}
+
+func decodeStablehloWhileOptions(t flatbuf.Table, d optDecoder) (any, error) {
+	o := &StablehloWhileOptions{
+		CondSubgraphIndex: t.Int32(0, 0),
+		BodySubgraphIndex: t.Int32(1, 0),
+	}
+	return o, nil
+}
+
+func decodeStablehloGatherOptions(t flatbuf.Table, d optDecoder) (any, error) {
+	o := &StablehloGatherOptions{
+		IndexVectorDim:   t.Int64(3, 0),
+		IndicesAreSorted: t.Bool(5, false),
+	}
+	var err error
+	if o.OffsetDims, err = optInt64s(t, 0, d, "offset_dims"); err != nil {
+		return nil, err
+	}
+	if o.CollapsedSliceDims, err = optInt64s(t, 1, d, "collapsed_slice_dims"); err != nil {
+		return nil, err
+	}
+	if o.StartIndexMap, err = optInt64s(t, 2, d, "start_index_map"); err != nil {
+		return nil, err
+	}
+	if o.SliceSizes, err = optInt64s(t, 4, d, "slice_sizes"); err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
+func decodeStablehloTransposeOptions(t flatbuf.Table, d optDecoder) (any, error) {
+	o := &StablehloTransposeOptions{}
+	var err error
+	if o.Permutation, err = optInt64s(t, 0, d, "permutation"); err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
+func decodeDilateOptions(t flatbuf.Table, d optDecoder) (any, error) {
+	return &DilateOptions{}, nil
+}
+
+func decodeStablehloRngBitGeneratorOptions(t flatbuf.Table, d optDecoder) (any, error) {
+	o := &StablehloRngBitGeneratorOptions{
+		Algorithm: t.Int8(0, 0),
+	}
+	return o, nil
+}
+
+func decodeReduceWindowOptions(t flatbuf.Table, d optDecoder) (any, error) {
+	o := &ReduceWindowOptions{
+		ReduceFunction: t.Int32(0, 0),
+	}
+	return o, nil
+}
+
+func decodeStableHLOCompositeOptions(t flatbuf.Table, d optDecoder) (any, error) {
+	o := &StableHLOCompositeOptions{
+		DecompositionSubgraphIndex: t.Int32(1, 0),
+		CompositeAttributesFormat:  t.Int8(3, 0),
+		Version:                    t.Int32(4, 0),
+	}
+	var err error
+	if o.Name, err = optString(t, 0, d, "name"); err != nil {
+		return nil, err
+	}
+	if o.CompositeAttributes, err = optBytes(t, 2, d, "composite_attributes"); err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
+func decodeStablehloShiftLeftOptions(t flatbuf.Table, d optDecoder) (any, error) {
+	return &StablehloShiftLeftOptions{}, nil
+}
+
+func decodeStablehloCaseOptions(t flatbuf.Table, d optDecoder) (any, error) {
+	o := &StablehloCaseOptions{}
+	var err error
+	if o.BranchSubgraphIndices, err = optInt32s(t, 0, d, "branch_subgraph_indices"); err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
 // optionTypes are the members of the BuiltinOptions union by type id (0 is NONE).
 var optionTypes = [127]optionType{
 	1:   {"Conv2DOptions", decodeConv2DOptions},
@@ -1636,7 +2105,7 @@ var optionTypes = [127]optionType{
 	126: {"RightShiftOptions", decodeRightShiftOptions},
 }
 
-// opOptions is the options type id each operator takes; operators without options are absent.
+// opOptions is the BuiltinOptions type id each operator takes; operators without one are absent.
 var opOptions = map[Op]uint8{
 	OpAdd:                        11,  // AddOptions
 	OpAveragePool2d:              5,   // Pool2DOptions
@@ -1776,4 +2245,58 @@ var opOptions = map[Op]uint8{
 	OpBitcast:                    124, // BitcastOptions
 	OpBitwiseXor:                 125, // BitwiseXorOptions
 	OpRightShift:                 126, // RightShiftOptions
+}
+
+// optionTypes2 are the members of the BuiltinOptions2 union by type id (0 is NONE).
+var optionTypes2 = [24]optionType{
+	1:  {"StablehloConcatenateOptions", decodeStablehloConcatenateOptions},
+	2:  {"StablehloBroadcastInDimOptions", decodeStablehloBroadcastInDimOptions},
+	3:  {"StablehloSliceOptions", decodeStablehloSliceOptions},
+	4:  {"StablehloConvolutionOptions", decodeStablehloConvolutionOptions},
+	5:  {"StablehloCustomCallOptions", decodeStablehloCustomCallOptions},
+	6:  {"StablehloReduceOptions", decodeStablehloReduceOptions},
+	7:  {"StablehloScatterOptions", decodeStablehloScatterOptions},
+	8:  {"StablehloCompareOptions", decodeStablehloCompareOptions},
+	9:  {"StablehloDynamicSliceOptions", decodeStablehloDynamicSliceOptions},
+	10: {"StablehloPadOptions", decodeStablehloPadOptions},
+	11: {"StablehloIotaOptions", decodeStablehloIotaOptions},
+	12: {"StablehloDotGeneralOptions", decodeStablehloDotGeneralOptions},
+	13: {"StablehloReduceWindowOptions", decodeStablehloReduceWindowOptions},
+	14: {"StablehloSortOptions", decodeStablehloSortOptions},
+	15: {"StablehloWhileOptions", decodeStablehloWhileOptions},
+	16: {"StablehloGatherOptions", decodeStablehloGatherOptions},
+	17: {"StablehloTransposeOptions", decodeStablehloTransposeOptions},
+	18: {"DilateOptions", decodeDilateOptions},
+	19: {"StablehloRngBitGeneratorOptions", decodeStablehloRngBitGeneratorOptions},
+	20: {"ReduceWindowOptions", decodeReduceWindowOptions},
+	21: {"StableHLOCompositeOptions", decodeStableHLOCompositeOptions},
+	22: {"StablehloShiftLeftOptions", decodeStablehloShiftLeftOptions},
+	23: {"StablehloCaseOptions", decodeStablehloCaseOptions},
+}
+
+// opOptions2 is the BuiltinOptions2 type id each operator takes; operators without one are absent.
+var opOptions2 = map[Op]uint8{
+	OpStablehloConcatenate:     1,  // StablehloConcatenateOptions
+	OpStablehloBroadcastInDim:  2,  // StablehloBroadcastInDimOptions
+	OpStablehloConvolution:     4,  // StablehloConvolutionOptions
+	OpStablehloSlice:           3,  // StablehloSliceOptions
+	OpStablehloCustomCall:      5,  // StablehloCustomCallOptions
+	OpStablehloReduce:          6,  // StablehloReduceOptions
+	OpStablehloScatter:         7,  // StablehloScatterOptions
+	OpStablehloCompare:         8,  // StablehloCompareOptions
+	OpStablehloDynamicSlice:    9,  // StablehloDynamicSliceOptions
+	OpStablehloPad:             10, // StablehloPadOptions
+	OpStablehloIota:            11, // StablehloIotaOptions
+	OpStablehloDotGeneral:      12, // StablehloDotGeneralOptions
+	OpStablehloReduceWindow:    13, // StablehloReduceWindowOptions
+	OpStablehloSort:            14, // StablehloSortOptions
+	OpStablehloWhile:           15, // StablehloWhileOptions
+	OpStablehloGather:          16, // StablehloGatherOptions
+	OpStablehloTranspose:       17, // StablehloTransposeOptions
+	OpDilate:                   18, // DilateOptions
+	OpStablehloRngBitGenerator: 19, // StablehloRngBitGeneratorOptions
+	OpReduceWindow:             20, // ReduceWindowOptions
+	OpStablehloComposite:       21, // StableHLOCompositeOptions
+	OpStablehloShiftLeft:       22, // StablehloShiftLeftOptions
+	OpStablehloCase:            23, // StablehloCaseOptions
 }

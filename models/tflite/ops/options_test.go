@@ -11,7 +11,6 @@ import (
 	"github.com/axle-edge/axle/models"
 	"github.com/axle-edge/axle/models/build"
 	"github.com/axle-edge/axle/models/tflite"
-	"github.com/axle-edge/axle/models/tflite/flatbuf"
 	"github.com/axle-edge/axle/models/tflite/ops"
 )
 
@@ -39,7 +38,11 @@ func TestOptionsTypeOfEveryBuiltin(t *testing.T) {
 		ops.OpSoftmax: "SoftmaxOptions", ops.OpSvdf: "SVDFOptions", ops.OpSplitV: "SplitVOptions",
 		ops.OpIf: "IfOptions", ops.OpWhile: "WhileOptions", ops.OpCallOnce: "CallOnceOptions",
 		ops.OpRelu: "NONE", ops.OpLogistic: "NONE", ops.OpTanh: "NONE", ops.OpFloor: "NONE",
+		// builtin_options_2
+		ops.OpStablehloComposite: "StableHLOCompositeOptions", ops.OpReduceWindow: "ReduceWindowOptions",
+		ops.OpStablehloScatter: "StablehloScatterOptions",
 	}
+	union2 := map[ops.Op]bool{ops.OpReduceWindow: true, ops.OpDilate: true}
 	r := ops.Builtins()
 	for op := range want {
 		if r.Builtin[op] == nil {
@@ -48,25 +51,28 @@ func TestOptionsTypeOfEveryBuiltin(t *testing.T) {
 	}
 	squash := func(s string) string { return strings.ToLower(strings.ReplaceAll(s, "_", "")) }
 	for _, op := range slices.Sorted(maps.Keys(r.Builtin)) {
-		id, name := ops.OptionsType(op)
+		union, id, name := ops.OptionsType(op)
 		if w, ok := want[op]; ok && name != w {
 			t.Errorf("%s takes %s, want %s", op, name, w)
 		}
+		if wantUnion := 1 + btoi(strings.HasPrefix(op.String(), "STABLEHLO_") || union2[op]); id != 0 && union != wantUnion {
+			t.Errorf("%s takes options from union %d, want %d", op, union, wantUnion)
+		}
 		if id == 0 {
-			if name != "NONE" {
-				t.Errorf("%s: type id 0 is named %q", op, name)
+			if name != "NONE" || union != 0 {
+				t.Errorf("%s: type id 0 is named %q in union %d", op, name, union)
 			}
-			if o, err := ops.DecodeOptions(op, 0, flatbuf.Table{}, nil); o != nil || err != nil {
-				t.Errorf("%s has no options type but decodes to %v, %v", op, o, err)
+			if o, present, err := ops.DecodeOptions(op, ops.RawOptions{}, nil); o != nil || present || err != nil {
+				t.Errorf("%s has no options type but decodes to %v, %v, %v", op, o, present, err)
 			}
 			continue
 		}
 		if _, listed := want[op]; !listed && squash(strings.TrimSuffix(name, "Options")) != squash(op.String()) {
 			t.Errorf("%s takes %s, which is not named after it: list it in want", op, name)
 		}
-		o, err := ops.DecodeOptions(op, id, flatbuf.Table{}, nil)
-		if err != nil {
-			t.Fatalf("%s: defaults: %v", op, err)
+		o, present, err := ops.DecodeOptions(op, ops.RawOptions{}, nil)
+		if err != nil || present {
+			t.Fatalf("%s: defaults: %v (present %v)", op, err, present)
 		}
 		if got := reflect.TypeOf(o); got.Kind() != reflect.Pointer || got.Elem().Name() != name {
 			t.Errorf("%s decodes to %v, want *ops.%s", op, got, name)
@@ -78,8 +84,7 @@ func TestOptionsTypeOfEveryBuiltin(t *testing.T) {
 // defaults, including the non-zero ones.
 func TestOptionsDefaults(t *testing.T) {
 	decode := func(op ops.Op) any {
-		id, _ := ops.OptionsType(op)
-		o, err := ops.DecodeOptions(op, id, flatbuf.Table{}, nil)
+		o, _, err := ops.DecodeOptions(op, ops.RawOptions{}, nil)
 		if err != nil {
 			t.Fatalf("%s: %v", op, err)
 		}
@@ -94,17 +99,29 @@ func TestOptionsDefaults(t *testing.T) {
 	if o := decode(ops.OpFullyConnected).(*ops.FullyConnectedOptions); o.FusedActivationFunction != ops.ActNone || o.KeepNumDims {
 		t.Errorf("FullyConnectedOptions defaults %+v", *o)
 	}
+	if o := decode(ops.OpStablehloGather).(*ops.StablehloGatherOptions); o.OffsetDims != nil || o.IndexVectorDim != 0 {
+		t.Errorf("StablehloGatherOptions defaults %+v", *o)
+	}
 }
 
 // optModel is one operator with a float input and output and the given
 // options; its shapes do not matter to the options check, which runs
 // while the model is read.
 func optModel(t *testing.T, op ops.Op, opt build.Options) []byte {
+	return optModel2(t, op, opt, 0, nil)
+}
+
+// optModel2 is optModel with a builtin_options_2 table of type typ2 as
+// well, unless typ2 is 0.
+func optModel2(t *testing.T, op ops.Op, opt build.Options, typ2 build.Option2Type, fields2 []build.Field) []byte {
 	t.Helper()
 	b := build.New()
 	in := b.Input("in", models.Float32, []int{1, 1, 1, 1}, nil)
 	out := b.Tensor("out", models.Float32, []int{1, 1, 1, 1}, nil)
-	b.Op(op, 1, []int{in}, []int{out}, opt)
+	o := b.Op(op, 1, []int{in}, []int{out}, opt)
+	if typ2 != 0 {
+		b.SetOptions2(o, typ2, fields2)
+	}
 	b.Output(out)
 	data, err := b.Bytes()
 	if err != nil {
@@ -121,16 +138,32 @@ func TestWrongOptionsTypeFailsToLoad(t *testing.T) {
 	r := ops.Builtins()
 	checked := 0
 	for op := range r.Builtin {
-		id, name := ops.OptionsType(op)
+		union, id, name := ops.OptionsType(op)
 		if id == 0 {
 			continue
 		}
-		other := build.OptPool2D
-		if id == uint8(other) {
-			other = build.OptConv2D
+		var model, right []byte
+		var wrong string
+		one := []build.Field{{Slot: 0, Value: int32(1)}}
+		if union == 1 {
+			other := build.OptPool2D
+			if id == uint8(other) {
+				other = build.OptConv2D
+			}
+			wrong = ops.OptionsTypeName(1, uint8(other))
+			model = optModel(t, op, build.Options{Type: other, Fields: one})
+			right = optModel(t, op, build.Options{Type: build.OptionType(id), Fields: []build.Field{}})
+		} else {
+			other := build.Opt2StablehloPad
+			if id == uint8(other) {
+				other = build.Opt2StablehloCase
+			}
+			wrong = ops.OptionsTypeName(2, uint8(other))
+			// A builtin_options table of the right id in the wrong union does not count.
+			model = optModel2(t, op, build.Options{Type: build.OptionType(id), Fields: one}, other, one)
+			right = optModel2(t, op, build.Options{}, build.Option2Type(id), []build.Field{})
 		}
-		wrong := ops.OptionsTypeName(uint8(other))
-		_, err := tflite.Load(optModel(t, op, build.Options{Type: other, Fields: []build.Field{{Slot: 0, Value: int32(1)}}}), models.Options{})
+		_, err := tflite.Load(model, models.Options{})
 		if err == nil {
 			t.Errorf("%s with %s loaded", op, wrong)
 			continue
@@ -140,12 +173,12 @@ func TestWrongOptionsTypeFailsToLoad(t *testing.T) {
 				t.Errorf("%s with %s: error %q does not name %q", op, wrong, err, s)
 			}
 		}
-		for _, opt := range []build.Options{{Type: build.OptionType(id), Fields: []build.Field{}}, {}} {
-			it, err := tflite.Load(optModel(t, op, opt), models.Options{})
+		for _, m := range [][]byte{right, optModel(t, op, build.Options{})} {
+			it, err := tflite.Load(m, models.Options{})
 			if err == nil {
 				it.Close()
 			} else if strings.Contains(err.Error(), "builtin options") || errors.Is(err, tflite.ErrInternal) {
-				t.Errorf("%s with options %+v: %v", op, opt, err)
+				t.Errorf("%s with its own options or none: %v", op, err)
 			}
 		}
 		checked++

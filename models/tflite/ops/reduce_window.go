@@ -29,8 +29,6 @@ const (
 	rwAny
 )
 
-func readReduceWindowOptions(n *Node) int { return int(n.Options.Int32(0, 0)) }
-
 type reduceWindowState struct {
 	fn                     int
 	shape, window          []int // output shape, window shape
@@ -62,7 +60,7 @@ func reduceWindowPrepare(c Context, n *Node) error {
 	if _, ok := mulChecked(in.Shape...); !ok {
 		return n.Errorf("input tensor %q shape %v is invalid or too large", in.Name, in.Shape)
 	}
-	fn := readReduceWindowOptions(n)
+	fn := int(n.Opts.(*ReduceWindowOptions).ReduceFunction)
 	if fn < rwAdd || fn > rwAny {
 		return n.Errorf("reduce_function %d is not ADD, MUL, MINIMUM, MAXIMUM, ALL or ANY", fn)
 	}

@@ -22,7 +22,7 @@ func rwIns(dt models.DType, shape []int, x []float64, init float64, win, strides
 }
 
 // rwOpt is ReduceWindowOptions (ADD 1, MUL 2, MINIMUM 3, MAXIMUM 4, ALL 5,
-// ANY 6), written as builtin_options.
+// ANY 6); ewtModel writes it as builtin_options_2.
 func rwOpt(fn int32) build.Options { return ewtOpt(build.OptNone, fn) }
 
 func TestReduceWindow(t *testing.T) {

@@ -30,16 +30,11 @@ type shloCallState struct {
 	active   bool
 }
 
-const (
-	shloCompositeSubgraphSlot = 1
-	shloCaseBranchesSlot      = 0
-)
-
 func shloCompositePrepare(c Context, n *Node) error {
-	if !n.Options.Has(shloCompositeSubgraphSlot) {
-		return n.Errorf("options have no decomposition_subgraph_index")
+	idx := n.Opts.(*StableHLOCompositeOptions).DecompositionSubgraphIndex
+	if idx == 0 {
+		return n.Errorf("options name no decomposition subgraph (decomposition_subgraph_index 0 is the main graph)")
 	}
-	idx := n.Options.Int32(shloCompositeSubgraphSlot, 0)
 	return shloCallPrepare(c, n, []int32{idx}, 0, "decomposition")
 }
 
@@ -51,19 +46,9 @@ func shloCasePrepare(c Context, n *Node) error {
 	if index == nil || index.Type != models.Int32 || index.NumElements() != 1 {
 		return n.Errorf("index must be a single int32")
 	}
-	v, err := n.Options.Vector(shloCaseBranchesSlot, 4)
-	if err != nil {
-		return n.Errorf("branch_subgraph_indices: %v", err)
-	}
-	if v.Len() == 0 {
+	idx := n.Opts.(*StablehloCaseOptions).BranchSubgraphIndices
+	if len(idx) == 0 {
 		return n.Errorf("branch_subgraph_indices is empty")
-	}
-	if err := c.Reserve(4 * v.Len()); err != nil {
-		return n.Errorf("branch_subgraph_indices: %v", err)
-	}
-	idx := make([]int32, v.Len())
-	for i := range idx {
-		idx[i] = v.Int32(i)
 	}
 	return shloCallPrepare(c, n, idx, 1, "branch")
 }

@@ -61,7 +61,7 @@ func TestStablehloComposite(t *testing.T) {
 	b := compositeModel(1)
 	b.SetOptions2(0, build.Opt2StableHLOComposite, []build.Field{{Slot: 0, Value: "test.add"}})
 	_, err = loadControl(t, b)
-	expectErr(t, err, "STABLEHLO_COMPOSITE", "no decomposition_subgraph_index")
+	expectErr(t, err, "STABLEHLO_COMPOSITE", "name no decomposition subgraph")
 }
 
 // caseModel: y = CASE(index, a, b) over branches add, mul.

@@ -64,24 +64,25 @@ func shloGatherPrepare(c Context, n *Node) error {
 	if err := c.Reserve(5 * (maxRank + 1) * 8); err != nil {
 		return n.Errorf("%v", err)
 	}
-	read := func(slot int, what string) ([]int, error) { return stablehloInts(n, slot, what, 1<<31, "") }
-	offsetDims, err := read(0, "offset_dims")
+	o := n.Opts.(*StablehloGatherOptions)
+	read := func(v []int64, what string) ([]int, error) { return stablehloInts(n, v, what, 1<<31, "") }
+	offsetDims, err := read(o.OffsetDims, "offset_dims")
 	if err != nil {
 		return err
 	}
-	collapsed, err := read(1, "collapsed_slice_dims")
+	collapsed, err := read(o.CollapsedSliceDims, "collapsed_slice_dims")
 	if err != nil {
 		return err
 	}
-	startMap, err := read(2, "start_index_map")
+	startMap, err := read(o.StartIndexMap, "start_index_map")
 	if err != nil {
 		return err
 	}
-	sizes, err := read(4, "slice_sizes")
+	sizes, err := read(o.SliceSizes, "slice_sizes")
 	if err != nil {
 		return err
 	}
-	ivd64 := n.Options.Int64(3, 0)
+	ivd64 := o.IndexVectorDim
 	if ivd64 < 0 || ivd64 > int64(ir) {
 		return n.Errorf("index_vector_dim %d is outside 0..%d", ivd64, ir)
 	}
@@ -234,19 +235,15 @@ func shloGatherEval(c Context, n *Node) error {
 	return nil
 }
 
-// stablehloInts reads the int64 vector at options_2 slot as at most
-// 2*maxRank ints in [0, below); detail ends the message for a bad entry.
-func stablehloInts(n *Node, slot int, what string, below int64, detail string) ([]int, error) {
-	v, err := n.Options.Vector(slot, 8)
-	if err != nil {
-		return nil, n.Errorf("%s: %v", what, err)
+// stablehloInts checks an int64 options vector: at most 2*maxRank entries
+// in [0, below); detail ends the message for a bad entry.
+func stablehloInts(n *Node, v []int64, what string, below int64, detail string) ([]int, error) {
+	if len(v) > 2*maxRank {
+		return nil, n.Errorf("%s has %d entries", what, len(v))
 	}
-	if v.Len() > 2*maxRank {
-		return nil, n.Errorf("%s has %d entries", what, v.Len())
-	}
-	out := make([]int, v.Len())
+	out := make([]int, len(v))
 	for i := range out {
-		x := v.Int64(i)
+		x := v[i]
 		if x < 0 || x >= below {
 			return nil, n.Errorf("%s[%d] is %d%s", what, i, x, detail)
 		}

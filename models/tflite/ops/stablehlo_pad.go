@@ -23,28 +23,16 @@ type shloPadState struct {
 // readStablehloPadOptions returns edge_padding_low, edge_padding_high and
 // interior_padding for a rank-r operand.
 func readStablehloPadOptions(n *Node, rank int) (low, high, interior []int64, err error) {
-	read := func(slot int, what string) ([]int64, error) {
-		v, err := n.Options.Vector(slot, 8)
-		if err != nil {
-			return nil, n.Errorf("%s: %v", what, err)
+	o := n.Opts.(*StablehloPadOptions)
+	for _, f := range []struct {
+		v    []int64
+		what string
+	}{{o.EdgePaddingLow, "edge_padding_low"}, {o.EdgePaddingHigh, "edge_padding_high"}, {o.InteriorPadding, "interior_padding"}} {
+		if len(f.v) != rank {
+			return nil, nil, nil, n.Errorf("%s has %d entries for a rank-%d operand", f.what, len(f.v), rank)
 		}
-		if v.Len() != rank {
-			return nil, n.Errorf("%s has %d entries for a rank-%d operand", what, v.Len(), rank)
-		}
-		out := make([]int64, rank)
-		for i := range out {
-			out[i] = v.Int64(i)
-		}
-		return out, nil
 	}
-	if low, err = read(0, "edge_padding_low"); err != nil {
-		return
-	}
-	if high, err = read(1, "edge_padding_high"); err != nil {
-		return
-	}
-	interior, err = read(2, "interior_padding")
-	return
+	return o.EdgePaddingLow, o.EdgePaddingHigh, o.InteriorPadding, nil
 }
 
 func shloPadPrepare(c Context, n *Node) error {

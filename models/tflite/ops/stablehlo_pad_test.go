@@ -10,9 +10,7 @@ import (
 )
 
 // shloPadOpt is StablehloPadOptions (edge_padding_low, edge_padding_high,
-// interior_padding). The builder writes it as builtin_options; the loader
-// reads builtin_options_2 when builtin_options is absent, so the kernel
-// sees the same table either way.
+// interior_padding); ewtModel writes it as builtin_options_2.
 func shloPadOpt(low, high, interior []int64) build.Options {
 	return ewtOpt(build.OptNone, low, high, interior)
 }

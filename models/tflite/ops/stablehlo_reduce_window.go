@@ -53,24 +53,22 @@ func shloRWPrepare(c Context, n *Node) error {
 	if err := c.Reserve(6 * 2 * maxRank * 8); err != nil {
 		return n.Errorf("%v", err)
 	}
-	read := func(slot, want int, def int64, what string) ([]int64, error) {
-		v, err := n.Options.Vector(slot, 8)
-		if err != nil {
-			return nil, n.Errorf("%s: %v", what, err)
-		}
+	o := n.Opts.(*StablehloReduceWindowOptions)
+	// An empty vector other than window_dimensions means the default.
+	read := func(v []int64, want int, def int64, what string) ([]int64, error) {
 		out := make([]int64, want)
-		if v.Len() == 0 && slot != 0 {
+		if len(v) == 0 && what != "window_dimensions" {
 			for i := range out {
 				out[i] = def
 			}
 			return out, nil
 		}
-		if v.Len() != want {
-			return nil, n.Errorf("%s has %d entries, want %d for a rank-%d operand", what, v.Len(), want, r)
+		if len(v) != want {
+			return nil, n.Errorf("%s has %d entries, want %d for a rank-%d operand", what, len(v), want, r)
 		}
 		for i := range out {
 			// Bounds that keep every window offset inside a 32-bit int.
-			if x := v.Int64(i); x <= -(1<<30) || x >= 1<<30 {
+			if x := v[i]; x <= -(1<<30) || x >= 1<<30 {
 				return nil, n.Errorf("%s[%d] is %d, out of range", what, i, x)
 			} else {
 				out[i] = x
@@ -78,23 +76,23 @@ func shloRWPrepare(c Context, n *Node) error {
 		}
 		return out, nil
 	}
-	window, err := read(0, r, 1, "window_dimensions")
+	window, err := read(o.WindowDimensions, r, 1, "window_dimensions")
 	if err != nil {
 		return err
 	}
-	strides, err := read(1, r, 1, "window_strides")
+	strides, err := read(o.WindowStrides, r, 1, "window_strides")
 	if err != nil {
 		return err
 	}
-	baseDil, err := read(2, r, 1, "base_dilations")
+	baseDil, err := read(o.BaseDilations, r, 1, "base_dilations")
 	if err != nil {
 		return err
 	}
-	winDil, err := read(3, r, 1, "window_dilations")
+	winDil, err := read(o.WindowDilations, r, 1, "window_dilations")
 	if err != nil {
 		return err
 	}
-	padding, err := read(4, 2*r, 0, "padding")
+	padding, err := read(o.Padding, 2*r, 0, "padding")
 	if err != nil {
 		return err
 	}
@@ -138,10 +136,7 @@ func shloRWPrepare(c Context, n *Node) error {
 	if _, err := shapeElems(st.outShape, in.Type.Size()); err != nil {
 		return n.Errorf("output: %v", err)
 	}
-	if !n.Options.Has(5) {
-		return n.Errorf("options have no body_subgraph_index")
-	}
-	body, err := subgraphAt(c, n, n.Options.Int32(5, 0), "body")
+	body, err := bodySubgraph(c, n, o.BodySubgraphIndex, "body")
 	if err != nil {
 		return err
 	}

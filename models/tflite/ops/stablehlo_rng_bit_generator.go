@@ -50,7 +50,7 @@ func shloRngPrepare(c Context, n *Node) error {
 	if in == nil || ks == nil || out == nil {
 		return n.Errorf("initial_state, output_state and output tensors are required")
 	}
-	algo := n.Options.Int8(0, rngDefault)
+	algo := n.Opts.(*StablehloRngBitGeneratorOptions).Algorithm
 	if algo != rngDefault && algo != rngPhilox && algo != rngThreefry {
 		return n.Errorf("algorithm %d is not DEFAULT (0), PHILOX (1) or THREEFRY (2)", algo)
 	}

@@ -71,22 +71,23 @@ func shloScatterPrepare(c Context, n *Node) error {
 	if err := c.Reserve(4 * (2*maxRank + 1) * 8); err != nil {
 		return n.Errorf("%v", err)
 	}
-	read := func(slot int, what string) ([]int, error) {
-		return stablehloInts(n, slot, what, maxRank, ", not a dimension")
+	o := n.Opts.(*StablehloScatterOptions)
+	read := func(v []int64, what string) ([]int, error) {
+		return stablehloInts(n, v, what, maxRank, ", not a dimension")
 	}
-	window, err := read(1, "update_window_dims")
+	window, err := read(o.UpdateWindowDims, "update_window_dims")
 	if err != nil {
 		return err
 	}
-	inserted, err := read(2, "inserted_window_dims")
+	inserted, err := read(o.InsertedWindowDims, "inserted_window_dims")
 	if err != nil {
 		return err
 	}
-	startMap, err := read(3, "scatter_dims_to_operand_dims")
+	startMap, err := read(o.ScatterDimsToOperandDims, "scatter_dims_to_operand_dims")
 	if err != nil {
 		return err
 	}
-	ivd64 := n.Options.Int64(4, 0)
+	ivd64 := o.IndexVectorDim
 	if ivd64 < 0 || ivd64 > int64(ir) {
 		return n.Errorf("index_vector_dim %d is outside 0..%d", ivd64, ir)
 	}
@@ -176,10 +177,7 @@ func shloScatterPrepare(c Context, n *Node) error {
 	if ivd < ir {
 		st.ivdStride = st.idxStride[ivd]
 	}
-	if !n.Options.Has(6) {
-		return n.Errorf("options have no update_computation_subgraph_index")
-	}
-	body, err := subgraphAt(c, n, n.Options.Int32(6, 0), "update computation")
+	body, err := bodySubgraph(c, n, o.UpdateComputationSubgraphIndex, "update computation")
 	if err != nil {
 		return err
 	}

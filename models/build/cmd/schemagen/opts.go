@@ -98,7 +98,11 @@ var scalars = map[string]scalar{
 // decoding helper (hand-written in models/tflite/ops/options.go).
 var vectors = map[string]scalar{
 	"int": {"[]int32", "optInt32s"}, "int32": {"[]int32", "optInt32s"},
+	"uint": {"[]uint32", "optUint32s"}, "uint32": {"[]uint32", "optUint32s"},
+	"long": {"[]int64", "optInt64s"}, "int64": {"[]int64", "optInt64s"},
 	"float": {"[]float32", "optFloat32s"}, "float32": {"[]float32", "optFloat32s"},
+	"bool":  {"[]bool", "optBools"},
+	"ubyte": {"[]byte", "optBytes"}, "uint8": {"[]byte", "optBytes"},
 }
 
 // namedEnums are schema enums that have a Go type in package ops.
@@ -140,8 +144,10 @@ type optType struct {
 	Fields []field
 }
 
-// opsOptions pairs operators with their options type id.
-func opsOptions(ops []entry, opts []optType) ([]entry, error) {
+// opsOptions pairs operators with the type id of their options table in
+// union (BuiltinOptions or BuiltinOptions2). The listed exceptions belong to
+// BuiltinOptions.
+func opsOptions(ops []entry, opts []optType, union string) ([]entry, error) {
 	byName := map[string]int{}
 	bySquash := map[string]int{}
 	for _, o := range opts {
@@ -150,10 +156,10 @@ func opsOptions(ops []entry, opts []optType) ([]entry, error) {
 	}
 	var out []entry
 	for _, op := range ops {
-		if t, ok := opOptionsExceptions[op.Name]; ok {
+		if t, ok := opOptionsExceptions[op.Name]; ok && union == "BuiltinOptions" {
 			v, ok := byName[t]
 			if !ok {
-				return nil, fmt.Errorf("operator %s: options table %s is not in union BuiltinOptions", op.Name, t)
+				return nil, fmt.Errorf("operator %s: options table %s is not in union %s", op.Name, t, union)
 			}
 			out = append(out, entry{op.Name, v})
 			continue
@@ -170,6 +176,9 @@ func opsOptions(ops []entry, opts []optType) ([]entry, error) {
 func goType(f field, enums map[string]enumInfo) (typ, read string, vec bool, err error) {
 	if strings.HasPrefix(f.Type, "[") {
 		el := strings.Trim(f.Type, "[]")
+		if e, ok := enums[el]; ok {
+			el = e.Base // a vector of enum values reads as its base type
+		}
 		v, ok := vectors[el]
 		if !ok {
 			return "", "", false, fmt.Errorf("vectors of %s are not supported", el)
@@ -224,17 +233,31 @@ func goType(f field, enums map[string]enumInfo) (typ, read string, vec bool, err
 }
 
 // optsFile writes models/tflite/ops/options_gen.go: a struct and a decoder
-// per member of the BuiltinOptions union and the operator -> options type
-// table.
-func optsFile(ops []entry, opts []optType, enums map[string]enumInfo) ([]byte, error) {
-	pairs, err := opsOptions(ops, opts)
+// per member of the BuiltinOptions and BuiltinOptions2 unions, and per union
+// the table of members by type id and the operator -> options type table.
+func optsFile(ops []entry, opts, opts2 []optType, enums map[string]enumInfo) ([]byte, error) {
+	pairs, err := opsOptions(ops, opts, "BuiltinOptions")
 	if err != nil {
 		return nil, err
 	}
+	pairs2, err := opsOptions(ops, opts2, "BuiltinOptions2")
+	if err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	for _, o := range pairs {
+		seen[o.Name] = true
+	}
+	for _, o := range pairs2 {
+		if seen[o.Name] {
+			return nil, fmt.Errorf("operator %s has options in both unions", o.Name)
+		}
+	}
 	var b bytes.Buffer
-	b.WriteString("// Code generated from the BuiltinOptions union and option tables of the TFLite schema (schema v3). DO NOT EDIT.\n\npackage ops\n\n")
+	b.WriteString("// Code generated from the BuiltinOptions and BuiltinOptions2 unions and option tables of the TFLite schema (schema v3). DO NOT EDIT.\n\npackage ops\n\n")
 	b.WriteString("import \"github.com/axle-edge/axle/models/tflite/flatbuf\"\n\n")
-	for _, o := range opts {
+	all := append(append([]optType{}, opts...), opts2...)
+	for _, o := range all {
 		fmt.Fprintf(&b, "// %s is the schema table %s; a field absent from the model holds its schema default.\ntype %s struct {\n", o.Name, o.Name, o.Name)
 		for _, f := range o.Fields {
 			if f.Deprecated {
@@ -253,7 +276,7 @@ func optsFile(ops []entry, opts []optType, enums map[string]enumInfo) ([]byte, e
 			}
 		}
 	}
-	for _, o := range opts {
+	for _, o := range all {
 		fmt.Fprintf(&b, "func decode%s(t flatbuf.Table, d optDecoder) (any, error) {\n", o.Name)
 		if len(o.Fields) == 0 {
 			fmt.Fprintf(&b, "\treturn &%s{}, nil\n}\n\n", o.Name)
@@ -281,29 +304,35 @@ func optsFile(ops []entry, opts []optType, enums map[string]enumInfo) ([]byte, e
 		}
 		b.WriteString("\treturn o, nil\n}\n\n")
 	}
-	b.WriteString("// optionTypes are the members of the BuiltinOptions union by type id (0 is NONE).\n")
-	fmt.Fprintf(&b, "var optionTypes = [%d]optionType{\n", len(opts)+1)
-	for _, o := range opts {
-		fmt.Fprintf(&b, "\t%d: {%q, decode%s},\n", o.Value, o.Name, o.Name)
+	for _, u := range []struct {
+		suffix, union string
+		opts          []optType
+		pairs         []entry
+	}{{"", "BuiltinOptions", opts, pairs}, {"2", "BuiltinOptions2", opts2, pairs2}} {
+		fmt.Fprintf(&b, "// optionTypes%s are the members of the %s union by type id (0 is NONE).\n", u.suffix, u.union)
+		fmt.Fprintf(&b, "var optionTypes%s = [%d]optionType{\n", u.suffix, len(u.opts)+1)
+		for _, o := range u.opts {
+			fmt.Fprintf(&b, "\t%d: {%q, decode%s},\n", o.Value, o.Name, o.Name)
+		}
+		fmt.Fprintf(&b, "}\n\n// opOptions%s is the %s type id each operator takes; operators without one are absent.\nvar opOptions%s = map[Op]uint8{\n", u.suffix, u.union, u.suffix)
+		for _, p := range u.pairs {
+			fmt.Fprintf(&b, "\tOp%s: %d, // %s\n", opIdent(p.Name), p.Value, u.opts[p.Value-1].Name)
+		}
+		b.WriteString("}\n\n")
 	}
-	b.WriteString("}\n\n// opOptions is the options type id each operator takes; operators without options are absent.\nvar opOptions = map[Op]uint8{\n")
-	for _, p := range pairs {
-		fmt.Fprintf(&b, "\tOp%s: %d, // %s\n", opIdent(p.Name), p.Value, opts[p.Value-1].Name)
-	}
-	b.WriteString("}\n")
 	return format.Source(b.Bytes())
 }
 
-// parseOpts reads the BuiltinOptions union and each member's table.
-func parseOpts(src string) ([]optType, error) {
-	members, err := parseUnion(src, "BuiltinOptions")
+// parseOpts reads a union of option tables and each member's table.
+func parseOpts(src, union string) ([]optType, error) {
+	members, err := parseUnion(src, union)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]optType, len(members))
 	for i, m := range members {
 		if m.Value > 255 {
-			return nil, fmt.Errorf("union BuiltinOptions: %s has type id %d, more than a ubyte", m.Name, m.Value)
+			return nil, fmt.Errorf("union %s: %s has type id %d, more than a ubyte", union, m.Name, m.Value)
 		}
 		fs, err := parseTable(src, m.Name)
 		if err != nil {
@@ -320,7 +349,11 @@ func genOpts(src string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	opts, err := parseOpts(src)
+	opts, err := parseOpts(src, "BuiltinOptions")
+	if err != nil {
+		return nil, err
+	}
+	opts2, err := parseOpts(src, "BuiltinOptions2")
 	if err != nil {
 		return nil, err
 	}
@@ -328,5 +361,5 @@ func genOpts(src string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return optsFile(ops, opts, enums)
+	return optsFile(ops, opts, opts2, enums)
 }

@@ -14,6 +14,7 @@ enum BuiltinOperator : int32 {
   MAX_POOL_2D = 17,
   RELU = 19,
   RESHAPE = 22,
+  REDUCE_WINDOW = 205,
 }
 enum Padding : byte { SAME, VALID }
 enum ActivationFunctionType : byte {
@@ -41,6 +42,21 @@ table Pool2DOptions {
 }
 table ReshapeOptions {
   new_shape:[int];
+}
+union BuiltinOptions2 {
+  StablehloPadOptions,
+  ReduceWindowOptions (deprecated),
+}
+enum ReduceWindowFunction : int { UNSUPPORTED, ADD }
+enum StablehloPrecisionConfig : uint { DEFAULT, HIGH }
+table StablehloPadOptions {
+  edge_padding_low : [long];
+  precision : [StablehloPrecisionConfig];
+  mask : [bool];
+  attrs : [ubyte];
+}
+table ReduceWindowOptions (deprecated) {
+  reduce_function: ReduceWindowFunction;
 }
 `
 
@@ -71,6 +87,14 @@ func TestOptsFile(t *testing.T) {
 		"OpConv2d: 1,",
 		"OpMaxPool2d: 2,",
 		"OpReshape: 3,",
+		`if o.EdgePaddingLow, err = optInt64s(t, 0, d, "edge_padding_low"); err != nil {`,
+		`if o.Precision, err = optUint32s(t, 1, d, "precision"); err != nil {`,
+		`if o.Mask, err = optBools(t, 2, d, "mask"); err != nil {`,
+		`if o.Attrs, err = optBytes(t, 3, d, "attrs"); err != nil {`,
+		"ReduceFunction: t.Int32(0, 0),",
+		"2: {\"ReduceWindowOptions\", decodeReduceWindowOptions},",
+		"var opOptions2 = map[Op]uint8{",
+		"OpReduceWindow: 2,",
 	} {
 		if !strings.Contains(squashSpaces(src), squashSpaces(want)) {
 			t.Errorf("generated code lacks %q", want)
