@@ -137,6 +137,11 @@ func dwPrepare(c Context, n *Node) error {
 		st.accF32, err = allocRows[float32](c, st.threads, g.outC)
 	case st.kind == dwInt16:
 		st.accI64, err = allocRows[int64](c, st.threads, g.outC)
+		st.accI32 = nil
+		if err == nil && st.mult == 1 && g.fH*g.fW <= dwInt16Taps32 {
+			// Exact int32 sums on the vector tap, widened for requantize64.
+			st.accI32, err = allocRows[int32](c, st.threads, g.outC)
+		}
 	default:
 		st.accI32, err = allocRows[int32](c, st.threads, g.outC)
 	}
@@ -366,7 +371,13 @@ func (st *dwState) pixel(t, b, oy, ox int) {
 		requantize32(st.out.U8()[pix:pix+g.outC], acc, st.biasI32, st.omult, st.oshift, st.outZP, st.qLo, st.qHi)
 	case dwInt16:
 		acc := st.accI64[t]
-		dwPixel(g, st.mult, st.in.I16(), st.filter.I8(), acc, 0, b, oy, ox, nil)
+		if st.accI32 != nil {
+			acc32 := st.accI32[t]
+			dwPixel(g, 1, st.in.I16(), st.filter.I8(), acc32, 0, b, oy, ox, dwMACI16x)
+			widen64(acc, acc32)
+		} else {
+			dwPixel(g, st.mult, st.in.I16(), st.filter.I8(), acc, 0, b, oy, ox, nil)
+		}
 		requantize64(st.out.I16()[pix:pix+g.outC], acc, st.bias64, st.omult, st.oshift, st.qLo, st.qHi)
 	case dwHybrid:
 		acc := st.accI32[t]

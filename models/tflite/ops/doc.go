@@ -58,6 +58,8 @@
 //	DEPTHWISE_CONV_2D  multiplier 1, int8/float32: one call per run of
 //	                   pixels sharing the same taps, sums kept in registers,
 //	                   requantized or clamped before the store (dw_kernel_*.s)
+//	                   int16x8: one tap over the channels in exact int32
+//	                   sums, widened before requantization (dw_mac16_*.s)
 //	FULLY_CONNECTED    one row against the packed filter (dense_gemm_*.s)
 //	requantization     int32 -> int8/uint8/int16 per channel (requant_*.s)
 //	ADD/SUB int8/uint8 same shapes, TFLite's rescale in lanes
