@@ -1,9 +1,9 @@
-//go:build !amd64 || purego
+//go:build (!amd64 && !arm64) || purego
 
 package ops
 
-// Only amd64 has four-row and epilogue kernels so far: elsewhere CONV_2D
-// runs the one-row kernels and the portable epilogue.
+// Only amd64 and arm64 have four-row and epilogue kernels: elsewhere
+// CONV_2D runs the one-row kernels and the portable epilogue.
 
 func fourRows(gemmPath, bool) bool { return false }
 
