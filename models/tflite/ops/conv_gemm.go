@@ -22,10 +22,11 @@ import "math"
 // gemm4I8Part sets (add false) or adds to acc[r*ldc : r*ldc+n], r < 4,
 // the products of a[r*lda : r*lda+kk] with depths [d, d+kk) of the n =
 // len(wp)/k channels of wp, packed by packRowsI8On(p) with depth k. On the
-// VNNI path d and kk must be multiples of 4 and d+kk <= quadK(k).
+// paths of fourRows(p, true) d and kk must be multiples of 4 and
+// d+kk <= quadK(k).
 func gemm4I8Part(p gemmPath, a []int8, lda int, wp []int8, k, d, kk int, acc []int32, ldc int, add bool) {
 	n := len(wp) / k
-	if fourRows(p, true) && gemm4I8Vec(a, lda, wp, k, d, kk, acc, ldc, add) {
+	if fourRows(p, true) && gemm4I8Vec(p, a, lda, wp, k, d, kk, acc, ldc, add) {
 		return
 	}
 	q := 0

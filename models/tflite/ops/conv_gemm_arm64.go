@@ -3,16 +3,14 @@
 package ops
 
 // fourRows reports whether path p has the four-row kernel of gemm4I8Part
-// (i8) or gemm4F32Part: SDOT for int8, NEON and SDOT for float.
-func fourRows(p gemmPath, i8 bool) bool {
-	if i8 {
-		return p == pathSDOT
-	}
+// (i8) or gemm4F32Part: both arm64 paths, for both.
+func fourRows(p gemmPath, _ bool) bool {
 	return p == pathNEON || p == pathSDOT
 }
 
-// gemm4I8Vec runs gemm4I8Part on the SDOT kernel (fourRows(p, true)).
-func gemm4I8Vec(a []int8, lda int, wp []int8, k, d, kk int, acc []int32, ldc int, add bool) bool {
+// gemm4I8Vec runs gemm4I8Part on the kernel of path p's packing: SDOT
+// for the quad layout, NEON for the pair layout.
+func gemm4I8Vec(p gemmPath, a []int8, lda int, wp []int8, k, d, kk int, acc []int32, ldc int, add bool) bool {
 	n := len(wp) / k
 	blocks := n / 4
 	if kk == 0 || blocks == 0 {
@@ -24,7 +22,11 @@ func gemm4I8Vec(a []int8, lda int, wp []int8, k, d, kk int, acc []int32, ldc int
 		return true
 	}
 	_, _, _ = a[3*lda+kk-1], wp[(blocks-1)*4*k+4*(d+kk)-1], acc[3*ldc+n-1] // the assembly does no bounds checks
-	gemm4I8SDOT(&a[0], lda, &wp[4*d], &acc[0], ldc, kk/16, kk%16/4, 4*k, blocks, add)
+	if p == pathSDOT {
+		gemm4I8SDOT(&a[0], lda, &wp[4*d], &acc[0], ldc, kk/16, kk%16/4, 4*k, blocks, add)
+		return true
+	}
+	gemm4I8NEON(&a[0], lda, &wp[4*d], &acc[0], ldc, kk/16, kk%16/4, 4*k, blocks, add)
 	return true
 }
 
@@ -34,6 +36,12 @@ func gemm4I8Vec(a []int8, lda int, wp []int8, k, d, kk int, acc []int32, ldc int
 //
 //go:noescape
 func gemm4I8SDOT(a *int8, lda int, wp *int8, acc *int32, ldc, n, q, bstride, blocks int, add bool)
+
+// gemm4I8NEON is gemm4I8SDOT for the pair layout of packRowsI8On(pathNEON)
+// (depth 4*(d+kk) bytes into a block is the same offset in both layouts).
+//
+//go:noescape
+func gemm4I8NEON(a *int8, lda int, wp *int8, acc *int32, ldc, n, q, bstride, blocks int, add bool)
 
 // gemm4F32Vec runs gemm4F32Part on the NEON kernel (both arm64 paths).
 func gemm4F32Vec(_ gemmPath, a []float32, lda int, wp []float32, k, d, kk int, acc []float32, ldc int, add bool) bool {

@@ -410,3 +410,156 @@ ba4clamp:
 
 badone:
 	RET
+
+// The pair layout (packRowsI8On(pathNEON)) holds two depths of a block's
+// four channels per 8 bytes. SMULL multiplies them, byte by byte, with
+// one row's depth pair broadcast (DUP of a 16-bit lane: the bytes a0 a1 in
+// every pair of lanes) into 16-bit products, exact as int8 products are;
+// SADALP adds each channel's two products, widened, into its int32 lane.
+// (Adding two products in 16 bits first would overflow at -128*-128.)
+#define SMULLV(d, n, m) WORD $(0x0E20C000 | (m)<<16 | (n)<<5 | (d))
+#define SMULL2V(d, n, m) WORD $(0x4E20C000 | (m)<<16 | (n)<<5 | (d))
+#define SADALPV(d, n) WORD $(0x4E606800 | (n)<<5 | (d))
+
+// Pair j of every row (16-bit lane j of V16..V19) into all lanes of V20..V23.
+#define DUPPAIR(j) \
+	VDUP V16.H[j], V20.H8; \
+	VDUP V17.H[j], V21.H8; \
+	VDUP V18.H[j], V22.H8; \
+	VDUP V19.H[j], V23.H8
+
+// The weight pair in the low (SMULLV) or high (SMULL2V) half of Vw times
+// each row's pair, into block b of every row (products in V28..V31).
+#define PMAC(MUL, w, b) \
+	MUL(28, w, 20);   \
+	MUL(29, w, 21);   \
+	MUL(30, w, 22);   \
+	MUL(31, w, 23);   \
+	SADALPV(b, 28);   \
+	SADALPV(4+b, 29); \
+	SADALPV(8+b, 30); \
+	SADALPV(12+b, 31)
+
+// Pairs j, j1 = j+1 (16 bytes of each of four blocks, V24..V27).
+#define PAIRS4(j, j1) \
+	VLD1.P 16(R19), [V24.B16]; \
+	VLD1.P 16(R20), [V25.B16]; \
+	VLD1.P 16(R21), [V26.B16]; \
+	VLD1.P 16(R22), [V27.B16]; \
+	DUPPAIR(j);                \
+	PMAC(SMULLV, 24, 0);       \
+	PMAC(SMULLV, 25, 1);       \
+	PMAC(SMULLV, 26, 2);       \
+	PMAC(SMULLV, 27, 3);       \
+	DUPPAIR(j1);               \
+	PMAC(SMULL2V, 24, 0);      \
+	PMAC(SMULL2V, 25, 1);      \
+	PMAC(SMULL2V, 26, 2);      \
+	PMAC(SMULL2V, 27, 3)
+
+#define PAIRS1(j, j1) \
+	VLD1.P 16(R19), [V24.B16]; \
+	DUPPAIR(j);                \
+	PMAC(SMULLV, 24, 0);       \
+	DUPPAIR(j1);               \
+	PMAC(SMULL2V, 24, 0)
+
+// func gemm4I8NEON(a *int8, lda int, wp *int8, acc *int32, ldc, n, q, bstride, blocks int, add bool)
+//
+// gemm4I8SDOT for the pair layout: n main steps of 16 depths (8 pairs),
+// q tail steps of 4 (2 pairs, the row's 4 bytes broadcast so that lanes
+// 0 and 1 hold them). Exact, int32 sums wrapping like the portable loop's.
+TEXT ·gemm4I8NEON(SB), NOSPLIT, $0-73
+	SETUP(bstride+56(FP), blocks+64(FP), add+72(FP))
+	ROWS
+	MOVD n+40(FP), R15
+	MOVD q+48(FP), R14
+
+n4group:
+	CMP  $4, R16
+	BLT  n4single
+	ZERO16
+	START
+	CBZ  R15, n4gtail
+	MOVD R15, R23
+
+n4gstep:
+	LOADROWS
+	PAIRS4(0, 1)
+	PAIRS4(2, 3)
+	PAIRS4(4, 5)
+	PAIRS4(6, 7)
+	SUBS $1, R23, R23
+	BNE  n4gstep
+
+n4gtail:
+	CBZ  R14, n4gput
+	MOVD R14, R23
+
+n4gquad:
+	LOADROWS1
+	PAIRS4(0, 1)
+	SUBS $1, R23, R23
+	BNE  n4gquad
+
+n4gput:
+	CBZ  R17, n4gstore
+	MOVD R8, R24
+	ADDROW4I(V0, V1, V2, V3)
+	ADDROW4I(V4, V5, V6, V7)
+	ADDROW4I(V8, V9, V10, V11)
+	ADDROW4I(V12, V13, V14, V15)
+
+n4gstore:
+	PUT4
+	SUB $4, R16, R16
+	B   n4group
+
+n4single:
+	CBZ  R16, n4done
+	ZERO4
+	START
+	CBZ  R15, n4stail
+	MOVD R15, R23
+
+n4sstep:
+	LOADROWS
+	PAIRS1(0, 1)
+	PAIRS1(2, 3)
+	PAIRS1(4, 5)
+	PAIRS1(6, 7)
+	SUBS $1, R23, R23
+	BNE  n4sstep
+
+n4stail:
+	CBZ  R14, n4sput
+	MOVD R14, R23
+
+n4squad:
+	LOADROWS1
+	PAIRS1(0, 1)
+	SUBS $1, R23, R23
+	BNE  n4squad
+
+n4sput:
+	CBZ  R17, n4sstore
+	MOVD R8, R24
+	VLD1 (R24), [V16.S4]
+	ADD  R9, R24, R24
+	VLD1 (R24), [V17.S4]
+	ADD  R9, R24, R24
+	VLD1 (R24), [V18.S4]
+	ADD  R9, R24, R24
+	VLD1 (R24), [V19.S4]
+	VADD V16.S4, V0.S4, V0.S4
+	VADD V17.S4, V4.S4, V4.S4
+	VADD V18.S4, V8.S4, V8.S4
+	VADD V19.S4, V12.S4, V12.S4
+
+n4sstore:
+	PUT1
+	SUB $1, R16, R16
+	B   n4single
+
+n4done:
+	RET

@@ -7,7 +7,7 @@ package ops
 
 func fourRows(gemmPath, bool) bool { return false }
 
-func gemm4I8Vec([]int8, int, []int8, int, int, int, []int32, int, bool) bool { return false }
+func gemm4I8Vec(gemmPath, []int8, int, []int8, int, int, int, []int32, int, bool) bool { return false }
 
 func gemm4F32Vec(gemmPath, []float32, int, []float32, int, int, int, []float32, int, bool) bool {
 	return false
