@@ -61,9 +61,9 @@ func gemm4I8Part(p gemmPath, a []int8, lda int, wp []int8, k, d, kk int, acc []i
 }
 
 // gemm4F32Part is gemm4I8Part for float32 and the packRows layout (any d,
-// kk). The vector kernels sum with fused multiply-adds, AVX2 in depth
-// order, AVX-512 in four partial sums (depths i mod 4) added at the end:
-// results differ from the one-row kernels by rounding only.
+// kk). The vector kernels sum with fused multiply-adds, AVX2 and NEON in
+// depth order, AVX-512 in four partial sums (depths i mod 4) added at the
+// end: results differ from the one-row kernels by rounding only.
 func gemm4F32Part(p gemmPath, a []float32, lda int, wp []float32, k, d, kk int, acc []float32, ldc int, add bool) {
 	n := len(wp) / k
 	if fourRows(p, false) && gemm4F32Vec(p, a, lda, wp, k, d, kk, acc, ldc, add) {
