@@ -79,7 +79,8 @@
 
 // Frame setup: R2 row 0 (rows lda bytes apart in R1, ROWS for the
 // others), R6 weights, R7 block stride in bytes, R8 acc (row stride R9
-// bytes), R16 blocks, R17 add.
+// bytes), R16 blocks, R17 add; each kernel then sets R15 and R14, its
+// main and tail step counts (R23 counts them down).
 #define SETUP(bstride_, blocks_, add_) \
 	MOVD  a+0(FP), R2;    \
 	MOVD  lda+8(FP), R1;  \
@@ -134,7 +135,7 @@
 // Add the old accumulators of row r (16 channels at R24) to V(4r)..V(4r+3).
 #define ADDROW4F(r) \
 	VLD1 (R24), [V16.S4, V17.S4, V18.S4, V19.S4]; \
-	FADDV(4*r, 4*r, 16);   \
+	FADDV(4*r, 4*r, 16);     \
 	FADDV(4*r+1, 4*r+1, 17); \
 	FADDV(4*r+2, 4*r+2, 18); \
 	FADDV(4*r+3, 4*r+3, 19); \
