@@ -3,7 +3,8 @@
 package ops
 
 // fourRows reports whether path p has the four-row kernel of gemm4I8Part
-// (i8) or gemm4F32Part: both arm64 paths, for both.
+// (i8) or gemm4F32Part: NEON and SDOT have both, int8 on the kernel of
+// the path's packing (gemm4I8NEON, gemm4I8SDOT), float on gemm4F32NEON.
 func fourRows(p gemmPath, _ bool) bool {
 	return p == pathNEON || p == pathSDOT
 }
