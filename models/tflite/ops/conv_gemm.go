@@ -22,10 +22,11 @@ import "math"
 // gemm4I8Part sets (add false) or adds to acc[r*ldc : r*ldc+n], r < 4,
 // the products of a[r*lda : r*lda+kk] with depths [d, d+kk) of the n =
 // len(wp)/k channels of wp, packed by packRowsI8On(p) with depth k. On the
-// VNNI path d and kk must be multiples of 4 and d+kk <= quadK(k).
+// paths of fourRows(p, true) d and kk must be multiples of 4 and
+// d+kk <= quadK(k).
 func gemm4I8Part(p gemmPath, a []int8, lda int, wp []int8, k, d, kk int, acc []int32, ldc int, add bool) {
 	n := len(wp) / k
-	if fourRows(p, true) && gemm4I8Vec(a, lda, wp, k, d, kk, acc, ldc, add) {
+	if fourRows(p, true) && gemm4I8Vec(p, a, lda, wp, k, d, kk, acc, ldc, add) {
 		return
 	}
 	q := 0
@@ -60,9 +61,9 @@ func gemm4I8Part(p gemmPath, a []int8, lda int, wp []int8, k, d, kk int, acc []i
 }
 
 // gemm4F32Part is gemm4I8Part for float32 and the packRows layout (any d,
-// kk). The vector kernels sum with fused multiply-adds, AVX2 in depth
-// order, AVX-512 in four partial sums (depths i mod 4) added at the end:
-// results differ from the one-row kernels by rounding only.
+// kk). The vector kernels sum with fused multiply-adds, AVX2 and NEON in
+// depth order, AVX-512 in four partial sums (depths i mod 4) added at the
+// end: results differ from the one-row kernels by rounding only.
 func gemm4F32Part(p gemmPath, a []float32, lda int, wp []float32, k, d, kk int, acc []float32, ldc int, add bool) {
 	n := len(wp) / k
 	if fourRows(p, false) && gemm4F32Vec(p, a, lda, wp, k, d, kk, acc, ldc, add) {

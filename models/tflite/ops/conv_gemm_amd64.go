@@ -12,7 +12,7 @@ func fourRows(p gemmPath, i8 bool) bool {
 }
 
 // gemm4I8Vec runs gemm4I8Part on the VNNI kernel (fourRows(p, true)).
-func gemm4I8Vec(a []int8, lda int, wp []int8, k, d, kk int, acc []int32, ldc int, add bool) bool {
+func gemm4I8Vec(_ gemmPath, a []int8, lda int, wp []int8, k, d, kk int, acc []int32, ldc int, add bool) bool {
 	n := len(wp) / k
 	blocks := n / 4
 	if kk == 0 || blocks == 0 {

@@ -154,7 +154,7 @@ func TestBiasActF32Paths(t *testing.T) {
 	negZero := float32(math.Copysign(0, -1))
 	special := []float32{nan, 0, negZero, inf, -inf, 1, -1, 6, -6, 7, 0.5, -0.5, math.MaxFloat32, -math.MaxFloat32, 1e-45, -1e-45}
 	ranges := [][2]float32{{-inf, inf}, {0, inf}, {0, 6}, {-1, 1}, {negZero, 6}, {0, negZero}, {-inf, 0}}
-	for _, n := range []int{0, 1, 7, 8, 9, 16, 31, 64, 257} {
+	for _, n := range []int{0, 1, 3, 4, 5, 7, 8, 9, 16, 20, 31, 64, 257} {
 		acc, bias := make([]float32, n), make([]float32, n)
 		for i := range acc {
 			acc[i] = special[r.IntN(len(special))]
