@@ -138,6 +138,12 @@ func TestFullyConnectedQuantized(t *testing.T) {
 		{name: "int16_int64bias", dt: models.Int16, wdt: models.Int8, batches: 2, k: 12, u: 6, sx: 0.001, sw: 0.01, so: 0.002, perChannel: true, bias: true, biasDT: models.Int64, constW: true},
 		{name: "int16_int32bias", dt: models.Int16, wdt: models.Int8, batches: 2, k: 12, u: 6, sx: 0.001, sw: 0.01, so: 0.002, bias: true, biasDT: models.Int32, constW: true},
 		{name: "int16_int16w", dt: models.Int16, wdt: models.Int16, batches: 2, k: 7, u: 3, sx: 0.001, sw: 0.00005, so: 0.002, bias: true, biasDT: models.Int64, constW: true},
+		// Depths past the vector step of gemmRow16 (16), with tails.
+		{name: "int16_long", dt: models.Int16, wdt: models.Int8, batches: 2, k: 300, u: 9, sx: 0.001, sw: 0.01, so: 0.05, perChannel: true, bias: true, biasDT: models.Int64, constW: true},
+		{name: "int16_acc32_weights_input", dt: models.Int16, wdt: models.Int8, batches: 3, k: 70, u: 13, sx: 0.001, sw: 0.01, so: 0.02, bias: true, biasDT: models.Int32},
+		{name: "int16_filter_zp", dt: models.Int16, wdt: models.Int8, batches: 2, k: 37, u: 5, sx: 0.001, sw: 0.01, so: 0.01, zw: -3, bias: true, biasDT: models.Int64, constW: true},
+		{name: "int16_int16w_long", dt: models.Int16, wdt: models.Int16, batches: 2, k: 45, u: 6, sx: 0.001, sw: 0.00005, so: 0.01, bias: true, biasDT: models.Int64, constW: true},
+		{name: "int16_threads", dt: models.Int16, wdt: models.Int8, batches: 1, k: 64, u: 77, sx: 0.001, sw: 0.01, so: 0.03, perChannel: true, bias: true, biasDT: models.Int64, threads: 3, constW: true},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) { runFCQ(t, r, c) })
