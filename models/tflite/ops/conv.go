@@ -380,7 +380,7 @@ func (st *convState) allocScratch(c Context, n *Node) error {
 			st.accI32, err = allocRows[int32](c, st.threads, accLen)
 		}
 	case convInt16, convInt16Acc32:
-		st.wI16, err = allocSlice[int16](c, packed)
+		st.wI8, err = allocSlice[int8](c, packed)
 		if err == nil {
 			st.patchI16, err = allocRows[int16](c, st.threads, st.k)
 		}
@@ -421,7 +421,7 @@ func (st *convState) pack(filter *Tensor) {
 				}
 			}
 		case convInt16, convInt16Acc32:
-			st.wMax = max(st.wMax, packPairs16(st.wI16[dst:dst+st.block], filter.I8()[lo:hi], fpg, k, k, 1))
+			st.wMax = max(st.wMax, packPairs16(st.wI8[dst:dst+st.block], filter.I8()[lo:hi], fpg, k, k, 1))
 		case convInt8:
 			packRowsI8Pad(st.wI8[dst:dst+st.block], filter.I8()[lo:hi], fpg, k, st.seg)
 		default:
@@ -861,7 +861,7 @@ func (st *convState) pixel(t, b, oy, ox, grp int) {
 	case convInt16, convInt16Acc32:
 		p := patch(st, st.in.I16(), st.patchI16[t], 0, b, oy, ox, grp)
 		acc := st.accI64[t]
-		gemmRow16(p, st.wI16[wlo:whi], acc, st.wMax)
+		gemmRow16(p, st.wI8[wlo:whi], acc, st.wMax)
 		o := st.out.I16()[pix+ch : pix+ch+fpg]
 		if st.kind == convInt16 {
 			var bias []int64

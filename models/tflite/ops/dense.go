@@ -54,6 +54,7 @@ type fcState struct {
 	wI8  []int8
 	wI16 []int16
 	wMax int32 // int16 kinds: the largest |w| of the packed filter (gemmRow16)
+	w16  bool  // int16 kinds: the filter is int16 (wI16), else int8 (wI8)
 
 	threads int
 	accF32  [][]float32
@@ -211,6 +212,7 @@ func (st *fcState) prepareTypes(c Context, n *Node, in, filter, bias, out *Tenso
 	case qInt16Acc64:
 		st.kind = fcInt16
 	}
+	st.w16 = filter.Type == models.Int16
 	return nil
 }
 
@@ -242,7 +244,11 @@ func (st *fcState) alloc(c Context, n *Node) error {
 			st.accI32, err = allocRows[int32](c, st.threads, accLen)
 		}
 	case fcInt16, fcInt16Acc32:
-		st.wI16, err = allocSlice[int16](c, packed)
+		if st.w16 {
+			st.wI16, err = allocSlice[int16](c, packed)
+		} else {
+			st.wI8, err = allocSlice[int8](c, packed)
+		}
 		if err == nil {
 			st.accI64, err = allocRows[int64](c, st.threads, accLen)
 		}
@@ -290,10 +296,10 @@ func (st *fcState) pack(filter *Tensor) {
 	case fcInt16, fcInt16Acc32:
 		// The filter zero point stays out of the int16 weights (an int16
 		// w - zw may not fit): compute subtracts zw*sum(x) instead.
-		if filter.Type == models.Int16 {
+		if st.w16 {
 			st.wMax = packPairs16(st.wI16, filter.I16()[:u*k], u, k, k, 1)
 		} else {
-			st.wMax = packPairs16(st.wI16, filter.I8()[:u*k], u, k, k, 1)
+			st.wMax = packPairs16(st.wI8, filter.I8()[:u*k], u, k, k, 1)
 		}
 	}
 	st.packed = true
@@ -491,7 +497,11 @@ func (st *fcState) int16Row(t, b, k0, k1 int) []int64 {
 	k := st.k
 	x := st.in.I16()[b*k : (b+1)*k]
 	acc := st.accI64[t][4*k0 : 4*k1]
-	gemmRow16(x, st.wI16[4*k0*k:4*k1*k], acc, st.wMax)
+	if st.w16 {
+		gemmRow16(x, st.wI16[4*k0*k:4*k1*k], acc, st.wMax)
+	} else {
+		gemmRow16(x, st.wI8[4*k0*k:4*k1*k], acc, st.wMax)
+	}
 	if st.filterZP != 0 {
 		var sum int64
 		for _, v := range x {

@@ -46,6 +46,7 @@ type bmmState struct {
 	wI8   []int8
 	wI16  []int16
 	wMax  int32   // bmmInt16: the largest |r| (gemmRow16)
+	r16   bool    // bmmInt16: R is int16 (wI16), else int8 (wI8)
 	corr  []int32 // per R batch and column: -zl*sum(r - zr)
 	rsum  []int32 // hybrid: per R batch and column sum of r
 	accF  []float32
@@ -228,6 +229,7 @@ func (st *bmmState) prepareTypes(c Context, n *Node, l, r, out *Tensor) error {
 		}
 	case l.Type == models.Int16 && (r.Type == models.Int16 || r.Type == models.Int8):
 		st.kind = bmmInt16
+		st.r16 = r.Type == models.Int16
 	default:
 		return n.Errorf("input types %s and %s are not supported", l.Type, r.Type)
 	}
@@ -343,7 +345,11 @@ func (st *bmmState) alloc(c Context, n *Node, l *Tensor) error {
 			}
 		}
 	case bmmInt16:
-		st.wI16, err = allocSlice[int16](c, packed)
+		if st.r16 {
+			st.wI16, err = allocSlice[int16](c, packed)
+		} else {
+			st.wI8, err = allocSlice[int8](c, packed)
+		}
 		if err == nil {
 			st.accL, err = allocSlice[int64](c, cols)
 		}
@@ -389,10 +395,10 @@ func (st *bmmState) pack(r *Tensor) {
 			packRowsI8(st.wI8[dst:dst+st.block], rows, nc, k)
 		case bmmInt16:
 			var m int32
-			if r.Type == models.Int16 {
+			if st.r16 {
 				m = packPairs16(st.wI16[dst:dst+st.block], r.I16()[lo:hi], nc, k, rs, ds)
 			} else {
-				m = packPairs16(st.wI16[dst:dst+st.block], r.I8()[lo:hi], nc, k, rs, ds)
+				m = packPairs16(st.wI8[dst:dst+st.block], r.I8()[lo:hi], nc, k, rs, ds)
 			}
 			st.wMax = max(st.wMax, m)
 		}
@@ -513,7 +519,12 @@ func bmmEval(c Context, n *Node) error {
 				gemmRowI8(view[int8](lData)[row*k:(row+1)*k], st.wI8[w0:w1], st.accI)
 				copy(out.I32()[o:o+nc], st.accI)
 			case bmmInt16:
-				gemmRow16(view[int16](lData)[row*k:(row+1)*k], st.wI16[w0:w1], st.accL, st.wMax)
+				x := view[int16](lData)[row*k : (row+1)*k]
+				if st.r16 {
+					gemmRow16(x, st.wI16[w0:w1], st.accL, st.wMax)
+				} else {
+					gemmRow16(x, st.wI8[w0:w1], st.accL, st.wMax)
+				}
 				dst := out.I16()[o : o+nc]
 				for j := range dst {
 					m, sh := st.colQuant(j)

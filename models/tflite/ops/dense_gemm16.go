@@ -2,31 +2,31 @@ package ops
 
 import "math"
 
-// The int16-activation GEMM of FULLY_CONNECTED, CONV_2D and BATCH_MATMUL
-// (int16x8, and int16x16 where the weights are small enough): weights
-// widened to int16 in the pair layout of the int8 kernels (i8Index), so a
-// 32-bit lane holds one depth pair of one channel and x86 VPMADDWD or
-// arm64 SMLAL/SMLAL2 read the packed filter as it is. TFLite sums these
+// The int16-activation GEMM of FULLY_CONNECTED, CONV_2D and BATCH_MATMUL:
+// int8 or int16 weights in the pair layout of the int8 kernels (i8Index),
+// so once widened (int8 ones in the kernel, keeping the filter at a byte a
+// weight) a 32-bit lane holds one depth pair of one channel and x86
+// VPMADDWD or arm64 SMLAL/SMLAL2 multiply it directly. TFLite sums these
 // products in int64; the vector kernels sum them in int32 lanes over
 // chunks of depth short enough that no lane can overflow (gemm16Chunk) and
 // add each chunk into the int64 accumulators, so the results are the exact
 // int64 sums on every path.
 
-// packPairs16 packs rows filter rows of k depths into the pair layout,
-// widened to int16: element (row j, depth i) is src[j*rs+i*ds], so a
+// packPairs16 packs rows filter rows of k depths into the pair layout:
+// element (row j, depth i) is src[j*rs+i*ds], so a
 // row-major filter has rs = k, ds = 1 and a [K][N] matrix rs = 1, ds = N.
 // dst must hold roundUp4(rows)*k elements. It returns the largest |w|,
 // which bounds the kernels' chunk of depth.
-func packPairs16[S ~int8 | ~int16](dst []int16, src []S, rows, k, rs, ds int) int32 {
+func packPairs16[S, D int8 | int16](dst []D, src []S, rows, k, rs, ds int) int32 {
 	var wMax int32
 	for b := 0; b < (rows+3)/4; b++ {
 		blk := dst[b*4*k : (b+1)*4*k]
 		for j := 0; j < 4; j++ {
 			r := 4*b + j
 			for i := 0; i < k; i++ {
-				var v int16
+				var v D
 				if r < rows {
-					v = int16(src[r*rs+i*ds])
+					v = D(src[r*rs+i*ds])
 				}
 				blk[i8Index(i, j, k)] = v
 				wMax = max(wMax, int32(v), -int32(v))
@@ -43,7 +43,7 @@ func packPairs16[S ~int8 | ~int16](dst []int16, src []S, rows, k, rs, ds int) in
 // and |w| <= wMax, so its magnitude is at most chunk*2^15*wMax, which this
 // keeps <= 2^31-1; a VPMADDWD pair (2 products) is such a partial sum. For
 // int8 weights (wMax <= 128) that is 496 depths. Below 16 (int16 weights
-// above 4095) the portable loop does all of it.
+// above 4095) the portable loop does all of it: such products need int64.
 func gemm16Chunk(wMax int32) int {
 	if wMax == 0 {
 		return math.MaxInt &^ 15
@@ -54,24 +54,29 @@ func gemm16Chunk(wMax int32) int {
 // gemmRow16 sets acc[o] to the exact sum of a[i]*w[o][i] for every channel
 // of wp (packPairs16, largest |w| wMax), on the fastest kernel this CPU
 // runs.
-func gemmRow16(a, wp []int16, acc []int64, wMax int32) {
+func gemmRow16[W int8 | int16](a []int16, wp []W, acc []int64, wMax int32) {
 	gemmRow16On(bestPath(), a, wp, acc, wMax)
 }
 
 // gemmRow16On is gemmRow16 on kernel path p. The vector kernels take the
 // depth in whole steps of 16; the portable loop finishes the rest.
-func gemmRow16On(p gemmPath, a, wp []int16, acc []int64, wMax int32) {
+func gemmRow16On[W int8 | int16](p gemmPath, a []int16, wp []W, acc []int64, wMax int32) {
 	clear(acc)
 	done := 0
 	if chunk := gemm16Chunk(wMax); p != pathGo && len(acc) >= 4 && chunk >= 16 {
-		done = gemm16Vec(p, a, wp, acc, chunk)
+		switch w := any(wp).(type) {
+		case []int8:
+			done = gemm16x8Vec(p, a, w, acc, chunk)
+		case []int16:
+			done = gemm16x16Vec(p, a, w, acc, chunk)
+		}
 	}
 	gemm16Tail(a, wp, acc, done)
 }
 
 // gemm16Tail adds the products of depths [from, len(a)) to acc (from is
 // even): the portable kernel of the pair layout.
-func gemm16Tail(a, wp []int16, acc []int64, from int) {
+func gemm16Tail[W int8 | int16](a []int16, wp []W, acc []int64, from int) {
 	k := len(a)
 	if from == k {
 		return

@@ -2,5 +2,8 @@
 
 package ops
 
-// gemm16Vec: no vector int16 GEMM on this platform or build.
-func gemm16Vec(gemmPath, []int16, []int16, []int64, int) int { return 0 }
+// No vector int16 GEMM on this platform or build.
+
+func gemm16x8Vec(gemmPath, []int16, []int8, []int64, int) int { return 0 }
+
+func gemm16x16Vec(gemmPath, []int16, []int16, []int64, int) int { return 0 }

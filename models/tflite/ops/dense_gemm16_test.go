@@ -38,12 +38,21 @@ func TestGemmRow16Paths(t *testing.T) {
 					filter[k+i], filter[2*k+i] = lo, hi
 				}
 			}
-			testGemm16(t, "w"+strconv.Itoa(wRange), a, filter, rows, k)
+			testGemm16(t, "int16 w"+strconv.Itoa(wRange), a, filter, filter, rows, k)
+			if wRange == 256 {
+				w8 := make([]int8, len(filter))
+				for i, v := range filter {
+					w8[i] = int8(v)
+				}
+				testGemm16(t, "int8 w", a, filter, w8, rows, k)
+			}
 		}
 	}
 }
 
-func testGemm16(t *testing.T, name string, a, filter []int16, rows, k int) {
+// testGemm16 checks gemmRow16On with filter w (the same values as the
+// int16 filter) against the generic loop on filter.
+func testGemm16[W int8 | int16](t *testing.T, name string, a, filter []int16, w []W, rows, k int) {
 	t.Helper()
 	n := roundUp4(rows)
 	old := make([]int32, n*k)
@@ -51,8 +60,8 @@ func testGemm16(t *testing.T, name string, a, filter []int16, rows, k int) {
 	want := make([]int64, n)
 	gemmRow(a, old, want)
 
-	packed := make([]int16, n*k)
-	wMax := packPairs16(packed, filter, rows, k, k, 1)
+	packed := make([]W, n*k)
+	wMax := packPairs16(packed, w, rows, k, k, 1)
 	for _, p := range gemmPaths() {
 		got := make([]int64, n)
 		for i := range got {
@@ -79,7 +88,7 @@ func TestPackPairs16Strides(t *testing.T) {
 			tr[j*k+i] = src[i*nc+j]
 		}
 	}
-	a, b := make([]int16, roundUp4(nc)*k), make([]int16, roundUp4(nc)*k)
+	a, b := make([]int8, roundUp4(nc)*k), make([]int8, roundUp4(nc)*k)
 	wa, wb := packPairs16(a, src, nc, k, 1, nc), packPairs16(b, tr, nc, k, k, 1)
 	if wa != wb || wa != 21 {
 		t.Fatalf("wMax %d and %d, want 21", wa, wb)
@@ -103,7 +112,7 @@ func BenchmarkGemmRow16(b *testing.B) {
 	for i := range a {
 		a[i] = int16(r.IntN(65536) - 32768)
 	}
-	packed := make([]int16, rows*k)
+	packed := make([]int8, rows*k)
 	wMax := packPairs16(packed, filter, rows, k, k, 1)
 	acc := make([]int64, rows)
 	for _, p := range gemmPaths() {
