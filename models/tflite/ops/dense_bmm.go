@@ -1,6 +1,10 @@
 package ops
 
-import "github.com/axle-edge/axle/models"
+import (
+	"math"
+
+	"github.com/axle-edge/axle/models"
+)
 
 // BATCH_MATMUL: out[..., i, j] = sum_k L[..., i, k] * R[..., k, j], with
 // adj_x / adj_y meaning L / R are stored transposed, and the batch
@@ -41,7 +45,6 @@ type bmmState struct {
 	fScales     []float32
 
 	lt    []byte // transposed L (adj_x), typed through views
-	rT    []int8 // one int8 R batch as [N][K] for packRowsI8 (not adj_y)
 	wF32  []float32
 	wI8   []int8
 	wI16  []int16
@@ -323,9 +326,6 @@ func (st *bmmState) alloc(c Context, n *Node, l *Tensor) error {
 		}
 	case bmmInt8, bmmInt8To32, bmmHybrid:
 		st.wI8, err = allocSlice[int8](c, packed)
-		if err == nil && !st.adjY && !st.constR {
-			st.rT, err = allocSlice[int8](c, st.k*st.nCols)
-		}
 		if err == nil {
 			st.accI, err = allocSlice[int32](c, cols)
 		}
@@ -371,10 +371,6 @@ func (st *bmmState) pack(r *Tensor) {
 	if st.adjY {
 		rs, ds = k, 1
 	}
-	rT := st.rT
-	if rT == nil && !st.adjY && (st.kind == bmmInt8 || st.kind == bmmInt8To32 || st.kind == bmmHybrid) {
-		rT = make([]int8, k*nc) // constant R: packed once, at Prepare
-	}
 	st.wMax = 0
 	for b := 0; b < st.rBatches; b++ {
 		lo, hi := b*k*nc, (b+1)*k*nc
@@ -385,14 +381,7 @@ func (st *bmmState) pack(r *Tensor) {
 		case bmmInt8, bmmInt8To32, bmmHybrid:
 			// The zero points stay out of the int8 weights (r - zr may not
 			// fit): bmmEval corrects the raw sums.
-			rows := r.I8()[lo:hi]
-			if !st.adjY {
-				for i, v := range rows {
-					rT[i%nc*k+i/nc] = v
-				}
-				rows = rT
-			}
-			packRowsI8(st.wI8[dst:dst+st.block], rows, nc, k)
+			packRhsI8On(bestPath(), st.wI8[dst:dst+st.block], r.I8()[lo:hi], nc, k, rs, ds)
 		case bmmInt16:
 			var m int32
 			if st.r16 {
@@ -426,6 +415,43 @@ func bmmAt(i, j, k, nc int, adjY bool) int {
 		return j*k + i
 	}
 	return i*nc + j
+}
+
+// packRhsI8On is packRowsI8On (the layout of gemmRowI8 on path p) for rows
+// whose element (row j, depth i) is src[j*rs+i*ds], so an R batch stored
+// [K][N] packs without a transposed copy.
+func packRhsI8On(p gemmPath, dst, src []int8, rows, k, rs, ds int) {
+	q := 0
+	if p == pathVNNI || p == pathSDOT {
+		q = quadK(k)
+	}
+	var bias int8 // VNNI's unsigned weights, as packRowsI8PadOn
+	if p == pathVNNI {
+		bias = math.MinInt8
+	}
+	for b := 0; b < (rows+3)/4; b++ {
+		blk := dst[b*4*k : (b+1)*4*k]
+		for j := 0; j < 4; j++ {
+			r := 4*b + j
+			if r >= rows {
+				for i := 0; i < k; i++ {
+					if i < q {
+						blk[(i&^3)*4+4*j+i&3] = bias
+					} else {
+						blk[i8Index(i, j, k)] = 0
+					}
+				}
+				continue
+			}
+			row := src[r*rs:]
+			for i := 0; i < q; i++ {
+				blk[(i&^3)*4+4*j+i&3] = row[i*ds] ^ bias
+			}
+			for i := q; i < k; i++ {
+				blk[i8Index(i, j, k)] = row[i*ds]
+			}
+		}
+	}
 }
 
 // packRhs packs one float R batch ([K][N], or [N][K] when adjY) into

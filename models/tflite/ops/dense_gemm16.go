@@ -19,16 +19,26 @@ import "math"
 // which bounds the kernels' chunk of depth.
 func packPairs16[S, D int8 | int16](dst []D, src []S, rows, k, rs, ds int) int32 {
 	var wMax int32
+	even := k &^ 1
 	for b := 0; b < (rows+3)/4; b++ {
 		blk := dst[b*4*k : (b+1)*4*k]
 		for j := 0; j < 4; j++ {
 			r := 4*b + j
-			for i := 0; i < k; i++ {
-				var v D
-				if r < rows {
-					v = D(src[r*rs+i*ds])
+			if r >= rows {
+				for i := 0; i < k; i++ {
+					blk[i8Index(i, j, k)] = 0
 				}
-				blk[i8Index(i, j, k)] = v
+				continue
+			}
+			row := src[r*rs:]
+			for i := 0; i < even; i++ {
+				v := D(row[i*ds])
+				blk[(i&^1)*4+2*j+i&1] = v
+				wMax = max(wMax, int32(v), -int32(v))
+			}
+			if even < k {
+				v := D(row[even*ds])
+				blk[4*even+j] = v
 				wMax = max(wMax, int32(v), -int32(v))
 			}
 		}

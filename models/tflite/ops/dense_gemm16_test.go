@@ -130,3 +130,32 @@ func BenchmarkGemmRow16(b *testing.B) {
 		}
 	})
 }
+
+// TestPackRhsI8 checks BATCH_MATMUL's strided int8 packing against
+// packRowsI8On of the transposed rows, for every path's layout.
+func TestPackRhsI8(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 7))
+	for _, sz := range randGemmSizes(r) {
+		k, nc := sz[0], sz[1]
+		src := make([]int8, k*nc) // [K][N]
+		tr := make([]int8, k*nc)  // [N][K]
+		for i := range k {
+			for j := range nc {
+				v := int8(r.IntN(256) - 128)
+				src[i*nc+j], tr[j*k+i] = v, v
+			}
+		}
+		n := roundUp4(nc) * k
+		for _, p := range gemmPaths() {
+			want, got, gotT := make([]int8, n), make([]int8, n), make([]int8, n)
+			packRowsI8On(p, want, tr, nc, k)
+			packRhsI8On(p, got, src, nc, k, 1, nc)
+			packRhsI8On(p, gotT, tr, nc, k, k, 1)
+			for i := range want {
+				if got[i] != want[i] || gotT[i] != want[i] {
+					t.Fatalf("path %v k=%d n=%d: element %d = %d / %d, want %d", p, k, nc, i, got[i], gotT[i], want[i])
+				}
+			}
+		}
+	}
+}
