@@ -392,11 +392,11 @@ func (st *bmmState) pack(r *Tensor) {
 			st.wMax = max(st.wMax, m)
 		}
 		if st.kind == bmmInt8 || st.kind == bmmHybrid {
+			src := r.I8()[lo:hi]
 			for j := 0; j < nc; j++ {
-				var s int32
+				s := -int32(k) * st.rZP // sum(r - zr)
 				for i := 0; i < k; i++ {
-					v := r.I8()[lo+bmmAt(i, j, k, nc, st.adjY)]
-					s += int32(v) - st.rZP
+					s += int32(src[j*rs+i*ds])
 				}
 				if st.kind == bmmInt8 {
 					st.corr[b*nc+j] = -st.lZP * s
@@ -429,26 +429,30 @@ func packRhsI8On(p gemmPath, dst, src []int8, rows, k, rs, ds int) {
 	if p == pathVNNI {
 		bias = math.MinInt8
 	}
+	// Depth by depth, the four channels of a block together: a [K][N]
+	// source reads them from one place.
 	for b := 0; b < (rows+3)/4; b++ {
 		blk := dst[b*4*k : (b+1)*4*k]
-		for j := 0; j < 4; j++ {
-			r := 4*b + j
-			if r >= rows {
-				for i := 0; i < k; i++ {
-					if i < q {
-						blk[(i&^3)*4+4*j+i&3] = bias
-					} else {
-						blk[i8Index(i, j, k)] = 0
-					}
-				}
+		real := min(rows-4*b, 4)
+		for i := 0; i < k; i++ {
+			o, step, x := 4*i, 1, int8(0) // channel 0 of depth i, channel stride
+			if i < q {
+				o, step, x = (i&^3)*4+i&3, 4, bias
+			} else if i < k&^1 {
+				o, step = (i&^1)*4+i&1, 2
+			}
+			at := 4*b*rs + i*ds
+			if real == 4 {
+				blk[o], blk[o+step] = src[at]^x, src[at+rs]^x
+				blk[o+2*step], blk[o+3*step] = src[at+2*rs]^x, src[at+3*rs]^x
 				continue
 			}
-			row := src[r*rs:]
-			for i := 0; i < q; i++ {
-				blk[(i&^3)*4+4*j+i&3] = row[i*ds] ^ bias
-			}
-			for i := q; i < k; i++ {
-				blk[i8Index(i, j, k)] = row[i*ds]
+			for j := 0; j < 4; j++ {
+				var v int8
+				if j < real {
+					v = src[at+j*rs]
+				}
+				blk[o+j*step] = v ^ x
 			}
 		}
 	}

@@ -18,32 +18,37 @@ import "math"
 // dst must hold roundUp4(rows)*k elements. It returns the largest |w|,
 // which bounds the kernels' chunk of depth.
 func packPairs16[S, D int8 | int16](dst []D, src []S, rows, k, rs, ds int) int32 {
-	var wMax int32
-	even := k &^ 1
+	// Depth by depth, the four channels of a block together: a [K][N]
+	// source reads them from one place.
 	for b := 0; b < (rows+3)/4; b++ {
 		blk := dst[b*4*k : (b+1)*4*k]
-		for j := 0; j < 4; j++ {
-			r := 4*b + j
-			if r >= rows {
-				for i := 0; i < k; i++ {
-					blk[i8Index(i, j, k)] = 0
-				}
+		real := min(rows-4*b, 4)
+		for i := 0; i < k; i++ {
+			o, step := 4*i, 1 // channel 0 of depth i, channel stride
+			if i < k&^1 {
+				o, step = (i&^1)*4+i&1, 2
+			}
+			at := 4*b*rs + i*ds
+			if real == 4 {
+				blk[o], blk[o+step] = D(src[at]), D(src[at+rs])
+				blk[o+2*step], blk[o+3*step] = D(src[at+2*rs]), D(src[at+3*rs])
 				continue
 			}
-			row := src[r*rs:]
-			for i := 0; i < even; i++ {
-				v := D(row[i*ds])
-				blk[(i&^1)*4+2*j+i&1] = v
-				wMax = max(wMax, int32(v), -int32(v))
-			}
-			if even < k {
-				v := D(row[even*ds])
-				blk[4*even+j] = v
-				wMax = max(wMax, int32(v), -int32(v))
+			for j := 0; j < 4; j++ {
+				var v D
+				if j < real {
+					v = D(src[at+j*rs])
+				}
+				blk[o+j*step] = v
 			}
 		}
 	}
-	return wMax
+	// The rows span src[:rows*k] whatever the strides.
+	var lo, hi S
+	for _, v := range src[:rows*k] {
+		lo, hi = min(lo, v), max(hi, v)
+	}
+	return max(int32(hi), -int32(lo))
 }
 
 // gemm16Chunk is how many depths (a multiple of 16, the vector step) the
