@@ -13,10 +13,10 @@ import "math"
 // int64 sums on every path.
 
 // packPairs16 packs rows filter rows of k depths into the pair layout:
-// element (row j, depth i) is src[j*rs+i*ds], so a
-// row-major filter has rs = k, ds = 1 and a [K][N] matrix rs = 1, ds = N.
-// dst must hold roundUp4(rows)*k elements. It returns the largest |w|,
-// which bounds the kernels' chunk of depth.
+// element (row j, depth i) is src[j*rs+i*ds], so a row-major filter has
+// rs = k, ds = 1 and a [K][N] matrix rs = 1, ds = N. dst must hold
+// roundUp4(rows)*k elements. It returns the largest |w|, which bounds the
+// kernels' chunk of depth (gemm16Chunk).
 func packPairs16[S, D int8 | int16](dst []D, src []S, rows, k, rs, ds int) int32 {
 	// Depth by depth, the four channels of a block together: a [K][N]
 	// source reads them from one place.
