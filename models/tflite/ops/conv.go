@@ -130,6 +130,7 @@ type convState struct {
 	wF32 []float32
 	wI8  []int8
 	wI16 []int16
+	wMax int32 // int16 kinds: the largest |w| of the packed filter (gemmRow16)
 
 	threads  int
 	patchF32 [][]float32
@@ -401,6 +402,7 @@ func (st *convState) allocScratch(c Context, n *Node) error {
 func (st *convState) pack(filter *Tensor) {
 	g := &st.g
 	k, fpg := st.k, st.fpg
+	st.wMax = 0
 	for grp := 0; grp < st.groups; grp++ {
 		lo, hi := grp*fpg*k, (grp+1)*fpg*k
 		dst := grp * st.block
@@ -419,7 +421,7 @@ func (st *convState) pack(filter *Tensor) {
 				}
 			}
 		case convInt16, convInt16Acc32:
-			packRows(st.wI8[dst:dst+st.block], filter.I8()[lo:hi], fpg, k)
+			st.wMax = max(st.wMax, packPairs16(st.wI8[dst:dst+st.block], filter.I8()[lo:hi], fpg, k, k, 1))
 		case convInt8:
 			packRowsI8Pad(st.wI8[dst:dst+st.block], filter.I8()[lo:hi], fpg, k, st.seg)
 		default:
@@ -859,7 +861,7 @@ func (st *convState) pixel(t, b, oy, ox, grp int) {
 	case convInt16, convInt16Acc32:
 		p := patch(st, st.in.I16(), st.patchI16[t], 0, b, oy, ox, grp)
 		acc := st.accI64[t]
-		gemmRow(p, st.wI8[wlo:whi], acc)
+		gemmRow16(p, st.wI8[wlo:whi], acc, st.wMax)
 		o := st.out.I16()[pix+ch : pix+ch+fpg]
 		if st.kind == convInt16 {
 			var bias []int64

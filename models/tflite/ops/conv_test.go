@@ -148,6 +148,11 @@ func TestConv2DQuantized(t *testing.T) {
 		convQCase{name: "int8_zp_max_saturate", dt: models.Int8, biasDT: models.Int32, g: g0, sx: 0.5, so: 0.01, zx: 127, zo: -128, perChannel: true},
 		convQCase{name: "int8_per_tensor_nobias", dt: models.Int8, g: g0, sx: 0.05, so: 0.1, zx: -128, zo: 127, noBias: true},
 		convQCase{name: "int16_int32bias", dt: models.Int16, biasDT: models.Int32, g: g0, sx: 0.0005, so: 0.004, perChannel: true})
+	// Patches of 180 depths: gemmRow16's vector steps and a tail of 4.
+	deep := cgeom{n: 1, h: 5, w: 6, cin: 20, cout: 10, fh: 3, fw: 3, sh: 1, sw: 1, dh: 1, dw: 1, pad: 0, groups: 1}
+	cases = append(cases,
+		convQCase{name: "int16_deep", dt: models.Int16, biasDT: models.Int64, g: deep, sx: 0.0005, so: 0.02, perChannel: true},
+		convQCase{name: "int16_deep_int32bias", dt: models.Int16, biasDT: models.Int32, g: deep, sx: 0.0005, so: 0.02, perChannel: true})
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) { runConvQ(t, r, c) })
 	}

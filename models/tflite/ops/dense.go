@@ -22,8 +22,8 @@ const (
 	fcFloat      fcKind = iota
 	fcInt8              // int8 activations, int8 filter without zero point
 	fcInt8W16           // int8/uint8 activations, filter with a zero point (packed as int16)
-	fcInt16             // int16 activations, int64 accumulators
-	fcInt16Acc32        // int16 activations, int32 accumulators (int32 bias)
+	fcInt16             // int16 activations, int64 accumulators (gemmRow16)
+	fcInt16Acc32        // int16 activations, int32 accumulators (int32 bias), gemmRow16 narrowed
 	fcHybrid            // float activations, 8-bit weights quantized per row at runtime
 )
 
@@ -53,7 +53,8 @@ type fcState struct {
 	wF32 []float32
 	wI8  []int8
 	wI16 []int16
-	wI32 []int32
+	wMax int32 // int16 kinds: the largest |w| of the packed filter (gemmRow16)
+	w16  bool  // int16 kinds: the filter is int16 (wI16), else int8 (wI8)
 
 	threads int
 	accF32  [][]float32
@@ -211,6 +212,7 @@ func (st *fcState) prepareTypes(c Context, n *Node, in, filter, bias, out *Tenso
 	case qInt16Acc64:
 		st.kind = fcInt16
 	}
+	st.w16 = filter.Type == models.Int16
 	return nil
 }
 
@@ -242,7 +244,11 @@ func (st *fcState) alloc(c Context, n *Node) error {
 			st.accI32, err = allocRows[int32](c, st.threads, accLen)
 		}
 	case fcInt16, fcInt16Acc32:
-		st.wI32, err = allocSlice[int32](c, packed)
+		if st.w16 {
+			st.wI16, err = allocSlice[int16](c, packed)
+		} else {
+			st.wI8, err = allocSlice[int8](c, packed)
+		}
 		if err == nil {
 			st.accI64, err = allocRows[int64](c, st.threads, accLen)
 		}
@@ -288,19 +294,20 @@ func (st *fcState) pack(filter *Tensor) {
 		subtractPacked(st.wI16, zw, u, k)
 		st.foldCorr16(filter)
 	case fcInt16, fcInt16Acc32:
-		if filter.Type == models.Int16 {
-			packRows(st.wI32, filter.I16()[:u*k], u, k)
+		// The filter zero point stays out of the int16 weights (an int16
+		// w - zw may not fit): compute subtracts zw*sum(x) instead.
+		if st.w16 {
+			st.wMax = packPairs16(st.wI16, filter.I16()[:u*k], u, k, k, 1)
 		} else {
-			packRows(st.wI32, filter.I8()[:u*k], u, k)
+			st.wMax = packPairs16(st.wI8, filter.I8()[:u*k], u, k, k, 1)
 		}
-		subtractPacked(st.wI32, st.filterZP, u, k)
 	}
 	st.packed = true
 }
 
 // subtractPacked subtracts z from the real (not padding) channels of a
 // packed filter.
-func subtractPacked[T ~int16 | ~int32](wp []T, z T, rows, k int) {
+func subtractPacked(wp []int16, z int16, rows, k int) {
 	if z == 0 {
 		return
 	}
@@ -465,16 +472,14 @@ func (st *fcState) compute(t, b0, b1, k0, k1 int) {
 				requantize32(st.out.I8()[o:o+c1-c0], acc, st.add[c0:], st.mult[c0:], st.shift[c0:], st.outZP, st.qLo, st.qHi)
 			}
 		case fcInt16:
-			acc := st.accI64[t][4*k0 : 4*k1]
-			gemmRow(st.in.I16()[b*k:(b+1)*k], st.wI32[wlo:whi], acc)
+			acc := st.int16Row(t, b, k0, k1)
 			var bias []int64
 			if st.bias64 != nil {
 				bias = st.bias64[c0:c1]
 			}
 			requantize64(st.out.I16()[o:o+c1-c0], acc, bias, st.mult[c0:], st.shift[c0:], st.qLo, st.qHi)
 		case fcInt16Acc32:
-			acc := st.accI64[t][4*k0 : 4*k1]
-			gemmRow(st.in.I16()[b*k:(b+1)*k], st.wI32[wlo:whi], acc)
+			acc := st.int16Row(t, b, k0, k1)
 			a32 := st.accI32[t][:c1-c0]
 			narrow32(a32, acc)
 			requantize32(st.out.I16()[o:o+c1-c0], a32, st.add[c0:], st.mult[c0:], st.shift[c0:], 0, st.qLo, st.qHi)
@@ -484,6 +489,29 @@ func (st *fcState) compute(t, b0, b1, k0, k1 int) {
 			st.hybridOut(st.out.F32()[o:o+c1-c0], acc, b, c0)
 		}
 	}
+}
+
+// int16Row returns the int64 sums of batch row b for the channel blocks
+// [k0, k1): sum x*(w - zw) = sum x*w - zw*sum x.
+func (st *fcState) int16Row(t, b, k0, k1 int) []int64 {
+	k := st.k
+	x := st.in.I16()[b*k : (b+1)*k]
+	acc := st.accI64[t][4*k0 : 4*k1]
+	if st.w16 {
+		gemmRow16(x, st.wI16[4*k0*k:4*k1*k], acc, st.wMax)
+	} else {
+		gemmRow16(x, st.wI8[4*k0*k:4*k1*k], acc, st.wMax)
+	}
+	if st.filterZP != 0 {
+		var sum int64
+		for _, v := range x {
+			sum += int64(v)
+		}
+		for o := range acc {
+			acc[o] -= int64(st.filterZP) * sum
+		}
+	}
+	return acc
 }
 
 // hybridOut is TFLite's hybrid epilogue: bias + float(dot - rowsum*zp) *

@@ -1,12 +1,17 @@
 package ops
 
-import "github.com/axle-edge/axle/models"
+import (
+	"math"
+
+	"github.com/axle-edge/axle/models"
+)
 
 // BATCH_MATMUL: out[..., i, j] = sum_k L[..., i, k] * R[..., k, j], with
 // adj_x / adj_y meaning L / R are stored transposed, and the batch
 // dimensions (up to three, ranks 2..5) broadcast against each other. R is
-// packed per batch as rows of N columns (dense_gemm.go layout) so the inner
-// loop is the FULLY_CONNECTED dot product; an adjoint L is transposed into
+// packed per batch as N rows of K in the layouts of FULLY_CONNECTED
+// (packRows, packRowsI8, packPairs16) so the inner loop is its dot product
+// (gemmRowF32, gemmRowI8, gemmRow16); an adjoint L is transposed into
 // scratch first.
 
 type bmmKind uint8
@@ -43,7 +48,8 @@ type bmmState struct {
 	wF32  []float32
 	wI8   []int8
 	wI16  []int16
-	wI32  []int32
+	wMax  int32   // bmmInt16: the largest |r| (gemmRow16)
+	r16   bool    // bmmInt16: R is int16 (wI16), else int8 (wI8)
 	corr  []int32 // per R batch and column: -zl*sum(r - zr)
 	rsum  []int32 // hybrid: per R batch and column sum of r
 	accF  []float32
@@ -135,10 +141,10 @@ func bmmPrepare(c Context, n *Node) error {
 	if err := c.Resize(out, outShape); err != nil {
 		return n.Errorf("%v", err)
 	}
+	st.constR, st.packed = r.Const, false
 	if err := st.alloc(c, n, l); err != nil {
 		return err
 	}
-	st.constR, st.packed = r.Const, false
 	if r.Const {
 		st.pack(r)
 	}
@@ -226,6 +232,7 @@ func (st *bmmState) prepareTypes(c Context, n *Node, l, r, out *Tensor) error {
 		}
 	case l.Type == models.Int16 && (r.Type == models.Int16 || r.Type == models.Int8):
 		st.kind = bmmInt16
+		st.r16 = r.Type == models.Int16
 	default:
 		return n.Errorf("input types %s and %s are not supported", l.Type, r.Type)
 	}
@@ -318,11 +325,7 @@ func (st *bmmState) alloc(c Context, n *Node, l *Tensor) error {
 			st.accF, err = allocSlice[float32](c, cols)
 		}
 	case bmmInt8, bmmInt8To32, bmmHybrid:
-		if st.kind == bmmInt8 {
-			st.wI16, err = allocSlice[int16](c, packed)
-		} else {
-			st.wI8, err = allocSlice[int8](c, packed)
-		}
+		st.wI8, err = allocSlice[int8](c, packed)
 		if err == nil {
 			st.accI, err = allocSlice[int32](c, cols)
 		}
@@ -342,7 +345,11 @@ func (st *bmmState) alloc(c Context, n *Node, l *Tensor) error {
 			}
 		}
 	case bmmInt16:
-		st.wI32, err = allocSlice[int32](c, packed)
+		if st.r16 {
+			st.wI16, err = allocSlice[int16](c, packed)
+		} else {
+			st.wI8, err = allocSlice[int8](c, packed)
+		}
 		if err == nil {
 			st.accL, err = allocSlice[int64](c, cols)
 		}
@@ -359,29 +366,37 @@ func (st *bmmState) alloc(c Context, n *Node, l *Tensor) error {
 // pack packs every R batch as N rows of K (transposing unless adj_y).
 func (st *bmmState) pack(r *Tensor) {
 	k, nc := st.k, st.nCols
+	// Element (column j, depth i) of a batch is at j*rs + i*ds.
+	rs, ds := 1, nc
+	if st.adjY {
+		rs, ds = k, 1
+	}
+	st.wMax = 0
 	for b := 0; b < st.rBatches; b++ {
 		lo, hi := b*k*nc, (b+1)*k*nc
 		dst := b * st.block
 		switch st.kind {
 		case bmmFloat:
-			packRhs(st.wF32[dst:dst+st.block], r.F32()[lo:hi], k, nc, st.adjY, 0)
-		case bmmInt8:
-			packRhs(st.wI16[dst:dst+st.block], r.I8()[lo:hi], k, nc, st.adjY, int16(st.rZP))
-		case bmmInt8To32, bmmHybrid:
-			packRhs(st.wI8[dst:dst+st.block], r.I8()[lo:hi], k, nc, st.adjY, 0)
+			packRhs(st.wF32[dst:dst+st.block], r.F32()[lo:hi], k, nc, st.adjY)
+		case bmmInt8, bmmInt8To32, bmmHybrid:
+			// The zero points stay out of the int8 weights (r - zr may not
+			// fit): bmmEval corrects the raw sums.
+			packRhsI8On(bestPath(), st.wI8[dst:dst+st.block], r.I8()[lo:hi], nc, k, rs, ds)
 		case bmmInt16:
-			if r.Type == models.Int16 {
-				packRhs(st.wI32[dst:dst+st.block], r.I16()[lo:hi], k, nc, st.adjY, 0)
+			var m int32
+			if st.r16 {
+				m = packPairs16(st.wI16[dst:dst+st.block], r.I16()[lo:hi], nc, k, rs, ds)
 			} else {
-				packRhs(st.wI32[dst:dst+st.block], r.I8()[lo:hi], k, nc, st.adjY, 0)
+				m = packPairs16(st.wI8[dst:dst+st.block], r.I8()[lo:hi], nc, k, rs, ds)
 			}
+			st.wMax = max(st.wMax, m)
 		}
 		if st.kind == bmmInt8 || st.kind == bmmHybrid {
+			src := r.I8()[lo:hi]
 			for j := 0; j < nc; j++ {
-				var s int32
+				s := -int32(k) * st.rZP // sum(r - zr)
 				for i := 0; i < k; i++ {
-					v := r.I8()[lo+bmmAt(i, j, k, nc, st.adjY)]
-					s += int32(v) - st.rZP
+					s += int32(src[j*rs+i*ds])
 				}
 				if st.kind == bmmInt8 {
 					st.corr[b*nc+j] = -st.lZP * s
@@ -402,15 +417,56 @@ func bmmAt(i, j, k, nc int, adjY bool) int {
 	return i*nc + j
 }
 
-// packRhs packs one R batch ([K][N], or [N][K] when adjY) minus z into
+// packRhsI8On is packRowsI8On (the layout of gemmRowI8 on path p) for rows
+// whose element (row j, depth i) is src[j*rs+i*ds], so an R batch stored
+// [K][N] packs without a transposed copy.
+func packRhsI8On(p gemmPath, dst, src []int8, rows, k, rs, ds int) {
+	q := 0
+	if p == pathVNNI || p == pathSDOT {
+		q = quadK(k)
+	}
+	var bias int8 // VNNI's unsigned weights, as packRowsI8PadOn
+	if p == pathVNNI {
+		bias = math.MinInt8
+	}
+	// Depth by depth, the four channels of a block together: a [K][N]
+	// source reads them from one place.
+	for b := 0; b < (rows+3)/4; b++ {
+		blk := dst[b*4*k : (b+1)*4*k]
+		real := min(rows-4*b, 4)
+		for i := 0; i < k; i++ {
+			o, step, x := 4*i, 1, int8(0) // channel 0 of depth i, channel stride
+			if i < q {
+				o, step, x = (i&^3)*4+i&3, 4, bias
+			} else if i < k&^1 {
+				o, step = (i&^1)*4+i&1, 2
+			}
+			at := 4*b*rs + i*ds
+			if real == 4 {
+				blk[o], blk[o+step] = src[at]^x, src[at+rs]^x
+				blk[o+2*step], blk[o+3*step] = src[at+2*rs]^x, src[at+3*rs]^x
+				continue
+			}
+			for j := 0; j < 4; j++ {
+				var v int8
+				if j < real {
+					v = src[at+j*rs]
+				}
+				blk[o+j*step] = v ^ x
+			}
+		}
+	}
+}
+
+// packRhs packs one float R batch ([K][N], or [N][K] when adjY) into
 // blocks of four output columns.
-func packRhs[S, D elem](dst []D, src []S, k, nc int, adjY bool, z D) {
+func packRhs(dst, src []float32, k, nc int, adjY bool) {
 	for j := 0; j < roundUp4(nc); j++ {
 		base := j / 4 * 4 * k
 		for i := 0; i < k; i++ {
-			var v D
+			var v float32
 			if j < nc {
-				v = D(src[bmmAt(i, j, k, nc, adjY)]) - z
+				v = src[bmmAt(i, j, k, nc, adjY)]
 			}
 			dst[base+4*i+j%4] = v
 		}
@@ -473,18 +529,32 @@ func bmmEval(c Context, n *Node) error {
 				gemmRowF32(view[float32](lData)[row*k:(row+1)*k], st.wF32[w0:w1], st.accF)
 				copy(out.F32()[o:o+nc], st.accF)
 			case bmmInt8:
-				gemmRow(view[int8](lData)[row*k:(row+1)*k], st.wI16[w0:w1], st.accI)
+				// sum (l - zl)(r - zr) = sum l*r - zr*sum l - zl*sum(r - zr)
+				x := view[int8](lData)[row*k : (row+1)*k]
+				gemmRowI8(x, st.wI8[w0:w1], st.accI)
+				var lsum int32
+				if st.rZP != 0 {
+					for _, v := range x {
+						lsum += int32(v)
+					}
+				}
+				add := st.corr[rb*nc : (rb+1)*nc]
 				dst := out.I8()[o : o+nc]
 				for j := range dst {
 					m, sh := st.colQuant(j)
-					v := MultiplyByQuantizedMultiplier(st.accI[j]+st.corr[rb*nc+j], m, sh) + st.outZP
+					v := MultiplyByQuantizedMultiplier(st.accI[j]-st.rZP*lsum+add[j], m, sh) + st.outZP
 					dst[j] = int8(min(max(v, -128), 127))
 				}
 			case bmmInt8To32:
-				gemmRow(view[int8](lData)[row*k:(row+1)*k], st.wI8[w0:w1], st.accI)
+				gemmRowI8(view[int8](lData)[row*k:(row+1)*k], st.wI8[w0:w1], st.accI)
 				copy(out.I32()[o:o+nc], st.accI)
 			case bmmInt16:
-				gemmRow(view[int16](lData)[row*k:(row+1)*k], st.wI32[w0:w1], st.accL)
+				x := view[int16](lData)[row*k : (row+1)*k]
+				if st.r16 {
+					gemmRow16(x, st.wI16[w0:w1], st.accL, st.wMax)
+				} else {
+					gemmRow16(x, st.wI8[w0:w1], st.accL, st.wMax)
+				}
 				dst := out.I16()[o : o+nc]
 				for j := range dst {
 					m, sh := st.colQuant(j)
@@ -492,7 +562,7 @@ func bmmEval(c Context, n *Node) error {
 					dst[j] = int16(min(max(v, -32768), 32767))
 				}
 			case bmmHybrid:
-				gemmRow(st.qIn[row*k:(row+1)*k], st.wI8[w0:w1], st.accI)
+				gemmRowI8(st.qIn[row*k:(row+1)*k], st.wI8[w0:w1], st.accI)
 				dst := out.F32()[o : o+nc]
 				sf, zp := st.scale[row], st.zp[row]
 				for j := range dst {

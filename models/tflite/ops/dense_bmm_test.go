@@ -230,3 +230,92 @@ func TestBatchMatMulErrors(t *testing.T) {
 	o.ins[0] = bIn(f, []int{4}, nil, make([]float64, 4))
 	o.wantError(t, "rank 2 to 5")
 }
+
+// TestBatchMatMulDeep runs the integer kinds at depths past the vector
+// steps of gemmRowI8 and gemmRow16 (with tails), R constant or not, stored
+// [K][N] or [N][K], with zero points on both int8 sides: exact results.
+func TestBatchMatMulDeep(t *testing.T) {
+	r := rand.New(rand.NewPCG(15, 16))
+	f := func(v float64) float64 { return float64(float32(v)) }
+	const m, k, nc = 3, 53, 6
+	ls := []int{2, m, k}
+	for _, adjY := range []bool{false, true} {
+		rs := []int{1, k, nc}
+		if adjY {
+			rs = []int{1, nc, k}
+		}
+		for _, konst := range []bool{true, false} {
+			rIn := bIn
+			if konst {
+				rIn = bConst
+			}
+			name := fmt.Sprintf("adjY%v_const%v", adjY, konst)
+			t.Run("int8_"+name, func(t *testing.T) {
+				ql, qr := bRandQ(r, 2*m*k, -128, 127), bRandQ(r, k*nc, -128, 127)
+				ql[0], qr[0] = -128, -128
+				sl, zl, sr, zr, so, zo := 0.05, 7.0, 0.03, -4.0, 2.0, 3.0
+				sub := func(v []float64, z float64) []float64 {
+					o := make([]float64, len(v))
+					for i, x := range v {
+						o[i] = x - z
+					}
+					return o
+				}
+				acc, shape := refBMM(sub(ql, zl), sub(qr, zr), ls, rs, false, adjY)
+				mult := bF32Prod(sl, sr) / f(so)
+				exact := make([]float64, len(acc))
+				for i, a := range acc {
+					exact[i] = math.Min(math.Max(float64(bMulQ(int64(a), mult))+zo, -128), 127)
+				}
+				o := &bOp{op: ops.OpBatchMatmul, opts: bmmOpts(false, adjY, false),
+					ins: []*bT{bIn(models.Int8, ls, bQ(sl, int64(zl)), ql), rIn(models.Int8, rs, bQ(sr, int64(zr)), qr)},
+					out: &bT{dt: models.Int8, shape: shape, q: bQ(so, int64(zo))}}
+				bClose(t, "int8 exact", o.mustRun(t, shape), exact, 0, 0)
+			})
+			t.Run("int8_to_int32_"+name, func(t *testing.T) {
+				ql, qr := bRandQ(r, 2*m*k, -128, 127), bRandQ(r, k*nc, -128, 127)
+				raw, shape := refBMM(ql, qr, ls, rs, false, adjY)
+				o := &bOp{op: ops.OpBatchMatmul, opts: bmmOpts(false, adjY, false),
+					ins: []*bT{bIn(models.Int8, ls, bQ(0.1, 3), ql), rIn(models.Int8, rs, bQ(0.1, -2), qr)},
+					out: &bT{dt: models.Int32, shape: shape, q: bQ(0.01, 0)}}
+				bClose(t, "int8->int32", o.mustRun(t, shape), raw, 0, 0)
+			})
+			t.Run("hybrid_"+name, func(t *testing.T) {
+				l, qr := bRandF(r, 2*m*k, 2), bRandQ(r, k*nc, -127, 127)
+				w := make([]float64, len(qr))
+				for i, v := range qr {
+					w[i] = v * float64(float32(0.01))
+				}
+				want, shape := refBMM(l, w, ls, rs, false, adjY)
+				o := &bOp{op: ops.OpBatchMatmul, version: 4, opts: bmmOpts(false, adjY, true),
+					ins: []*bT{bIn(models.Float32, ls, nil, l), rIn(models.Int8, rs, bQ(0.01, 0), qr)},
+					out: &bT{dt: models.Float32, shape: shape}}
+				bClose(t, "hybrid", o.mustRun(t, shape), want, 0.1, 0.02)
+			})
+			// int8 R, small int16 R (vector path) and full int16 R
+			// (portable: products too large for int32 chunks).
+			for _, w := range []struct {
+				dt     models.DType
+				lo, hi float64
+			}{{models.Int8, -128, 127}, {models.Int16, -2000, 2000}, {models.Int16, -32768, 32767}} {
+				t.Run(fmt.Sprintf("int16_%s_%v_%s", w.dt, w.hi, name), func(t *testing.T) {
+					ql, qr := bRandQ(r, 2*m*k, -32768, 32767), bRandQ(r, k*nc, w.lo, w.hi)
+					for i := range k {
+						ql[i] = -32768
+					}
+					sl, sr, so := 0.0002, 0.0001, 0.05
+					acc, shape := refBMM(ql, qr, ls, rs, false, adjY)
+					mult := bF32Prod(sl, sr) / f(so)
+					exact := make([]float64, len(acc))
+					for i, a := range acc {
+						exact[i] = math.Min(math.Max(float64(bMulQ64(int64(a), mult)), -32768), 32767)
+					}
+					o := &bOp{op: ops.OpBatchMatmul, opts: bmmOpts(false, adjY, false),
+						ins: []*bT{bIn(models.Int16, ls, bQ(sl, 0), ql), rIn(w.dt, rs, bQ(sr, 0), qr)},
+						out: &bT{dt: models.Int16, shape: shape, q: bQ(so, 0)}}
+					bClose(t, "int16 exact", o.mustRun(t, shape), exact, 0, 0)
+				})
+			}
+		}
+	}
+}

@@ -138,6 +138,12 @@ func TestFullyConnectedQuantized(t *testing.T) {
 		{name: "int16_int64bias", dt: models.Int16, wdt: models.Int8, batches: 2, k: 12, u: 6, sx: 0.001, sw: 0.01, so: 0.002, perChannel: true, bias: true, biasDT: models.Int64, constW: true},
 		{name: "int16_int32bias", dt: models.Int16, wdt: models.Int8, batches: 2, k: 12, u: 6, sx: 0.001, sw: 0.01, so: 0.002, bias: true, biasDT: models.Int32, constW: true},
 		{name: "int16_int16w", dt: models.Int16, wdt: models.Int16, batches: 2, k: 7, u: 3, sx: 0.001, sw: 0.00005, so: 0.002, bias: true, biasDT: models.Int64, constW: true},
+		// Depths past the vector step of gemmRow16 (16), with tails.
+		{name: "int16_long", dt: models.Int16, wdt: models.Int8, batches: 2, k: 300, u: 9, sx: 0.001, sw: 0.01, so: 0.05, perChannel: true, bias: true, biasDT: models.Int64, constW: true},
+		{name: "int16_acc32_weights_input", dt: models.Int16, wdt: models.Int8, batches: 3, k: 70, u: 13, sx: 0.001, sw: 0.01, so: 0.02, bias: true, biasDT: models.Int32},
+		{name: "int16_filter_zp", dt: models.Int16, wdt: models.Int8, batches: 2, k: 37, u: 5, sx: 0.001, sw: 0.01, so: 0.01, zw: -3, bias: true, biasDT: models.Int64, constW: true},
+		{name: "int16_int16w_long", dt: models.Int16, wdt: models.Int16, batches: 2, k: 45, u: 6, sx: 0.001, sw: 0.00005, so: 0.01, bias: true, biasDT: models.Int64, constW: true},
+		{name: "int16_threads", dt: models.Int16, wdt: models.Int8, batches: 1, k: 64, u: 77, sx: 0.001, sw: 0.01, so: 0.03, perChannel: true, bias: true, biasDT: models.Int64, threads: 3, constW: true},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) { runFCQ(t, r, c) })
@@ -391,5 +397,84 @@ func TestDenseZeroAllocs(t *testing.T) {
 			t.Errorf("threads %d: %v allocations per Invoke, want 0", threads, a)
 		}
 		it.Close()
+	}
+}
+
+// int16Ops are int16-activation layers on gemmRow16 (FULLY_CONNECTED with
+// int8 and int16 weights, CONV_2D, BATCH_MATMUL with a constant and an
+// input rhs) and BATCH_MATMUL's int8 and hybrid cases on gemmRowI8.
+func int16Ops(r *rand.Rand, k, units int) map[string]*bOp {
+	g := cgeom{n: 1, h: 12, w: 12, cin: k / 9, cout: units, fh: 3, fw: 3, sh: 1, sw: 1, dh: 1, dw: 1, pad: 0, groups: 1}
+	oh, ow, _, _ := g.out()
+	return map[string]*bOp{
+		"fc16x8": {op: ops.OpFullyConnected, opts: fcOpts(ops.ActNone, false),
+			ins: []*bT{bIn(models.Int16, []int{1, k}, bQ(0.001, 0), bRandQ(r, k, -32768, 32767)),
+				bConst(models.Int8, []int{units, k}, bQ(0.01, 0), bRandQ(r, units*k, -127, 127)),
+				bConst(models.Int64, []int{units}, nil, bRandQ(r, units, -1000, 1000))},
+			out: &bT{dt: models.Int16, shape: []int{1, units}, q: bQ(0.1, 0)}},
+		"fc16x16": {op: ops.OpFullyConnected, opts: fcOpts(ops.ActNone, false),
+			ins: []*bT{bIn(models.Int16, []int{1, k}, bQ(0.001, 0), bRandQ(r, k, -32768, 32767)),
+				bConst(models.Int16, []int{units, k}, bQ(0.0001, 0), bRandQ(r, units*k, -2000, 2000))},
+			out: &bT{dt: models.Int16, shape: []int{1, units}, q: bQ(0.1, 0)}},
+		"conv16x8": {op: ops.OpConv2d, opts: convOpts(g, ops.ActNone),
+			ins: []*bT{bIn(models.Int16, []int{1, g.h, g.w, g.cin}, bQ(0.001, 0), bRandQ(r, g.h*g.w*g.cin, -32768, 32767)),
+				bConst(models.Int8, []int{units, 3, 3, g.cin}, bQ(0.01, 0), bRandQ(r, units*9*g.cin, -127, 127)),
+				bConst(models.Int64, []int{units}, nil, bRandQ(r, units, -1000, 1000))},
+			out: &bT{dt: models.Int16, shape: []int{1, oh, ow, units}, q: bQ(0.1, 0)}},
+		"bmm16x8_input_rhs": {op: ops.OpBatchMatmul, opts: bmmOpts(false, false, false),
+			ins: []*bT{bIn(models.Int16, []int{4, k}, bQ(0.001, 0), bRandQ(r, 4*k, -32768, 32767)),
+				bIn(models.Int8, []int{k, units}, bQ(0.01, 0), bRandQ(r, units*k, -127, 127))},
+			out: &bT{dt: models.Int16, shape: []int{4, units}, q: bQ(0.1, 0)}},
+		"bmm8_input_rhs": {op: ops.OpBatchMatmul, opts: bmmOpts(false, false, false),
+			ins: []*bT{bIn(models.Int8, []int{4, k}, bQ(0.01, 2), bRandQ(r, 4*k, -128, 127)),
+				bIn(models.Int8, []int{k, units}, bQ(0.01, -1), bRandQ(r, units*k, -127, 127))},
+			out: &bT{dt: models.Int8, shape: []int{4, units}, q: bQ(0.5, 0)}},
+		"bmm_hybrid": {op: ops.OpBatchMatmul, version: 4, opts: bmmOpts(false, true, false),
+			ins: []*bT{bIn(models.Float32, []int{4, k}, nil, bRandF(r, 4*k, 1)),
+				bConst(models.Int8, []int{units, k}, bQ(0.01, 0), bRandQ(r, units*k, -127, 127))},
+			out: &bT{dt: models.Float32, shape: []int{4, units}}},
+	}
+}
+
+// TestInt16OpsZeroAllocs checks that Invoke allocates nothing on the
+// int16 GEMM and BATCH_MATMUL paths, including an rhs packed every Eval.
+func TestInt16OpsZeroAllocs(t *testing.T) {
+	for name, o := range int16Ops(rand.New(rand.NewPCG(5, 6)), 72, 20) {
+		it, err := o.load()
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		o.feed(it)
+		ctx := context.Background()
+		if err := it.Invoke(ctx); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if a := testing.AllocsPerRun(20, func() { _ = it.Invoke(ctx) }); a != 0 {
+			t.Errorf("%s: %v allocations per Invoke, want 0", name, a)
+		}
+		it.Close()
+	}
+}
+
+// BenchmarkInt16Ops times one Invoke of each int16Ops layer at depth 1152
+// (conv: 3x3x128 patches over a 10x10 output) and 64 channels.
+func BenchmarkInt16Ops(b *testing.B) {
+	all := int16Ops(rand.New(rand.NewPCG(5, 6)), 1152, 64)
+	for _, name := range []string{"fc16x8", "fc16x16", "conv16x8", "bmm16x8_input_rhs", "bmm8_input_rhs", "bmm_hybrid"} {
+		b.Run(name, func(b *testing.B) {
+			o := all[name]
+			it, err := o.load()
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer it.Close()
+			o.feed(it)
+			ctx := context.Background()
+			for b.Loop() {
+				if err := it.Invoke(ctx); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

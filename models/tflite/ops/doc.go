@@ -63,6 +63,11 @@
 //	                   int16x8: one tap over the channels in exact int32
 //	                   sums, widened before requantization (dw_mac16_*.s)
 //	FULLY_CONNECTED    one row against the packed filter (dense_gemm_*.s)
+//	int16 activations  FULLY_CONNECTED, CONV_2D one pixel, BATCH_MATMUL:
+//	                   int8 (or small int16) weights in pairs, exact int32
+//	                   chunks added into int64 sums (dense_gemm16_*.s)
+//	BATCH_MATMUL       rhs packed as FULLY_CONNECTED's filter, rows of lhs
+//	                   on its kernels; an input rhs packed every Eval
 //	requantization     int32 -> int8/uint8/int16 per channel (requant_*.s)
 //	ADD/SUB int8/uint8 same shapes, TFLite's rescale in lanes
 //	                   (elementwise_add8_*.s)
