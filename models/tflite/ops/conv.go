@@ -547,17 +547,18 @@ func share(total, parts, i int) (int, int) {
 }
 
 // maxCopy4 bounds the patch length of convolutions whose border pixels
-// (and, where the VNNI kernel cannot take the windows in place, all
-// pixels) go four at a time through im2col copies: small first layers and
-// the borders of narrow ones, at 3*k extra elements of scratch per worker.
+// (and, where the int8 four-row kernels cannot take the windows in place,
+// all pixels) go four at a time through im2col copies: small first layers
+// and the borders of narrow ones, at 3*k extra elements of scratch per
+// worker.
 const maxCopy4 = 256
 
 // planFour decides how pixels go four at a time: only where this CPU has
 // the four-row kernel of the kind; in place where the four windows lie
-// inside the image and, for int8 (VNNI), the parts of a window are whole
-// quadruples of depth; through copies elsewhere for short patches. A part
-// is a filter row (fW*fC contiguous input elements when taps are adjacent
-// and take all input channels) or one tap.
+// inside the image and, for int8 (VNNI, SDOT, NEON), the parts of a window
+// are whole quadruples of depth; through copies elsewhere for short
+// patches. A part is a filter row (fW*fC contiguous input elements when
+// taps are adjacent and take all input channels) or one tap.
 func (st *convState) planFour() {
 	g := &st.g
 	st.part = st.fC
@@ -573,8 +574,8 @@ func (st *convState) planFour() {
 		kernel = fourRows(p, true)
 	}
 	// int8 filters are packed in segments padded with zero weights to
-	// whole quadruples of depth, so the VNNI kernels need no portable tail
-	// (3x3x3 first layers: depth 27). A segment is a part where that adds
+	// whole quadruples of depth, so the int8 four-row kernels need no
+	// portable tail (3x3x3 first layers: depth 27). A segment is a part where that adds
 	// at most a third to the weights of a short patch: windows then go in
 	// place, each part read with the input bytes after it, which meet zero
 	// weights. Else it is the whole patch (copies, padded with zeros):
