@@ -121,6 +121,7 @@ type convState struct {
 	mult         []int32
 	shift        []int
 	corr         []int32 // -zp*sum(w) per output channel (8-bit kinds)
+	zpRows       []int32 // int8 four-pixel windows crossing the top or bottom: [fH+1][outC] zp*sum(w) over filter rows [0, ky)
 	add          []int32 // corr + bias, refreshed each Eval
 	fScales      []float32
 	rowSum       []int32 // filter row sums (asymmetric hybrid)
@@ -349,6 +350,7 @@ func (st *convState) allocScratch(c Context, n *Node) error {
 	if st.copy4 {
 		patches = 4
 	}
+	st.zpRows = nil
 	var err error
 	switch st.kind {
 	case convFloat:
@@ -366,6 +368,9 @@ func (st *convState) allocScratch(c Context, n *Node) error {
 		}
 		if err == nil {
 			st.accI32, err = allocRows[int32](c, st.threads, accBuf)
+		}
+		if err == nil && st.kind == convInt8 && st.four && st.crossesH() {
+			st.zpRows, err = allocSlice[int32](c, (g.fH+1)*g.outC)
 		}
 		if err == nil && st.kind != convInt8 {
 			err = allocAll(c, slot(&st.rowSum, g.outC), slot(&st.scale, g.batches), slot(&st.zp, g.batches),
@@ -436,6 +441,7 @@ func (st *convState) pack(filter *Tensor) {
 		for o := range st.corr {
 			st.corr[o] *= -st.inZP
 		}
+		st.packZPRows(filter.I8())
 	case convUint8:
 		zf := filter.ZeroPoint()
 		for o := range st.corr {
@@ -555,7 +561,7 @@ const maxCopy4 = 256
 
 // planFour decides how pixels go four at a time: only where this CPU has
 // the four-row kernel of the kind; in place where the four windows lie
-// inside the image and, for int8 (VNNI, SDOT, NEON), the parts of a window
+// inside the image horizontally (quad) and, for int8 (VNNI, SDOT, NEON), the parts of a window
 // are whole quadruples of depth; through copies elsewhere for short
 // patches. A part is a filter row (fW*fC contiguous input elements when
 // taps are adjacent and take all input channels) or one tap.
@@ -597,6 +603,64 @@ func (st *convState) planFour() {
 	st.copy4 = kernel && g.outW >= 4 && st.k <= maxCopy4
 }
 
+// crossesH says whether some window crosses the top or bottom border.
+func (st *convState) crossesH() bool {
+	g := &st.g
+	return g.padH > 0 || (g.outH-1)*g.sH-g.padH+(g.fH-1)*g.dH >= g.inH
+}
+
+// packZPRows fills zpRows, if any: for each ky in [0, fH] and channel o,
+// the input zero point times the sum of o's weights in filter rows [0, ky),
+// what rows above or below the image add over padding (int32 wraps as
+// the sums of the copies do).
+func (st *convState) packZPRows(w []int8) {
+	if st.zpRows == nil {
+		return
+	}
+	g := &st.g
+	oc, rowLen := g.outC, g.fW*st.fC
+	clear(st.zpRows[:oc])
+	for ky := 0; ky < g.fH; ky++ {
+		for o := 0; o < oc; o++ {
+			var s int32
+			for _, v := range w[o*st.k+ky*rowLen : o*st.k+(ky+1)*rowLen] {
+				s += int32(v)
+			}
+			st.zpRows[(ky+1)*oc+o] = st.zpRows[ky*oc+o] + st.inZP*s
+		}
+	}
+}
+
+// rowsInside returns the filter rows [lo, hi) of output row oy's windows
+// that lie inside the image: those above are a prefix, those below a
+// suffix (lo == hi when the dilated rows miss the image).
+func (st *convState) rowsInside(oy int) (lo, hi int) {
+	g := &st.g
+	iy0 := oy*g.sH - g.padH
+	if iy0 < 0 {
+		lo = min(g.fH, (-iy0+g.dH-1)/g.dH)
+	}
+	hi = min(g.fH, (g.inH-iy0+g.dH-1)/g.dH)
+	return lo, hi
+}
+
+// addBorderRows adds to the four rows of acc (m apart), channels
+// [ch, ch+cnt), the sums of the filter rows outside [lo, hi) over padding
+// of the input zero point, which windowParts skips.
+func (st *convState) addBorderRows(acc []int32, m, cnt, ch, lo, hi int) {
+	oc := st.g.outC
+	zr := st.zpRows
+	top, all, bot := zr[lo*oc+ch:][:cnt], zr[st.g.fH*oc+ch:][:cnt], zr[hi*oc+ch:][:cnt]
+	r0, r1, r2, r3 := acc[:cnt], acc[m:m+cnt], acc[2*m:2*m+cnt], acc[3*m:3*m+cnt]
+	for j := range cnt {
+		v := top[j] + all[j] - bot[j]
+		r0[j] += v
+		r1[j] += v
+		r2[j] += v
+		r3[j] += v
+	}
+}
+
 // quadChunk is how many channels a four-pixel step sums at once where it
 // needs scratch accumulators: four rows of 64 int32 (1 KiB) per worker,
 // while the VNNI kernel's per-call row sums stay a small share of its
@@ -620,15 +684,13 @@ func (st *convState) rows(t, r0, r1 int) {
 	}
 	for r := r0; r < r1; r++ {
 		b, oy := r/g.outH, r%g.outH
-		iy0 := oy*g.sH - g.padH
-		// Float windows may cross the top or bottom border: their filter
-		// rows outside the image add zeros and are skipped (windowParts).
-		// Integer padding is the input zero point, which the rows outside
-		// would have to add.
-		rowInside := st.four && (st.kind == convFloat || iy0 >= 0 && iy0+(g.fH-1)*g.dH < g.inH)
 		for ox := 0; ox < g.outW; {
 			if ox+4 <= g.outW {
-				inside := rowInside && st.insideX(ox, ox+3)
+				// Windows may cross the top or bottom border: windowParts
+				// skips their filter rows outside the image, which add
+				// zeros for float and, for int8, the input zero point
+				// times their weights (addBorderRows).
+				inside := st.four && st.insideX(ox, ox+3)
 				if inside || st.copy4 {
 					for grp := 0; grp < st.groups; grp++ {
 						st.quad(t, b, oy, ox, grp, inside)
@@ -641,7 +703,7 @@ func (st *convState) rows(t, r0, r1 int) {
 			// group that ends with them, recomputing (the same values
 			// for) pixels already done, costs less than one by one.
 			left := 0
-			for rowInside && left < 3 && ox+left < g.outW && st.insideX(ox+left, ox+left) {
+			for st.four && left < 3 && ox+left < g.outW && st.insideX(ox+left, ox+left) {
 				left++
 			}
 			if x0 := ox + left - 4; left >= 2 && x0 >= 0 && st.insideX(x0, x0+3) {
@@ -692,7 +754,8 @@ func (st *convState) insideX(x0, x1 int) bool {
 }
 
 // quad computes output pixels (b, oy, ox..ox+3) of group grp, reading
-// their windows in place when inside, else from four im2col copies.
+// their windows in place when inside the image horizontally (rows above
+// or below are skipped), else from four im2col copies.
 func (st *convState) quad(t, b, oy, ox, grp int, inside bool) {
 	g := &st.g
 	p := bestPath()
@@ -741,6 +804,7 @@ func (st *convState) quad(t, b, oy, ox, grp int, inside bool) {
 	case convInt8:
 		in := st.in.I8()
 		kp := st.kp
+		lo, hi := st.rowsInside(oy)
 		if inside && st.partP > st.part && !st.partsFit(len(in), b, oy, ox, grp) {
 			inside = false
 		}
@@ -757,6 +821,9 @@ func (st *convState) quad(t, b, oy, ox, grp int, inside bool) {
 			acc, wp := st.accI32[t][:4*m], st.wI8[w0+c*kp:w0+(c+m)*kp]
 			if inside {
 				windowParts(st, p, gemm4I8Part, in, wp, acc, m, b, oy, ox, grp)
+				if lo > 0 || hi < g.fH {
+					st.addBorderRows(acc, m, cnt, ch+c, lo, hi)
+				}
 			} else {
 				// kp is whole quadruples of depth (copies are padded).
 				gemm4I8Part(p, in, kp, wp, kp, 0, kp, acc, m, false)
@@ -775,10 +842,15 @@ func (st *convState) quad(t, b, oy, ox, grp int, inside bool) {
 
 // partsFit says whether the padded parts of the in-place windows of
 // pixels (b, oy, ox..ox+3), group grp, end inside the input (len n): the
-// last part of the last pixel reads partP-part bytes beyond its window.
+// last part of the last pixel, in filter row hi-1 (the last inside the
+// image), reads partP-part bytes beyond its window.
 func (st *convState) partsFit(n, b, oy, ox, grp int) bool {
 	g := &st.g
-	iy := oy*g.sH - g.padH + (g.fH-1)*g.dH
+	lo, hi := st.rowsInside(oy)
+	if lo == hi {
+		return true // nothing read
+	}
+	iy := oy*g.sH - g.padH + (hi-1)*g.dH
 	ix := ox*g.sW - g.padW + (g.fW-st.part/st.fC)*g.dW
 	o := ((b*g.inH+iy)*g.inW+ix)*g.inC + grp*st.fC
 	return o+3*g.sW*g.inC+st.partP <= n
@@ -798,7 +870,8 @@ func floatSums(st *convState, p gemmPath, a, wp, acc []float32, ldc int, inside 
 // windowParts runs kern over the parts (filter rows or taps, st.part
 // depths each) of the windows of pixels (b, oy, ox..ox+3), read in place:
 // the same part of the four windows lies stride*depth elements apart.
-// Filter rows above or below the image are skipped (zero padding).
+// Filter rows above or below the image are skipped: float padding adds
+// zeros, int8 padding the zero point (addBorderRows).
 func windowParts[T, A elem](st *convState, p gemmPath, kern func(gemmPath, []T, int, []T, int, int, int, []A, int, bool), in, wp []T, acc []A, ldc, b, oy, ox, grp int) {
 	g := &st.g
 	iy0, ix0 := oy*g.sH-g.padH, ox*g.sW-g.padW

@@ -82,3 +82,41 @@ func TestConv2DFourPixelsInt8(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) { runConvQ(t, r, c) })
 	}
 }
+
+// borderGeoms are SAME convolutions whose four-pixel int8 windows cross
+// the top or bottom border, read in place with the zero-point sums of the
+// filter rows outside added: filters up to 5 rows (two rows out at each
+// border), strides, dilation, an even filter height whose extra padding
+// row is at the bottom only, groups (parts of one tap), 3-channel first
+// layers whose rows are padded from 9 to 12 depths, more channels than one
+// pass (quadChunk), batches, and dilated rows that all miss a 2-row image.
+var borderGeoms = []cgeom{
+	{n: 2, h: 5, w: 12, cin: 16, cout: 20, fh: 5, fw: 5, sh: 1, sw: 1, dh: 1, dw: 1, pad: 0, groups: 1},
+	{n: 1, h: 7, w: 14, cin: 8, cout: 24, fh: 3, fw: 3, sh: 2, sw: 2, dh: 1, dw: 1, pad: 0, groups: 1},
+	{n: 1, h: 9, w: 16, cin: 8, cout: 12, fh: 3, fw: 3, sh: 1, sw: 1, dh: 2, dw: 2, pad: 0, groups: 1},
+	{n: 2, h: 6, w: 13, cin: 32, cout: 40, fh: 3, fw: 3, sh: 1, sw: 1, dh: 1, dw: 1, pad: 0, groups: 2},
+	{n: 1, h: 6, w: 15, cin: 3, cout: 16, fh: 3, fw: 3, sh: 1, sw: 1, dh: 1, dw: 1, pad: 0, groups: 1},
+	{n: 2, h: 8, w: 18, cin: 3, cout: 8, fh: 3, fw: 3, sh: 2, sw: 2, dh: 1, dw: 1, pad: 0, groups: 1},
+	{n: 2, h: 4, w: 10, cin: 4, cout: 70, fh: 4, fw: 3, sh: 1, sw: 1, dh: 1, dw: 1, pad: 0, groups: 1},
+	{n: 1, h: 3, w: 12, cin: 8, cout: 132, fh: 5, fw: 1, sh: 1, sw: 1, dh: 1, dw: 1, pad: 0, groups: 1},
+	{n: 1, h: 4, w: 9, cin: 16, cout: 8, fh: 2, fw: 2, sh: 1, sw: 1, dh: 1, dw: 1, pad: 0, groups: 1},
+	{n: 1, h: 2, w: 10, cin: 3, cout: 12, fh: 2, fw: 3, sh: 1, sw: 1, dh: 3, dw: 1, pad: 0, groups: 1},
+	{n: 1, h: 1, w: 11, cin: 12, cout: 16, fh: 3, fw: 3, sh: 1, sw: 1, dh: 1, dw: 1, pad: 0, groups: 1},
+	{n: 1, h: 10, w: 12, cin: 24, cout: 28, fh: 5, fw: 3, sh: 3, sw: 1, dh: 1, dw: 1, pad: 0, groups: 1},
+}
+
+// TestConv2DFourPixelsInt8Border holds int8 windows crossing the top or
+// bottom border to the integer reference bit for bit, with extreme and
+// ordinary input zero points, constant filters and filters given at
+// Invoke, one and two threads.
+func TestConv2DFourPixelsInt8Border(t *testing.T) {
+	r := rand.New(rand.NewPCG(45, 46))
+	for i, g := range borderGeoms {
+		for j, zx := range []float64{-128, 127, float64((i*37%100 + 20) * (1 - 2*(i%2)))} {
+			c := convQCase{name: fmt.Sprintf("%v_zx%v", g, zx), dt: models.Int8, biasDT: models.Int32, g: g,
+				sx: 0.05, so: 0.5, zx: zx, zo: float64(i*11 - 40), perChannel: true, act: ops.Activation((i + j) % 4),
+				varFilter: j == 2, threads: 1 + (i+j)%2}
+			t.Run(c.name, func(t *testing.T) { runConvQ(t, r, c) })
+		}
+	}
+}

@@ -130,6 +130,8 @@ type convQCase struct {
 	perChannel bool
 	act        ops.Activation
 	noBias     bool
+	varFilter  bool // filter is a graph input, packed at every Invoke
+	threads    int
 }
 
 func TestConv2DQuantized(t *testing.T) {
@@ -181,13 +183,14 @@ func runConvQ(t *testing.T, r *rand.Rand, c convQCase) {
 	}
 	oh, ow, _, _ := g.out()
 	shape := []int{g.n, oh, ow, g.cout}
-	ins := []*bT{bIn(c.dt, []int{g.n, g.h, g.w, g.cin}, bQ(c.sx, int64(c.zx)), qx), bConst(wdt, []int{g.cout, g.fh, g.fw, fc}, wq, qw)}
+	ins := []*bT{bIn(c.dt, []int{g.n, g.h, g.w, g.cin}, bQ(c.sx, int64(c.zx)), qx),
+		{dt: wdt, shape: []int{g.cout, g.fh, g.fw, fc}, q: wq, vals: qw, konst: !c.varFilter}}
 	var qb []float64
 	if !c.noBias {
 		qb = bRandQ(r, g.cout, -5000, 5000)
 		ins = append(ins, bConst(c.biasDT, []int{g.cout}, bQ(c.sx*0.01, 0), qb))
 	}
-	o := &bOp{op: ops.OpConv2d, version: 3, opts: convOpts(g, c.act), ins: ins,
+	o := &bOp{op: ops.OpConv2d, version: 3, opts: convOpts(g, c.act), ins: ins, threads: c.threads,
 		out: &bT{dt: c.dt, shape: shape, q: bQ(c.so, int64(c.zo))}}
 	got := o.mustRun(t, shape)
 
