@@ -52,11 +52,13 @@
 // run, and the purego build tag leaves only the portable loops:
 //
 //	CONV_2D            four output pixels per step (conv.go quad): windows
-//	                   inside the image are read in place, border windows
-//	                   copied (im2col); 4 rows x 16 channels per kernel call
-//	                   (conv_gemm_*.s: int8 on VNNI, NEON and SDOT, float
-//	                   on AVX2, AVX-512, NEON and SDOT); other cases and
-//	                   paths one pixel (dense_gemm_*.s)
+//	                   inside the image horizontally are read in place
+//	                   (filter rows above or below skipped, int8 adding
+//	                   their zero-point sums), left and right border
+//	                   windows copied (im2col); 4 rows x 16 channels per
+//	                   kernel call (conv_gemm_*.s: int8 on VNNI, NEON and
+//	                   SDOT, float on AVX2, AVX-512, NEON and SDOT); other
+//	                   cases and paths one pixel (dense_gemm_*.s)
 //	DEPTHWISE_CONV_2D  multiplier 1, int8/float32: one call per run of
 //	                   pixels sharing the same taps, sums kept in registers,
 //	                   requantized or clamped before the store (dw_kernel_*.s)
