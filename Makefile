@@ -78,6 +78,8 @@ check: ## the inner loop: go vet and the short tests (about a minute)
 
 test: test-deps lint ## everything: lint, race tests, conformance, ARM tests under qemu, short fuzzing, cross builds
 	CI=$${CI:-true} $(GO) test -race -timeout 20m ./...
+	@# The portable kernels alone, as a CPU without AVX2/NEON or a purego build runs them.
+	$(GO) test -count=1 -tags purego ./models/tflite/...
 	@# The issue's figure: 100 agents against one Mosquitto (-race runs 20).
 	CI=$${CI:-true} AXLE_SCALE_DEVICES=100 $(GO) test -count=1 -timeout 5m -run '^TestFleetRolloutAtScale$$' ./agent/
 	$(MAKE) --no-print-directory conformance
