@@ -288,8 +288,8 @@ func ewBinaryEval(c Context, n *Node) error {
 	}
 	switch a.Type {
 	case models.Float32:
-		if k, ok := ewF32Kernel(n.Op); ok && a.NumElements() == p.n && b.NumElements() == p.n {
-			ewF32SameOn(bestPath(), k, out.F32()[:p.n], a.F32(), b.F32(), st.fLo, st.fHi)
+		if a.NumElements() == p.n && b.NumElements() == p.n {
+			ewF32SameOn(bestPath(), n.Op, out.F32()[:p.n], a.F32(), b.F32(), st.fLo, st.fHi)
 			break
 		}
 		ewArithRows(n.Op, p, a.F32(), b.F32(), out.F32()[:p.n], st.fLo, st.fHi)

@@ -28,27 +28,14 @@ func ewF32Kernel(op Op) (int, bool) {
 }
 
 // ewF32SameOn computes o = clamp(a op b) for len(o) elements of a and b on
-// kernel path p; kind is from ewF32Kernel.
-func ewF32SameOn(p gemmPath, kind int, o, a, b []float32, lo, hi float32) {
+// kernel path p: the vector kernel where op has one, ewArithRow for the
+// rest.
+func ewF32SameOn(p gemmPath, op Op, o, a, b []float32, lo, hi float32) {
 	n := len(o)
 	a, b = a[:n], b[:n]
 	done := 0
-	if p != pathGo {
+	if kind, ok := ewF32Kernel(op); ok && p != pathGo {
 		done = ewF32Vec(kind, o, a, b, lo, hi)
 	}
-	o, a, b = o[done:], a[done:], b[done:]
-	switch kind {
-	case ewF32Add:
-		for i := range o {
-			o[i] = ewClamp(a[i]+b[i], lo, hi)
-		}
-	case ewF32Sub:
-		for i := range o {
-			o[i] = ewClamp(a[i]-b[i], lo, hi)
-		}
-	default:
-		for i := range o {
-			o[i] = ewClamp(a[i]*b[i], lo, hi)
-		}
-	}
+	ewArithRow(op, o[done:], a[done:], b[done:], lo, hi)
 }

@@ -24,16 +24,16 @@ func TestEwF32Paths(t *testing.T) {
 				b[i] = special[r.IntN(len(special))]
 			}
 		}
-		for kind := ewF32Add; kind <= ewF32Mul; kind++ {
+		for _, op := range []Op{OpAdd, OpSub, OpMul} {
 			for _, lh := range bounds {
 				want := make([]float32, n)
-				ewF32SameOn(pathGo, kind, want, a, b, lh[0], lh[1])
+				ewF32SameOn(pathGo, op, want, a, b, lh[0], lh[1])
 				for _, p := range gemmPaths() {
 					got := make([]float32, n)
-					ewF32SameOn(p, kind, got, a, b, lh[0], lh[1])
+					ewF32SameOn(p, op, got, a, b, lh[0], lh[1])
 					for i := range got {
 						if math.Float32bits(got[i]) != math.Float32bits(want[i]) && !(got[i] != got[i] && want[i] != want[i]) {
-							t.Fatalf("path %v kind %d n=%d bounds %v: [%d] = %v (%v op %v), want %v", p, kind, n, lh, i, got[i], a[i], b[i], want[i])
+							t.Fatalf("path %v %s n=%d bounds %v: [%d] = %v (%v op %v), want %v", p, op, n, lh, i, got[i], a[i], b[i], want[i])
 						}
 					}
 				}
@@ -48,7 +48,7 @@ func BenchmarkEwF32(b *testing.B) {
 	for _, p := range gemmPaths() {
 		b.Run(p.String(), func(b *testing.B) {
 			for range b.N {
-				ewF32SameOn(p, ewF32Add, o, x, y, 0, float32(math.Inf(1)))
+				ewF32SameOn(p, OpAdd, o, x, y, 0, float32(math.Inf(1)))
 			}
 		})
 	}

@@ -53,9 +53,6 @@ func shloPadPrepare(c Context, n *Node) error {
 		return n.Errorf("operand tensor %q shape %v is invalid or too large", in.Name, in.Shape)
 	}
 	rank := in.Dims()
-	if err := c.Reserve(3 * rank * 8); err != nil {
-		return n.Errorf("%v", err)
-	}
 	low, high, interior, err := readStablehloPadOptions(n, rank)
 	if err != nil {
 		return err
