@@ -1,10 +1,6 @@
 package ops
 
-import (
-	"math"
-
-	"github.com/axle-edge/axle/models"
-)
+import "github.com/axle-edge/axle/models"
 
 // BATCH_MATMUL: out[..., i, j] = sum_k L[..., i, k] * R[..., k, j], with
 // adj_x / adj_y meaning L / R are stored transposed, and the batch
@@ -381,7 +377,7 @@ func (st *bmmState) pack(r *Tensor) {
 		case bmmInt8, bmmInt8To32, bmmHybrid:
 			// The zero points stay out of the int8 weights (r - zr may not
 			// fit): bmmEval corrects the raw sums.
-			packRhsI8On(bestPath(), st.wI8[dst:dst+st.block], r.I8()[lo:hi], nc, k, rs, ds)
+			packStrided(bestPath(), st.wI8[dst:dst+st.block], r.I8()[lo:hi], nc, k, k, k, rs, ds)
 		case bmmInt16:
 			var m int32
 			if st.r16 {
@@ -415,47 +411,6 @@ func bmmAt(i, j, k, nc int, adjY bool) int {
 		return j*k + i
 	}
 	return i*nc + j
-}
-
-// packRhsI8On is packRowsI8On (the layout of gemmRowI8 on path p) for rows
-// whose element (row j, depth i) is src[j*rs+i*ds], so an R batch stored
-// [K][N] packs without a transposed copy.
-func packRhsI8On(p gemmPath, dst, src []int8, rows, k, rs, ds int) {
-	q := 0
-	if p == pathVNNI || p == pathSDOT {
-		q = quadK(k)
-	}
-	var bias int8 // VNNI's unsigned weights, as packRowsI8PadOn
-	if p == pathVNNI {
-		bias = math.MinInt8
-	}
-	// Depth by depth, the four channels of a block together: a [K][N]
-	// source reads them from one place.
-	for b := 0; b < (rows+3)/4; b++ {
-		blk := dst[b*4*k : (b+1)*4*k]
-		real := min(rows-4*b, 4)
-		for i := 0; i < k; i++ {
-			o, step, x := 4*i, 1, int8(0) // channel 0 of depth i, channel stride
-			if i < q {
-				o, step, x = (i&^3)*4+i&3, 4, bias
-			} else if i < k&^1 {
-				o, step = (i&^1)*4+i&1, 2
-			}
-			at := 4*b*rs + i*ds
-			if real == 4 {
-				blk[o], blk[o+step] = src[at]^x, src[at+rs]^x
-				blk[o+2*step], blk[o+3*step] = src[at+2*rs]^x, src[at+3*rs]^x
-				continue
-			}
-			for j := 0; j < 4; j++ {
-				var v int8
-				if j < real {
-					v = src[at+j*rs]
-				}
-				blk[o+j*step] = v ^ x
-			}
-		}
-	}
 }
 
 // packRhs packs one float R batch ([K][N], or [N][K] when adjY) into

@@ -133,30 +133,56 @@ func packRowsI8Pad(dst, src []int8, rows, srcK, seg int) {
 // packRowsI8PadOn is packRowsI8Pad for kernel path p, segments padded to
 // segP >= seg depths.
 func packRowsI8PadOn(p gemmPath, dst, src []int8, rows, srcK, seg, segP int) {
+	packStrided(p, dst, src, rows, srcK, seg, segP, srcK, 1)
+}
+
+// packStrided is the one packer behind the layouts above, for rows whose
+// element (row r, depth i < srcK) is src[r*rs+i*ds]: a row-major filter
+// has rs = srcK, ds = 1, a [K][N] matrix rs = 1, ds = N (no transposed
+// copy). Segments of seg depths are padded to segP with zero weights (the
+// packed depth is srcK/seg*segP). The first quadK depths go in quadruples
+// on the dot-product paths (VNNI's with the sign bit flipped: VPDPBUSD
+// wants unsigned weights, and w+128 is w^-128), the rest in pairs.
+// (packPairs16 is the pairs-only form for the int16 kernels.)
+func packStrided(p gemmPath, dst, src []int8, rows, srcK, seg, segP, rs, ds int) {
 	k := srcK / seg * segP
-	blocks := (rows + 3) / 4
 	q := 0
 	if p == pathVNNI || p == pathSDOT {
 		q = quadK(k)
 	}
-	// VPDPBUSD wants unsigned weights: w+128 is w with its sign bit flipped.
 	var bias int8
 	if p == pathVNNI {
 		bias = math.MinInt8
 	}
-	for b := 0; b < blocks; b++ {
+	// Depth by depth, the four channels of a block together: a [K][N]
+	// source reads them from one place.
+	for b := 0; b < (rows+3)/4; b++ {
 		blk := dst[b*4*k : (b+1)*4*k]
-		for j := 0; j < 4; j++ {
-			r := 4*b + j
-			for i := 0; i < k; i++ {
-				var v int8
-				if s, j := i/segP, i%segP; r < rows && j < seg {
-					v = src[r*srcK+s*seg+j]
-				}
+		inBlock := min(rows-4*b, 4)
+		i := 0
+		for s0 := 0; s0 < srcK; s0 += seg { // source depth of the segment
+			for d := 0; d < segP; d, i = d+1, i+1 {
+				o, step, x := 4*i, 1, int8(0) // channel 0 of depth i, channel stride
 				if i < q {
-					blk[(i&^3)*4+4*j+i&3] = v ^ bias
-				} else {
-					blk[i8Index(i, j, k)] = v
+					o, step, x = (i&^3)*4+i&3, 4, bias
+				} else if i < k&^1 {
+					o, step = (i&^1)*4+i&1, 2
+				}
+				real, at := inBlock, 4*b*rs+(s0+d)*ds
+				if d >= seg {
+					real = 0 // padding depth
+				}
+				if real == 4 {
+					blk[o], blk[o+step] = src[at]^x, src[at+rs]^x
+					blk[o+2*step], blk[o+3*step] = src[at+2*rs]^x, src[at+3*rs]^x
+					continue
+				}
+				for j := 0; j < 4; j++ {
+					var v int8
+					if j < real {
+						v = src[at+j*rs]
+					}
+					blk[o+j*step] = v ^ x
 				}
 			}
 		}

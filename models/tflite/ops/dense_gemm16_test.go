@@ -149,8 +149,8 @@ func TestPackRhsI8(t *testing.T) {
 		for _, p := range gemmPaths() {
 			want, got, gotT := make([]int8, n), make([]int8, n), make([]int8, n)
 			packRowsI8On(p, want, tr, nc, k)
-			packRhsI8On(p, got, src, nc, k, 1, nc)
-			packRhsI8On(p, gotT, tr, nc, k, k, 1)
+			packStrided(p, got, src, nc, k, k, k, 1, nc)
+			packStrided(p, gotT, tr, nc, k, k, k, k, 1)
 			for i := range want {
 				if got[i] != want[i] || gotT[i] != want[i] {
 					t.Fatalf("path %v k=%d n=%d: element %d = %d / %d, want %d", p, k, nc, i, got[i], gotT[i], want[i])
