@@ -26,6 +26,10 @@ import "math"
 // d+kk <= quadK(k).
 func gemm4I8Part(p gemmPath, a []int8, lda int, wp []int8, k, d, kk int, acc []int32, ldc int, add bool) {
 	n := len(wp) / k
+	if kk == 0 || n == 0 {
+		clear4(acc, ldc, n, add)
+		return
+	}
 	if fourRows(p, true) && gemm4I8Vec(p, a, lda, wp, k, d, kk, acc, ldc, add) {
 		return
 	}
@@ -66,6 +70,10 @@ func gemm4I8Part(p gemmPath, a []int8, lda int, wp []int8, k, d, kk int, acc []i
 // end: results differ from the one-row kernels by rounding only.
 func gemm4F32Part(p gemmPath, a []float32, lda int, wp []float32, k, d, kk int, acc []float32, ldc int, add bool) {
 	n := len(wp) / k
+	if kk == 0 || n == 0 {
+		clear4(acc, ldc, n, add)
+		return
+	}
 	if fourRows(p, false) && gemm4F32Vec(p, a, lda, wp, k, d, kk, acc, ldc, add) {
 		return
 	}
@@ -84,6 +92,18 @@ func gemm4F32Part(p gemmPath, a []float32, lda int, wp []float32, k, d, kk int, 
 				out[4*blk+j] = s
 			}
 		}
+	}
+}
+
+// clear4 is the four-row product of no depths or no channels: the n sums
+// of each row stored as 0, or left as they are when added to. The vector
+// kernels (gemm4I8Vec, gemm4F32Vec) are never called for it.
+func clear4[A int32 | float32](acc []A, ldc, n int, add bool) {
+	if add {
+		return
+	}
+	for r := 0; r < 4; r++ {
+		clear(acc[r*ldc : r*ldc+n])
 	}
 }
 

@@ -15,14 +15,6 @@ func fourRows(p gemmPath, i8 bool) bool {
 func gemm4I8Vec(_ gemmPath, a []int8, lda int, wp []int8, k, d, kk int, acc []int32, ldc int, add bool) bool {
 	n := len(wp) / k
 	blocks := n / 4
-	if kk == 0 || blocks == 0 {
-		if !add {
-			for r := 0; r < 4; r++ {
-				clear(acc[r*ldc : r*ldc+n])
-			}
-		}
-		return true
-	}
 	_, _, _ = a[3*lda+kk-1], wp[(blocks-1)*4*k+4*(d+kk)-1], acc[3*ldc+n-1] // the assembly does no bounds checks
 	gemm4I8VNNI(&a[0], lda, &wp[4*d], &acc[0], ldc, kk/16, kk%16/4, 4*k, blocks, add)
 	return true
@@ -40,14 +32,6 @@ func gemm4I8VNNI(a *int8, lda int, wp *int8, acc *int32, ldc, n, q, bstride, blo
 func gemm4F32Vec(p gemmPath, a []float32, lda int, wp []float32, k, d, kk int, acc []float32, ldc int, add bool) bool {
 	n := len(wp) / k
 	blocks := n / 4
-	if kk == 0 || blocks == 0 {
-		if !add {
-			for r := 0; r < 4; r++ {
-				clear(acc[r*ldc : r*ldc+n])
-			}
-		}
-		return true
-	}
 	_, _, _ = a[3*lda+kk-1], wp[(blocks-1)*4*k+4*(d+kk)-1], acc[3*ldc+n-1]
 	if p == pathVNNI {
 		gemm4F32AVX512(&a[0], lda, &wp[4*d], &acc[0], ldc, kk, 4*k, blocks, add)
