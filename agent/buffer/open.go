@@ -316,7 +316,35 @@ func load(db *bolt.DB, path string, opts Options, full bool) (opened, error) {
 	if err != nil {
 		return res, fmt.Errorf("buffer: initialise %s: %w", path, classifyWriteErr(err))
 	}
+	if full && !fresh {
+		probeWritePath(db, res.st.lastSeq)
+	}
 	return res, nil
+}
+
+// probeWritePath runs the commit path of every record bucket once: a
+// file can read back cleanly and still make bbolt panic at its next
+// commit, because a damaged branch page is only rebuilt when a write
+// spills it (FuzzOpen found one). The transaction puts and deletes a
+// record after the last, as Append and Ack would, so the content stays
+// the same; a panic reaches openChecked's recover and the file is moved
+// aside now instead of failing every commit later. A plain write error
+// (a full disk, say) is left to the first real commit, which handles it.
+func probeWritePath(db *bolt.DB, lastSeq uint64) {
+	var key [keyLen]byte
+	putSeq(key[:], max(lastSeq+1, 1))
+	_ = db.Update(func(tx *bolt.Tx) error {
+		for _, name := range classBuckets {
+			b := tx.Bucket(name)
+			if err := b.Put(key[:], nil); err != nil {
+				return err
+			}
+			if err := b.Delete(key[:]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 var errStopWalk = errors.New("stop")
